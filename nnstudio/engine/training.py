@@ -1,0 +1,174 @@
+"""Training as a plain generator: the caller drives it and can stop, pause (by not asking for
+the next record) or change ``optimizer.learning_rate`` between yields.
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from typing import Iterator
+
+import numpy as np
+
+from nnstudio.engine.network import Network
+from nnstudio.engine.optimizers import Optimizer
+from nnstudio.errors import ConfigError, NNStudioError
+
+
+class Diverged(NNStudioError):
+    """The loss became NaN or infinite; the network holds the last finite weights."""
+
+
+@dataclass(frozen=True)
+class BatchRecord:
+    """Progress inside an epoch: mean training loss over the batches since the last record."""
+
+    epoch: int
+    batch: int
+    batches_per_epoch: int
+    loss: float
+    samples_seen: int
+    seconds: float
+
+
+@dataclass(frozen=True)
+class EpochRecord:
+    """Metrics at the end of an epoch (``epoch`` counts from 1). Accuracies are None for
+    regression, validation values None without validation data."""
+
+    epoch: int
+    epochs: int
+    train_loss: float
+    train_acc: float | None
+    val_loss: float | None
+    val_acc: float | None
+    samples_seen: int
+    seconds: float
+    samples_per_second: float
+    learning_rate: float
+
+
+def _check_int(name: str, value, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ConfigError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def fit(network: Network, X: np.ndarray, y: np.ndarray, *, optimizer: Optimizer, epochs: int = 10,
+        batch_size: int = 32, seed: int = 0, validation: tuple[np.ndarray, np.ndarray] | None = None,
+        report_every: int = 0, shuffle: bool = True) -> Iterator[BatchRecord | EpochRecord]:
+    """Train ``network`` on ``X`` (n_samples, n_features) and ``y`` and yield progress records.
+
+    Parameters
+    ----------
+    optimizer : Optimizer
+        Its ``learning_rate`` is read at every step, so it may be changed between yields.
+        Its state (momentum, Adam averages) carries over when ``fit`` is called again with the
+        same network and frozen layers.
+    batch_size : int
+        Samples per update; 1 is per-sample SGD.
+    seed : int
+        Seeds shuffling and dropout: the same seed gives bit-identical weights.
+    report_every : int
+        When > 0, also yield a :class:`BatchRecord` every this many batches.
+
+    Raises
+    ------
+    Diverged
+        When the loss stops being finite; the weights of the last good epoch are restored.
+    """
+    epochs = _check_int("epochs", epochs, 1)
+    batch_size = _check_int("batch_size", batch_size, 1)
+    report_every = _check_int("report_every", report_every, 0)
+    X = network._check_X(X)
+    n = len(X)
+    if n == 0:
+        raise ConfigError("there are no training samples")
+    y = np.asarray(y)
+    if len(y) != n:
+        raise ConfigError(f"X has {n} samples but y has {len(y)}")
+    loss = network.loss
+    Y = loss.prepare_targets(y, network.n_outputs, network.dtype)
+    if validation is not None and len(validation[0]) == 0:
+        validation = None
+    if validation is not None:
+        Xv = network._check_X(validation[0])
+        Yv = validation[1]
+        loss.prepare_targets(Yv, network.n_outputs, network.dtype)  # fail early, before training
+
+    layout = (id(network.params), tuple(l.trainable for l in network.layers))
+    if getattr(optimizer, "_layout", None) != layout:
+        network._lowest_trainable  # raises when everything is frozen
+        optimizer.bind(*network.trainable_segments())
+        optimizer._layout = layout
+
+    rng = np.random.default_rng(seed)
+    dropout = any(getattr(l, "rate", 0) for l in network.layers)
+    Xs = np.empty_like(X)
+    Ys = np.empty_like(Y)
+    P = np.empty((n, network.n_outputs), network.dtype)  # the epoch's outputs, scored at its end
+    starts = list(range(0, n, batch_size))
+    n_batches = len(starts)
+    snapshot = network.params.copy()
+    samples_seen = 0
+    total_seconds = 0.0
+
+    for epoch in range(1, epochs + 1):
+        t0 = time.perf_counter()
+        epoch_seconds = 0.0
+        if shuffle:
+            perm = rng.permutation(n)
+            np.take(X, perm, axis=0, out=Xs)
+            np.take(Y, perm, axis=0, out=Ys)
+        else:
+            Xs[...], Ys[...] = X, Y
+        last_report = 0
+        for chunk_start in range(0, n_batches, report_every or n_batches):
+            chunk_end = min(chunk_start + (report_every or n_batches), n_batches)
+            # A diverging run overflows on purpose; it is detected below, not warned about.
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+                for s in starts[chunk_start:chunk_end]:
+                    e = min(s + batch_size, n)
+                    xb, yb, pb = Xs[s:e], Ys[s:e], P[s:e]
+                    buf = network.buffers(e - s)
+                    network.forward_train(xb, buf, rng if dropout else None, out=pb)
+                    network.backward(xb, yb, pb, buf, dropout)
+                    optimizer.step()
+                if chunk_end < n_batches:
+                    seg = slice(starts[last_report], min(starts[chunk_end - 1] + batch_size, n))
+                    value = loss.value(P[seg], Ys[seg])
+            if chunk_end < n_batches:
+                if not math.isfinite(value):
+                    _diverged(network, snapshot, epoch, optimizer)
+                last_report = chunk_end
+                epoch_seconds += time.perf_counter() - t0
+                yield BatchRecord(epoch, chunk_end, n_batches, value, samples_seen + seg.stop,
+                                  total_seconds + epoch_seconds)
+                t0 = time.perf_counter()
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+            train_loss = loss.value(P, Ys)
+            finite = math.isfinite(train_loss) and bool(np.isfinite(network.params).all())
+        if not finite:
+            _diverged(network, snapshot, epoch, optimizer)
+        snapshot[...] = network.params
+        train_acc = loss.n_correct(P, Ys) / n if loss.is_classification else None
+        val_loss = val_acc = None
+        if validation is not None:
+            val_loss, val_acc = network.evaluate(Xv, Yv)
+        samples_seen += n
+        epoch_seconds += time.perf_counter() - t0
+        total_seconds += epoch_seconds
+        yield EpochRecord(epoch, epochs, train_loss, train_acc, val_loss, val_acc, samples_seen,
+                          total_seconds, n / max(epoch_seconds, 1e-9), optimizer.learning_rate)
+
+
+def _diverged(network: Network, snapshot: np.ndarray, epoch: int, optimizer: Optimizer) -> None:
+    network.params[...] = snapshot
+    optimizer._layout = None  # its running averages saw the bad steps
+    lr = optimizer.learning_rate
+    kept = f"the weights from the end of epoch {epoch - 1} were kept" if epoch > 1 else \
+        "the weights from before training were kept"
+    raise Diverged(
+        f"Training stopped in epoch {epoch}: the loss became too large to compute (the network "
+        f"diverged). This usually means the learning rate ({lr:g}) is too high; try {lr / 10:g}. "
+        f"Nothing is lost: {kept}.")
