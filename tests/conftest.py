@@ -1,0 +1,66 @@
+"""Suite-wide set-up: headless Qt, and no QThread left running after a Qt test.
+
+Test files are imported with ``--import-mode=importlib`` (see pyproject.toml), so the
+folders under ``tests/`` need no ``__init__.py`` and may hold files of the same name;
+the price is that test modules cannot import one another: shared helpers go in
+``conftest.py`` files as fixtures.
+"""
+from __future__ import annotations
+
+import gc
+import os
+import sys
+
+# Before anything imports Qt: the platform plugin is chosen when the QApplication is made,
+# and without a display xcb aborts the whole process (exit 134).
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest  # noqa: E402
+
+
+def _running_qthreads() -> list:
+    """Return the QThread objects known to Python that are running, except the main one."""
+    qtcore = sys.modules.get("PySide6.QtCore")
+    if qtcore is None:
+        return []
+    import shiboken6
+
+    main = shiboken6.getCppPointer(qtcore.QThread.currentThread())
+    running = []
+    # type() rather than isinstance(): isinstance reads __class__, which raises on a dead
+    # weakref proxy.
+    for obj in gc.get_objects():
+        if not issubclass(type(obj), qtcore.QThread):
+            continue
+        try:
+            if shiboken6.isValid(obj) and obj.isRunning() and shiboken6.getCppPointer(obj) != main:
+                running.append(obj)
+        except RuntimeError:  # the C++ object went away meanwhile
+            continue
+    return running
+
+
+@pytest.fixture(autouse=True)
+def _no_thread_left_running(request: pytest.FixtureRequest):
+    """Fail a Qt test that leaves a QThread running.
+
+    A QThread destroyed while running aborts the process (exit 134), which would end the
+    whole run with no report; this names the test instead. Only tests that use the
+    ``qtbot`` or ``qapp`` fixture are checked (a gc scan costs ~15 ms), and pytest-qt has
+    already closed their widgets, so a ``closeEvent`` that stops its worker has run.
+    """
+    yield
+    if not {"qtbot", "qapp"} & set(request.fixturenames):
+        return
+    leftovers = _running_qthreads()
+    if not leftovers:
+        return
+    names = ", ".join(type(t).__name__ for t in leftovers)
+    for thread in leftovers:  # stop them, so that one failure does not abort the rest
+        thread.quit()
+        thread.wait(5000)
+    pytest.fail(
+        f"{len(leftovers)} QThread(s) still running after the test: {names}. "
+        "Stop the worker, then quit() and wait() its thread (e.g. in closeEvent).",
+        pytrace=False,
+    )
