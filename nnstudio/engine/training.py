@@ -15,6 +15,9 @@ from nnstudio.engine.optimizers import Optimizer
 from nnstudio.errors import ConfigError, NNStudioError
 
 
+_GATHER_LIMIT = 32 * 2**20  # bytes of X above which batches are gathered one by one
+
+
 class Diverged(NNStudioError):
     """The loss became NaN or infinite; the network holds the last finite weights."""
 
@@ -104,7 +107,11 @@ def fit(network: Network, X: np.ndarray, y: np.ndarray, *, optimizer: Optimizer,
 
     rng = np.random.default_rng(seed)
     dropout = any(getattr(l, "rate", 0) for l in network.layers)
-    Xs = np.empty_like(X)
+    # Small data is shuffled with one gather per epoch. A big set (MNIST-sized) is gathered
+    # batch by batch into one reused buffer: a fresh full copy costs more in page faults
+    # than the whole epoch's extra gather calls.
+    per_batch = X.nbytes > _GATHER_LIMIT and shuffle
+    Xs = np.empty((min(batch_size, n), X.shape[1]), X.dtype) if per_batch else np.empty_like(X)
     Ys = np.empty_like(Y)
     P = np.empty((n, network.n_outputs), network.dtype)  # the epoch's outputs, scored at its end
     starts = list(range(0, n, batch_size))
@@ -118,8 +125,9 @@ def fit(network: Network, X: np.ndarray, y: np.ndarray, *, optimizer: Optimizer,
         epoch_seconds = 0.0
         if shuffle:
             perm = rng.permutation(n)
-            np.take(X, perm, axis=0, out=Xs)
-            np.take(Y, perm, axis=0, out=Ys)
+            if not per_batch:
+                np.take(X, perm, axis=0, out=Xs, mode="clip")  # "raise" would buffer out
+            np.take(Y, perm, axis=0, out=Ys, mode="clip")
         else:
             Xs[...], Ys[...] = X, Y
         last_report = 0
@@ -129,7 +137,12 @@ def fit(network: Network, X: np.ndarray, y: np.ndarray, *, optimizer: Optimizer,
             with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
                 for s in starts[chunk_start:chunk_end]:
                     e = min(s + batch_size, n)
-                    xb, yb, pb = Xs[s:e], Ys[s:e], P[s:e]
+                    if per_batch:
+                        xb = Xs[:e - s]
+                        np.take(X, perm[s:e], axis=0, out=xb, mode="clip")
+                    else:
+                        xb = Xs[s:e]
+                    yb, pb = Ys[s:e], P[s:e]
                     buf = network.buffers(e - s)
                     network.forward_train(xb, buf, rng if dropout else None, out=pb)
                     network.backward(xb, yb, pb, buf, dropout)

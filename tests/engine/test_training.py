@@ -183,3 +183,19 @@ def test_configs_round_trip_through_json():
     assert again.get_config() == net.get_config()
     np.testing.assert_array_equal(again.params, net.params)
     assert again.layers[2].activation.alpha == 0.2 and not again.layers[2].trainable
+
+
+def test_big_data_gathered_per_batch_gives_the_same_weights(monkeypatch):
+    """Large sets are shuffled batch by batch instead of copied whole; the maths is the same."""
+    from nnstudio.engine import training
+
+    X, y = spiral(n_per_class=60)
+
+    def run():
+        net = small_net(seed=2)
+        last_epoch(fit(net, X, y, optimizer=Adam(0.01), epochs=3, batch_size=7, seed=5))
+        return net.params.copy()
+
+    whole = run()
+    monkeypatch.setattr(training, "_GATHER_LIMIT", 0)
+    assert np.array_equal(run(), whole)

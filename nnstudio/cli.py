@@ -1,0 +1,219 @@
+"""The ``nnstudio`` command.
+
+``nnstudio [--demo] [--smoke-test] [PROJECT]`` opens the window; ``nnstudio train``,
+``nnstudio evaluate`` and ``nnstudio datasets`` work headless, without Qt. Bad arguments or
+files print one ``nnstudio: error: ...`` line and exit with status 2, never a traceback.
+
+This module must not import Qt: the window is imported only in the branch that opens it.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Sequence
+
+from nnstudio import __version__
+from nnstudio.errors import NNStudioError
+
+COMMANDS = ("train", "evaluate", "datasets")
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one plain line, like every other nnstudio error."""
+
+    #: Set by ``main`` so errors found by the top parser (unknown options) still point at the
+    #: command's own help.
+    help_hint: str | None = None
+
+    def error(self, message: str):
+        hint = self.help_hint or self.prog
+        self.exit(EXIT_USAGE, f"nnstudio: error: {message} (see '{hint} --help')\n")
+
+
+# ------------------------------------------------------------------ argument types
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a positive whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive whole number, got {text!r}")
+    return value
+
+
+def _int(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+
+
+def _float_check(text: str, ok, what: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = None
+    if value is None or value != value or not ok(value):
+        raise argparse.ArgumentTypeError(f"must be {what}, got {text!r}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    return _float_check(text, lambda v: 0 < v < float("inf"), "a positive number")
+
+
+def _non_negative(text: str) -> float:
+    return _float_check(text, lambda v: 0 <= v < float("inf"), "a number >= 0")
+
+
+def _fraction(text: str) -> float:
+    return _float_check(text, lambda v: 0 <= v < 1, "a fraction in [0, 1)")
+
+
+def _layers(text: str) -> tuple[int, ...]:
+    """``"16,16"`` -> (16, 16); ``""`` or ``"none"`` -> () for no hidden layer."""
+    if text.strip().lower() in ("", "none", "0"):
+        return ()
+    try:
+        units = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        units = ()
+    if not units or any(u < 1 for u in units):
+        raise argparse.ArgumentTypeError(
+            f"must be comma-separated positive whole numbers such as 16,16, got {text!r}")
+    return units
+
+
+# ------------------------------------------------------------------ parser
+def build_parser() -> argparse.ArgumentParser:
+    """The parser of the headless sub-commands (the window's options are in its help text)."""
+    # allow_abbrev=False: a typo such as --n must not silently mean --noise.
+    parser = _Parser(
+        prog="nnstudio", allow_abbrev=False,
+        description="Build neural networks and watch them learn. Without a command, opens the window.",
+        epilog="Window: nnstudio [--demo] [PROJECT.nnproj]   Headless: nnstudio COMMAND --help",
+    )
+    parser.add_argument("--version", action="version", version=f"nnstudio {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    train = sub.add_parser("train", allow_abbrev=False, help="train a network from a terminal",
+                           description="Train a network on a project file, a built-in data set "
+                                       "or a CSV file. Ctrl+C stops and saves what was trained.")
+    source = train.add_argument_group("data (choose one)")
+    source.add_argument("project", nargs="?", help="an .nnproj project file to (continue to) train")
+    source.add_argument("--dataset", metavar="NAME", help="a built-in data set (see 'nnstudio datasets')")
+    source.add_argument("--samples", type=_positive_int, metavar="N", help="number of samples (synthetic data sets)")
+    source.add_argument("--noise", type=_non_negative, metavar="X", help="noise level (synthetic data sets)")
+    source.add_argument("--data-seed", type=_int, metavar="N", help="random seed of the generated data")
+    source.add_argument("--csv", metavar="FILE", help="a CSV file with one sample per row")
+    source.add_argument("--target", metavar="COLUMN", help="the CSV column to predict (default: last)")
+    source.add_argument("--missing", choices=("drop", "mean"),
+                        help="CSV rows with empty cells: drop them or fill in the column mean")
+    source.add_argument("--val", type=_fraction, metavar="F", help="fraction kept for validation (default 0.2)")
+    source.add_argument("--test", type=_fraction, metavar="F", help="fraction kept for testing (default 0.2)")
+
+    net = train.add_argument_group("network and training")
+    net.add_argument("--layers", type=_layers, metavar="N,N",
+                     help="hidden layer sizes, e.g. 16,16 (default), or 'none'")
+    net.add_argument("--activation", metavar="NAME", help="hidden activation: relu (default), "
+                     "leaky_relu, tanh, sigmoid, linear")
+    net.add_argument("--optimizer", choices=("adam", "sgd", "momentum", "nesterov"),
+                     help="default adam")
+    net.add_argument("--lr", type=_positive_float, metavar="X", help="learning rate (default 0.01)")
+    net.add_argument("--batch-size", type=_positive_int, metavar="N", help="samples per step (default 32)")
+    net.add_argument("--epochs", type=_positive_int, metavar="N", help="passes over the training data (default 100)")
+    net.add_argument("--l2", type=_non_negative, metavar="X", help="L2 weight penalty (default 0)")
+    net.add_argument("--seed", type=_int, metavar="N", help="random seed of weights and shuffling (default 0)")
+    net.add_argument("--reset", action="store_true",
+                     help="with a project file: forget its trained weights and start over")
+
+    out = train.add_argument_group("output")
+    out.add_argument("--save", metavar="FILE", help="save the trained project (.nnproj)")
+    out.add_argument("--json", action="store_true", help="print one JSON result object on stdout")
+    out.add_argument("--quiet", action="store_true", help="no progress bar or per-epoch lines")
+
+    evaluate = sub.add_parser("evaluate", allow_abbrev=False, help="score a trained project on its test data",
+                              description="Accuracy and loss (or MSE and MAE) of a trained project "
+                                          "on its validation and test data.")
+    evaluate.add_argument("project", help="a trained .nnproj project file")
+    evaluate.add_argument("--json", action="store_true", help="print one JSON object")
+
+    datasets = sub.add_parser("datasets", allow_abbrev=False, help="list the built-in data sets",
+                              description="The built-in data sets and their settings.")
+    datasets.add_argument("--json", action="store_true", help="print a JSON list")
+    return parser
+
+
+# ------------------------------------------------------------------ entry point
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``nnstudio`` command; returns the process exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help", "--version")):
+        return _open_window(argv)
+    parser = build_parser()
+    parser.help_hint = f"nnstudio {argv[0]}" if argv[0] in COMMANDS else None
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version and usage errors; keep main() returning
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    return _run_command(args)
+
+
+def _run_command(args: argparse.Namespace) -> int:
+    try:
+        if args.command == "train":
+            from nnstudio.commands.train import run_train
+
+            return run_train(args)
+        if args.command == "evaluate":
+            from nnstudio.commands.evaluate import run_evaluate
+
+            return run_evaluate(args)
+        if args.command == "datasets":
+            from nnstudio.commands.datasets import run_datasets
+
+            return run_datasets(args)
+        build_parser().print_help()
+        return EXIT_USAGE
+    except NNStudioError as exc:
+        _error(str(exc))
+    except BrokenPipeError:  # `nnstudio ... | head`: the reader left, which is not an error
+        _silence_stdout()
+        return 0
+    except OSError as exc:  # files the data loader could not open, a full disk...
+        _error(f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc))
+    except KeyboardInterrupt:  # Ctrl+C while loading, before training started
+        print("nnstudio: stopped.", file=sys.stderr)
+        return 130
+    return EXIT_USAGE
+
+
+def _silence_stdout() -> None:
+    # Python would complain again when flushing stdout at exit (see the "signal" docs' note
+    # on SIGPIPE); point stdout at devnull instead.
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def _error(message: str) -> None:
+    one_line = " ".join(message.split())
+    print(f"nnstudio: error: {one_line}", file=sys.stderr, flush=True)
+
+
+def _open_window(argv: list[str]) -> int:
+    try:
+        from nnstudio.ui.app import run_app
+    except ModuleNotFoundError as exc:  # UI not installed / not written yet, or Qt missing
+        print(f"nnstudio: the window is not available ({exc}); the commands train, evaluate "
+              "and datasets still work (see 'nnstudio --help').", file=sys.stderr)
+        return 1
+    return run_app(argv)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

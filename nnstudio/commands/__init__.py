@@ -1,0 +1,1 @@
+"""The sub-commands of the ``nnstudio`` command line (see :mod:`nnstudio.cli`)."""

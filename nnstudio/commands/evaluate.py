@@ -1,0 +1,87 @@
+"""``nnstudio evaluate``: score a trained project on its validation and test data."""
+from __future__ import annotations
+
+import argparse
+import json
+
+from nnstudio.errors import ProjectError
+from nnstudio.project import build_from_project, load_project, scaled_split
+from nnstudio.project.evaluation import evaluate_dataset
+from nnstudio.project.session import data_label
+
+PART_LABELS = {"val": "validation", "test": "test"}
+
+
+def evaluate_project(path: str) -> dict:
+    """Scores of the project at ``path`` on its validation and test parts.
+
+    Returns
+    -------
+    dict
+        ``project``, ``dataset``, ``task``, ``class_names`` and ``scores`` mapping
+        ``"validation"`` / ``"test"`` to :func:`~nnstudio.project.evaluation.evaluate_dataset`
+        results (without the confusion matrix, which is given once, for ``confusion_split``).
+    """
+    project = load_project(path)
+    if not project.is_trained:
+        raise ProjectError(f"The project {project.name!r} has not been trained yet; "
+                           "train it first (nnstudio train FILE --save FILE).")
+    network, split, scaler = build_from_project(project)
+    data = scaled_split(split, scaler)
+    scores = {PART_LABELS[p]: evaluate_dataset(network, getattr(data, p)) for p in ("val", "test")}
+    if not any(s["n_samples"] for s in scores.values()):
+        # No held-out data at all (val = test = 0): training data is all there is to report.
+        scores = {"train": evaluate_dataset(network, data.train)}
+    confusion_split = next((name for name in ("test", "validation", "train")
+                            if name in scores and scores[name]["n_samples"]), None)
+    confusion = None
+    for name, s in scores.items():
+        matrix = s.pop("confusion_matrix", None)
+        if name == confusion_split:
+            confusion = matrix
+    return {
+        "project": project.name, "dataset": data_label(project.data_source), "task": split.train.task,
+        "class_names": list(split.train.class_names), "epochs_trained": project.epochs_trained,
+        "scores": scores, "confusion_split": confusion_split if confusion else None,
+        "confusion_matrix": confusion,
+    }
+
+
+def run_evaluate(args: argparse.Namespace) -> int:
+    """Run ``nnstudio evaluate`` with parsed ``args``; return the exit code."""
+    result = evaluate_project(args.project)
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 0
+    kind = (f"classification, {len(result['class_names'])} classes"
+            if result["task"] == "classification" else "regression")
+    print(f"Project {result['project']!r}: data {result['dataset']!r} ({kind}), "
+          f"trained {result['epochs_trained']} epochs")
+    print()
+    if result["task"] == "classification":
+        print(f"{'':<12}{'samples':>8}{'loss':>10}{'accuracy':>10}")
+        for name, s in result["scores"].items():
+            if s["n_samples"]:
+                print(f"{name:<12}{s['n_samples']:>8}{s['loss']:>10.4f}{s['accuracy']:>10.3f}")
+    else:
+        print(f"{'':<12}{'samples':>8}{'MSE':>12}{'MAE':>12}")
+        for name, s in result["scores"].items():
+            if s["n_samples"]:
+                print(f"{name:<12}{s['n_samples']:>8}{s['mse']:>12.4f}{s['mae']:>12.4f}")
+    if result["confusion_matrix"]:
+        print()
+        print(f"Confusion matrix ({result['confusion_split']} data; rows = true class, "
+              "columns = predicted class):")
+        print(format_confusion(result["confusion_matrix"], result["class_names"]))
+    return 0
+
+
+def format_confusion(matrix: list[list[int]], class_names: list[str], max_name: int = 12) -> str:
+    """A small text table of a confusion matrix with class names on both axes."""
+    n = len(matrix)
+    names = [(class_names[i] if i < len(class_names) else str(i))[:max_name] for i in range(n)]
+    width = max([len(name) for name in names] + [len(str(v)) for row in matrix for v in row] + [3])
+    label_width = max(len(name) for name in names)
+    header = " " * label_width + "".join(f"  {name:>{width}}" for name in names)
+    rows = [f"{names[i]:<{label_width}}" + "".join(f"  {v:>{width}}" for v in matrix[i]) for i in range(n)]
+    return "\n".join([header, *rows])

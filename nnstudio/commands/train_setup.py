@@ -1,0 +1,154 @@
+"""Turning ``nnstudio train`` arguments into a project (and its already loaded data set)."""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from nnstudio.errors import ConfigError
+from nnstudio.project import Project, load_project
+from nnstudio.project.document import default_split, default_training
+from nnstudio.project.session import default_network_config
+
+# Flags that describe a new project; they make no sense together with a project file.
+NEW_PROJECT_FLAGS = {
+    "samples": "--samples", "noise": "--noise", "data_seed": "--data-seed", "target": "--target",
+    "missing": "--missing", "layers": "--layers", "activation": "--activation",
+}
+# Built-in data set parameter behind each data flag.
+DATA_PARAMS = {"samples": "n_samples", "noise": "noise", "data_seed": "seed"}
+
+OPTIMIZER_CHOICES = ("adam", "sgd", "momentum", "nesterov")
+
+
+def optimizer_config(name: str, learning_rate: float, l2: float) -> dict:
+    """``{"class", "config"}`` for the ``--optimizer`` choice (momentum / Nesterov are SGD)."""
+    config: dict = {"learning_rate": learning_rate, "weight_decay": l2}
+    if name == "adam":
+        return {"class": "Adam", "config": config}
+    if name == "momentum":
+        config.update(momentum=0.9)
+    elif name == "nesterov":
+        config.update(momentum=0.9, nesterov=True)
+    return {"class": "SGD", "config": config}
+
+
+def prepare_project(args: argparse.Namespace, progress=None):
+    """Build the project to train from the command line.
+
+    Returns
+    -------
+    project : Project
+    dataset : Dataset or None
+        The data when it was loaded here (new projects); None for a project file, whose data
+        :func:`~nnstudio.project.build_from_project` loads.
+
+    Raises
+    ------
+    ConfigError, DataError, ProjectError
+        For contradictory flags, bad values and unreadable files.
+    """
+    sources = [flag for flag, given in (("a project file", args.project),
+                                        ("--dataset", args.dataset), ("--csv", args.csv)) if given]
+    if len(sources) != 1:
+        raise ConfigError("give exactly one of a project file, --dataset NAME or --csv FILE"
+                          + (f" (got {' and '.join(sources)})" if sources else ""))
+    if args.project:
+        project, dataset = _from_file(args), None
+    else:
+        project, dataset = _new_project(args, progress)
+    _apply_training_flags(project, args)
+    return project, dataset
+
+
+def _from_file(args: argparse.Namespace) -> Project:
+    given = [flag for attr, flag in NEW_PROJECT_FLAGS.items() if getattr(args, attr) is not None]
+    if given:
+        raise ConfigError(f"{', '.join(given)} describe a new project and cannot be used with "
+                          "a project file")
+    project = load_project(args.project)
+    if args.reset:
+        project.clear_results()
+    if (args.val is not None or args.test is not None) and project.is_trained:
+        raise ConfigError("--val/--test cannot change the split of an already trained project "
+                          "(its test data would leak into training); add --reset to start over")
+    return project
+
+
+def _new_project(args: argparse.Namespace, progress):
+    from nnstudio.data import CsvOptions, read_csv
+
+    if args.dataset:
+        dataset = _load_builtin(args)
+    else:
+        for attr in DATA_PARAMS:
+            if getattr(args, attr) is not None:
+                raise ConfigError(f"{NEW_PROJECT_FLAGS[attr]} only applies to --dataset")
+        options = CsvOptions(target=_csv_target(args.csv, args.target), missing=args.missing)
+        dataset = read_csv(args.csv, options, progress=progress)
+    hidden = (16, 16) if args.layers is None else args.layers
+    network = default_network_config(dataset, hidden=hidden, activation=args.activation or "relu",
+                                     seed=args.seed or 0)
+    name = Path(args.save).stem if args.save else dataset.name
+    return Project(name=name, data_source=dict(dataset.source), split=default_split(),
+                   network=network, training=default_training()), dataset
+
+
+def _csv_target(path: str, target: str | None) -> str | int | None:
+    """``--target`` is a column name, or a 0-based column number when no column has that name."""
+    from nnstudio.data import preview_csv
+
+    if target is None or not target.strip().isdigit():
+        return target
+    if target in preview_csv(path, n_rows=1).columns:
+        return target
+    return int(target)
+
+
+def _load_builtin(args: argparse.Namespace):
+    from nnstudio.data import list_builtins, load_builtin
+
+    for attr in ("target", "missing"):
+        if getattr(args, attr) is not None:
+            raise ConfigError(f"{NEW_PROJECT_FLAGS[attr]} only applies to --csv")
+    infos = {info.name: info for info in list_builtins()}
+    info = infos.get(args.dataset)
+    if info is None:
+        raise ConfigError(f"unknown data set {args.dataset!r}; choose one of {', '.join(infos)} "
+                          "(see 'nnstudio datasets')")
+    params = {}
+    for attr, param in DATA_PARAMS.items():
+        value = getattr(args, attr)
+        if value is None:
+            continue
+        if param not in info.params:
+            raise ConfigError(f"the data set {args.dataset!r} has no setting for "
+                              f"{NEW_PROJECT_FLAGS[attr]}")
+        params[param] = value
+    return load_builtin(args.dataset, **params)
+
+
+def _apply_training_flags(project: Project, args: argparse.Namespace) -> None:
+    training = project.training
+    for attr in ("epochs", "batch_size", "seed"):
+        if getattr(args, attr) is not None:
+            training[attr] = getattr(args, attr)
+    if args.optimizer is not None:
+        old = training["optimizer"]["config"]
+        lr = args.lr if args.lr is not None else old.get("learning_rate", 0.01)
+        l2 = args.l2 if args.l2 is not None else old.get("weight_decay", 0.0)
+        training["optimizer"] = optimizer_config(args.optimizer, lr, l2)
+    else:
+        if args.lr is not None:
+            training["optimizer"]["config"]["learning_rate"] = args.lr
+        if args.l2 is not None:
+            training["optimizer"]["config"]["weight_decay"] = args.l2
+    for attr in ("val", "test"):
+        if getattr(args, attr) is not None:
+            project.split[attr] = getattr(args, attr)
+    if project.split["val"] + project.split["test"] >= 1:
+        raise ConfigError(f"--val + --test must stay below 1 so some data is left to train on, "
+                          f"got {project.split['val']} + {project.split['test']}")
+    # Build the optimizer once now so a bad value fails before any training starts.
+    from nnstudio.engine import optimizer_from_config
+
+    optimizer_from_config(training["optimizer"])

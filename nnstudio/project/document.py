@@ -1,0 +1,158 @@
+"""The project document: everything needed to reopen, retrain or evaluate a network.
+
+A :class:`Project` holds only plain JSON-able settings plus the trained weights. It does
+not hold the data itself: ``data_source`` says how to reload it (a built-in name and its
+parameters, or a CSV path and its import options), so project files stay small.
+"""
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+
+import numpy as np
+
+#: Keys of :attr:`Project.history`, one list entry per finished epoch.
+HISTORY_KEYS = ("epoch", "train_loss", "train_acc", "val_loss", "val_acc")
+
+
+def default_split() -> dict:
+    """Split settings of a new project: 60 % train, 20 % validation, 20 % test."""
+    return {"val": 0.2, "test": 0.2, "seed": 0, "standardize": True}
+
+
+def default_training() -> dict:
+    """Training settings of a new project (Adam, learning rate 0.01, batch 32)."""
+    return {
+        "optimizer": {"class": "Adam", "config": {"learning_rate": 0.01}},
+        "batch_size": 32,
+        "epochs": 100,
+        "seed": 0,
+    }
+
+
+def empty_history() -> dict[str, list]:
+    """A history with every key of :data:`HISTORY_KEYS` and no epochs yet."""
+    return {key: [] for key in HISTORY_KEYS}
+
+
+@dataclass
+class Project:
+    """A whole nnstudio project: data source, split, network, training settings and results.
+
+    Attributes
+    ----------
+    name : str
+        Shown in the window title.
+    data_source : dict
+        ``Dataset.source``: ``{"kind": "builtin", "name": ..., "params": {...}}`` or
+        ``{"kind": "csv", "path": ..., "options": {...}}``; ``{}`` while no data is chosen.
+    split : dict
+        ``{"val": float, "test": float, "seed": int, "standardize": bool}``.
+    network : dict
+        ``Network.get_config()``; ``{}`` while no network is built.
+    training : dict
+        ``{"optimizer": {"class", "config"}, "batch_size", "epochs", "seed"}``.
+    history : dict of str to list
+        Per-epoch metrics, keys :data:`HISTORY_KEYS`; accuracies are ``None`` for regression.
+    weights : dict of str to ndarray, or None
+        ``Network.get_weights()`` of the trained network (``"0/W"`` of shape (in, out) ...).
+    scaler : dict or None
+        ``Standardizer.get_config()`` fitted on the training split, kept so predictions on
+        new data use the same scaling the network was trained with.
+    created, modified : str or None
+        ISO-8601 times, filled in by ``save_project``.
+    """
+
+    name: str = "Untitled"
+    data_source: dict = field(default_factory=dict)
+    split: dict = field(default_factory=default_split)
+    network: dict = field(default_factory=dict)
+    training: dict = field(default_factory=default_training)
+    history: dict = field(default_factory=empty_history)
+    weights: dict | None = None
+    scaler: dict | None = None
+    created: str | None = None
+    modified: str | None = None
+
+    @property
+    def is_trained(self) -> bool:
+        """True when the project carries trained weights."""
+        return bool(self.weights)
+
+    @property
+    def epochs_trained(self) -> int:
+        """Number of epochs recorded in :attr:`history`."""
+        return len(self.history.get("epoch", []))
+
+    def copy(self) -> "Project":
+        """A deep copy (weights arrays copied too), safe to edit independently."""
+        weights = None if self.weights is None else {k: v.copy() for k, v in self.weights.items()}
+        other = copy.deepcopy(
+            Project(self.name, self.data_source, self.split, self.network, self.training,
+                    self.history, None, self.scaler, self.created, self.modified)
+        )
+        other.weights = weights
+        return other
+
+    def clear_results(self) -> None:
+        """Forget trained weights, scaler and history (after the network or data changed)."""
+        self.weights = None
+        self.scaler = None
+        self.history = empty_history()
+
+    def append_epoch(self, record) -> None:
+        """Append one ``EpochRecord`` to :attr:`history`, numbering epochs after earlier runs.
+
+        Non-finite values and missing accuracies are stored as ``None`` (JSON has no NaN).
+        """
+        epoch = self.epochs_trained + 1
+        values = {
+            "epoch": epoch,
+            "train_loss": record.train_loss,
+            "train_acc": record.train_acc,
+            "val_loss": record.val_loss,
+            "val_acc": record.val_acc,
+        }
+        for key in HISTORY_KEYS:
+            value = epoch if key == "epoch" else _finite_or_none(values[key])
+            self.history.setdefault(key, []).append(value)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Project):
+            return NotImplemented
+        mine, theirs = self.weights or {}, other.weights or {}
+        same_weights = mine.keys() == theirs.keys() and all(
+            np.array_equal(mine[k], theirs[k]) for k in mine
+        )
+        return same_weights and all(
+            getattr(self, f) == getattr(other, f)
+            for f in ("name", "data_source", "split", "network", "training", "history",
+                      "scaler", "created", "modified")
+        )
+
+
+def _finite_or_none(value):
+    if value is None:
+        return None
+    value = float(value)
+    return value if np.isfinite(value) else None
+
+
+def demo_project() -> Project:
+    """The demo: spiral data, Dense(16, relu) x 2 and an output layer fitting the task.
+
+    Adam with learning rate 0.01, batch size 32, 200 epochs.
+    """
+    # Imported here so building a plain Project never pays for the engine and data modules.
+    from nnstudio.data import load_builtin
+    from nnstudio.project.session import default_network_config
+
+    dataset = load_builtin("spiral")
+    training = default_training()
+    training["epochs"] = 200
+    return Project(
+        name="Spiral demo",
+        data_source=copy.deepcopy(dataset.source),
+        network=default_network_config(dataset, hidden=(16, 16), activation="relu"),
+        training=training,
+    )

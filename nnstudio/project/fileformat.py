@@ -1,0 +1,302 @@
+"""Reading and writing ``.nnproj`` files.
+
+A project file is a zip archive with three members:
+
+``metadata.json``
+    ``{"format_version": int, "app_version": str, "created": iso, "modified": iso}``
+``project.json``
+    every setting of the :class:`~nnstudio.project.document.Project` except the weights
+``weights.npz``
+    the trained weights (``np.savez``; absent arrays when the project is untrained)
+
+Saving is atomic: the archive is written to a temporary file beside the target, flushed
+and fsynced, then moved over the target with ``os.replace``, so a crash mid-save leaves the
+previous file untouched. Loading never executes code (JSON plus ``np.load(...,
+allow_pickle=False)``) and checks everything before handing back a project; anything
+wrong raises :class:`~nnstudio.errors.ProjectError` with a plain message.
+"""
+from __future__ import annotations
+
+import io
+import json
+import os
+import struct
+import tempfile
+import zipfile
+import zlib
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from nnstudio import __version__
+from nnstudio.errors import ProjectError
+from nnstudio.project.document import Project
+from nnstudio.project.validate import validate_document
+
+#: Newest file format this version writes and reads.
+FORMAT_VERSION = 1
+
+#: ``MIGRATIONS[v]`` upgrades a document of format ``v`` to format ``v + 1``. A document is
+#: ``{"metadata": dict, "project": dict, "weights": dict[str, ndarray]}``; the function
+#: returns the upgraded document. They run in order, oldest first, when an older file is read.
+MIGRATIONS: dict[int, Callable[[dict], dict]] = {}
+
+FILE_SUFFIX = ".nnproj"
+METADATA_NAME = "metadata.json"
+PROJECT_NAME = "project.json"
+WEIGHTS_NAME = "weights.npz"
+
+# Light zip-bomb guard: no honest project comes near these sizes.
+MAX_JSON_BYTES = 16 * 1024 * 1024
+MAX_WEIGHTS_BYTES = 512 * 1024 * 1024
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds")
+
+
+# --------------------------------------------------------------------------- saving
+def save_project(project: Project, path: str | os.PathLike) -> Path:
+    """Write ``project`` to ``path`` atomically and fill in its created / modified times.
+
+    Parameters
+    ----------
+    project : Project
+        The project to save. Its ``created`` time is set if missing, ``modified`` always.
+    path : str or path-like
+        Target file; its directory must exist. An existing file is replaced only once the
+        new one is completely written.
+
+    Returns
+    -------
+    Path
+        The absolute path written.
+
+    Raises
+    ------
+    ProjectError
+        When the file cannot be written (no permission, disk full...).
+    """
+    target = Path(path).expanduser().absolute()
+    now = _now()
+    created = project.created or now
+    metadata = {"format_version": FORMAT_VERSION, "app_version": __version__,
+                "created": created, "modified": now}
+    body = _project_json(project)
+    weights = _weights_bytes(project.weights)
+
+    if not target.parent.is_dir():
+        raise ProjectError(f"Cannot save the project: the folder {str(target.parent)!r} does not exist.")
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as exc:
+        raise ProjectError(f"Cannot save the project to {str(target)!r}: {exc.strerror or exc}.") from None
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            _write_archive(fh, metadata, body, weights)
+            fh.flush()
+            os.fsync(fh.fileno())
+        _copy_mode(target, tmp_name)
+        os.replace(tmp_name, target)
+    except BaseException as exc:  # any failure, even Ctrl+C, must not leave the temp file
+        try:
+            os.unlink(tmp_name)
+        except OSError:
+            pass
+        if isinstance(exc, OSError):
+            raise ProjectError(f"Cannot save the project to {str(target)!r}: {exc.strerror or exc}.") from exc
+        raise
+    _fsync_dir(target.parent)
+    project.created, project.modified = created, now
+    return target
+
+
+def _write_archive(fh, metadata: dict, body: dict, weights: bytes) -> None:
+    with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr(METADATA_NAME, json.dumps(metadata, indent=2))
+        zf.writestr(PROJECT_NAME, json.dumps(body, indent=2, allow_nan=False))
+        zf.writestr(WEIGHTS_NAME, weights)
+
+
+def _project_json(project: Project) -> dict:
+    body = {
+        "name": project.name,
+        "data_source": project.data_source,
+        "split": project.split,
+        "network": project.network,
+        "training": project.training,
+        "history": project.history,
+        "scaler": project.scaler,
+    }
+    try:
+        # Round-trip now so a bad value fails before any file is touched.
+        return json.loads(json.dumps(body, allow_nan=False, default=_json_default))
+    except (TypeError, ValueError) as exc:
+        raise ProjectError(f"Cannot save the project: a setting is not storable ({exc}).") from None
+
+
+def _json_default(value):
+    # numpy numbers and paths slip in easily from widgets and loaders; store them plainly.
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    raise TypeError(f"{type(value).__name__} value {value!r:.60} cannot be stored in a project file")
+
+
+def _weights_bytes(weights: dict | None) -> bytes:
+    buf = io.BytesIO()
+    arrays = {name: np.ascontiguousarray(value) for name, value in (weights or {}).items()}
+    np.savez(buf, **arrays)
+    return buf.getvalue()
+
+
+def _copy_mode(target: Path, tmp_name: str) -> None:
+    # mkstemp creates 0600 files; keep the old file's mode, else a usual 0644.
+    try:
+        mode = target.stat().st_mode & 0o777
+    except OSError:
+        mode = 0o644
+    os.chmod(tmp_name, mode)
+
+
+def _fsync_dir(directory: Path) -> None:
+    # Makes the rename itself durable on POSIX; not possible (nor needed) on Windows.
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+# --------------------------------------------------------------------------- loading
+def load_project(path: str | os.PathLike) -> Project:
+    """Read and fully validate a project file.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A ``.nnproj`` file.
+
+    Returns
+    -------
+    Project
+
+    Raises
+    ------
+    ProjectError
+        When the file is missing, unreadable, corrupt, not an nnstudio project, made by a
+        newer nnstudio, or holds inconsistent settings or weights.
+    """
+    path = Path(path).expanduser()
+    label = path.name
+    if not path.exists():
+        raise ProjectError(f"The project file {str(path)!r} does not exist.")
+    if path.is_dir():
+        raise ProjectError(f"{str(path)!r} is a folder, not a project file.")
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = set(zf.namelist())
+            if PROJECT_NAME not in names:
+                raise ProjectError(f"{label!r} is not an nnstudio project (no {PROJECT_NAME} inside).")
+            if METADATA_NAME not in names:
+                raise ProjectError(f"{label!r} is damaged or not an nnstudio project "
+                                   f"(no {METADATA_NAME} inside).")
+            metadata = _read_json(zf, METADATA_NAME, label)
+            version = _check_version(metadata, label)
+            body = _read_json(zf, PROJECT_NAME, label)
+            weights = _read_weights(zf, label) if WEIGHTS_NAME in names else {}
+    except zipfile.BadZipFile as exc:
+        if "File is not a zip file" in str(exc):
+            raise ProjectError(f"{label!r} is not an nnstudio project, or it is damaged "
+                               "(it is not a readable zip archive).") from None
+        raise ProjectError(f"{label!r} is damaged ({exc}).") from None
+    except PermissionError:
+        raise ProjectError(f"Cannot read {label!r}: permission denied.") from None
+    # Damaged archives surface as any of these from zipfile / zlib; none may escape as a crash.
+    except (OSError, EOFError, zipfile.LargeZipFile, zlib.error, struct.error, NotImplementedError,
+            RuntimeError, ValueError) as exc:
+        raise ProjectError(f"{label!r} is damaged or unreadable ({exc}).") from None
+
+    document = _migrate({"metadata": metadata, "project": body, "weights": weights}, version, label)
+    return validate_document(document, label)
+
+
+def _check_version(metadata: dict, label: str) -> int:
+    version = metadata.get("format_version")
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise ProjectError(f"{label!r} is damaged: its format version is missing or not a whole "
+                           f"number (got {version!r}).")
+    if version > FORMAT_VERSION:
+        raise ProjectError(f"This file was made by a newer nnstudio (format {version}); this version "
+                           f"reads up to format {FORMAT_VERSION}. Please update nnstudio.")
+    return version
+
+
+def _migrate(document: dict, version: int, label: str) -> dict:
+    for v in range(version, FORMAT_VERSION):
+        step = MIGRATIONS.get(v)
+        if step is None:
+            raise ProjectError(f"{label!r} uses the old project format {v}, which this version of "
+                               "nnstudio cannot convert.")
+        try:
+            document = step(document)
+        except ProjectError:
+            raise
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise ProjectError(f"{label!r} uses the old project format {v} and could not be "
+                               f"converted ({exc}).") from None
+    return document
+
+
+def _read_member(zf: zipfile.ZipFile, name: str, limit: int, label: str) -> bytes:
+    info = zf.getinfo(name)
+    if info.file_size > limit:
+        raise ProjectError(f"{label!r} is not a usable project: {name} is too large "
+                           f"({info.file_size} bytes).")
+    # The declared size can lie; never read more than the limit.
+    with zf.open(info) as fh:
+        data = fh.read(limit + 1)
+    if len(data) > limit:
+        raise ProjectError(f"{label!r} is not a usable project: {name} is too large.")
+    return data
+
+
+def _read_json(zf: zipfile.ZipFile, name: str, label: str) -> dict:
+    raw = _read_member(zf, name, MAX_JSON_BYTES, label)
+    try:
+        value = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise ProjectError(f"{label!r} is damaged: {name} is not valid JSON ({exc}).") from None
+    if not isinstance(value, dict):
+        raise ProjectError(f"{label!r} is damaged: {name} should hold an object, "
+                           f"got {type(value).__name__}.")
+    return value
+
+
+def _reject_constant(name: str):
+    raise ValueError(f"{name} is not allowed")
+
+
+def _read_weights(zf: zipfile.ZipFile, label: str) -> dict[str, np.ndarray]:
+    raw = _read_member(zf, WEIGHTS_NAME, MAX_WEIGHTS_BYTES, label)
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as inner:
+            total = sum(info.file_size for info in inner.infolist())
+            if total > MAX_WEIGHTS_BYTES:
+                raise ProjectError(f"{label!r} is not a usable project: its weights are too large.")
+        with np.load(io.BytesIO(raw), allow_pickle=False) as npz:
+            return {name: npz[name] for name in npz.files}
+    except ProjectError:
+        raise
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError, zlib.error, struct.error,
+            NotImplementedError, RuntimeError) as exc:
+        # allow_pickle=False turns object arrays (which would unpickle) into ValueError.
+        raise ProjectError(f"{label!r} is damaged: its weights cannot be read safely ({exc}).") from None
