@@ -1,0 +1,17 @@
+"""Data for nnstudio: built-in and bundled data sets, CSV import, splits and scaling.
+
+Pure numpy and the standard library; never imports Qt.
+"""
+from __future__ import annotations
+
+from nnstudio.data.csv_options import CsvOptions, CsvPreview
+from nnstudio.data.csv_reader import preview_csv, read_csv
+from nnstudio.data.dataset import Dataset
+from nnstudio.data.scaling import Standardizer
+from nnstudio.data.sources import BUILTINS, BuiltinInfo, list_builtins, load_builtin, load_dataset_source
+from nnstudio.data.split import Split, split_dataset
+
+__all__ = [
+    "BUILTINS", "BuiltinInfo", "CsvOptions", "CsvPreview", "Dataset", "Split", "Standardizer",
+    "list_builtins", "load_builtin", "load_dataset_source", "preview_csv", "read_csv", "split_dataset",
+]

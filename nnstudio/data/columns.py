@@ -1,0 +1,216 @@
+"""Decide what each CSV column is (numbers, categories, an ID, dates...) and why.
+
+``analyse_column`` looks at one column of text cells and returns a ``ColumnInfo`` whose
+``reason`` is a plain sentence for the import report.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+NA_MARKERS = ("", "NA", "N/A", "n/a", "na", "#N/A", "nan", "NaN", "NAN", "null", "NULL", "Null",
+              "None", "none", "?", "-", "--")
+MAX_CATEGORIES = 20          # more distinct words than this and a text column is left out
+MIN_ROWS_FOR_UNIQUE_ID = 20  # "every value differs" only means ID-like with enough rows
+MOSTLY_NUMERIC = 0.9         # share of number cells above which the rest count as missing
+
+KINDS = ("number", "category", "text", "id", "date", "constant", "empty")
+
+_ID_NAME = re.compile(r"^(id|idx|index|row|row ?(id|no|num|number)|#|unnamed: ?0)$|(^|[_\s.\-])id$",
+                      re.IGNORECASE)
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+_ID_CAMEL = re.compile(r"[a-z](Id|ID)$")  # PassengerId, userID; not "Acid" or "Liquid"
+_DATE_NAME = re.compile(r"(date|time|timestamp|datetime|day|month)$|^(date|time)", re.IGNORECASE)
+_TIME = r"\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*([AaPp]\.?[Mm]\.?)?"
+_DATE_PATTERNS = re.compile("|".join([
+    rf"\d{{4}}[-/.]\d{{1,2}}[-/.]\d{{1,2}}([ T]{_TIME}\s*(Z|[+-]\d{{2}}:?\d{{2}})?)?",
+    rf"\d{{1,2}}[-/.]\d{{1,2}}[-/.]\d{{2,4}}( {_TIME})?",
+    _TIME,
+    r"\d{1,2}[ \-][A-Za-z]{3,9}\.?[ \-]\d{2,4}",
+    r"[A-Za-z]{3,9}\.? \d{1,2},? \d{4}",
+]).join(["^(?:", ")$"]))
+
+
+@dataclass
+class ColumnInfo:
+    """What a column holds and how it would become features.
+
+    Attributes
+    ----------
+    kind : one of KINDS
+        "number" and "category" become features; the other kinds are left out.
+    missing : ndarray of bool, shape (n_rows,)
+        Cells that are empty, an NA marker, or stray words in a number column.
+    numbers : ndarray of float64, shape (n_rows,) or None
+        For "number" columns; NaN where missing.
+    categories : list of str
+        For "category" columns, the distinct values in sorted order.
+    codes : ndarray of int64, shape (n_rows,) or None
+        For "category" columns, index into ``categories``; -1 where missing.
+    reason : str
+        Plain-language sentence for the import notes.
+    stray : list of str
+        Words found in a mostly-number column that were treated as missing.
+    """
+
+    name: str
+    kind: str
+    missing: np.ndarray
+    numbers: np.ndarray | None = None
+    categories: list[str] = field(default_factory=list)
+    codes: np.ndarray | None = None
+    reason: str = ""
+    stray: list[str] = field(default_factory=list)
+    decimal_comma: bool = False
+
+    @property
+    def usable(self) -> bool:
+        return self.kind in ("number", "category")
+
+
+def looks_like_id_name(name: str) -> bool:
+    return bool(_ID_NAME.search(name.strip()) or _ID_CAMEL.search(name.strip()))
+
+
+def to_numbers(values: np.ndarray, decimal_comma: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Parse text cells as numbers.
+
+    Returns
+    -------
+    numbers : ndarray of float64, shape (n,)
+        NaN where a cell is not a finite number.
+    ok : ndarray of bool, shape (n,)
+    """
+    try:
+        # Fast path: numpy parses a whole column at once when every cell is a number.
+        numbers = np.asarray(values).astype(np.float64)
+    except (ValueError, TypeError):
+        # Parse each distinct text once; text columns repeat their values a lot.
+        uniques, inverse = np.unique(np.asarray(values), return_inverse=True)
+        parsed = np.array([_parse(str(u), decimal_comma) for u in uniques.tolist()], dtype=np.float64)
+        return _finite(parsed[inverse.reshape(-1)])
+    return _finite(numbers)
+
+
+def _parse(text: str, decimal_comma: bool) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    if not decimal_comma and _THOUSANDS.match(text):
+        # "1,234,567" (quoted in a comma-separated file) is one number with thousands separators.
+        return float(text.replace(",", ""))
+    if decimal_comma and text.count(",") == 1:
+        # "1,5" is 1.5 in files that use ';' or tabs as separators (much of Europe).
+        try:
+            return float(text.replace(",", "."))
+        except ValueError:
+            pass
+    return np.nan
+
+
+def _finite(numbers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    ok = np.isfinite(numbers)
+    numbers[~ok] = np.nan
+    return numbers, ok
+
+
+def _quote_list(items: list[str], limit: int = 3) -> str:
+    shown = ", ".join(repr(i) for i in items[:limit])
+    return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
+
+
+def analyse_column(name: str, values: np.ndarray, decimal_comma: bool = False) -> ColumnInfo:
+    """Classify one column of stripped text cells, shape (n_rows,)."""
+    missing = np.isin(values, NA_MARKERS)
+    n_present = int((~missing).sum())
+    if n_present == 0:
+        return ColumnInfo(name, "empty", missing, reason=f"'{name}' has no values, so it was left out.")
+    present = values[~missing]
+    # A quick look at the first cells settles most text columns without parsing them all.
+    if to_numbers(present[:200], decimal_comma)[1].mean() >= 0.5:
+        numbers, ok = to_numbers(present, decimal_comma)
+        n_ok = int(ok.sum())
+        if n_ok == n_present or (n_ok >= MOSTLY_NUMERIC * n_present
+                                 and len(np.unique(present[~ok])) <= 5):
+            return _numeric(name, values, missing, numbers, ok, decimal_comma)
+    uniques, inverse, counts = np.unique(present, return_inverse=True, return_counts=True)
+    n_unique = len(uniques)
+    date_like = np.array([bool(_DATE_PATTERNS.match(str(u))) for u in uniques])
+    date_share = counts[date_like].sum() / n_present
+    if date_share >= 0.9 or (date_share >= 0.5 and _DATE_NAME.search(name)):
+        return ColumnInfo(name, "date", missing, reason=(
+            f"'{name}' holds dates or times (like {str(uniques[date_like][0])!r}), which the network "
+            "cannot use directly, so it was left out."))
+    if n_unique == 1:
+        return ColumnInfo(name, "constant", missing, reason=(
+            f"'{name}' has the same value ({str(uniques[0])!r}) in every row, so it tells nothing "
+            "apart and was left out."))
+    if looks_like_id_name(name):
+        return ColumnInfo(name, "id", missing, reason=(
+            f"'{name}' looks like an ID or row label, which says nothing about the target, "
+            "so it was left out."))
+    if n_unique == n_present and n_present >= MIN_ROWS_FOR_UNIQUE_ID:
+        return ColumnInfo(name, "id", missing, reason=(
+            f"'{name}' has a different text in every row (like {str(uniques[0])!r}), as names or "
+            "IDs do, so it was left out."))
+    if n_unique > MAX_CATEGORIES:
+        return ColumnInfo(name, "text", missing, reason=(
+            f"'{name}' is text with {n_unique} different values; only text columns with at most "
+            f"{MAX_CATEGORIES} different values (categories) can be used, so it was left out."))
+    codes = np.full(len(values), -1, dtype=np.int64)
+    codes[~missing] = inverse.reshape(-1)
+    categories = [str(u) for u in uniques]
+    return ColumnInfo(name, "category", missing, categories=categories, codes=codes, reason=(
+        f"'{name}' is a category with {n_unique} values ({_quote_list(categories)}); it became "
+        f"{n_unique} yes/no columns, one per value."))
+
+
+def _counter_like(name: str, good: np.ndarray, distinct: np.ndarray) -> bool:
+    """Whole numbers, all different, that behave like a counter or an ID rather than a measurement.
+
+    All-different alone is not enough (prices can be all different), so one more sign is needed:
+    they run without gaps, only go up row by row, or are too many to all differ by chance
+    (the birthday effect: n values spread over a range r collide about n^2 / 2r times).
+    """
+    n = len(good)
+    if n < MIN_ROWS_FOR_UNIQUE_ID or len(distinct) != n or "year" in name.lower():
+        return False
+    if not np.all(good == np.round(good)):
+        return False
+    span = float(distinct[-1] - distinct[0]) + 1.0
+    return bool(span == n or np.all(np.diff(good) > 0) or n * n / (2.0 * span) >= 3.0)
+
+
+def _numeric(name: str, values: np.ndarray, missing: np.ndarray, numbers: np.ndarray,
+             ok: np.ndarray, decimal_comma: bool) -> ColumnInfo:
+    stray = [str(v) for v in np.unique(values[~missing][~ok])]
+    missing = missing.copy()
+    present_idx = np.flatnonzero(~missing)
+    missing[present_idx[~ok]] = True
+    full = np.full(len(values), np.nan)
+    full[present_idx[ok]] = numbers[ok]
+    used_comma = decimal_comma and bool(np.any(np.char.find(values[present_idx[ok]].astype(str), ",") >= 0))
+    info = ColumnInfo(name, "number", missing, numbers=full, stray=stray, decimal_comma=used_comma)
+    good = full[~missing]
+    distinct = np.unique(good)
+    if len(distinct) == 1:
+        info.kind, info.numbers = "constant", None
+        info.reason = (f"'{name}' has the same value ({distinct[0]:g}) in every row, so it tells "
+                       "nothing apart and was left out.")
+    elif looks_like_id_name(name):
+        info.kind, info.numbers = "id", None
+        info.reason = (f"'{name}' looks like an ID or row number, which says nothing about the "
+                       "target, so it was left out.")
+    elif _counter_like(name, good, distinct):
+        info.kind, info.numbers = "id", None
+        info.reason = (f"'{name}' has a different whole number in every row ({distinct[0]:g}, "
+                       f"{distinct[1]:g}, {distinct[2]:g}, ...), like a row number or ID, so it was left out.")
+    else:
+        info.reason = f"'{name}' holds numbers and is used as a feature."
+        if stray:
+            info.reason += (f" {int((~ok).sum())} cell(s) held words instead of numbers "
+                            f"({_quote_list(stray)}); they count as missing values.")
+    return info

@@ -1,0 +1,239 @@
+"""Turn a parsed CSV table into a Dataset: pick the target, choose features, handle gaps.
+
+Every decision lands in ``Dataset.notes`` as a plain sentence, and every dead end raises a
+DataError that says which column is at fault and what to choose instead.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from nnstudio.data.columns import NA_MARKERS, ColumnInfo, analyse_column, to_numbers
+from nnstudio.data.csv_options import DELIMITER_NAMES, CsvOptions
+from nnstudio.data.csv_parse import Table
+from nnstudio.data.dataset import Dataset, balance_notes
+from nnstudio.data.progress import Progress
+from nnstudio.errors import DataError
+
+MAX_AUTO_CLASSES = 20    # whole-number targets with more values than this are regression
+MAX_CLASSES = 100        # beyond this, classification is refused outright
+
+
+def _names(names: list[str], limit: int = 12) -> str:
+    shown = ", ".join(f"'{n}'" for n in names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
+def resolve_column(spec: str | int, table: Table, what: str) -> int:
+    """0-based index of column ``spec`` (a name, or a number that may be negative)."""
+    names = table.names
+    if isinstance(spec, int):
+        index = spec if spec >= 0 else len(names) + spec
+        if not 0 <= index < len(names):
+            raise DataError(f"{what} column number {spec} is out of range: the file has {len(names)} "
+                            f"columns, numbered 0 to {len(names) - 1}.")
+        return index
+    if spec in names:
+        return names.index(spec)
+    folded = [n.strip().casefold() for n in names]
+    if spec.strip().casefold() in folded:
+        return folded.index(spec.strip().casefold())
+    hint = "" if table.has_header else " (the file has no header row, so columns are called 'column 1', 'column 2', ...)"
+    raise DataError(f"{what} column '{spec}' was not found. Available columns: {_names(names, 30)}{hint}. "
+                    "Choose one of them.")
+
+
+def _class_name(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+def encode_target(name: str, values: np.ndarray, task: str | None,
+                  decimal_comma: bool) -> tuple[str, np.ndarray, list[str], list[str]]:
+    """Return (task, y, class_names, notes) for target cells ``values`` of shape (n,)."""
+    numbers, ok = to_numbers(values, decimal_comma)
+    numeric = bool(ok.all())
+    if task == "regression" and not numeric:
+        example = str(values[~ok][0])
+        raise DataError(f"The target '{name}' contains text (for example {example!r}), so it cannot be "
+                        "predicted as a number (regression). Choose 'classification', or pick a target "
+                        "column that holds numbers.")
+    whole = numeric and bool(np.all(numbers == np.round(numbers)))
+    if numeric:
+        uniques, inverse = np.unique(numbers, return_inverse=True)
+    else:
+        uniques, inverse = np.unique(values, return_inverse=True)
+    chosen = task
+    if task is None:
+        chosen = "classification" if not numeric or (whole and len(uniques) <= MAX_AUTO_CLASSES) else "regression"
+    if chosen == "regression":
+        y = numbers.astype(np.float32)
+        why = " (you chose regression)" if task else ""
+        notes = [f"Target: '{name}', a number to predict (regression){why}. Its values run from "
+                 f"{numbers.min():g} to {numbers.max():g} (average {numbers.mean():.6g})."]
+        return chosen, y, [], notes
+    class_names = [_class_name(u) for u in uniques] if numeric else [str(u) for u in uniques]
+    if len(uniques) < 2:
+        raise DataError(f"The target column '{name}' has only one class ({class_names[0]!r}) in every "
+                        "usable row. A classifier needs at least two classes to tell apart; choose another "
+                        "target column or a file with more than one class.")
+    if len(uniques) > MAX_CLASSES:
+        extra = " Choose 'regression' to predict it as a number instead." if numeric else \
+            " Choose another target column."
+        raise DataError(f"The target column '{name}' has {len(uniques)} different values, too many to use "
+                        f"each as a class (at most {MAX_CLASSES}).{extra}")
+    if task:
+        why = "you chose classification"
+    elif numeric:
+        why = (f"it holds {len(uniques)} different whole numbers, each treated as a class; choose "
+               "'regression' to predict it as a number instead")
+    else:
+        why = "it holds words, each one a class"
+    notes = [f"Target: '{name}', sorted into {len(uniques)} classes (classification; {why})."]
+    return chosen, inverse.reshape(-1).astype(np.int64), class_names, notes
+
+
+def _keep_rows(info: ColumnInfo, rows: np.ndarray) -> None:
+    """Restrict ``info`` to ``rows`` in place; categories that vanish are removed."""
+    info.missing = info.missing[rows]
+    if info.numbers is not None:
+        info.numbers = info.numbers[rows]
+    if info.codes is not None:
+        codes = info.codes[rows]
+        used = np.unique(codes[codes >= 0])
+        remap = np.full(len(info.categories) + 1, -1, dtype=np.int64)
+        remap[used] = np.arange(len(used))
+        info.codes = remap[codes]          # -1 stays -1 via the last slot
+        info.categories = [info.categories[i] for i in used]
+
+
+def _handle_missing(usable: list[ColumnInfo], choice: str | None, n_rows: int) -> tuple[np.ndarray, list[str]]:
+    """Apply the user's missing-value choice; return (rows to keep, notes)."""
+    counts = {info.name: int(info.missing.sum()) for info in usable if info.missing.any()}
+    keep = np.arange(n_rows)
+    if not counts:
+        return keep, []
+    gappy = np.any([info.missing for info in usable], axis=0)
+    listing = ", ".join(f"'{n}' {c} row(s)" for n, c in counts.items())
+    if choice is None:
+        raise DataError(f"Some feature values are missing: {listing}. Choose what to do with them in the "
+                        f"import options: 'drop rows' removes the {int(gappy.sum())} row(s) with a gap, "
+                        "'fill with column mean' fills numbers with the column average and categories "
+                        "with their most common value.")
+    if choice == "drop":
+        keep = np.flatnonzero(~gappy)
+        if keep.size == 0:
+            raise DataError(f"Every row has at least one missing value ({listing}), so 'drop rows' would "
+                            "leave nothing. Choose 'fill with column mean' instead, or leave out the "
+                            "columns with the most gaps.")
+        for info in usable:
+            _keep_rows(info, keep)
+        return keep, [f"Dropped {int(gappy.sum())} row(s) with missing values (in {_names(list(counts))}), "
+                      "as you chose."]
+    notes = []
+    for info in usable:
+        if not info.missing.any():
+            continue
+        n = int(info.missing.sum())
+        if info.numbers is not None:
+            mean = float(np.mean(info.numbers[~info.missing]))
+            info.numbers[info.missing] = mean
+            notes.append(f"Filled {n} missing value(s) in '{info.name}' with the column mean ({mean:.6g}).")
+        else:
+            common = int(np.bincount(info.codes[info.codes >= 0]).argmax())
+            info.codes[info.missing] = common
+            notes.append(f"Filled {n} missing value(s) in '{info.name}' with its most common value "
+                         f"({info.categories[common]!r}).")
+        info.missing = np.zeros_like(info.missing)
+    return keep, notes
+
+
+def _no_features_error(name: str, infos: list[ColumnInfo], target: str) -> DataError:
+    reasons = " ".join(info.reason for info in infos)
+    return DataError(f"'{name}' has no column that can be used as a feature besides the target '{target}'. "
+                     f"{reasons} nnstudio needs at least one column of numbers or categories to learn from."
+                     .replace("  ", " "))
+
+
+def build_dataset(table: Table, options: CsvOptions, name: str, progress: Progress,
+                  notes: list[str], start: float = 0.6) -> Dataset:
+    """Make a Dataset from ``table`` following ``options``; ``notes`` are prepended to its notes."""
+    names, n_cols = table.names, len(table.names)
+    sep = DELIMITER_NAMES.get(table.delimiter, repr(table.delimiter))
+    if n_cols < 2:
+        raise DataError(f"'{name}' has only one column ('{names[0] if names else ''}'). nnstudio needs at "
+                        "least one feature column and one target column. If the values are separated by "
+                        f"something other than a {sep}, choose the separator in the import options.")
+    if table.n_rows == 0:
+        raise DataError(f"'{name}' has a header row ({_names(names, 6)}) but no data rows below it. "
+                        "Add data rows, or choose another file.")
+    target = resolve_column(options.target if options.target is not None else -1, table, "Target")
+    if options.target is None:
+        # A separator at the end of every line makes an empty last column; skip past it.
+        while (target > 0 and names[target] == f"column {target + 1}"
+               and np.isin(table.columns[target], NA_MARKERS).all()):
+            target -= 1
+    tname = names[target]
+    left_out = {resolve_column(spec, table, "Left-out") for spec in options.drop_columns}
+    if target in left_out:
+        raise DataError(f"'{tname}' is both the target and in the list of columns to leave out. "
+                        "Remove it from that list, or choose another target.")
+    header = "first row used as column names" if table.has_header else \
+        f"no header row, so the columns are called 'column 1' to 'column {n_cols}'"
+    notes = list(notes) + [f"Read {table.n_rows} rows and {n_cols} columns from '{name}' "
+                           f"(values separated by {sep}; {header})."] + list(table.notes)
+    decimal_comma = table.delimiter != ","
+
+    # Rows without a target cannot teach anything; they go whatever the missing-value choice.
+    tvalues = table.columns[target]
+    tmissing = np.isin(tvalues, NA_MARKERS)
+    if options.task != "classification":
+        numbers, ok = to_numbers(tvalues, decimal_comma)
+        stray = ~ok & ~tmissing
+        if stray.any() and ok.sum() >= 0.9 * (~tmissing).sum() and len(np.unique(tvalues[stray])) <= 5:
+            notes.append(f"{int(stray.sum())} row(s) had words instead of a number in the target '{tname}' "
+                         f"({', '.join(repr(str(v)) for v in np.unique(tvalues[stray]))}); they were dropped.")
+            tmissing = tmissing | stray
+    if tmissing.all():
+        raise DataError(f"The target column '{tname}' has no values. Choose another target column.")
+    if tmissing.any():
+        lines = ", ".join(str(n) for n in table.line_numbers[tmissing][:5])
+        notes.append(f"Dropped {int(tmissing.sum())} row(s) whose target '{tname}' was missing "
+                     f"(line {lines}{', ...' if tmissing.sum() > 5 else ''}).")
+    rows = np.flatnonzero(~tmissing)
+
+    infos: list[ColumnInfo] = []
+    feature_cols = [j for j in range(n_cols) if j != target and j not in left_out]
+    for k, j in enumerate(feature_cols):
+        progress.report(start + (0.95 - start) * k / max(len(feature_cols), 1))
+        infos.append(analyse_column(names[j], table.columns[j][rows], decimal_comma))
+    notes += [f"'{names[j]}' was left out, as you chose." for j in sorted(left_out)]
+    usable = [info for info in infos if info.usable]
+    if not usable:
+        raise _no_features_error(name, infos, tname)
+
+    keep, missing_notes = _handle_missing(usable, options.missing, len(rows))
+    rows = rows[keep]
+    task, y, class_names, target_notes = encode_target(tname, tvalues[rows], options.task, decimal_comma)
+
+    blocks, feature_names = [], []
+    for info in usable:
+        if info.numbers is not None:
+            blocks.append(info.numbers[:, None])
+            feature_names.append(info.name)
+        else:
+            blocks.append(info.codes[:, None] == np.arange(len(info.categories)))
+            feature_names += [f"{info.name}={c}" for c in info.categories]
+    X = np.hstack([b.astype(np.float32) for b in blocks])
+
+    numeric = [i.name for i in usable if i.kind == "number"]
+    notes += target_notes
+    if numeric:
+        notes.append(f"Used as numbers ({len(numeric)} column(s)): {_names(numeric)}.")
+    notes += [i.reason for i in infos if i.kind != "number" or i.stray]
+    commas = [i.name for i in usable if i.decimal_comma]
+    if commas:
+        notes.append(f"Decimal commas (like 1,5) were read as decimal points in {_names(commas)}.")
+    notes += missing_notes
+    if task == "classification":
+        notes += balance_notes(y, class_names)
+    return Dataset(X=X, y=y, feature_names=feature_names, class_names=class_names, task=task,
+                   source={}, name=name.rsplit(".", 1)[0] or name, notes=notes)

@@ -1,0 +1,107 @@
+"""Public CSV entry points: ``preview_csv`` for the import dialog, ``read_csv`` for the data."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from nnstudio.data.columns import NA_MARKERS, analyse_column
+from nnstudio.data.csv_build import build_dataset
+from nnstudio.data.csv_options import CsvOptions, CsvPreview
+from nnstudio.data.csv_parse import decode, parse_table, read_bytes
+from nnstudio.data.dataset import Dataset
+from nnstudio.data.params import check_int
+from nnstudio.data.progress import CancelFn, Progress, ProgressFn
+
+PREVIEW_BYTES = 1 << 20      # the preview reads at most this much of the file
+PREVIEW_KIND_ROWS = 2000     # rows used to guess column kinds in the preview
+
+
+def _options(options: CsvOptions | dict | None) -> CsvOptions:
+    if options is None:
+        return CsvOptions()
+    return CsvOptions.from_dict(options) if isinstance(options, dict) else options
+
+
+def read_csv(path: str | os.PathLike, options: CsvOptions | dict | None = None,
+             progress: ProgressFn | None = None, cancel: CancelFn | None = None) -> Dataset:
+    """Load a CSV file as a Dataset.
+
+    Parameters
+    ----------
+    path : path of the file.
+    options : CsvOptions (or its dict form); default detects everything and uses the last column
+        as the target.
+    progress : callable(float), optional
+        Called with growing fractions in 0..1 (at most ~100 times; 1.0 at the end).
+    cancel : callable() -> bool, optional
+        Polled while loading; returning True stops with ``Cancelled``.
+
+    Returns
+    -------
+    Dataset
+        ``X`` of shape (n_rows, n_features) float32; ``notes`` say what was done with each column.
+
+    Raises
+    ------
+    DataError
+        With a plain message naming the line or column at fault and what to do.
+    Cancelled
+        When ``cancel()`` returned True.
+    """
+    options = _options(options)
+    path = Path(path).expanduser()
+    name = path.name
+    steps = Progress(progress, cancel, f"Loading '{name}' was cancelled.")
+    steps.check()
+    raw = read_bytes(path, steps, weight=0.1)
+    text, encoding, notes = decode(raw, name)
+    del raw    # the text copy is all we need from here; big files should not be held twice
+    table = parse_table(text, options.delimiter, options.has_header, name, steps, start=0.1, end=0.6)
+    del text
+    dataset = build_dataset(table, options, name, steps, notes, start=0.6)
+    dataset.source = {"kind": "csv", "path": str(path.resolve()), "options": options.to_dict()}
+    steps.done()
+    return dataset
+
+
+def preview_csv(path: str | os.PathLike, n_rows: int = 20,
+                options: CsvOptions | dict | None = None) -> CsvPreview:
+    """Show the first ``n_rows`` data rows of a CSV file and what the reader guesses about it.
+
+    Reads at most the first megabyte, so it is quick on any file. ``options`` (optional) fixes
+    the delimiter or header choice. Rows with the wrong number of values are left out and
+    described in ``CsvPreview.notes`` rather than raised, so the person can see the file;
+    unreadable files (missing, empty, binary) raise DataError.
+    """
+    n_rows = check_int("n_rows", n_rows, 0)
+    options = _options(options)
+    path = Path(path).expanduser()
+    name = path.name
+    raw = read_bytes(path, limit=PREVIEW_BYTES)
+    try:
+        size = path.stat().st_size
+    except OSError:
+        size = len(raw)
+    truncated = size > len(raw)
+    if truncated and b"\n" in raw:
+        # Cut at the last full line so no row (or UTF-8 character) is split in half.
+        raw = raw[: raw.rfind(b"\n") + 1]
+    text, encoding, notes = decode(raw, name)
+    table = parse_table(text, options.delimiter, options.has_header, name, strict=False)
+    n_kind = min(table.n_rows, PREVIEW_KIND_ROWS)
+    kinds, missing = {}, {}
+    for column_name, column in zip(table.names, table.columns):
+        cells = column[:n_kind]
+        kinds[column_name] = analyse_column(column_name, cells, table.delimiter != ",").kind
+        missing[column_name] = int(np.isin(cells, NA_MARKERS).sum())
+    if truncated and table.n_rows:
+        estimate = int(round(table.n_rows * size / max(len(raw), 1)))
+    else:
+        estimate = table.n_rows
+    rows = [[str(col[i]) for col in table.columns] for i in range(min(n_rows, table.n_rows))]
+    return CsvPreview(columns=table.names, rows=rows, delimiter=table.delimiter,
+                      has_header=table.has_header, n_rows_total_estimate=estimate,
+                      column_kinds=kinds, missing_counts=missing, encoding=encoding,
+                      notes=notes + table.notes)

@@ -1,0 +1,132 @@
+"""The Dataset container shared by every loader, the splitter and the UI."""
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from nnstudio.errors import DataError
+
+TASKS = ("classification", "regression")
+
+
+@dataclass(eq=False)   # array fields make "==" ambiguous; compare X / y explicitly instead
+class Dataset:
+    """Arrays plus everything a person needs to understand where they came from.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        Features, converted to float32.
+    y : ndarray of shape (n_samples,) or (n_samples, n_targets)
+        int64 class indices into ``class_names`` for classification, float32 for regression.
+    feature_names : list of str
+        One name per column of ``X``.
+    class_names : list of str
+        Class ``i`` is ``class_names[i]``; empty for regression.
+    task : {"classification", "regression"}
+    source : dict
+        JSON-able description that ``load_dataset_source`` turns back into this data set.
+    name : str
+        Short title shown in the UI.
+    notes : list of str
+        Plain-language report of what was done with the data (dropped columns, class balance...).
+    image_shape : tuple of (int, int), optional
+        Set when each row is a flattened picture, e.g. (8, 8) for the digits.
+    """
+
+    X: np.ndarray
+    y: np.ndarray
+    feature_names: list[str]
+    class_names: list[str]
+    task: str
+    source: dict
+    name: str
+    notes: list[str] = field(default_factory=list)
+    image_shape: tuple[int, int] | None = None
+
+    def __post_init__(self) -> None:
+        # Normalise once here so every consumer can rely on dtypes and shapes.
+        self.X = np.asarray(self.X, dtype=np.float32)
+        if self.X.ndim != 2:
+            raise DataError(f"features must be a 2-D table (samples x features), got {self.X.ndim}-D")
+        if self.task not in TASKS:
+            raise DataError(f"task must be 'classification' or 'regression', got {self.task!r}")
+        if self.task == "classification":
+            self.y = np.asarray(self.y, dtype=np.int64)
+            if self.y.ndim != 1:
+                raise DataError(f"class labels must be 1-D, got shape {self.y.shape}")
+            if self.y.size and (self.y.min() < 0 or self.y.max() >= len(self.class_names)):
+                raise DataError(
+                    f"class labels must lie in 0..{len(self.class_names) - 1} "
+                    f"(one per class name), got {int(self.y.min())}..{int(self.y.max())}")
+        else:
+            self.y = np.asarray(self.y, dtype=np.float32)
+            if self.y.ndim not in (1, 2):
+                raise DataError(f"regression targets must be 1-D or 2-D, got shape {self.y.shape}")
+        if len(self.y) != len(self.X):
+            raise DataError(f"features have {len(self.X)} rows but targets have {len(self.y)}")
+        self.feature_names = [str(n) for n in self.feature_names]
+        if len(self.feature_names) != self.X.shape[1]:
+            raise DataError(f"got {len(self.feature_names)} feature names for {self.X.shape[1]} features")
+        self.class_names = [str(n) for n in self.class_names]
+        self.notes = list(self.notes)
+        if self.image_shape is not None:
+            self.image_shape = (int(self.image_shape[0]), int(self.image_shape[1]))
+            if self.image_shape[0] * self.image_shape[1] != self.X.shape[1]:
+                raise DataError(f"image_shape {self.image_shape} does not match {self.X.shape[1]} features")
+
+    @property
+    def n_samples(self) -> int:
+        return int(self.X.shape[0])
+
+    @property
+    def n_features(self) -> int:
+        return int(self.X.shape[1])
+
+    @property
+    def n_classes(self) -> int:
+        """Number of classes; 0 for regression."""
+        return len(self.class_names) if self.task == "classification" else 0
+
+    def class_counts(self) -> dict[str, int]:
+        """Samples per class, in class order (``{}`` for regression)."""
+        if self.task != "classification":
+            return {}
+        counts = np.bincount(self.y, minlength=len(self.class_names))
+        return {name: int(c) for name, c in zip(self.class_names, counts)}
+
+    def subset(self, indices: np.ndarray, name: str | None = None) -> Dataset:
+        """Rows ``indices`` as a new Dataset with the same metadata.
+
+        Parameters
+        ----------
+        indices : ndarray of int, shape (k,)
+        name : str, optional
+            Title of the part; defaults to this data set's name.
+        """
+        indices = np.asarray(indices, dtype=np.int64)
+        return Dataset(
+            X=self.X[indices], y=self.y[indices], feature_names=list(self.feature_names),
+            class_names=list(self.class_names), task=self.task, source=copy.deepcopy(self.source),
+            name=self.name if name is None else name, notes=list(self.notes),
+            image_shape=self.image_shape)
+
+
+def balance_notes(y: np.ndarray, class_names: list[str]) -> list[str]:
+    """Plain-language class-balance report for class indices ``y`` of shape (n,)."""
+    counts = np.bincount(np.asarray(y, dtype=np.int64), minlength=len(class_names))
+    listed = ", ".join(f"'{name}' {int(c)}" for name, c in zip(class_names, counts))
+    notes = [f"Rows per class: {listed}."]
+    if counts.size and counts.min() > 0 and counts.max() >= 3 * counts.min():
+        big = int(counts.argmax())
+        share = 100.0 * counts[big] / counts.sum()
+        notes.append(
+            f"The classes are unbalanced (largest {int(counts.max())}, smallest {int(counts.min())}). "
+            f"Always guessing '{class_names[big]}' would already be right {share:.0f}% of the time, "
+            "so judge accuracy against that.")
+    elif counts.size and counts.min() == 0:
+        empty = [n for n, c in zip(class_names, counts) if c == 0]
+        notes.append(f"No samples for class {', '.join(repr(e) for e in empty)}.")
+    return notes
