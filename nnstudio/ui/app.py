@@ -1,0 +1,66 @@
+"""Start the window: ``nnstudio [--demo] [PROJECT.nnproj] [--smoke-test]``."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+
+def _parse(argv: list[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="nnstudio", description="Build neural networks and watch them learn.")
+    p.add_argument("project", nargs="?", help="a .nnproj project to open")
+    p.add_argument("--demo", action="store_true", help="open the demo project (spiral data, two hidden layers)")
+    p.add_argument("--smoke-test", action="store_true",
+                   help="open the window, train a few epochs, close it and exit 0 (a set-up check)")
+    return p.parse_args(argv)
+
+
+def _no_display() -> bool:
+    return (sys.platform.startswith("linux") and not os.environ.get("DISPLAY")
+            and not os.environ.get("WAYLAND_DISPLAY") and not os.environ.get("QT_QPA_PLATFORM"))
+
+
+def run_app(argv: list[str] | None = None) -> int:
+    """Open the main window; returns the exit status."""
+    args = _parse(list(sys.argv[1:] if argv is None else argv))
+    if _no_display():
+        # Without this Qt aborts with a misleading "xcb-cursor is needed" message.
+        print("nnstudio: no display found. Start it from a desktop session, or on a virtual screen:\n"
+              "  xvfb-run -a nnstudio --demo", file=sys.stderr)
+        return 1
+    from PySide6.QtWidgets import QApplication
+
+    from nnstudio.ui.main_window import MainWindow
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("nnstudio")
+    app.setOrganizationName("nnstudio")
+    window = MainWindow(settings_scope="smoke" if args.smoke_test else None)
+    if args.project:
+        window.files.open_path(args.project)
+    else:
+        window.files.open_demo()
+    window.show()
+    if args.smoke_test:
+        return _smoke(app, window)
+    return app.exec()
+
+
+def _smoke(app, window) -> int:
+    """Train a few epochs of the demo through the real window, then close it cleanly."""
+    from PySide6.QtCore import QElapsedTimer
+
+    window.ctl.set_training(epochs=5)
+    window.runner.start()
+    timer = QElapsedTimer()
+    timer.start()
+    while window.runner.state != "idle" and timer.elapsed() < 60_000:
+        app.processEvents()
+    ok = len(window.ctl.project.history.get("epoch", [])) >= 5
+    window.ctl.undo_stack.setClean()
+    window.ctl._set_dirty(False)  # the smoke run must not ask to save
+    window.close()
+    app.processEvents()
+    print(f"nnstudio smoke test: {'ok' if ok else 'FAILED'} "
+          f"({len(window.ctl.project.history.get('epoch', []))} epochs trained)")
+    return 0 if ok else 1

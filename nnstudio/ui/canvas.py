@@ -1,0 +1,377 @@
+"""The network as a person pictures it: columns of neurons joined by weighted connections.
+
+Painted with QPainter from geometry cached in :mod:`nnstudio.ui.canvas_layout` (recomputed on
+resize and on project changes), so a repaint costs a few hundred lines at most even for a
+784-input network: large columns are drawn collapsed and connections only join drawn neurons.
+"""
+from __future__ import annotations
+
+import html
+
+import numpy as np
+from PySide6.QtCore import QByteArray, QLineF, QMimeData, QPoint, QPointF, QRect, QRectF, Qt
+from PySide6.QtGui import QColor, QDrag, QFontMetricsF, QPainter, QPen
+from PySide6.QtWidgets import QApplication, QToolTip, QWidget
+
+from nnstudio.engine import LAYERS
+from nnstudio.ui import canvas_paint as paint
+from nnstudio.ui.canvas_layout import Column, gap_x, insert_gap_at, layout_columns
+from nnstudio.ui.layer_specs import describe_params, output_explanation
+
+LAYER_MIME = "application/x-nnstudio-layer"
+INDEX_MIME = "application/x-nnstudio-layer-index"
+#: Weight magnitudes are drawn in this many steps, so a repaint switches pens only a few times.
+LEVELS = 6
+
+
+class NetworkCanvasWidget(QWidget):
+    """Draws the controller's network and edits it by click, keyboard and drag and drop.
+
+    Parameters
+    ----------
+    ctl : ProjectController
+        Read on its signals; every edit goes through its methods (undoable).
+    """
+
+    def __init__(self, ctl, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._ctl = ctl
+        self._cols: list[Column] = []
+        self._radius = 8.0
+        self._live: list[np.ndarray] | None = None  # weights sent while training
+        self._batches: list[tuple[QPen, list[QLineF]]] = []
+        self._pens_by_layer: dict[int, list[QPen]] = {}
+        self._pen_cache: dict[tuple, QPen] = {}
+        self._drop_gap: int | None = None
+        self._press: tuple[QPointF, int] | None = None
+        self.setAcceptDrops(True)
+        self.setFocusPolicy(Qt.StrongFocus)
+        self.setMinimumSize(320, 200)
+        self.setAccessibleName("Network canvas")
+        self.setAccessibleDescription("The network's layers as columns of neurons. Click a column "
+                                      "to select it, Delete removes it, arrow keys move the selection.")
+        ctl.network_changed.connect(self._on_ctl_network_changed)
+        ctl.dataset_changed.connect(self._on_ctl_network_changed)
+        ctl.weights_changed.connect(self._on_ctl_weights_changed)
+        ctl.selection_changed.connect(self._on_ctl_selection_changed)
+        self._relayout()
+
+    # ------------------------------------------------------------------ public API
+    def show_weights(self, weights: list[np.ndarray]) -> None:
+        """Colour the connections by ``weights``: one array (n_in, units) per Dense layer.
+
+        Called by the window with the trainer's copies (~every 150 ms); arrays whose shape no
+        longer matches the drawn layer are ignored.
+        """
+        self._live = list(weights)
+        self._build_connections()
+        self.update()
+
+    @staticmethod
+    def weight_style(w: float, scale: float) -> tuple[QColor, float]:
+        """Colour and line width of a connection of weight ``w``.
+
+        Orange for positive, blue for negative; the larger ``|w| / scale`` (clipped to 1), the
+        stronger the colour and the wider the line. Colours are opaque (mixed with the white
+        background) because alpha-blended wide lines are ~20x slower to paint in software.
+        """
+        t = min(1.0, abs(float(w)) / scale) if scale > 0 else 0.0
+        base = QColor(paint.POSITIVE if w >= 0 else paint.NEGATIVE)
+        k = 0.15 + 0.85 * t  # share of the full colour; the rest is white
+        color = QColor(round(255 + (base.red() - 255) * k), round(255 + (base.green() - 255) * k),
+                       round(255 + (base.blue() - 255) * k))
+        return color, 0.6 + 3.0 * t
+
+    def connection_pens(self, layer: int) -> list[QPen]:
+        """The pens of the drawn connections into ``layer`` (weights, then bias), as painted."""
+        return list(self._pens_by_layer.get(layer, []))
+
+    @property
+    def columns(self) -> list[Column]:
+        """The drawn columns, input first (cached geometry; for tests and tools)."""
+        return list(self._cols)
+
+    @property
+    def drop_index(self) -> int | None:
+        """Insert position shown by the drop indicator while a layer is dragged over, else None."""
+        return self._drop_gap
+
+    def column_rect(self, layer: int) -> QRect:
+        """Rectangle of a column: ``layer`` is a layer index, or -1 for the input column."""
+        col = self._column(layer)
+        return col.rect.toRect() if col else QRect()
+
+    def column_center(self, layer: int) -> QPoint:
+        return self.column_rect(layer).center()
+
+    def insert_index_at(self, x: float) -> int:
+        """Insert position of a layer dropped at ``x`` (the nearest gap between two columns)."""
+        return insert_gap_at(self._cols, x)
+
+    def column_tooltip(self, layer: int) -> str:
+        """Plain words about a column: what it is and its parameter arithmetic."""
+        col, ctl = self._column(layer), self._ctl
+        if col is None:
+            return ""
+        if col.layer < 0:
+            return (f"<b>Input</b><br>One circle per feature of the data ({col.size:,} features)."
+                    "<br>The input has no settings: it follows the data set.")
+        spec = ctl.layers[col.layer]
+        n_in = self._cols[col.layer].size  # column k holds what layer k receives
+        lines = [f"<b>{html.escape(' · '.join(col.title_lines))}</b>",
+                 html.escape(LAYERS[spec["class"]].description),
+                 html.escape(describe_params(n_in, spec))]
+        if col.frozen:
+            lines.append("\U0001F512 Frozen: its weights stay fixed while training.")
+        if col.is_output:
+            lines.append(html.escape(output_explanation(ctl.dataset)))
+            issue = ctl.output_issue()
+            if issue:
+                lines.append(f"<span style='color:#c5221f'>\u26a0 {html.escape(issue)}</span>")
+        else:
+            lines.append("<i>Click to edit it · drag it to move it · Delete removes it.</i>")
+        return "<br>".join(lines)
+
+    # ------------------------------------------------------------------ model -> view
+    def _on_ctl_network_changed(self) -> None:
+        if not self._ctl.training_active:
+            self._live = None  # the layers changed: the old copies no longer match
+        self._relayout()
+
+    def _on_ctl_weights_changed(self) -> None:
+        if not self._ctl.training_active:
+            self._live = None  # the network's own weights are current again
+        self._build_connections()
+        self.update()
+
+    def _on_ctl_selection_changed(self, _index: int) -> None:
+        self.update()
+
+    def _relayout(self) -> None:
+        ctl = self._ctl
+        if ctl.dataset is None or not ctl.layers:
+            self._cols = []
+        else:
+            fm = QFontMetricsF(self.font())
+            self._cols, self._radius = layout_columns(
+                ctl.layers, ctl.dataset, self.width(), self.height(), fm,
+                paint.legend_height(fm), flag_output=ctl.output_issue() is not None)
+        self._build_connections()
+        self.update()
+
+    def _weights(self) -> dict[int, tuple[np.ndarray, np.ndarray | None]]:
+        """Weights (and biases when known) by layer index."""
+        ctl = self._ctl
+        dense = [i for i, s in enumerate(ctl.layers) if s["class"] == "Dense"]
+        net = ctl.network
+        # The trainer writes into the live network while training: read it only when idle.
+        idle = net is not None and not ctl.training_active and len(net.layers) == len(ctl.layers)
+        own = {i: (l.W, l.b) for i, l in enumerate(net.layers)
+               if getattr(l, "W", None) is not None} if idle else {}
+        if self._live is not None:  # the trainer's copies hold no biases: take them when idle
+            return {i: (w, own.get(i, (None, None))[1]) for i, w in zip(dense, self._live)}
+        return own
+
+    def _pen(self, key: tuple) -> QPen:
+        pen = self._pen_cache.get(key)
+        if pen is None:
+            kind, sign, level = key
+            if kind == "unknown":
+                pen = QPen(QColor(paint.UNKNOWN), 1.0)
+            elif kind == "dropout":
+                pen = QPen(QColor(paint.DROPOUT_LINE), 1.2, Qt.DashLine)
+            else:
+                color, width = self.weight_style(sign * level / LEVELS, 1.0)
+                pen = QPen(color, width)
+            pen.setCapStyle(Qt.FlatCap)  # round caps make software painting ~25x slower
+            self._pen_cache[key] = pen
+        return pen
+
+    def _build_connections(self) -> None:
+        """Group the drawn connections by pen (few pens: weights are drawn in LEVELS steps)."""
+        batches: dict[tuple, list[QLineF]] = {}
+        self._pens_by_layer = {}
+        weights = self._weights() if self._cols else {}
+        for prev, cur in zip(self._cols, self._cols[1:]):
+            pairs = [(p, q) for p in prev.points for q in cur.points]
+            if cur.kind == "Dropout":  # passes each value straight on (or switches it off)
+                pairs = list(zip(prev.points, cur.points))
+                keys = [("dropout", 0, 0)] * len(pairs)
+            else:
+                W, b = weights.get(cur.layer, (None, None))
+                keys = self._weight_keys(W, prev, cur)
+                if prev.bias is not None:
+                    pairs += [(prev.bias, q) for q in cur.points]
+                    keys += self._bias_keys(W, b, prev, cur)
+            self._pens_by_layer[cur.layer] = [self._pen(k) for k in keys]
+            for (p, q), key in zip(pairs, keys):
+                batches.setdefault(key, []).append(QLineF(p, q))
+        # Faint lines first so strong ones are drawn on top.
+        order = sorted(batches, key=lambda k: (k[0] != "unknown", k[2]))
+        self._batches = [(self._pen(k), batches[k]) for k in order]
+
+    def _scale(self, W, prev: Column, cur: Column) -> float:
+        sub = np.nan_to_num(W[np.ix_(prev.drawn, cur.drawn)])
+        return max(float(np.abs(sub).max(initial=0.0)), 1e-6)
+
+    def _weight_keys(self, W, prev: Column, cur: Column) -> list[tuple]:
+        if W is None or W.shape != (prev.size, cur.size):
+            return [("unknown", 0, 0)] * (len(prev.points) * len(cur.points))
+        sub = np.nan_to_num(W[np.ix_(prev.drawn, cur.drawn)])
+        return self._keys(sub.ravel(), self._scale(W, prev, cur))
+
+    def _bias_keys(self, W, b, prev: Column, cur: Column) -> list[tuple]:
+        if W is None or b is None or W.shape != (prev.size, cur.size) or b.shape != (cur.size,):
+            return [("unknown", 0, 0)] * len(cur.points)
+        return self._keys(np.nan_to_num(b[cur.drawn]), self._scale(W, prev, cur))
+
+    @staticmethod
+    def _keys(values: np.ndarray, scale: float) -> list[tuple]:
+        levels = np.rint(np.clip(np.abs(values) / scale, 0, 1) * LEVELS).astype(int)
+        return [("w", 1 if v >= 0 else -1, int(lv)) for v, lv in zip(values, levels)]
+
+    # ------------------------------------------------------------------ painting
+    def paintEvent(self, event) -> None:
+        p = QPainter(self)
+        p.setRenderHint(QPainter.Antialiasing)
+        p.fillRect(self.rect(), QColor("white"))
+        if not self._cols:
+            paint.draw_empty_hint(p, QRectF(self.rect()), self._ctl.dataset is None)
+            return
+        ctl = self._ctl
+        issue = ctl.output_issue()
+        for col in self._cols:
+            paint.draw_column_background(p, col, self._radius, col.layer == ctl.selected and
+                                         col.layer >= 0, bool(issue) and col.is_output)
+        for pen, lines in self._batches:
+            p.setPen(pen)
+            p.drawLines(lines)
+        for col in self._cols:
+            paint.draw_neurons(p, col, self._radius)
+            paint.draw_labels(p, col, self._radius, col.layer == ctl.selected and col.layer >= 0,
+                              bool(issue) and col.is_output, self.height())
+        paint.draw_legend(p, QRectF(self.rect()), tip=len(ctl.layers) == 1)
+        if self._drop_gap is not None and self._cols:
+            x = gap_x(self._cols, self._drop_gap)
+            paint.draw_drop_indicator(p, x, self._cols[0].rect.top() + 4,
+                                      self._cols[0].rect.bottom() - 4)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._relayout()
+
+    # ------------------------------------------------------------------ mouse and keys
+    def _column(self, layer: int) -> Column | None:
+        return next((c for c in self._cols if c.layer == layer), None)
+
+    def _column_at(self, pos: QPointF) -> Column | None:
+        return next((c for c in self._cols if c.rect.contains(pos)), None)
+
+    def event(self, e) -> bool:
+        if e.type() == e.Type.ToolTip:
+            col = self._column_at(QPointF(e.pos()))
+            if col is not None:
+                QToolTip.showText(e.globalPos(), self.column_tooltip(col.layer), self,
+                                  col.rect.toRect())
+            elif self.toolTip():  # the window's own note (e.g. while training)
+                QToolTip.showText(e.globalPos(), self.toolTip(), self)
+            else:
+                QToolTip.hideText()
+                e.ignore()
+            return True
+        return super().event(e)
+
+    def mousePressEvent(self, e) -> None:
+        if e.button() != Qt.LeftButton:
+            return super().mousePressEvent(e)
+        self.setFocus(Qt.MouseFocusReason)
+        col = self._column_at(e.position())
+        layer = col.layer if col is not None else -1
+        self._ctl.select(layer)
+        hidden = col is not None and col.layer >= 0 and not col.is_output
+        self._press = (e.position(), layer) if hidden else None
+
+    def mouseMoveEvent(self, e) -> None:
+        if self._press is None or not e.buttons() & Qt.LeftButton:
+            return
+        start, layer = self._press
+        if (e.position() - start).manhattanLength() >= QApplication.startDragDistance():
+            self._press = None
+            self._start_drag(layer, start)
+
+    def mouseReleaseEvent(self, e) -> None:
+        self._press = None
+
+    def _start_drag(self, layer: int, start: QPointF) -> None:
+        mime = QMimeData()
+        mime.setData(INDEX_MIME, QByteArray(str(layer).encode()))
+        drag = QDrag(self)
+        drag.setMimeData(mime)
+        rect = self.column_rect(layer)
+        drag.setPixmap(self.grab(rect))
+        drag.setHotSpot(start.toPoint() - rect.topLeft())
+        drag.exec(Qt.MoveAction)
+
+    def keyPressEvent(self, e) -> None:
+        ctl, key = self._ctl, e.key()
+        if key in (Qt.Key_Delete, Qt.Key_Backspace) and ctl.selected >= 0:
+            ctl.remove_layer(ctl.selected)
+        elif key in (Qt.Key_Left, Qt.Key_Right) and ctl.layers:
+            step = -1 if key == Qt.Key_Left else 1
+            ctl.select(max(0, min(len(ctl.layers) - 1, ctl.selected + step)))
+        elif key == Qt.Key_Escape:
+            ctl.select(-1)
+        else:
+            return super().keyPressEvent(e)
+        e.accept()
+
+    # ------------------------------------------------------------------ drag and drop
+    @staticmethod
+    def _accepts(mime: QMimeData) -> bool:
+        return mime.hasFormat(LAYER_MIME) or mime.hasFormat(INDEX_MIME)
+
+    def dragEnterEvent(self, e) -> None:
+        if not self._accepts(e.mimeData()):
+            return e.ignore()
+        e.acceptProposedAction()
+        self._show_drop_gap(e.position().x())
+
+    def dragMoveEvent(self, e) -> None:
+        if not self._accepts(e.mimeData()):
+            return e.ignore()
+        e.acceptProposedAction()
+        self._show_drop_gap(e.position().x())
+
+    def dragLeaveEvent(self, e) -> None:
+        self._drop_gap = None
+        self.update()
+
+    def _show_drop_gap(self, x: float) -> None:
+        gap = self.insert_index_at(x) if len(self._cols) > 1 else None
+        if gap != self._drop_gap:
+            self._drop_gap = gap
+            self.update()
+
+    def dropEvent(self, e) -> None:
+        self._drop_gap = None
+        self.update()
+        mime, ctl = e.mimeData(), self._ctl
+        if not self._accepts(mime):
+            return e.ignore()
+        if not self._cols:
+            ctl.message_posted.emit("Choose a data set first: the network is built around it.",
+                                    "warning")
+            return e.ignore()
+        index = self.insert_index_at(e.position().x())
+        if mime.hasFormat(INDEX_MIME):
+            src = int(bytes(mime.data(INDEX_MIME)).decode() or -1)
+            ctl.move_layer(src, index)
+            e.setDropAction(Qt.MoveAction)
+            return e.accept()
+        kind = bytes(mime.data(LAYER_MIME)).decode("utf-8")
+        if kind not in LAYERS:
+            ctl.message_posted.emit(f"Unknown layer type {kind!r}; choose one of "
+                                    f"{', '.join(LAYERS)}.", "error")
+            return e.ignore()
+        ctl.insert_layer(index, kind)
+        e.acceptProposedAction()

@@ -1,0 +1,391 @@
+"""The data panel: pick or import data, see what it holds, set the split, glance at a plot."""
+from __future__ import annotations
+
+import html
+import os
+
+import numpy as np
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QFrame,
+                               QGroupBox, QHBoxLayout, QLabel, QPushButton, QScrollArea,
+                               QSizePolicy, QSpinBox, QToolButton, QVBoxLayout, QWidget)
+
+from nnstudio.data import BUILTINS, list_builtins, load_builtin
+from nnstudio.errors import NNStudioError
+from nnstudio.ui.csv_dialog import CsvImportDialog
+from nnstudio.ui.scatter import DataScatterWidget, class_color
+from nnstudio.ui.split_editor import SplitEditorWidget
+from nnstudio.ui.text_style import mute, warn
+
+CSV_ITEM = "__csv__"
+CSV_FILTER = "CSV files (*.csv *.tsv *.txt);;All files (*)"
+PARAM_DEBOUNCE_MS = 300
+UNBALANCED_RATIO = 2.0   # largest class / smallest class above which the summary warns
+#: What each generator setting is called on screen, its tooltip, and the spin box maximum we
+#: offer (the data package allows more samples, but a class-room laptop should stay snappy).
+PARAM_UI = {
+    "n_samples": ("Samples:", "How many points to draw.", 20000),
+    "n_classes": ("Classes:", "How many groups (arms, blobs) the points fall into.", None),
+    "noise": ("Noise:", "How much the points are jittered; more noise makes the groups overlap "
+                        "and the problem harder.", None),
+    "seed": ("Seed:", "Which random draw to use: the same number always gives the same points.",
+             2**31 - 1),
+}
+
+
+class DataPanel(QWidget):
+    """Left-dock panel for the project's data; edits go through ``ctl`` only.
+
+    Public: ``open_csv(path)`` (dropped or menu-chosen file), ``open_csv_dialog()`` (Ctrl+O),
+    ``shutdown()`` (stop a CSV load; call from the window's closeEvent).
+    """
+
+    def __init__(self, ctl, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctl = ctl
+        self.dialog: CsvImportDialog | None = None
+        self._shown = None          # the Dataset the widgets currently describe
+        self._last_dir = ""
+        self._param_timer = QTimer(self)
+        self._param_timer.setSingleShot(True)
+        self._param_timer.setInterval(PARAM_DEBOUNCE_MS)
+        self._param_timer.timeout.connect(self.load_selected)
+
+        content = QWidget()
+        layout = QVBoxLayout(content)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self._build_source_box())
+        layout.addWidget(self._build_summary_box())
+        split_box = QGroupBox("Training / validation / test")
+        self.split_editor = SplitEditorWidget()
+        self.split_editor.split_edited.connect(self._on_split_editor_edited)
+        QVBoxLayout(split_box).addWidget(self.split_editor)
+        layout.addWidget(split_box)
+        plot_box = QGroupBox("Plot")
+        self.scatter = DataScatterWidget()
+        QVBoxLayout(plot_box).addWidget(self.scatter)
+        layout.addWidget(plot_box)
+        layout.addStretch(1)
+
+        # The dock may be short: scroll vertically, never sideways (text wraps instead).
+        scroll = QScrollArea()
+        scroll.setWidget(content)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
+        self.setMinimumWidth(260)
+
+        ctl.dataset_changed.connect(self._on_ctl_dataset_changed)
+        self._on_ctl_dataset_changed()
+
+    # ------------------------------------------------------------------ building
+    def _build_source_box(self) -> QGroupBox:
+        box = QGroupBox("Data set")
+        self.builtin_combo = QComboBox()
+        self.builtin_combo.setToolTip("Pick a ready-made data set. Drawn ones (top) can be "
+                                      "regenerated with other settings; real ones (bottom) are "
+                                      "measurements shipped with nnstudio.")
+        self.builtin_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.builtin_combo.setMinimumContentsLength(10)
+        infos = list_builtins()
+        for kind in ("synthetic", "bundled"):
+            if kind == "bundled":
+                self.builtin_combo.insertSeparator(self.builtin_combo.count())
+            for info in (i for i in infos if i.kind == kind):
+                self.builtin_combo.addItem(info.display_name, info.name)
+                self.builtin_combo.setItemData(self.builtin_combo.count() - 1, info.description,
+                                               Qt.ItemDataRole.ToolTipRole)
+        self.builtin_combo.activated.connect(self._on_builtin_combo_activated)
+        self.description_label = QLabel()
+        self.description_label.setWordWrap(True)
+        mute(self.description_label)
+
+        self.params_form = QFormLayout()
+        self.params_form.setContentsMargins(0, 0, 0, 0)
+        self.param_spins: dict[str, QSpinBox | QDoubleSpinBox] = {}
+        self._param_fields: dict[str, QWidget] = {}
+        for key, (text, tip, _) in PARAM_UI.items():
+            spin = QDoubleSpinBox() if key == "noise" else QSpinBox()
+            if key == "noise":
+                spin.setDecimals(2)
+                spin.setSingleStep(0.05)
+            elif key == "n_samples":
+                spin.setSingleStep(100)
+            spin.setKeyboardTracking(False)  # typing "1000" is one change, not four
+            spin.setToolTip(tip)
+            spin.valueChanged.connect(self._on_param_spin_changed)
+            self.param_spins[key] = spin
+            label = QLabel(text)
+            label.setToolTip(tip)
+            field: QWidget = spin
+            if key == "seed":
+                self.new_draw_button = QToolButton()
+                self.new_draw_button.setText("New draw")
+                self.new_draw_button.setToolTip("Draw a fresh set of random points (next seed).")
+                self.new_draw_button.clicked.connect(lambda: self.param_spins["seed"].stepBy(1))
+                field = QWidget()
+                row = QHBoxLayout(field)
+                row.setContentsMargins(0, 0, 0, 0)
+                row.addWidget(spin, 1)
+                row.addWidget(self.new_draw_button)
+            self._param_fields[key] = field
+            self.params_form.addRow(label, field)
+            label.setBuddy(spin)
+
+        self.open_button = QPushButton("Open CSV\u2026")
+        self.open_button.setToolTip("Use your own table of data: a CSV file from a spreadsheet, "
+                                    "one row per sample (Ctrl+O).")
+        self.open_button.clicked.connect(self.open_csv_dialog)
+
+        layout = QVBoxLayout(box)
+        layout.addWidget(self.builtin_combo)
+        layout.addWidget(self.description_label)
+        layout.addLayout(self.params_form)
+        layout.addWidget(self.open_button)
+        return box
+
+    def _build_summary_box(self) -> QGroupBox:
+        box = QGroupBox("What is in the data")
+        self.summary_label = QLabel()
+        self.summary_label.setWordWrap(True)
+        self.classes_label = QLabel()
+        self.classes_label.setWordWrap(True)
+        self.classes_label.setToolTip("Samples per class; the colours match the plot below.")
+        self.balance_label = QLabel()
+        self.balance_label.setWordWrap(True)
+        warn(self.balance_label)
+        self.details_button = QToolButton()
+        self.details_button.setText("Details")
+        self.details_button.setCheckable(True)
+        self.details_button.setArrowType(Qt.ArrowType.RightArrow)
+        self.details_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.details_button.setAutoRaise(True)
+        self.details_button.setToolTip("Show how the data was made or read: what was done with "
+                                       "each column, the class balance and more.")
+        self.details_button.toggled.connect(self._on_details_button_toggled)
+        self.notes_label = QLabel()
+        self.notes_label.setWordWrap(True)
+        self.notes_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.notes_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.notes_label.hide()
+        layout = QVBoxLayout(box)
+        for w in (self.summary_label, self.classes_label, self.balance_label, self.details_button,
+                  self.notes_label):
+            layout.addWidget(w)
+        return box
+
+    # ------------------------------------------------------------------ built-in data
+    def selected_builtin(self) -> str | None:
+        name = self.builtin_combo.currentData()
+        return name if name in BUILTINS else None
+
+    def builtin_params(self) -> dict:
+        """The settings shown for the selected synthetic data set."""
+        name = self.selected_builtin()
+        if name is None:
+            return {}
+        return {k: self.param_spins[k].value() for k in BUILTINS[name].params if k in self.param_spins}
+
+    def select_builtin(self, name: str) -> None:
+        """Choose built-in ``name`` with its default settings and load it (as a click would)."""
+        index = self.builtin_combo.findData(name)
+        if index < 0:
+            raise ValueError(f"no built-in data set {name!r}")
+        self.builtin_combo.setCurrentIndex(index)
+        self._on_builtin_combo_activated(index)
+
+    def load_selected(self) -> None:
+        """Load the selected built-in with the shown settings and hand it to the controller."""
+        self._param_timer.stop()
+        name = self.selected_builtin()
+        if name is None:
+            return
+        try:
+            dataset = load_builtin(name, **self.builtin_params())
+        except NNStudioError as exc:
+            self.ctl.message_posted.emit(str(exc), "error")
+            self._refresh(force=True)
+            return
+        self._set_dataset(dataset)
+
+    def _set_dataset(self, dataset) -> None:
+        try:
+            self.ctl.set_dataset(dataset)
+        except NNStudioError as exc:
+            self.ctl.message_posted.emit(str(exc), "error")
+        # The controller may have refused (training running and not stopped): show what it holds.
+        self._refresh(force=self.ctl.dataset is not dataset)
+
+    def _on_builtin_combo_activated(self, index: int) -> None:
+        name = self.builtin_combo.itemData(index)
+        if name not in BUILTINS:
+            return  # the CSV entry: that file is already the data
+        self._show_params(name, BUILTINS[name].params)
+        self.load_selected()
+
+    def _on_param_spin_changed(self, _value) -> None:
+        self._param_timer.start()
+
+    def _show_params(self, name: str | None, values: dict) -> None:
+        info = BUILTINS.get(name) if name else None
+        for key, spin in self.param_spins.items():
+            present = info is not None and key in info.params
+            self.params_form.setRowVisible(self._param_fields[key], present)
+            if not present:
+                continue
+            lo, hi = info.limits.get(key, (0, 2**31 - 1))
+            value = values.get(key, info.params[key])
+            cap = PARAM_UI[key][2]
+            if cap:  # our friendlier cap never hides a bigger value a project already uses
+                hi = min(hi, max(cap, value))
+            spin.blockSignals(True)
+            spin.setRange(lo, hi)
+            spin.setValue(value)
+            spin.blockSignals(False)
+
+    # ------------------------------------------------------------------ model -> UI
+    def _on_ctl_dataset_changed(self) -> None:
+        self._refresh()
+
+    def _refresh(self, force: bool = False) -> None:
+        ds = self.ctl.dataset
+        if ds is not self._shown or force:
+            # dataset_changed also fires for a new split: redraw the rest only for new data.
+            self._shown = ds
+            self._param_timer.stop()
+            self._sync_source(ds)
+            self._show_summary(ds)
+            self.scatter.set_dataset(ds)
+        self.split_editor.set_split(self.ctl.project.split)
+        split = self.ctl.split
+        if split is not None:
+            self.split_editor.set_sizes(split.train.n_samples, split.val.n_samples,
+                                        split.test.n_samples)
+
+    def _sync_source(self, ds) -> None:
+        combo = self.builtin_combo
+        combo.blockSignals(True)
+        csv_index = combo.findData(CSV_ITEM)
+        if csv_index >= 0:
+            combo.removeItem(csv_index)
+        source = ds.source if ds is not None else {}
+        name = source.get("name") if source.get("kind") == "builtin" else None
+        if name in BUILTINS:
+            combo.setCurrentIndex(combo.findData(name))
+            self._show_params(name, source.get("params") or {})
+            self.description_label.setText(BUILTINS[name].description)
+            self.description_label.setToolTip("")
+        else:
+            self._show_params(None, {})
+            if ds is not None:
+                path = str(source.get("path", ""))
+                combo.insertItem(0, f"File: {os.path.basename(path) or ds.name}", CSV_ITEM)
+                combo.setItemData(0, path, Qt.ItemDataRole.ToolTipRole)
+                combo.setCurrentIndex(0)
+                self.description_label.setText("Imported from a CSV file. Pick a data set above "
+                                               "to switch back to a ready-made one.")
+                self.description_label.setToolTip(path)
+            else:
+                combo.setCurrentIndex(-1)
+                self.description_label.setText("No data yet: pick a data set or open a CSV file.")
+        combo.blockSignals(False)
+
+    def _show_summary(self, ds) -> None:
+        if ds is None:
+            for w in (self.summary_label, self.classes_label, self.balance_label):
+                w.clear()
+            self.notes_label.clear()
+            self.details_button.setEnabled(False)
+            return
+        task = (f"sort into {ds.n_classes} classes" if ds.task == "classification"
+                else "predict a number")
+        self.summary_label.setText(
+            f"<b>{html.escape(ds.name)}</b><br>{ds.n_samples:,} samples \u00b7 "
+            f"{ds.n_features} feature{'s' if ds.n_features != 1 else ''} \u00b7 {task}")
+        self.summary_label.setToolTip("Samples are the rows (examples); features are the numbers "
+                                      "the network sees for each one.")
+        self.classes_label.setText(self._classes_html(ds))
+        self.balance_label.setText(self._balance_text(ds))
+        self.balance_label.setVisible(bool(self.balance_label.text()))
+        items = "".join(f"<li>{html.escape(n)}</li>" for n in ds.notes)
+        self.notes_label.setText(f"<ul style='margin-left:-24px'>{items}</ul>" if items
+                                 else "No notes for this data set.")
+        self.details_button.setEnabled(True)
+
+    @staticmethod
+    def _classes_html(ds) -> str:
+        if ds.task != "classification":
+            y = ds.y if ds.y.ndim == 1 else ds.y[:, 0]
+            if not len(y):
+                return ""
+            return (f"Values to predict: from {float(y.min()):.3g} to {float(y.max()):.3g} "
+                    f"(average {float(y.mean()):.3g})")
+        parts = []
+        for i, (name, count) in enumerate(ds.class_counts().items()):
+            parts.append(f"<span style='color:{class_color(i).name()}'>\u25cf</span>&nbsp;"
+                         f"{html.escape(name).replace(' ', '&nbsp;')}:&nbsp;{count:,}")
+        return " &nbsp; ".join(parts)
+
+    @staticmethod
+    def _balance_text(ds) -> str:
+        counts = np.array(list(ds.class_counts().values()))
+        if counts.size < 2:
+            return ""
+        if counts.min() == 0:
+            return "\u26a0 Some classes have no samples at all."
+        if counts.max() < UNBALANCED_RATIO * counts.min():
+            return ""
+        big = ds.class_names[int(counts.argmax())]
+        share = 100.0 * counts.max() / counts.sum()
+        return (f"\u26a0 Unbalanced classes: always answering '{big}' would already be "
+                f"right {share:.0f} % of the time.")
+
+    def _on_details_button_toggled(self, shown: bool) -> None:
+        self.details_button.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
+        self.notes_label.setVisible(shown)
+
+    # ------------------------------------------------------------------ split
+    def _on_split_editor_edited(self, changes: dict) -> None:
+        self.ctl.set_split(**changes)
+        self._refresh()  # shows the controller's values, also when it refused the change
+
+    # ------------------------------------------------------------------ CSV import
+    def open_csv_dialog(self) -> CsvImportDialog | None:
+        """Ask for a CSV file (Ctrl+O) and open the import dialog for it."""
+        path, _ = QFileDialog.getOpenFileName(self, "Open a CSV file", self._last_dir, CSV_FILTER)
+        return self.open_csv(path) if path else None
+
+    def open_csv(self, path: str) -> CsvImportDialog:
+        """Open the import dialog for ``path`` (non-blocking, window-modal) and return it."""
+        if self.dialog is not None:
+            self.dialog.shutdown()
+            self.dialog.close()
+            self.dialog.deleteLater()
+        self._last_dir = os.path.dirname(os.path.abspath(path))
+        dialog = CsvImportDialog(path, self.window())
+        dialog.dataset_loaded.connect(self._on_dialog_dataset_loaded)
+        self.dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _on_dialog_dataset_loaded(self, dataset) -> None:
+        self._set_dataset(dataset)
+        if self.ctl.dataset is not dataset and self.dialog is not None:
+            why = ("training is still running" if self.ctl.training_active
+                   else "see the message in the main window")
+            self.dialog.show_error(f"The file was read but its data is not in use: {why}.")
+
+    # ------------------------------------------------------------------ teardown
+    def shutdown(self) -> None:
+        """Stop timers and any CSV load (waits for its thread). Call from the window's closeEvent."""
+        self._param_timer.stop()
+        self.split_editor.discard_pending()
+        if self.dialog is not None:
+            self.dialog.shutdown()
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        self.shutdown()
+        super().closeEvent(event)

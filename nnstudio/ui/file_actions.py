@@ -1,0 +1,148 @@
+"""New / Open / Save / Save As / recent files, and the "save changes?" question."""
+from __future__ import annotations
+
+import os
+
+from PySide6.QtCore import QObject, QSettings, Qt, Signal
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+from nnstudio.data import load_builtin, load_dataset_source
+from nnstudio.errors import NNStudioError
+from nnstudio.project import FILE_SUFFIX, Project, demo_project, load_project, save_project
+from nnstudio.project.session import output_layer_config
+
+MAX_RECENT = 8
+FILE_FILTER = f"nnstudio projects (*{FILE_SUFFIX})"
+
+
+class _WaitCursor:
+    def __enter__(self):
+        QGuiApplication.setOverrideCursor(Qt.WaitCursor)
+
+    def __exit__(self, *exc):
+        QGuiApplication.restoreOverrideCursor()
+
+
+class FileActions(QObject):
+    """File handling for the main window; errors go to the controller's message area."""
+
+    recent_changed = Signal(list)
+
+    def __init__(self, window, ctl, settings: QSettings):
+        super().__init__(window)
+        self._window = window
+        self._ctl = ctl
+        self._settings = settings
+
+    # ------------------------------------------------------------------ opening
+    def open_demo(self) -> None:
+        p = demo_project()
+        p.name = "Demo: spiral"
+        self._ctl.load(p, load_dataset_source(p.data_source))
+
+    def new_project(self) -> None:
+        """A fresh project on the two-class spiral with only the output layer to start from."""
+        if not self.maybe_save():
+            return
+        ds = load_builtin("spiral")
+        p = Project(name="Untitled", data_source=ds.source)
+        p.network = {"n_inputs": ds.n_features, "loss": "auto", "layers": [output_layer_config(ds)]}
+        self._ctl.load(p, ds)
+
+    def open_dialog(self) -> None:
+        if not self.maybe_save():
+            return
+        path, _ = QFileDialog.getOpenFileName(self._window, "Open project", self._last_dir(), FILE_FILTER)
+        if path:
+            self.open_path(path, ask=False)
+
+    def open_path(self, path: str, ask: bool = True) -> bool:
+        """Open a project file; on any problem, say why and keep the current project."""
+        if ask and not self.maybe_save():
+            return False
+        try:
+            with _WaitCursor():
+                project = load_project(path)
+                dataset = load_dataset_source(project.data_source)
+        except NNStudioError as exc:
+            self._ctl.message_posted.emit(f"Could not open {os.path.basename(path)}: {exc}", "error")
+            self._forget_missing(path)
+            return False
+        except OSError as exc:
+            self._ctl.message_posted.emit(f"Could not open {os.path.basename(path)}: "
+                                          f"{exc.strerror or exc}", "error")
+            self._forget_missing(path)
+            return False
+        self._ctl.load(project, dataset, path=os.path.abspath(path))
+        self._add_recent(os.path.abspath(path))
+        self._ctl.message_posted.emit(f"Opened {os.path.basename(path)}.", "info")
+        return True
+
+    # ------------------------------------------------------------------ saving
+    def save(self) -> bool:
+        if not self._ctl.path:
+            return self.save_as()
+        return self._save_to(self._ctl.path)
+
+    def save_as(self) -> bool:
+        start = self._ctl.path or os.path.join(self._last_dir(), self._ctl.project.name + FILE_SUFFIX)
+        path, _ = QFileDialog.getSaveFileName(self._window, "Save project as", start, FILE_FILTER)
+        if not path:
+            return False
+        if not path.endswith(FILE_SUFFIX):
+            path += FILE_SUFFIX
+        return self._save_to(path)
+
+    def _save_to(self, path: str) -> bool:
+        project = self._ctl.snapshot()
+        if project.name in ("Untitled", "Demo: spiral") or not project.name:
+            project.name = os.path.splitext(os.path.basename(path))[0]
+            self._ctl.project.name = project.name
+        try:
+            with _WaitCursor():
+                save_project(project, path)
+        except (NNStudioError, OSError) as exc:
+            # save_project writes beside the file and replaces it, so the old file is intact.
+            self._ctl.message_posted.emit(f"Could not save {os.path.basename(path)}: {exc} "
+                                          "The previous version of the file is unchanged.", "error")
+            return False
+        self._ctl.mark_saved(os.path.abspath(path))
+        self._add_recent(os.path.abspath(path))
+        self._ctl.message_posted.emit(f"Saved {os.path.basename(path)}.", "info")
+        return True
+
+    def maybe_save(self) -> bool:
+        """Ask about unsaved changes; False means the user cancelled."""
+        if not self._ctl.dirty:
+            return True
+        name = os.path.basename(self._ctl.path) if self._ctl.path else self._ctl.project.name
+        answer = QMessageBox.question(
+            self._window, "Save changes?",
+            f"“{name}” has changes that are not saved. Save them before closing it?",
+            QMessageBox.Save | QMessageBox.Discard | QMessageBox.Cancel, QMessageBox.Save)
+        if answer == QMessageBox.Save:
+            return self.save()
+        return answer == QMessageBox.Discard
+
+    # ------------------------------------------------------------------ recent files
+    def recent(self) -> list[str]:
+        value = self._settings.value("recent_files", [])
+        if isinstance(value, str):  # QSettings returns a bare string for one-element lists
+            value = [value]
+        return [p for p in (value or []) if isinstance(p, str)]
+
+    def _add_recent(self, path: str) -> None:
+        files = [path] + [p for p in self.recent() if p != path]
+        self._settings.setValue("recent_files", files[:MAX_RECENT])
+        self._settings.setValue("last_dir", os.path.dirname(path))
+        self.recent_changed.emit(files[:MAX_RECENT])
+
+    def _forget_missing(self, path: str) -> None:
+        if not os.path.exists(path) and path in self.recent():
+            files = [p for p in self.recent() if p != path]
+            self._settings.setValue("recent_files", files)
+            self.recent_changed.emit(files)
+
+    def _last_dir(self) -> str:
+        return str(self._settings.value("last_dir", os.path.expanduser("~")))

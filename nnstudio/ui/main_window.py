@@ -1,0 +1,306 @@
+"""The studio window: palette and data on the left, the network and live views in the middle,
+the inspector and training settings on the right."""
+from __future__ import annotations
+
+import os
+import time
+
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (QDockWidget, QLabel, QMainWindow, QMessageBox, QProgressBar,
+                               QSplitter, QVBoxLayout, QWidget)
+
+from nnstudio import __version__
+from nnstudio.ui.canvas import NetworkCanvasWidget
+from nnstudio.ui.controller import ProjectController
+from nnstudio.ui.data_panel import DataPanel
+from nnstudio.ui.file_actions import FileActions
+from nnstudio.ui.inspector import LayerInspectorPanel
+from nnstudio.ui.message_bar import MessageBar
+from nnstudio.ui.palette import LayerPaletteWidget
+from nnstudio.ui.plots import TrainingViewsPanel
+from nnstudio.ui.training_panel import TrainingPanel
+from nnstudio.ui.training_runner import TrainingRunner
+
+_STATUS_INTERVAL_MS = 250
+
+
+class MainWindow(QMainWindow):
+    """Everything is wired here; the panels talk only to the controller and the runner."""
+
+    def __init__(self, settings_scope: str | None = None):
+        super().__init__()
+        # A separate settings scope keeps tests and smoke runs from touching the user's settings.
+        self.settings = QSettings("nnstudio", settings_scope or "nnstudio")
+        self.ctl = ProjectController(self)
+        self.runner = TrainingRunner(self.ctl, self)
+        self.files = FileActions(self, self.ctl, self.settings)
+        self.ctl.confirm_stop_training = self._confirm_stop_training
+        self._make_actions()
+
+        self.canvas = NetworkCanvasWidget(self.ctl)
+        self.views = TrainingViewsPanel()
+        self.messages = MessageBar()
+        centre = QWidget()
+        lay = QVBoxLayout(centre)
+        lay.setContentsMargins(4, 4, 4, 0)
+        lay.addWidget(self.messages)
+        split = QSplitter(Qt.Vertical)
+        split.addWidget(self.canvas)
+        split.addWidget(self.views)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        lay.addWidget(split, 1)
+        self.setCentralWidget(centre)
+
+        self.palette = LayerPaletteWidget(self.ctl)
+        self.data_panel = DataPanel(self.ctl)
+        self.inspector = LayerInspectorPanel(self.ctl)
+        self.training_panel = TrainingPanel(self.ctl, self.actions)
+        self._dock("Layers", self.palette, Qt.LeftDockWidgetArea, "palette_dock")
+        self._dock("Data", self.data_panel, Qt.LeftDockWidgetArea, "data_dock")
+        self._dock("Layer settings", self.inspector, Qt.RightDockWidgetArea, "inspector_dock")
+        self._dock("Training", self.training_panel, Qt.RightDockWidgetArea, "training_dock")
+        self._make_menus()
+        self._make_status_bar()
+        self._connect()
+        self.setAcceptDrops(True)
+        self.resize(1360, 860)
+        self._restore_layout()
+        self._on_runner_state("idle")
+        self._update_title()
+
+    # ------------------------------------------------------------------ construction
+    def _dock(self, title: str, widget: QWidget, area, name: str) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        dock.setFeatures(QDockWidget.DockWidgetMovable | QDockWidget.DockWidgetFloatable
+                         | QDockWidget.DockWidgetClosable)
+        self.addDockWidget(area, dock)
+        self._view_menu_docks = getattr(self, "_view_menu_docks", []) + [dock]
+        return dock
+
+    def _action(self, key: str, text: str, slot, shortcut=None, tip: str = "") -> QAction:
+        a = QAction(text, self)
+        if shortcut:
+            a.setShortcut(QKeySequence(shortcut))
+            a.setShortcutContext(Qt.WindowShortcut)
+        a.setToolTip(f"{tip} ({a.shortcut().toString(QKeySequence.NativeText)})" if shortcut else tip)
+        a.setStatusTip(tip)
+        a.triggered.connect(slot)
+        self.actions[key] = a
+        return a
+
+    def _make_actions(self) -> None:
+        self.actions: dict[str, QAction] = {}
+        f, r = self.files, self.runner
+        self._action("new", "&New project", f.new_project, QKeySequence.New, "Start a new project")
+        self._action("open", "&Open…", f.open_dialog, QKeySequence.Open, "Open a saved project")
+        self._action("save", "&Save", f.save, QKeySequence.Save, "Save the project")
+        self._action("save_as", "Save &as…", f.save_as, QKeySequence.SaveAs, "Save under a new name")
+        self._action("import_csv", "Import &CSV…", lambda: self.data_panel.open_csv_dialog(),
+                     "Ctrl+I", "Load your own data from a CSV file")
+        self._action("quit", "&Quit", self.close, QKeySequence.Quit, "Close nnstudio")
+        undo = self.ctl.undo_stack.createUndoAction(self, "&Undo")
+        undo.setShortcut(QKeySequence.Undo)
+        redo = self.ctl.undo_stack.createRedoAction(self, "&Redo")
+        redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence.Redo])
+        self.actions["undo"], self.actions["redo"] = undo, redo
+        self._action("delete", "&Delete layer", lambda: self.ctl.remove_layer(self.ctl.selected),
+                     QKeySequence.Delete, "Remove the selected layer")
+        self.actions["delete"].setShortcutContext(Qt.WidgetWithChildrenShortcut)
+        self._action("train", "Train", r.start, "F5", "Train the network with these settings")
+        self._action("pause", "Pause", self._on_pause_triggered, "F6", "Pause or resume training")
+        self._action("stop", "Stop", lambda: r.stop(), "Shift+F5", "Stop training; the weights so far are kept")
+        self._action("step", "Step epoch", r.step, "F10", "Train exactly one more epoch, then pause")
+        self._action("reset", "Reset weights", self.ctl.reset_weights, "Ctrl+R",
+                     "Start again from new random weights (the history is cleared)")
+
+    def _make_menus(self) -> None:
+        a, mb = self.actions, self.menuBar()
+        m = mb.addMenu("&File")
+        for key in ("new", "open"):
+            m.addAction(a[key])
+        self.recent_menu = m.addMenu("Open &recent")
+        m.addSeparator()
+        for key in ("save", "save_as", "import_csv"):
+            m.addAction(a[key])
+        m.addSeparator()
+        m.addAction(a["quit"])
+        m = mb.addMenu("&Edit")
+        for key in ("undo", "redo", "delete"):
+            m.addAction(a[key])
+        m = mb.addMenu("&Train")
+        for key in ("train", "pause", "stop", "step", "reset"):
+            m.addAction(a[key])
+        m = mb.addMenu("&View")
+        for dock in self._view_menu_docks:
+            m.addAction(dock.toggleViewAction())
+        m = mb.addMenu("&Help")
+        m.addAction("About nnstudio", self._about)
+        tb = self.addToolBar("Main")
+        tb.setObjectName("main_toolbar")
+        for key in ("new", "open", "save", None, "undo", "redo", None, "train", "pause", "stop", "step"):
+            tb.addSeparator() if key is None else tb.addAction(a[key])
+        self.canvas.addAction(a["delete"])
+        self._fill_recent(self.files.recent())
+
+    def _make_status_bar(self) -> None:
+        sb = self.statusBar()
+        self.status_epoch = QLabel("")
+        self.status_speed = QLabel("")
+        self.status_time = QLabel("")
+        self.progress = QProgressBar()
+        self.progress.setMaximumWidth(220)
+        self.progress.setTextVisible(True)
+        self.progress.setToolTip("Progress of the current training run")
+        for w in (self.status_epoch, self.status_speed, self.status_time, self.progress):
+            sb.addPermanentWidget(w)
+        self._status_timer = QTimer(self)
+        self._status_timer.setInterval(_STATUS_INTERVAL_MS)
+        self._status_timer.timeout.connect(self._refresh_status)
+        self._last_record = None
+
+    def _connect(self) -> None:
+        c, r = self.ctl, self.runner
+        c.message_posted.connect(self.messages.show_message)
+        c.message_posted.connect(lambda text, level: self.statusBar().showMessage(text, 8000))
+        c.dirty_changed.connect(lambda _d: self._update_title())
+        c.path_changed.connect(lambda _p: self._update_title())
+        c.dataset_changed.connect(self._on_ctl_dataset_changed)
+        c.history_changed.connect(lambda: self.views.set_history(c.project.history))
+        c.epoch_recorded.connect(self.views.on_epoch)
+        c.weights_changed.connect(self._on_ctl_weights_changed)
+        r.snapshot_ready.connect(self.views.on_snapshot)
+        r.snapshot_ready.connect(lambda snap: self.canvas.show_weights(list(snap.weights)))
+        r.state_changed.connect(self._on_runner_state)
+        r.epoch_finished.connect(self._on_runner_epoch)
+        r.batch_finished.connect(self._on_runner_batch)
+        r.run_finished.connect(self._on_runner_finished)
+        self.training_panel.learning_rate_edited.connect(r.set_learning_rate)
+        self.files.recent_changed.connect(self._fill_recent)
+
+    # ------------------------------------------------------------------ model -> UI
+    def _on_ctl_dataset_changed(self) -> None:
+        self.views.set_dataset(self.ctl.data.train if self.ctl.data is not None else None)
+
+    def _on_ctl_weights_changed(self) -> None:
+        if self.runner.state == "idle" and self.ctl.network is not None:
+            self.canvas.show_weights([l.W.copy() for l in self.ctl.network.layers
+                                      if getattr(l, "W", None) is not None])
+
+    def _update_title(self) -> None:
+        name = os.path.basename(self.ctl.path) if self.ctl.path else self.ctl.project.name
+        self.setWindowTitle(f"{name}[*] — nnstudio")
+        self.setWindowModified(self.ctl.dirty)
+
+    def _fill_recent(self, files: list) -> None:
+        self.recent_menu.clear()
+        for path in files:
+            act = self.recent_menu.addAction(os.path.basename(path))
+            act.setToolTip(path)
+            act.triggered.connect(lambda _=False, p=path: self.files.open_path(p))
+        self.recent_menu.setEnabled(bool(files))
+
+    # ------------------------------------------------------------------ training
+    def _on_pause_triggered(self) -> None:
+        if self.runner.state == "running":
+            self.runner.pause()
+        elif self.runner.state == "paused":
+            self.runner.resume()
+
+    def _on_runner_state(self, state: str) -> None:
+        a = self.actions
+        idle = state == "idle"
+        a["train"].setEnabled(idle)
+        a["pause"].setEnabled(not idle)
+        a["pause"].setText("Resume" if state == "paused" else "Pause")
+        a["stop"].setEnabled(not idle)
+        a["reset"].setEnabled(idle)
+        if idle:
+            self._status_timer.stop()
+            self._refresh_status()
+        else:
+            self._status_timer.start()
+        self.canvas.setToolTip("" if idle else "Training is running: changing the network will ask to stop it.")
+
+    def _on_runner_epoch(self, rec) -> None:
+        self._last_record = rec
+
+    def _on_runner_batch(self, rec) -> None:
+        self._last_batch = rec
+
+    def _on_runner_finished(self, reason: str) -> None:
+        rec = self._last_record
+        if reason == "completed" and rec is not None:
+            acc = f", validation accuracy {rec.val_acc:.1%}" if rec.val_acc is not None else ""
+            self.ctl.message_posted.emit(f"Training finished: {rec.epoch} epochs{acc}.", "info")
+
+    def _refresh_status(self) -> None:
+        r, rec = self.runner, self._last_record
+        total = len(self.ctl.project.history.get("epoch", []))
+        self.status_epoch.setText(f"Epoch {total}" if total else "Not trained yet")
+        if r.state == "idle":
+            self.progress.setValue(0)
+            self.progress.setFormat("idle")
+            self.status_speed.setText(f"{rec.samples_per_second:,.0f} samples/s" if rec else "")
+            return
+        self.progress.setMaximum(max(1, r.epochs_this_run))
+        self.progress.setValue(r.epochs_done)
+        self.progress.setFormat(f"{r.state}: %v / %m epochs")
+        if rec is not None:
+            self.status_speed.setText(f"{rec.samples_per_second:,.0f} samples/s")
+        self.status_time.setText(time.strftime("%M:%S", time.gmtime(time.monotonic() - r.started_at)))
+
+    def _confirm_stop_training(self) -> bool:
+        answer = QMessageBox.question(
+            self, "Stop training?",
+            "Training is running. To change the network or the data, training has to stop first "
+            "(the weights learned so far are kept). Stop training now?",
+            QMessageBox.Yes | QMessageBox.No, QMessageBox.No)
+        if answer != QMessageBox.Yes:
+            return False
+        self.runner.stop()
+        return True
+
+    # ------------------------------------------------------------------ window
+    def _about(self) -> None:
+        QMessageBox.about(self, "About nnstudio",
+                          f"<b>nnstudio {__version__}</b><p>Build neural networks by drag and drop "
+                          "and watch them learn.</p>")
+
+    def _restore_layout(self) -> None:
+        geo = self.settings.value("geometry")
+        if geo is not None:
+            self.restoreGeometry(geo)
+        state = self.settings.value("window_state")
+        if state is not None:
+            self.restoreState(state)
+
+    def closeEvent(self, event) -> None:  # Qt override
+        if not self.files.maybe_save():
+            event.ignore()
+            return
+        self.runner.stop()
+        self.data_panel.shutdown()
+        self.settings.setValue("geometry", self.saveGeometry())
+        self.settings.setValue("window_state", self.saveState())
+        event.accept()
+
+    def dragEnterEvent(self, event) -> None:  # Qt override: CSV or project files dropped on the window
+        if any(u.toLocalFile().lower().endswith((".csv", ".tsv", ".txt", ".nnproj"))
+               for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # Qt override
+        for url in event.mimeData().urls():
+            path = url.toLocalFile()
+            if path.lower().endswith(".nnproj"):
+                self.files.open_path(path)
+            elif path.lower().endswith((".csv", ".tsv", ".txt")):
+                self.data_panel.open_csv(path)
+            else:
+                continue
+            event.acceptProposedAction()
+            return

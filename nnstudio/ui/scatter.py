@@ -1,0 +1,198 @@
+"""A small scatter plot of a data set: two features, points coloured by class or by value."""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+
+from nnstudio.ui.text_style import mute
+
+#: Class colours (Tableau 10): distinct for the usual colour-vision deficiencies and on white.
+CLASS_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+                "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
+
+#: More points than this are thinned out (evenly, with a fixed seed): a 300 px plot cannot
+#: show them anyway, and per-point brushes for 100 000 points would stall the event loop.
+MAX_POINTS = 4000
+
+
+def class_color(index: int) -> QColor:
+    """Colour of class ``index``; shared with the summary so its class list doubles as the legend."""
+    return QColor(CLASS_COLORS[index % len(CLASS_COLORS)])
+
+
+class DataScatterWidget(QWidget):
+    """Scatter plot of the raw data with feature pickers when there are more than two features.
+
+    ``items`` holds one ``ScatterPlotItem`` per class (classification) or a single item
+    (regression), so tests and callers can read the plotted points with ``getData()``.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._dataset = None
+        self._rows: np.ndarray | None = None  # rows shown (all, or a thinned-out sample)
+        self.items: list[pg.ScatterPlotItem] = []
+
+        self.x_combo, self.y_combo = QComboBox(), QComboBox()
+        for combo, axis in ((self.x_combo, "across (x)"), (self.y_combo, "up (y)")):
+            combo.setToolTip(f"Which measurement (feature) to draw {axis}.")
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(6)
+            combo.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+            combo.currentIndexChanged.connect(self._on_combo_changed)
+        x_label, y_label = QLabel("&x:"), QLabel("&y:")
+        x_label.setBuddy(self.x_combo)
+        y_label.setBuddy(self.y_combo)
+        self._pickers = QWidget()
+        row = QHBoxLayout(self._pickers)
+        row.setContentsMargins(0, 0, 0, 0)
+        for w in (x_label, self.x_combo, y_label, self.y_combo):
+            row.addWidget(w)
+
+        self.plot = pg.PlotWidget()
+        self.plot.setMinimumHeight(180)
+        self.plot.setMenuEnabled(False)
+        self.plot.hideButtons()
+        self.plot.setToolTip("Each dot is one sample. Scroll to zoom, drag to move, "
+                             "double-click to show everything again.")
+        self.plot.getPlotItem().setContentsMargins(0, 2, 6, 0)
+        self._style_plot()
+
+        self.note = QLabel()
+        self.note.setWordWrap(True)
+        mute(self.note)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self._pickers)
+        layout.addWidget(self.plot)
+        layout.addWidget(self.note)
+        self.set_dataset(None)
+
+    def _style_plot(self) -> None:
+        # Follow the application's palette instead of pyqtgraph's global black background.
+        pal = self.palette()
+        self.plot.setBackground(pal.color(QPalette.ColorRole.Base))
+        text = pal.color(QPalette.ColorRole.Text)
+        for name in ("left", "bottom"):
+            axis = self.plot.getAxis(name)
+            axis.setPen(pg.mkPen(pal.color(QPalette.ColorRole.Mid)))
+            axis.setTextPen(pg.mkPen(text))
+            font = self.font()
+            font.setPointSizeF(max(font.pointSizeF() - 1.5, 6.0))
+            axis.setStyle(tickFont=font)
+        self.plot.scene().sigMouseClicked.connect(self._on_scene_clicked)
+
+    # ------------------------------------------------------------------ public
+    def set_dataset(self, dataset) -> None:
+        """Show ``dataset`` (a nnstudio Dataset, or None to clear)."""
+        self._dataset = dataset
+        n_feat = dataset.n_features if dataset is not None else 0
+        for combo in (self.x_combo, self.y_combo):
+            combo.blockSignals(True)
+            combo.clear()
+            if dataset is not None:
+                combo.addItems(dataset.feature_names)
+        if n_feat >= 2:
+            fx, fy = self.default_features(dataset)
+            self.x_combo.setCurrentIndex(fx)
+            self.y_combo.setCurrentIndex(fy)
+        for combo in (self.x_combo, self.y_combo):
+            combo.blockSignals(False)
+        self._pickers.setVisible(n_feat > 2)
+        self._rows = None
+        if dataset is not None and dataset.n_samples > MAX_POINTS:
+            rng = np.random.default_rng(0)
+            self._rows = np.sort(rng.choice(dataset.n_samples, MAX_POINTS, replace=False))
+        self._redraw()
+
+    @staticmethod
+    def default_features(dataset) -> tuple[int, int]:
+        """The two features that vary most (by their first appearance when tied).
+
+        The first two columns are often a poor view: the digits' corner pixels are always 0.
+        """
+        if dataset.n_features == 2:
+            return 0, 1
+        spread = dataset.X.std(axis=0)
+        fx, fy = np.argsort(-spread, kind="stable")[:2]
+        return tuple(sorted((int(fx), int(fy))))
+
+    def features_shown(self) -> tuple[int, int | None]:
+        """Indices of the features on the x and y axes (y is None when y shows the target)."""
+        if self._dataset is None or self._dataset.n_features < 2:
+            return 0, None
+        return self.x_combo.currentIndex(), self.y_combo.currentIndex()
+
+    # ------------------------------------------------------------------ drawing
+    def _on_combo_changed(self, _index: int) -> None:
+        self._redraw()
+
+    def _on_scene_clicked(self, event) -> None:
+        if event.double():
+            self.plot.getPlotItem().enableAutoRange()
+
+    def _clear(self) -> None:
+        for item in self.items:
+            self.plot.removeItem(item)
+        self.items = []
+
+    def _redraw(self) -> None:
+        self._clear()
+        ds = self._dataset
+        if ds is None or ds.n_samples == 0:
+            self.plot.setLabel("bottom", "")
+            self.plot.setLabel("left", "")
+            self.note.setText("No data to show yet.")
+            return
+        X = ds.X if self._rows is None else ds.X[self._rows]
+        y = ds.y if self._rows is None else ds.y[self._rows]
+        fx, fy = self.features_shown()
+        xs = X[:, fx]
+        if fy is None:  # one feature: draw it against the target
+            ys = y.astype(np.float32) if y.ndim == 1 else y[:, 0].astype(np.float32)
+            y_name = "target" if ds.task == "regression" else "class"
+        else:
+            ys, y_name = X[:, fy], ds.feature_names[fy]
+        self.plot.setLabel("bottom", ds.feature_names[fx])
+        self.plot.setLabel("left", y_name)
+        if ds.task == "classification":
+            for c in range(ds.n_classes):
+                mask = y == c
+                self._add(xs[mask], ys[mask], brush=pg.mkBrush(class_color(c)), name=ds.class_names[c])
+        elif fy is None:
+            self._add(xs, ys, brush=pg.mkBrush(CLASS_COLORS[0]), name="samples")
+        else:
+            self._add(xs, ys, brush=self._value_brushes(y), name="samples")
+        self.plot.getPlotItem().enableAutoRange()
+        self.note.setText(self._note_text(ds, fy))
+
+    def _add(self, x: np.ndarray, y: np.ndarray, brush, name: str) -> None:
+        item = pg.ScatterPlotItem(x=np.asarray(x, dtype=float), y=np.asarray(y, dtype=float),
+                                  size=5, pen=None, brush=brush, name=name, antialias=True)
+        self.plot.addItem(item)
+        self.items.append(item)
+
+    @staticmethod
+    def _value_brushes(y: np.ndarray) -> list:
+        values = (y if y.ndim == 1 else y[:, 0]).astype(np.float64)
+        lo, hi = float(values.min()), float(values.max())
+        scaled = (values - lo) / (hi - lo) if hi > lo else np.zeros_like(values)
+        colors = pg.colormap.get("viridis").mapToQColor(scaled)
+        return [pg.mkBrush(c) for c in colors]
+
+    def _note_text(self, ds, fy: int | None) -> str:
+        parts = []
+        if ds.task == "regression":
+            parts.append("Colour shows the value to predict (dark = low, yellow = high)."
+                         if fy is not None else "Each dot: the input across, the value to predict up.")
+        if ds.image_shape is not None:
+            h, w = ds.image_shape
+            parts.append(f"Each sample is a {h}\u00d7{w} picture; two of its pixels are drawn.")
+        if ds.n_features > 2:
+            parts.append(f"Showing 2 of the {ds.n_features} features; pick others above.")
+        if self._rows is not None:
+            parts.append(f"Showing {len(self._rows):,} of {ds.n_samples:,} points.")
+        return " ".join(parts)

@@ -1,0 +1,146 @@
+"""Owns one training run at a time: builds the worker from the controller, keeps its thread,
+forwards its records to the controller, and always ends the thread cleanly."""
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Signal
+
+from nnstudio.errors import NNStudioError
+from nnstudio.ui.worker import TrainerWorker, boundary_grid_for, start_worker_thread, stop_worker_thread
+
+
+class TrainingRunner(QObject):
+    """Start / pause / resume / step / stop; ``state`` is "idle", "running" or "paused"."""
+
+    state_changed = Signal(str)
+    epoch_finished = Signal(object)     # EpochRecord (already recorded in the history)
+    batch_finished = Signal(object)     # BatchRecord
+    snapshot_ready = Signal(object)     # TrainingSnapshot
+    run_finished = Signal(str)          # "completed" | "stopped"
+    run_failed = Signal(str)            # plain message (divergence, error)
+
+    def __init__(self, ctl, parent=None):
+        super().__init__(parent)
+        self._ctl = ctl
+        self._worker: TrainerWorker | None = None
+        self._thread = None
+        self.state = "idle"
+        self.started_at = 0.0
+        self.epochs_this_run = 0
+        self.epochs_done = 0
+
+    def start(self, step: bool = False) -> bool:
+        """Begin training with the current settings; ``step`` trains one epoch, then pauses."""
+        if self.state != "idle":
+            return False
+        ctl = self._ctl
+        issue = ctl.output_issue()
+        if ctl.network is None or ctl.data is None:
+            ctl.message_posted.emit("Nothing to train yet: choose a data set and build a network.", "warning")
+            return False
+        if issue:
+            ctl.message_posted.emit(f"Cannot train: {issue}", "error")
+            return False
+        if len(ctl.data.train.X) == 0:
+            ctl.message_posted.emit("The training part of the split is empty; lower the validation "
+                                    "or test share.", "error")
+            return False
+        t = ctl.project.training
+        try:
+            optimizer = ctl.make_optimizer()
+        except NNStudioError as exc:
+            ctl.message_posted.emit(str(exc), "error")
+            return False
+        d = ctl.data
+        grid = boundary_grid_for(d.train.X) if ctl.dataset.task == "classification" else None
+        # Continue from where earlier runs ended: a different shuffle seed for each run.
+        seed = t.get("seed", 0) + len(ctl.project.history.get("epoch", []))
+        self._worker = TrainerWorker(ctl.network, d.train.X, d.train.y, d.val.X, d.val.y, optimizer,
+                                     t.get("epochs", 100), t.get("batch_size", 32), seed=seed,
+                                     boundary_grid=grid, n_classes=ctl.dataset.n_classes)
+        w = self._worker
+        w.epoch_finished.connect(self._on_worker_epoch)
+        w.batch_finished.connect(self.batch_finished)
+        w.snapshot_ready.connect(self.snapshot_ready)
+        w.state_changed.connect(self._on_worker_state)
+        w.failed.connect(self._on_worker_failed)
+        w.finished.connect(self._on_worker_finished)
+        if step:
+            w.step_epoch()
+        ctl.training_active = True
+        self.started_at = time.monotonic()
+        self.epochs_this_run = t.get("epochs", 100)
+        self.epochs_done = 0
+        self._thread = start_worker_thread(w)
+        self._set_state("running")
+        return True
+
+    def pause(self) -> None:
+        if self._worker is not None and self.state == "running":
+            self._worker.pause()
+
+    def resume(self) -> None:
+        if self._worker is not None and self.state == "paused":
+            self._worker.resume()
+
+    def step(self) -> None:
+        """One more epoch: from idle it starts a run that pauses after its first epoch."""
+        if self.state == "idle":
+            self.start(step=True)
+        elif self._worker is not None:
+            self._worker.step_epoch()
+
+    def set_learning_rate(self, lr: float) -> None:
+        if self._worker is not None:
+            self._worker.set_learning_rate(lr)
+
+    def stop(self, wait: bool = True) -> bool:
+        """Ask the run to stop; with ``wait`` block (briefly) until its thread has ended."""
+        if self._worker is None:
+            return True
+        if not wait:
+            self._worker.stop()
+            return False
+        ended = stop_worker_thread(self._worker, self._thread, timeout_ms=10_000)
+        # Deliver the records already queued (those epochs are in the weights), then finish
+        # here rather than waiting for the queued finished signal.
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.MetaCall)
+        self._finish("stopped")
+        return ended
+
+    # ------------------------------------------------------------------ worker signals
+    def _on_worker_epoch(self, rec) -> None:
+        if self._worker is None:
+            return
+        self.epochs_done = rec.epoch
+        self._ctl.record_epoch(rec)
+        self.epoch_finished.emit(rec)
+
+    def _on_worker_state(self, state: str) -> None:
+        if self._worker is not None:
+            self._set_state(state)
+
+    def _on_worker_failed(self, message: str) -> None:
+        self._ctl.message_posted.emit(message, "error")
+        self.run_failed.emit(message)
+
+    def _on_worker_finished(self, reason: str) -> None:
+        if self._thread is not None:
+            self._thread.wait(5000)
+        self._finish(reason)
+
+    def _finish(self, reason: str) -> None:
+        if self._worker is None:
+            return
+        self._worker = None
+        self._thread = None
+        self._ctl.training_active = False
+        self._set_state("idle")
+        self._ctl.weights_changed.emit()
+        self.run_finished.emit(reason)
+
+    def _set_state(self, state: str) -> None:
+        if state != self.state:
+            self.state = state
+            self.state_changed.emit(state)

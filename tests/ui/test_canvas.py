@@ -1,0 +1,299 @@
+"""NetworkCanvasWidget and LayerPaletteWidget against the real controller and engine."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt
+from PySide6.QtGui import QDragEnterEvent, QDragLeaveEvent, QDragMoveEvent, QDropEvent
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
+
+from nnstudio.data import Dataset, load_dataset_source
+from nnstudio.project import demo_project
+from nnstudio.ui.canvas import INDEX_MIME, LAYER_MIME, NetworkCanvasWidget
+from nnstudio.ui.controller import ProjectController
+from nnstudio.ui.palette import LayerPaletteWidget
+
+
+@pytest.fixture
+def ctl():
+    ctl = ProjectController()
+    project = demo_project()  # spiral, 2 inputs -> Dense 16 -> Dense 16 -> 1 sigmoid
+    ctl.load(project, load_dataset_source(project.data_source))
+    yield ctl
+    # A stack left unclean emits cleanChanged while the controller is being deleted, which
+    # prints "Signal source has been deleted" tracebacks; clearing it here keeps runs quiet.
+    ctl.undo_stack.clear()
+
+
+@pytest.fixture
+def messages(ctl):
+    got = []
+    ctl.message_posted.connect(lambda text, level: got.append((text, level)))
+    return got
+
+
+@pytest.fixture
+def canvas(qtbot, ctl):
+    c = NetworkCanvasWidget(ctl)
+    qtbot.addWidget(c)
+    c.resize(1000, 400)
+    c.show()
+    qtbot.waitExposed(c)
+    return c
+
+
+@pytest.fixture
+def palette(qtbot, ctl):
+    p = LayerPaletteWidget(ctl)
+    qtbot.addWidget(p)
+    return p
+
+
+def palette_mime(palette: LayerPaletteWidget, kind: str) -> QMimeData:
+    item = next(palette.item(r) for r in range(palette.count())
+                if palette.kind_of(palette.item(r)) == kind)
+    return palette.mimeData([item])
+
+
+def gap_pos(canvas: NetworkCanvasWidget, before: int) -> QPoint:
+    """Point between the column before layer ``before`` and layer ``before`` itself."""
+    a, b = canvas.column_center(before - 1), canvas.column_center(before)
+    return QPoint((a.x() + b.x()) // 2, a.y())
+
+
+def drag_event(cls, pos: QPoint, action, mime: QMimeData):
+    """A QDragEnterEvent / QDragMoveEvent: PySide6 6.12 takes a QPointF (the QPoint form is
+    deprecated there), 6.11 only a QPoint."""
+    try:
+        return cls(QPointF(pos), action, mime, Qt.LeftButton, Qt.NoModifier)
+    except TypeError:
+        return cls(QPoint(pos), action, mime, Qt.LeftButton, Qt.NoModifier)
+
+
+def drag_and_drop(canvas, mime: QMimeData, pos: QPoint, action=Qt.CopyAction) -> int | None:
+    """Send the events a real drag sends; return the insert position shown while hovering."""
+    enter = drag_event(QDragEnterEvent, pos, action, mime)
+    QApplication.sendEvent(canvas, enter)
+    move = drag_event(QDragMoveEvent, pos, action, mime)
+    QApplication.sendEvent(canvas, move)
+    shown = canvas.drop_index
+    drop = QDropEvent(QPointF(pos), action, mime, Qt.LeftButton, Qt.NoModifier)
+    QApplication.sendEvent(canvas, drop)
+    assert enter.isAccepted() and move.isAccepted()
+    return shown
+
+
+def sizes(ctl) -> list[int]:
+    return ctl.network.layer_sizes()
+
+
+def test_palette_lists_engine_layers_with_plain_tooltips(palette):
+    kinds = [palette.kind_of(palette.item(r)) for r in range(palette.count())]
+    assert kinds == ["Dense", "Dropout"]
+    assert "connected to every neuron" in palette.item(0).toolTip()
+    assert not palette.item(0).icon().isNull()
+
+
+def test_palette_mime_data_carries_the_layer_name(palette):
+    for kind in ("Dense", "Dropout"):
+        mime = palette_mime(palette, kind)
+        assert mime.hasFormat(LAYER_MIME)
+        assert bytes(mime.data(LAYER_MIME)) == kind.encode()
+    assert palette.mimeTypes() == [LAYER_MIME]
+
+
+def test_palette_double_click_and_enter_add_before_output(qtbot, ctl, palette):
+    palette.show()
+    item = palette.item(1)  # Dropout
+    rect = palette.visualItemRect(item)
+    # A real double-click starts with a click: item views ignore a lone double-click event.
+    QTest.mouseClick(palette.viewport(), Qt.LeftButton, pos=rect.center())
+    QTest.mouseDClick(palette.viewport(), Qt.LeftButton, pos=rect.center())
+    assert [l["class"] for l in ctl.layers] == ["Dense", "Dense", "Dropout", "Dense"]
+    palette.setCurrentRow(0)
+    QTest.keyClick(palette, Qt.Key_Return)
+    assert [l["class"] for l in ctl.layers] == ["Dense", "Dense", "Dropout", "Dense", "Dense"]
+    assert ctl.layers[-1]["config"]["activation"] == "sigmoid"  # output still last
+
+
+def test_drop_dense_between_two_columns_inserts_and_undoes(ctl, canvas, palette):
+    ctl.update_layer(0, units=8)
+    assert sizes(ctl) == [2, 8, 16, 1]
+    shown = drag_and_drop(canvas, palette_mime(palette, "Dense"), gap_pos(canvas, 1))
+    assert shown == 1  # the indicator stood in the gap before layer 1
+    assert canvas.drop_index is None  # and went away with the drop
+    assert [l["class"] for l in ctl.layers] == ["Dense"] * 4
+    assert sizes(ctl) == [2, 8, 8, 16, 1]  # a new Dense is as wide as the one before it
+    assert ctl.selected == 1
+    assert len(canvas.columns) == 5
+    ctl.undo_stack.undo()
+    assert sizes(ctl) == [2, 8, 16, 1]
+    assert len(canvas.columns) == 4
+
+
+def test_drop_position_follows_the_mouse_and_leave_clears(ctl, canvas, palette):
+    mime = palette_mime(palette, "Dropout")
+    for before in (0, 1, 2):
+        pos = gap_pos(canvas, before)
+        QApplication.sendEvent(canvas, drag_event(QDragEnterEvent, pos, Qt.CopyAction, mime))
+        assert canvas.drop_index == before
+    # Far right, past the output column: still before the output (it stays last).
+    assert canvas.insert_index_at(canvas.width() - 1) == len(ctl.layers) - 1
+    QApplication.sendEvent(canvas, QDragLeaveEvent())
+    assert canvas.drop_index is None
+
+
+def test_drop_dropout_at_the_start(ctl, canvas, palette):
+    drag_and_drop(canvas, palette_mime(palette, "Dropout"), gap_pos(canvas, 0))
+    assert [l["class"] for l in ctl.layers] == ["Dropout", "Dense", "Dense", "Dense"]
+    assert canvas.columns[1].kind == "Dropout"
+
+
+def test_unknown_payload_is_refused_with_a_message(ctl, canvas, messages):
+    mime = QMimeData()
+    mime.setData(LAYER_MIME, b"Conv2D")
+    drag_and_drop(canvas, mime, gap_pos(canvas, 1))
+    assert len(ctl.layers) == 3
+    assert messages and messages[-1][1] == "error" and "Conv2D" in messages[-1][0]
+
+
+def test_reorder_by_index_drop(ctl, canvas):
+    ctl.insert_layer(0, "Dropout")  # Dropout, Dense 16, Dense 16, output
+    ctl.update_layer(1, units=4)
+    mime = QMimeData()
+    mime.setData(INDEX_MIME, b"0")
+    drag_and_drop(canvas, mime, gap_pos(canvas, 2), Qt.MoveAction)
+    assert [l["class"] for l in ctl.layers] == ["Dense", "Dropout", "Dense", "Dense"]
+    assert sizes(ctl) == [2, 4, 4, 16, 1]
+    ctl.undo_stack.undo()
+    assert [l["class"] for l in ctl.layers] == ["Dropout", "Dense", "Dense", "Dense"]
+
+
+def test_click_selects_a_column_and_highlights_it(qtbot, ctl, canvas):
+    with qtbot.waitSignal(ctl.selection_changed) as sig:
+        QTest.mouseClick(canvas, Qt.LeftButton, pos=canvas.column_center(1))
+    assert sig.args == [1] and ctl.selected == 1
+    QTest.mouseClick(canvas, Qt.LeftButton, pos=canvas.column_center(2))
+    assert ctl.selected == 2
+    QTest.mouseClick(canvas, Qt.LeftButton, pos=canvas.column_center(-1))  # the input
+    assert ctl.selected == -1
+
+
+def test_keyboard_delete_and_backspace_remove_the_selected_layer(ctl, canvas):
+    ctl.select(0)
+    canvas.setFocus()
+    QTest.keyClick(canvas, Qt.Key_Delete)
+    assert sizes(ctl) == [2, 16, 1]
+    ctl.select(0)
+    QTest.keyClick(canvas, Qt.Key_Backspace)
+    assert sizes(ctl) == [2, 1]
+    ctl.undo_stack.undo()
+    ctl.undo_stack.undo()
+    assert sizes(ctl) == [2, 16, 16, 1]
+
+
+def test_arrow_keys_move_the_selection(ctl, canvas):
+    QTest.keyClick(canvas, Qt.Key_Right)
+    assert ctl.selected == 0
+    QTest.keyClick(canvas, Qt.Key_Right)
+    QTest.keyClick(canvas, Qt.Key_Right)
+    QTest.keyClick(canvas, Qt.Key_Right)
+    assert ctl.selected == 2
+    QTest.keyClick(canvas, Qt.Key_Escape)
+    assert ctl.selected == -1
+
+
+def test_output_layer_cannot_be_removed(ctl, canvas, messages):
+    QTest.mouseClick(canvas, Qt.LeftButton, pos=canvas.column_center(2))
+    QTest.keyClick(canvas, Qt.Key_Delete)
+    assert len(ctl.layers) == 3
+    assert messages[-1][1] == "warning" and "output layer" in messages[-1][0]
+
+
+def test_tooltip_gives_the_parameter_arithmetic_and_output_issue(ctl, canvas):
+    assert "2 inputs \u00d7 16 neurons + 16 biases = 48 parameters" in canvas.column_tooltip(0)
+    assert "16 inputs \u00d7 16 neurons" in canvas.column_tooltip(1)
+    assert "2 features" in canvas.column_tooltip(-1)
+    ctl.update_layer(2, units=3)  # a sigmoid output with 3 neurons does not fit 2 classes
+    assert ctl.output_issue() and ctl.output_issue() in canvas.column_tooltip(2)
+
+
+def test_labels_collapsed_columns_and_class_names(ctl, canvas):
+    titles = [" · ".join(c.title_lines) for c in canvas.columns]
+    assert titles == ["Input 2", "Dense 16 · ReLU", "Dense 16 · ReLU", "Output 1 · Sigmoid"]
+    assert canvas.columns[0].names == ctl.dataset.feature_names
+    assert canvas.columns[-1].names == [f"chance of {ctl.dataset.class_names[1]}"]
+    assert len(canvas.columns[1].points) == 8 and canvas.columns[1].count_text == "\u2026 16 neurons"
+    ctl.insert_layer(1, "Dropout")
+    ctl.update_layer(0, trainable=False)
+    assert canvas.columns[2].title_lines == ["Dropout 20 %"] and canvas.columns[1].frozen
+
+
+def test_weight_style_maps_sign_to_colour_and_size_to_width():
+    pos, w_pos = NetworkCanvasWidget.weight_style(0.9, 1.0)
+    neg, w_neg = NetworkCanvasWidget.weight_style(-0.9, 1.0)
+    faint, w_faint = NetworkCanvasWidget.weight_style(0.05, 1.0)
+    assert pos.red() > pos.blue() and neg.blue() > neg.red()  # orange vs blue
+    assert w_pos == pytest.approx(w_neg) and w_faint < w_pos
+    assert faint.saturation() < pos.saturation()  # weak weights fade towards white
+    assert NetworkCanvasWidget.weight_style(5.0, 1.0)[1] == pytest.approx(3.6)  # clipped
+    assert NetworkCanvasWidget.weight_style(1.0, 0.0)[1] == pytest.approx(0.6)
+
+
+def test_show_weights_changes_the_drawn_pens(ctl, canvas):
+    n_in, units = ctl.network.layers[0].W.shape
+    others = [l.W.copy() for l in ctl.network.layers[1:]]
+    canvas.show_weights([np.ones((n_in, units), np.float32)] + others)
+    pens = canvas.connection_pens(0)[: n_in * 8]  # weights first, then the bias lines
+    assert len(pens) == n_in * 8
+    assert all(p.color().red() > p.color().blue() for p in pens)
+    canvas.show_weights([-np.ones((n_in, units), np.float32)] + others)
+    assert all(p.color().blue() > p.color().red() for p in canvas.connection_pens(0)[: n_in * 8])
+    graded = np.linspace(-1, 1, n_in * units, dtype=np.float32).reshape(n_in, units)
+    canvas.show_weights([graded] + others)
+    widths = {p.widthF() for p in canvas.connection_pens(0)}
+    assert len(widths) > 2
+    canvas.show_weights([np.ones((3, 3), np.float32)])  # stale shapes are ignored, not drawn
+    assert len({p.color().name() for p in canvas.connection_pens(0)[: n_in * 8]}) == 1
+    ctl.weights_changed.emit()  # back to the network's own weights
+    assert len({p.color().name() for p in canvas.connection_pens(0)}) > 1
+
+
+def test_paint_784_inputs_draws_capped_columns(qtbot, ctl, tmp_path):
+    rng = np.random.default_rng(0)
+    ds = Dataset(rng.random((200, 784)), rng.integers(0, 10, 200), [f"px{i}" for i in range(784)],
+                 [str(i) for i in range(10)], "classification", {"kind": "test"}, "pixels")
+    ctl.set_dataset(ds)
+    ctl.insert_layer(0, "Dense")
+    ctl.update_layer(0, units=256)
+    c = NetworkCanvasWidget(ctl)
+    qtbot.addWidget(c)
+    for w, h in ((1000, 400), (600, 300)):
+        c.resize(w, h)
+        img = c.grab()
+        assert not img.isNull() and img.width() == w
+    cols = c.columns
+    assert [len(col.points) for col in cols] == [8, 8, 8, 8, 10]
+    assert cols[0].count_text == "\u2026 784 inputs" and cols[-1].names == [str(i) for i in range(10)]
+    assert len(c.connection_pens(0)) == 8 * 8 + 8  # drawn neurons only, plus the bias node
+    img.save(str(tmp_path / "canvas_784.png"))
+
+
+def test_empty_state_and_drop_without_data(qtbot, palette):
+    ctl = ProjectController()
+    got = []
+    ctl.message_posted.connect(lambda text, level: got.append(level))
+    c = NetworkCanvasWidget(ctl)
+    qtbot.addWidget(c)
+    c.resize(600, 300)
+    assert not c.grab().isNull() and c.columns == []
+    drag_and_drop(c, palette_mime(palette, "Dense"), QPoint(300, 150))
+    assert got == ["warning"] and ctl.layers == []
+
+
+def test_redraws_on_controller_signals(ctl, canvas):
+    ctl.update_layer(0, units=128)
+    assert canvas.columns[1].size == 128 and canvas.columns[1].collapsed
+    ctl.undo_stack.undo()
+    assert canvas.columns[1].size == 16

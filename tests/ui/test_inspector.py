@@ -1,0 +1,197 @@
+"""LayerInspectorPanel against the real controller and engine: UI -> model and model -> UI."""
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+
+from nnstudio.data import load_dataset_source
+from nnstudio.engine import ACTIVATIONS
+from nnstudio.project import demo_project
+from nnstudio.ui.controller import ProjectController
+from nnstudio.ui.inspector import LayerInspectorPanel
+from nnstudio.ui.layer_specs import output_explanation
+
+
+@pytest.fixture
+def ctl():
+    ctl = ProjectController()
+    project = demo_project()  # spiral, 2 inputs -> Dense 16 -> Dense 16 -> 1 sigmoid
+    ctl.load(project, load_dataset_source(project.data_source))
+    yield ctl
+    ctl.undo_stack.clear()  # see tests/ui/test_canvas.py: keeps teardown free of tracebacks
+
+
+@pytest.fixture
+def messages(ctl):
+    got = []
+    ctl.message_posted.connect(lambda text, level: got.append((text, level)))
+    return got
+
+
+@pytest.fixture
+def panel(qtbot, ctl):
+    p = LayerInspectorPanel(ctl)
+    qtbot.addWidget(p)
+    p.resize(280, 420)
+    p.show()
+    qtbot.waitExposed(p)
+    return p
+
+
+def shown(widget) -> bool:
+    return not widget.isHidden()
+
+
+def type_units(qtbot, panel, text: str) -> None:
+    line = panel.units_combo.lineEdit()
+    line.selectAll()
+    qtbot.keyClick(line, Qt.Key_Backspace)
+    qtbot.keyClicks(line, text)
+    qtbot.keyClick(line, Qt.Key_Return)
+
+
+def test_nothing_selected_shows_totals_and_a_hint(ctl, panel):
+    assert shown(panel.hint_label) and not shown(panel.dense_form)
+    # 2*16+16 + 16*16+16 + 16*1+1 = 337
+    assert panel.totals_label.text() == "Trainable: 337 \u00b7 Frozen: 0 \u00b7 Total: 337"
+
+
+def test_selection_shows_the_layer_and_its_arithmetic(ctl, panel):
+    ctl.select(0)
+    assert shown(panel.dense_form) and not shown(panel.dropout_form) and not shown(panel.hint_label)
+    assert panel.units_combo.currentText() == "16"
+    assert panel.activation_combo.currentText() == "ReLU"
+    assert not panel.frozen_check.isChecked()
+    assert panel.params_label.text() == "2 inputs \u00d7 16 neurons + 16 biases = 48 parameters"
+    ctl.select(1)
+    assert panel.params_label.text() == "16 inputs \u00d7 16 neurons + 16 biases = 272 parameters"
+
+
+def test_typing_units_and_enter_rebuilds_the_network(qtbot, ctl, panel, messages):
+    ctl.select(0)
+    type_units(qtbot, panel, "24")
+    assert ctl.layers[0]["config"]["units"] == 24
+    assert ctl.network.layer_sizes() == [2, 24, 16, 1]
+    assert panel.units_combo.currentText() == "24" and not panel.units_invalid
+    assert panel.params_label.text() == "2 inputs \u00d7 24 neurons + 24 biases = 72 parameters"
+    assert ctl.undo_stack.count() == 1  # one edit, no echo from the refresh
+    assert messages == []
+    ctl.undo_stack.undo()
+    assert ctl.network.layer_sizes() == [2, 16, 16, 1]
+    assert panel.units_combo.currentText() == "16"
+
+
+def test_typed_units_are_not_autocompleted(qtbot, ctl, panel):
+    ctl.select(0)
+    type_units(qtbot, panel, "12")  # "128" is in the list; "12" must stay 12
+    assert ctl.layers[0]["config"]["units"] == 12
+
+
+def test_leaving_the_units_box_applies_or_restores(qtbot, ctl, panel):
+    ctl.select(0)
+    panel.units_combo.setFocus()
+    line = panel.units_combo.lineEdit()
+    line.selectAll()
+    qtbot.keyClicks(line, "20")
+    panel.activation_combo.setFocus()  # focus moves on without Enter
+    assert ctl.layers[0]["config"]["units"] == 20
+    panel.units_combo.setFocus()
+    panel.units_combo.setEditText("0")
+    panel.activation_combo.setFocus()
+    assert ctl.layers[0]["config"]["units"] == 20 and panel.units_combo.currentText() == "20"
+
+
+def test_choosing_units_from_the_list(ctl, panel):
+    ctl.select(1)
+    panel.units_combo.activated.emit(panel.units_combo.findText("64"))
+    assert ctl.network.layer_sizes() == [2, 16, 64, 1]
+
+
+@pytest.mark.parametrize("text", ["0", "99999"])
+def test_out_of_range_units_are_refused_with_a_message(qtbot, ctl, panel, messages, text):
+    ctl.select(0)
+    type_units(qtbot, panel, text)
+    assert ctl.layers[0]["config"]["units"] == 16 and ctl.undo_stack.count() == 0
+    assert panel.units_invalid and panel.units_combo.property("invalid")
+    assert len(messages) == 1 and messages[0][1] == "error"
+    assert "whole number" in messages[0][0] and repr(text) in messages[0][0]
+    type_units(qtbot, panel, "8")  # a good value clears the red border
+    assert not panel.units_invalid and ctl.layers[0]["config"]["units"] == 8
+
+
+def test_letters_are_refused_with_a_message(qtbot, ctl, panel, messages):
+    ctl.select(0)
+    line = panel.units_combo.lineEdit()
+    line.selectAll()
+    qtbot.keyClick(line, Qt.Key_Backspace)
+    qtbot.keyClicks(line, "abc")
+    assert line.text() == "" and panel.units_invalid
+    assert len(messages) == 1 and messages[0][1] == "error"  # once, not once per key
+    # Pasted or programmatic text does not pass the validator either.
+    panel.units_combo.setEditText("abc")
+    qtbot.keyClick(line, Qt.Key_Return)
+    assert ctl.layers[0]["config"]["units"] == 16 and ctl.undo_stack.count() == 0
+
+
+def test_activation_change_and_tooltips(ctl, panel):
+    combo = panel.activation_combo
+    assert [combo.itemText(i) for i in range(combo.count())] == list(ACTIVATIONS)
+    assert combo.itemData(0, Qt.ToolTipRole) == ACTIVATIONS["ReLU"].description
+    ctl.select(0)
+    combo.activated.emit(combo.findText("Tanh"))
+    assert ctl.layers[0]["config"]["activation"] == "tanh"
+    assert ctl.network.layers[0].activation.key == "tanh"
+    ctl.undo_stack.undo()
+    assert combo.currentText() == "ReLU"
+
+
+def test_frozen_toggle_changes_trainable_params(qtbot, ctl, panel):
+    ctl.select(0)
+    assert ctl.network.n_trainable_params == 337
+    qtbot.mouseClick(panel.frozen_check, Qt.LeftButton)
+    assert ctl.layers[0]["config"]["trainable"] is False
+    assert ctl.network.n_trainable_params == 337 - 48
+    assert panel.totals_label.text() == "Trainable: 289 \u00b7 Frozen: 48 \u00b7 Total: 337"
+    assert panel.frozen_check.isChecked() and ctl.undo_stack.count() == 1
+    ctl.undo_stack.undo()
+    assert not panel.frozen_check.isChecked() and ctl.network.n_trainable_params == 337
+
+
+def test_dropout_rate(ctl, panel):
+    ctl.insert_layer(1, "Dropout")
+    assert ctl.selected == 1
+    assert shown(panel.dropout_form) and not shown(panel.dense_form)
+    assert panel.rate_spin.value() == pytest.approx(0.2)
+    assert panel.rate_spin.maximum() == pytest.approx(0.9)
+    assert panel.params_label.text().startswith("No parameters")
+    panel.rate_spin.setValue(0.5)
+    assert ctl.layers[1]["config"]["rate"] == 0.5
+    ctl.undo_stack.undo()
+    assert panel.rate_spin.value() == pytest.approx(0.2)
+
+
+def test_output_layer_explains_itself_and_warns(ctl, panel):
+    ctl.select(2)
+    assert panel.title_label.text().startswith("Output layer")
+    assert shown(panel.output_label) and panel.output_label.text() == output_explanation(ctl.dataset)
+    assert not shown(panel.issue_label)
+    panel.units_combo.activated.emit(panel.units_combo.findText("4"))
+    assert shown(panel.issue_label) and ctl.output_issue() in panel.issue_label.text()
+
+
+def test_model_changes_refresh_the_panel_without_feedback(ctl, panel):
+    ctl.select(0)
+    ctl.update_layer(0, units=32, activation="sigmoid", trainable=False)
+    assert panel.units_combo.currentText() == "32"
+    assert panel.activation_combo.currentText() == "Sigmoid"
+    assert panel.frozen_check.isChecked()
+    assert ctl.undo_stack.count() == 1
+    ctl.select(-1)
+    assert shown(panel.hint_label) and not shown(panel.dense_form)
+
+
+def test_render(ctl, panel, tmp_path):
+    ctl.select(2)
+    ctl.update_layer(2, units=3)
+    assert not panel.grab().isNull()
+    panel.grab().save(str(tmp_path / "inspector.png"))

@@ -1,0 +1,231 @@
+"""The whole window, driven as a user would: real controller, real engine, real worker thread."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QMimeData, QPoint, QPointF, QSettings, Qt
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from nnstudio.project import load_project
+from nnstudio.ui.main_window import MainWindow
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, monkeypatch):
+    QSettings.setPath(QSettings.NativeFormat, QSettings.UserScope, str(tmp_path / "settings"))
+    w = MainWindow(settings_scope="tests")
+    qtbot.addWidget(w)
+    w.files.open_demo()
+    w.resize(1360, 860)
+    w.show()
+    answers = {"question": QMessageBox.Yes}
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: answers["question"])
+    w.answers = answers
+    yield w
+    w.runner.stop()
+    w.ctl._set_dirty(False)
+
+
+def wait_idle(qtbot, w, timeout=60_000):
+    qtbot.waitUntil(lambda: w.runner.state == "idle", timeout=timeout)
+
+
+def drop_layer(w, kind: str, before_column: int):
+    """Drop ``kind`` from the palette's own MIME data into the gap before a canvas column."""
+    palette = w.palette
+    item = next(palette.item(i) for i in range(palette.count()) if palette.kind_of(palette.item(i)) == kind)
+    mime = palette.mimeData([item])
+    canvas = w.canvas
+    left = canvas.column_rect(before_column - 1)
+    right = canvas.column_rect(before_column)
+    pos = QPoint((left.right() + right.left()) // 2, right.center().y())
+    enter = QDragEnterEvent(pos, Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
+    QApplication.sendEvent(canvas, enter)
+    assert enter.isAccepted()
+    drop = QDropEvent(QPointF(pos), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
+    QApplication.sendEvent(canvas, drop)
+
+
+def test_demo_opens_ready_to_train(window):
+    ctl = window.ctl
+    assert ctl.dataset.name.lower().startswith("spiral")
+    assert [l["config"]["units"] for l in ctl.layers] == [16, 16, 1]
+    assert ctl.network.layer_sizes() == [2, 16, 16, 1]
+    assert window.actions["train"].isEnabled() and not window.actions["stop"].isEnabled()
+    assert "Demo" in window.windowTitle()
+
+
+def test_build_edit_undo_redo_through_the_window(window, qtbot):
+    ctl = window.ctl
+    drop_layer(window, "Dense", before_column=2)  # between the two hidden layers
+    assert [l["class"] for l in ctl.layers] == ["Dense", "Dense", "Dense", "Dense"]
+    assert ctl.network.layer_sizes() == [2, 16, 16, 16, 1]
+
+    # Select the new layer on the canvas and set 24 neurons and tanh in the inspector.
+    qtbot.mouseClick(window.canvas, Qt.LeftButton, pos=window.canvas.column_center(1))
+    assert ctl.selected == 1
+    combo = window.inspector.units_combo
+    combo.lineEdit().selectAll()
+    qtbot.keyClicks(combo.lineEdit(), "24")
+    qtbot.keyClick(combo.lineEdit(), Qt.Key_Return)
+    act = window.inspector.activation_combo
+    act.setCurrentIndex(act.findText("Tanh"))
+    act.activated.emit(act.currentIndex())  # what a user's choice in the list sends
+    assert ctl.layers[1]["config"]["units"] == 24 and ctl.layers[1]["config"]["activation"] == "tanh"
+    assert ctl.network.layer_sizes() == [2, 16, 24, 16, 1]
+    assert "16 inputs × 24 neurons + 24 biases = 408 parameters" in window.inspector.params_label.text()
+
+    window.actions["undo"].trigger()   # activation back to ReLU
+    window.actions["undo"].trigger()   # units back to 16
+    assert ctl.layers[1]["config"] == {"units": 16, "activation": "relu", "trainable": True}
+    window.actions["undo"].trigger()   # the drop itself
+    assert ctl.network.layer_sizes() == [2, 16, 16, 1]
+    window.actions["redo"].trigger()
+    assert ctl.network.layer_sizes() == [2, 16, 16, 16, 1]
+    assert window.isWindowModified()
+
+
+def test_loading_iris_resizes_input_and_output(window):
+    window.data_panel.select_builtin("iris")
+    window.data_panel.load_selected()
+    ctl = window.ctl
+    assert ctl.network.layer_sizes() == [4, 16, 16, 3]
+    assert ctl.layers[-1]["config"]["activation"] == "softmax"
+    assert ctl.output_issue() is None
+    assert "3 classes" in window.messages.text.text()
+
+
+def test_train_spiral_through_the_gui_and_plots_hold_the_history(window, qtbot, tmp_path):
+    window.ctl.set_training(epochs=200)
+    window.actions["train"].trigger()
+    assert window.runner.state == "running"
+    wait_idle(qtbot, window)
+    h = window.ctl.project.history
+    assert len(h["epoch"]) == 200 and h["val_acc"][-1] >= 0.95
+    metrics = window.views.metrics
+    metrics.flush()
+    x, y = metrics.curves["val_loss"].getData()
+    np.testing.assert_allclose(y, h["val_loss"], rtol=1e-6)
+    assert list(x) == list(range(1, 201))
+    assert "Training finished" in window.messages.text.text()
+
+
+def test_pause_resume_step_and_stop(window, qtbot):
+    window.ctl.set_training(epochs=100_000)
+    window.actions["train"].trigger()
+    qtbot.waitUntil(lambda: len(window.ctl.project.history["epoch"]) > 3, timeout=20_000)
+    window.actions["pause"].trigger()
+    qtbot.waitUntil(lambda: window.runner.state == "paused", timeout=10_000)
+    assert window.actions["pause"].text() == "Resume"
+    n = len(window.ctl.project.history["epoch"])
+    qtbot.wait(300)
+    assert len(window.ctl.project.history["epoch"]) == n  # paused means no progress
+    window.actions["step"].trigger()
+    qtbot.waitUntil(lambda: len(window.ctl.project.history["epoch"]) == n + 1, timeout=10_000)
+    qtbot.waitUntil(lambda: window.runner.state == "paused", timeout=10_000)
+    window.actions["pause"].trigger()  # resume
+    qtbot.waitUntil(lambda: len(window.ctl.project.history["epoch"]) > n + 3, timeout=10_000)
+    window.actions["stop"].trigger()
+    assert window.runner.state == "idle" and not window.ctl.training_active
+    assert np.isfinite(window.ctl.network.params).all()
+
+
+def test_step_from_idle_trains_exactly_one_epoch(window, qtbot):
+    window.actions["step"].trigger()
+    qtbot.waitUntil(lambda: window.runner.state == "paused", timeout=10_000)
+    assert len(window.ctl.project.history["epoch"]) == 1
+    window.actions["stop"].trigger()
+
+
+def test_editing_while_training_asks_and_respects_no(window, qtbot):
+    window.ctl.set_training(epochs=100_000)
+    window.actions["train"].trigger()
+    qtbot.waitUntil(lambda: len(window.ctl.project.history["epoch"]) > 2, timeout=20_000)
+    window.answers["question"] = QMessageBox.No
+    assert not window.ctl.insert_layer(0, "Dropout")
+    assert window.runner.state in ("running", "paused") and len(window.ctl.layers) == 3
+    window.answers["question"] = QMessageBox.Yes
+    assert window.ctl.insert_layer(0, "Dropout")
+    assert window.runner.state == "idle" and len(window.ctl.layers) == 4
+
+
+def test_divergence_is_reported_and_weights_stay_finite(window, qtbot):
+    window.ctl.set_training(optimizer="SGD", learning_rate=1.0, epochs=300)
+    window.data_panel.select_builtin("regression_1d")
+    window.data_panel.load_selected()
+    window.ctl.set_split(standardize=False)
+    # Huge targets with a big step: the loss explodes within a few epochs.
+    window.ctl.data.train.y[:] *= 1e6
+    window.actions["train"].trigger()
+    wait_idle(qtbot, window)
+    assert window.messages.level == "error" and "learning rate" in window.messages.text.text()
+    assert np.isfinite(window.ctl.network.params).all()
+
+
+def test_save_and_reopen_round_trip(window, qtbot, tmp_path, monkeypatch):
+    window.ctl.set_training(epochs=20)
+    window.actions["train"].trigger()
+    wait_idle(qtbot, window)
+    path = tmp_path / "spiral.nnproj"
+    assert window.files._save_to(str(path))
+    assert not window.isWindowModified() and "spiral" in window.windowTitle()
+    saved = load_project(path)
+    assert len(saved.history["epoch"]) == 20
+    weights = window.ctl.network.get_weights()
+
+    window.files.new_project()
+    assert len(window.ctl.layers) == 1
+    assert window.files.open_path(str(path))
+    assert len(window.ctl.project.history["epoch"]) == 20
+    for k, v in weights.items():
+        np.testing.assert_array_equal(window.ctl.network.get_weights()[k], v)
+    assert window.files.recent()[0] == str(path)
+    assert window.recent_menu.actions()[0].text() == "spiral.nnproj"
+
+
+def test_opening_a_corrupt_file_keeps_the_current_project(window, tmp_path):
+    bad = tmp_path / "broken.nnproj"
+    bad.write_bytes(b"PK\x03\x04 this is not really a zip")
+    layers = list(window.ctl.layers)
+    assert not window.files.open_path(str(bad))
+    assert window.messages.level == "error" and "broken.nnproj" in window.messages.text.text()
+    assert window.ctl.layers == layers
+
+
+def test_closing_during_training_stops_cleanly(qtbot, tmp_path):
+    QSettings.setPath(QSettings.NativeFormat, QSettings.UserScope, str(tmp_path / "settings"))
+    w = MainWindow(settings_scope="tests")
+    qtbot.addWidget(w)
+    w.files.open_demo()
+    w.show()
+    w.ctl.set_training(epochs=100_000)
+    w.ctl.undo_stack.setClean()
+    w.ctl._set_dirty(False)
+    w.actions["train"].trigger()
+    qtbot.waitUntil(lambda: len(w.ctl.project.history["epoch"]) > 2, timeout=20_000)
+    w.ctl._set_dirty(False)  # no save question in this test
+    assert w.close()
+    assert w.runner.state == "idle" and not w.ctl.training_active
+
+
+def test_unsaved_changes_ask_before_closing(window):
+    window.ctl.insert_layer(0, "Dropout")
+    window.answers["question"] = QMessageBox.Cancel
+    assert not window.close()
+    window.answers["question"] = QMessageBox.Discard
+    assert window.close()
+
+
+def test_window_renders_mid_training(window, qtbot, tmp_path):
+    window.ctl.set_training(epochs=100_000)
+    window.actions["train"].trigger()
+    qtbot.waitUntil(lambda: len(window.ctl.project.history["epoch"]) > 30, timeout=30_000)
+    qtbot.wait(200)  # one redraw of the throttled views
+    image = window.grab().toImage()
+    window.actions["stop"].trigger()
+    out = tmp_path / "mid_training.png"
+    assert image.save(str(out)) and out.stat().st_size > 20_000
+    # Not a blank picture: many distinct colours (curves, weights, data).
+    colours = {image.pixel(x, y) for x in range(0, image.width(), 7) for y in range(0, image.height(), 7)}
+    assert len(colours) > 50

@@ -1,0 +1,256 @@
+"""Training views, asserted through their data: curves, histograms, map, matrix, hints."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nnstudio.engine import Dense, EpochRecord, Network
+from nnstudio.ui.plots import (ConfusionMatrixWidget, DecisionBoundaryWidget, MetricsPlotWidget,
+                               TrainingViewsPanel, WeightHistogramWidget, training_hints)
+from nnstudio.ui.plots.boundary import probabilities_to_rgb
+from nnstudio.ui.plots.palette import class_color
+from nnstudio.ui.worker import TrainingSnapshot, make_snapshot
+
+
+def _record(train_loss, val_loss=None, train_acc=None, val_acc=None, lr=0.01):
+    return EpochRecord(1, 100, train_loss, train_acc, val_loss, val_acc, 100, 0.1, 1000.0, lr)
+
+
+def _feed(widget, train, val, acc=True):
+    for i, (t, v) in enumerate(zip(train, val)):
+        widget.append(_record(t, v, 0.5 + i / 200 if acc else None, 0.4 + i / 200 if acc else None))
+
+
+def _xy(curve):
+    """``curve.getData()`` with empty arrays instead of None for an empty curve."""
+    x, y = curve.getData()
+    return (np.array([]) if x is None else x), (np.array([]) if y is None else y)
+
+
+def _history(train, val):
+    n = len(train)
+    return {"epoch": list(range(1, n + 1)), "train_loss": list(train), "val_loss": list(val),
+            "train_acc": [None] * n, "val_acc": [None] * n}
+
+
+HEALTHY = (np.linspace(1.0, 0.1, 60), np.linspace(1.1, 0.15, 60))
+OVERFIT = (np.linspace(1.0, 0.05, 60),
+           np.concatenate([np.linspace(1.1, 0.4, 20), np.linspace(0.41, 0.8, 40)]))
+
+
+@pytest.fixture
+def net():
+    return Network(2, [Dense(8, "relu"), Dense(3, "softmax")], seed=0)
+
+
+@pytest.fixture
+def snapshot(net):
+    rng = np.random.default_rng(0)
+    grid = (-2.0, 2.0, -1.0, 1.0, 12)
+    gx, gy = np.meshgrid(np.linspace(-2, 2, 12), np.linspace(-1, 1, 12))
+    pts = np.column_stack([gx.ravel(), gy.ravel()]).astype(np.float32)
+    Xv = rng.normal(size=(30, 2)).astype(np.float32)
+    yv = rng.integers(0, 3, size=30)
+    return make_snapshot(net, 4, grid, pts, Xv, yv, 3)
+
+
+# ---------------------------------------------------------------------- metrics
+def test_curves_hold_exactly_the_appended_values(qtbot):
+    w = MetricsPlotWidget()
+    qtbot.addWidget(w)
+    train, val = np.linspace(2.0, 0.5, 25), np.linspace(2.1, 0.7, 25)
+    _feed(w, train, val)
+    w.flush()
+    x, y = _xy(w.curves["train_loss"])
+    assert list(x) == list(range(1, 26))
+    np.testing.assert_allclose(y, train)
+    np.testing.assert_allclose(_xy(w.curves["val_loss"])[1], val)
+    np.testing.assert_allclose(w.curves["train_acc"].getData()[1],
+                               [100 * (0.5 + i / 200) for i in range(25)])  # shown in percent
+    assert w.n_epochs == 25
+
+
+def test_redraw_is_throttled_by_a_timer(qtbot):
+    w = MetricsPlotWidget()
+    qtbot.addWidget(w)
+    _feed(w, [1.0, 0.9, 0.8], [1.0, 1.0, 1.0])
+    assert len(_xy(w.curves["train_loss"])[0]) == 0  # buffered, not drawn yet
+    qtbot.waitUntil(lambda: len(_xy(w.curves["train_loss"])[0]) == 3, timeout=1000)
+    assert not w._timer.isActive()  # idle: nothing ticking
+
+
+def test_history_then_new_records_continue_the_epoch_numbers(qtbot):
+    w = MetricsPlotWidget()
+    qtbot.addWidget(w)
+    w.set_history(_history([1.0, 0.8, 0.7], [1.0, 0.9, 0.85]))
+    assert list(_xy(w.curves["train_loss"])[0]) == [1, 2, 3]
+    w.append(_record(0.6, 0.8))
+    w.flush()
+    assert list(_xy(w.curves["train_loss"])[0]) == [1, 2, 3, 4]
+    w.clear()
+    assert len(_xy(w.curves["train_loss"])[0]) == 0 and w.n_epochs == 0
+
+
+def test_regression_hides_accuracy_and_missing_validation_draws_nothing(qtbot):
+    w = MetricsPlotWidget()
+    qtbot.addWidget(w)
+    for loss in (1.0, 0.5):
+        w.append(_record(loss))
+    w.flush()
+    assert w.acc_plot.isHidden()
+    assert len(_xy(w.curves["val_loss"])[0]) == 0
+
+
+def test_many_records_grow_the_buffer(qtbot):
+    w = MetricsPlotWidget()
+    qtbot.addWidget(w)
+    train = np.linspace(1, 0, 1000)
+    _feed(w, train, train, acc=False)
+    w.flush()
+    np.testing.assert_allclose(_xy(w.curves["train_loss"])[1], train)
+
+
+def test_overfitting_hint_shows_for_rising_validation_loss(qtbot):
+    w = MetricsPlotWidget()
+    qtbot.addWidget(w)
+    w.set_history(_history(*OVERFIT))
+    assert not w.hint_label.isHidden()
+    assert "overfitting" in w.hint_label.text() and "memorising" in w.hint_label.text()
+    assert w.best_line.isVisible() and w.best_line.value() == 20  # marks the best epoch
+    assert not w.jump_line.isVisible()
+
+
+def test_no_hint_for_a_healthy_run(qtbot):
+    w = MetricsPlotWidget()
+    qtbot.addWidget(w)
+    w.set_history(_history(*HEALTHY))
+    assert w.hint_label.isHidden() and w.hints == []
+
+
+def test_loss_jump_hint_for_a_too_high_learning_rate():
+    train = np.concatenate([np.linspace(1.0, 0.2, 30), [0.9, 0.7, 0.5]])
+    hints = training_hints(np.arange(1, 34), train, train + 0.05)
+    assert [h.kind for h in hints] == ["loss_jump"] and hints[0].epoch == 31
+    assert "learning rate" in hints[0].text
+    # Tiny wiggles near zero are not jumps.
+    calm = np.concatenate([np.linspace(1.0, 1e-5, 30), [3e-5, 1e-5]])
+    assert training_hints(np.arange(1, 33), calm, calm) == []
+
+
+def test_plateau_is_not_called_overfitting():
+    flat = np.full(60, 0.3)
+    assert training_hints(np.arange(1, 61), flat, flat + 0.1) == []
+
+
+# ---------------------------------------------------------------------- histograms
+def test_histogram_curves_hold_the_snapshot_counts(qtbot, snapshot):
+    w = WeightHistogramWidget()
+    qtbot.addWidget(w)
+    w.show(snapshot)
+    assert len(w.curves) == 2
+    for (name, edges, counts), curve, plot in zip(snapshot.histograms, w.curves, w.plots):
+        x, y = curve.getData()
+        np.testing.assert_array_equal(x, edges)
+        np.testing.assert_array_equal(y, counts)
+        assert plot.titleLabel.text == name
+
+
+def test_histogram_reference_stays_at_the_start_of_the_run(qtbot, net, snapshot):
+    w = WeightHistogramWidget()
+    qtbot.addWidget(w)
+    start = make_snapshot(net, 0, None, None, None, None, 3)
+    w.show(start)
+    for layer in net.layers:
+        layer.W *= 3.0
+    later = make_snapshot(net, 9, None, None, None, None, 3)
+    w.show(later)
+    np.testing.assert_array_equal(w.reference_curves[0].getData()[1], start.histograms[0][2])
+    np.testing.assert_array_equal(_xy(w.curves[0])[1], later.histograms[0][2])
+
+
+# ---------------------------------------------------------------------- decision map
+def test_boundary_image_has_the_grid_shape_and_points_their_class_colour(qtbot, snapshot):
+    w = DecisionBoundaryWidget()
+    qtbot.addWidget(w)
+    X = np.array([[0.0, 0.0], [1.0, 0.5], [-1.0, -0.5]])
+    w.set_data(X, np.array([0, 1, 2]), ["a", "b", "c"])
+    w.show(snapshot)
+    assert w.image_item.image.shape == (12, 12, 3)
+    np.testing.assert_array_equal(w.image_item.image, probabilities_to_rgb(snapshot.boundary))
+    rect = w.image_item.mapRectToParent(w.image_item.boundingRect())
+    assert (rect.left(), rect.right(), rect.top(), rect.bottom()) == pytest.approx((-2, 2, -1, 1))
+    x, y = w.scatter.getData()
+    np.testing.assert_array_equal(x, X[:, 0])
+    brushes = [p.brush().color().name() for p in w.scatter.points()]
+    assert brushes == [class_color(i).name() for i in range(3)]
+    assert "a" in w.side.text() and "Background" in w.side.text()
+
+
+def test_boundary_colours_follow_the_probabilities():
+    probs = np.array([[[1.0, 0.0], [0.5, 0.5]]], np.float32)
+    rgb = probabilities_to_rgb(probs).astype(int)
+    c0 = np.array(class_color(0).getRgb()[:3])
+    assert np.abs(rgb[0, 0] - c0).sum() < np.abs(rgb[0, 1] - c0).sum()  # sure = stronger
+    assert rgb[0, 1].mean() > rgb[0, 0].mean()                           # unsure = paler
+
+
+def test_boundary_explains_when_the_data_does_not_fit(qtbot):
+    w = DecisionBoundaryWidget()
+    qtbot.addWidget(w)
+    w.set_data(np.zeros((5, 3)), np.zeros(5), ["a", "b"])
+    assert "needs data with 2 features" in w.message.text() and "has 3" in w.message.text()
+    w.set_data(np.zeros((5, 2)), np.zeros(5), [])
+    assert "classes" in w.message.text()
+    w.show(TrainingSnapshot(1, [], [], np.zeros((4, 4, 2)), (0, 1, 0, 1)))  # ignored, no crash
+    assert w.image_item.image is None
+
+
+# ---------------------------------------------------------------------- confusion matrix
+def test_confusion_widget_shows_the_matrix_values_and_class_names(qtbot, snapshot):
+    w = ConfusionMatrixWidget()
+    qtbot.addWidget(w)
+    w.set_class_names(["cat", "dog", "bird"])
+    w.show(snapshot)
+    np.testing.assert_array_equal(w.cell_texts(), snapshot.confusion.astype(str))
+    ticks = w.plot_widget.getPlotItem().getAxis("bottom")._tickLevels[0]
+    assert [t[1] for t in ticks] == ["cat", "dog", "bird"]
+    right, total = np.trace(snapshot.confusion), snapshot.confusion.sum()
+    assert f"{right} of {total} right" in w.plot_widget.getPlotItem().titleLabel.text
+    w.set_matrix(np.array([[5, 1], [0, 7]]))  # fewer classes: the grid is rebuilt
+    np.testing.assert_array_equal(w.cell_texts(), [["5", "1"], ["0", "7"]])
+    assert w.image_item.image.shape == (2, 2, 3)
+
+
+def test_confusion_says_when_there_are_no_classes(qtbot):
+    w = ConfusionMatrixWidget()
+    qtbot.addWidget(w)
+    w.set_class_names([])
+    assert "classes" in w.message.text()
+
+
+# ---------------------------------------------------------------------- panel
+def test_panel_draws_snapshots_on_the_visible_tab_only(qtbot, snapshot):
+    panel = TrainingViewsPanel()
+    qtbot.addWidget(panel)
+    assert [panel.tabText(i) for i in range(4)] == ["Loss && accuracy", "Weights",
+                                                    "Decision map", "Confusion matrix"]
+    assert all(panel.tabToolTip(i) for i in range(4))
+
+    class Data:
+        X = np.zeros((3, 2))
+        y = np.array([0, 1, 2])
+        class_names = ["a", "b", "c"]
+    panel.set_dataset(Data)
+    panel.on_snapshot(snapshot)
+    assert panel.histograms.curves == []  # "Loss & accuracy" is showing
+    panel.setCurrentWidget(panel.histograms)
+    np.testing.assert_array_equal(_xy(panel.histograms.curves[0])[1],
+                                  snapshot.histograms[0][2])
+    panel.setCurrentWidget(panel.confusion)
+    np.testing.assert_array_equal(panel.confusion.cell_texts(), snapshot.confusion.astype(str))
+    panel.on_epoch(_record(0.5, 0.6))
+    panel.metrics.flush()
+    assert list(_xy(panel.metrics.curves["train_loss"])[1]) == [0.5]
+    panel.clear()
+    assert panel.metrics.n_epochs == 0 and panel.confusion.matrix is None
+
