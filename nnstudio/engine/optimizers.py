@@ -12,6 +12,15 @@ import numpy as np
 
 from nnstudio.errors import ConfigError
 
+#: Running averages are flushed to zero below this every FLUSH_EVERY steps. Averages of a
+#: gradient that stays 0 (a silent ReLU unit) decay geometrically into float32 denormals,
+#: and arithmetic on denormals is ~100x slower: measured 1.5 ms instead of 15 us for one
+#: pass over the 784-256-128-10 network's Adam state.
+TINY = 1e-30
+FLUSH_EVERY = 64
+#: Elements per Adam pass (5 float32 arrays x 32768 = 640 KB: inside a 1 MB L2 cache).
+ADAM_CHUNK = 32768
+
 
 def _check_positive(name: str, value) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
@@ -59,6 +68,11 @@ class Optimizer:
         self.iterations += 1
         for (p, g), state in zip(self._segments, self._state):
             self._update(p, g, state, lr)
+        if self.iterations % FLUSH_EVERY == 0:
+            for state in self._state:
+                for key, arr in state.items():
+                    if key != "tmp":
+                        _flush_tiny(arr)
 
     def _update(self, p, g, state, lr) -> None:
         raise NotImplementedError  # pragma: no cover - every optimizer overrides it
@@ -135,29 +149,44 @@ class Adam(Optimizer):
         return {"m": np.zeros_like(p), "v": np.zeros_like(p), "tmp": np.empty_like(p)}
 
     def _update(self, p, g, state, lr):
-        m, v, tmp = state["m"], state["v"], state["tmp"]
         b1, b2, t = self.beta_1, self.beta_2, self.iterations
-        # m = b1 m + (1 - b1) g ; v = b2 v + (1 - b2) g^2, all in place.
-        m *= b1
-        np.multiply(g, 1 - b1, out=tmp)
-        m += tmp
-        v *= b2
-        np.multiply(g, g, out=tmp)
-        tmp *= 1 - b2
-        v += tmp
         # Bias correction folded into the step size and epsilon (as PyTorch and Keras do).
         bc2 = math.sqrt(1 - b2 ** t)
         step = lr * bc2 / (1 - b1 ** t)
-        np.sqrt(v, out=tmp)
-        tmp += self.epsilon * bc2
-        np.divide(m, tmp, out=tmp)
-        tmp *= step
-        p -= tmp
+        eps = self.epsilon * bc2
+        m, v, tmp = state["m"], state["v"], state["tmp"]
+        # Twelve passes over the whole buffer would each come from main memory (the GEMMs of
+        # the step have evicted it); in chunks that fit the L2 cache only the first one does.
+        for s in range(0, p.size, ADAM_CHUNK):
+            e = s + ADAM_CHUNK
+            _adam_chunk(p[s:e], g[s:e], m[s:e], v[s:e], tmp[s:e], b1, b2, step, eps)
 
     def get_config(self):
         cfg = super().get_config()
         cfg.update(beta_1=self.beta_1, beta_2=self.beta_2, epsilon=self.epsilon)
         return cfg
+
+
+def _flush_tiny(a: np.ndarray) -> None:
+    # From 1e-30 an average needs ~170 more zero-gradient steps (x 0.9) to become denormal,
+    # so flushing every 64 steps keeps them out entirely.
+    np.copyto(a, 0, where=np.abs(a) < TINY)
+
+
+def _adam_chunk(p, g, m, v, tmp, b1, b2, step, eps) -> None:
+    # m = b1 m + (1 - b1) g ; v = b2 v + (1 - b2) g^2 ; p -= step m / (sqrt(v) + eps), in place.
+    m *= b1
+    np.multiply(g, 1 - b1, out=tmp)
+    m += tmp
+    v *= b2
+    np.multiply(g, g, out=tmp)
+    tmp *= 1 - b2
+    v += tmp
+    np.sqrt(v, out=tmp)
+    tmp += eps
+    np.divide(m, tmp, out=tmp)
+    tmp *= step
+    p -= tmp
 
 
 #: Display name -> class, shared by combo boxes and the file format.

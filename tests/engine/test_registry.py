@@ -93,3 +93,40 @@ def test_l2_decays_weights_but_not_biases():
     opt.step()
     np.testing.assert_allclose(net.layers[0].W, W * (1 - 0.05))
     np.testing.assert_array_equal(net.layers[0].b, 1.0)
+
+
+def test_adam_keeps_running_averages_out_of_denormal_range():
+    """A weight whose gradient stays 0 must not leave denormal floats behind (they make every
+    later step ~100x slower); chunked updates must equal one whole-buffer update."""
+    from nnstudio.engine import optimizers
+
+    net = Network(300, [Dense(200, "linear")], loss="mse")
+    opt = Adam(0.01)
+    opt.bind(*net.trainable_segments())
+    net.grads[...] = 1.0
+    opt.step()
+    net.grads[...] = 0.0  # from now on the averages only decay
+    for _ in range(900):  # 0.1 * 0.9**900 ~ 1e-42: denormal unless flushed
+        opt.step()
+    tiny = np.finfo(np.float32).tiny
+    for arr in (opt._state[0]["m"], opt._state[0]["v"]):
+        assert not np.any((arr != 0) & (np.abs(arr) < tiny))
+    assert net.params.size > optimizers.ADAM_CHUNK  # the chunked path was exercised
+
+
+def test_chunked_adam_equals_the_whole_buffer_update(monkeypatch):
+    from nnstudio.engine import optimizers
+
+    def run():
+        net = Network(300, [Dense(200, "linear")], loss="mse", seed=1)
+        opt = Adam(0.01)
+        opt.bind(*net.trainable_segments())
+        rng = np.random.default_rng(0)
+        for _ in range(5):
+            net.grads[...] = rng.standard_normal(net.grads.size)
+            opt.step()
+        return net.params.copy()
+
+    chunked = run()
+    monkeypatch.setattr(optimizers, "ADAM_CHUNK", 10**9)
+    np.testing.assert_array_equal(run(), chunked)
