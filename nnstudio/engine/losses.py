@@ -61,6 +61,9 @@ class CategoricalCrossEntropy(Loss):
     description = "Measures how little probability the network gave to the right class."
     fused_with = "softmax"
 
+    def __init__(self):
+        self._rows: dict[int, np.ndarray] = {}
+
     def prepare_targets(self, y, n_out, dtype):
         if n_out < 2:
             raise ConfigError("cross-entropy with softmax needs at least 2 output neurons, got 1")
@@ -72,7 +75,10 @@ class CategoricalCrossEntropy(Loss):
 
     def gradient(self, p, y, out):
         np.copyto(out, p)
-        out[np.arange(len(y)), y] -= 1.0
+        rows = self._rows.get(len(y))
+        if rows is None:  # cached: an arange per step is a visible cost at batch size 1
+            rows = self._rows[len(y)] = np.arange(len(y))
+        out[rows, y] -= 1.0
         out *= 1.0 / len(y)
         return out
 
