@@ -36,14 +36,53 @@ def run_app(argv: list[str] | None = None) -> int:
     app.setApplicationName("nnstudio")
     app.setOrganizationName("nnstudio")
     window = MainWindow(settings_scope="smoke" if args.smoke_test else None)
-    if args.project:
-        window.files.open_path(args.project)
-    else:
-        window.files.open_demo()
+    window.files.open_demo()  # something sensible underneath whatever is opened next
+    if not args.smoke_test and not _offer_recovery(window) and args.project:
+        window.files.open_path(args.project, ask=False)
     window.show()
+    _install_excepthook(window)
     if args.smoke_test:
         return _smoke(app, window)
     return app.exec()
+
+
+def _offer_recovery(window) -> bool:
+    """Ask whether to restore work a crashed session left behind; True when restored."""
+    import time
+
+    from PySide6.QtWidgets import QMessageBox
+
+    from nnstudio.data import load_dataset_source
+
+    note = window.recovery.pending()
+    if note is None:
+        return False
+    when = time.strftime("%d %b %Y %H:%M", time.localtime(note["saved_at"]))
+    answer = QMessageBox.question(
+        window, "Restore unsaved work?",
+        f"nnstudio did not close normally last time. Unsaved work on “{note['name']}” from {when} "
+        "was kept. Restore it?", QMessageBox.Yes | QMessageBox.No, QMessageBox.Yes)
+    if answer == QMessageBox.Yes and window.recovery.restore(load_dataset_source):
+        return True
+    window.recovery.discard()
+    return False
+
+
+def _install_excepthook(window) -> None:
+    """An unexpected error in a slot: say so in the window and keep a recovery copy."""
+    import traceback
+
+    def hook(kind, value, tb):
+        traceback.print_exception(kind, value, tb)
+        try:
+            window.recovery.autosave()
+            window.ctl.message_posted.emit(
+                f"Something went wrong inside nnstudio ({kind.__name__}: {value}). Your work is kept; "
+                "saving it now is a good idea.", "error")
+        except Exception:  # noqa: BLE001 - the hook itself must never raise
+            pass
+
+    sys.excepthook = hook
 
 
 def _smoke(app, window) -> int:

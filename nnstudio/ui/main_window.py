@@ -18,6 +18,7 @@ from nnstudio.ui.file_actions import FileActions
 from nnstudio.ui.inspector import LayerInspectorPanel
 from nnstudio.ui.message_bar import MessageBar
 from nnstudio.ui.palette import LayerPaletteWidget
+from nnstudio.ui.recovery import RecoveryManager
 from nnstudio.ui.plots import TrainingViewsPanel
 from nnstudio.ui.training_panel import TrainingPanel
 from nnstudio.ui.training_runner import TrainingRunner
@@ -35,6 +36,7 @@ class MainWindow(QMainWindow):
         self.ctl = ProjectController(self)
         self.runner = TrainingRunner(self.ctl, self)
         self.files = FileActions(self, self.ctl, self.settings)
+        self.recovery = RecoveryManager(self.ctl, settings_scope or "nnstudio", parent=self)
         self.ctl.confirm_stop_training = self._confirm_stop_training
         self._make_actions()
 
@@ -175,6 +177,7 @@ class MainWindow(QMainWindow):
         r.snapshot_ready.connect(self.views.on_snapshot)
         r.snapshot_ready.connect(lambda snap: self.canvas.show_weights(list(snap.weights)))
         r.state_changed.connect(self._on_runner_state)
+        r.state_changed.connect(lambda state: state != "running" and self.recovery.autosave())
         r.epoch_finished.connect(self._on_runner_epoch)
         r.batch_finished.connect(self._on_runner_batch)
         r.run_finished.connect(self._on_runner_finished)
@@ -284,6 +287,7 @@ class MainWindow(QMainWindow):
             return
         self.runner.stop()
         self.data_panel.shutdown()
+        self.recovery.shutdown()  # a normal close: nothing to recover next time
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("window_state", self.saveState())
         event.accept()

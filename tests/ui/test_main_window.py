@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QMimeData, QPoint, QPointF, QSettings, Qt
+from PySide6.QtCore import QPoint, QPointF, QSettings, QStandardPaths, Qt
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -11,9 +11,15 @@ from nnstudio.project import load_project
 from nnstudio.ui.main_window import MainWindow
 
 
-@pytest.fixture
-def window(qtbot, tmp_path, monkeypatch):
+@pytest.fixture(autouse=True)
+def isolated_settings(tmp_path):
+    # Settings and recovery files of tests never touch the user's own.
     QSettings.setPath(QSettings.NativeFormat, QSettings.UserScope, str(tmp_path / "settings"))
+    QStandardPaths.setTestModeEnabled(True)
+
+
+@pytest.fixture
+def window(qtbot, monkeypatch):
     w = MainWindow(settings_scope="tests")
     qtbot.addWidget(w)
     w.files.open_demo()
@@ -193,8 +199,7 @@ def test_opening_a_corrupt_file_keeps_the_current_project(window, tmp_path):
     assert window.ctl.layers == layers
 
 
-def test_closing_during_training_stops_cleanly(qtbot, tmp_path):
-    QSettings.setPath(QSettings.NativeFormat, QSettings.UserScope, str(tmp_path / "settings"))
+def test_closing_during_training_stops_cleanly(qtbot):
     w = MainWindow(settings_scope="tests")
     qtbot.addWidget(w)
     w.files.open_demo()
@@ -229,3 +234,23 @@ def test_window_renders_mid_training(window, qtbot, tmp_path):
     # Not a blank picture: many distinct colours (curves, weights, data).
     colours = {image.pixel(x, y) for x in range(0, image.width(), 7) for y in range(0, image.height(), 7)}
     assert len(colours) > 50
+
+
+def test_unsaved_work_survives_a_crash(window, qtbot, tmp_path):
+    from nnstudio.data import load_dataset_source
+
+    window.recovery.discard()
+    assert not window.recovery.autosave()  # nothing unsaved yet
+    window.ctl.insert_layer(1, "Dropout")
+    assert window.recovery.autosave()
+    # A second window, as after a crash: the first never closed normally.
+    again = MainWindow(settings_scope="tests")
+    qtbot.addWidget(again)
+    note = again.recovery.pending()
+    assert note is not None and note["name"]
+    assert again.recovery.restore(load_dataset_source)
+    assert [l["class"] for l in again.ctl.layers] == ["Dense", "Dropout", "Dense", "Dense"]
+    assert again.ctl.dirty
+    again.recovery.discard()
+    assert again.recovery.pending() is None
+    again.ctl._set_dirty(False)
