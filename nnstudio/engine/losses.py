@@ -4,6 +4,8 @@ chaining the two derivatives.
 """
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 import numpy as np
 
 from nnstudio.errors import ConfigError
@@ -11,7 +13,7 @@ from nnstudio.errors import ConfigError
 _EPS = 1e-7
 
 
-class Loss:
+class Loss(ABC):
     key = ""
     display_name = ""
     description = ""
@@ -20,15 +22,17 @@ class Loss:
     #: Whether accuracy makes sense (classification).
     is_classification = True
 
+    @abstractmethod
     def prepare_targets(self, y: np.ndarray, n_out: int, dtype) -> np.ndarray:
         """Validate targets once per fit and convert them to what :meth:`value` expects."""
-        raise NotImplementedError  # pragma: no cover - overridden by every loss
 
+    @abstractmethod
     def value(self, p: np.ndarray, y: np.ndarray) -> float:
-        raise NotImplementedError  # pragma: no cover
+        """Mean loss of outputs ``p`` (n, n_out) against prepared targets ``y``."""
 
+    @abstractmethod
     def gradient(self, p: np.ndarray, y: np.ndarray, out: np.ndarray) -> np.ndarray:
-        raise NotImplementedError  # pragma: no cover
+        """Write dL/dz (fused losses) or dL/dp into ``out`` (n, n_out) and return it."""
 
     def n_correct(self, p: np.ndarray, y: np.ndarray) -> int:
         return 0

@@ -7,6 +7,7 @@ weight matrices, not the biases) receive the L2 penalty.
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 
 import numpy as np
 
@@ -36,7 +37,7 @@ def _check_fraction(name: str, value, upper_inclusive: bool = False) -> float:
     return float(value)
 
 
-class Optimizer:
+class Optimizer(ABC):
     display_name = ""
     description = ""
 
@@ -74,8 +75,9 @@ class Optimizer:
                     if key != "tmp":
                         _flush_tiny(arr)
 
+    @abstractmethod
     def _update(self, p, g, state, lr) -> None:
-        raise NotImplementedError  # pragma: no cover - every optimizer overrides it
+        """Update one contiguous parameter segment ``p`` in place from its gradient ``g``."""
 
     def get_config(self) -> dict:
         return {"learning_rate": self.learning_rate, "weight_decay": self.weight_decay}
