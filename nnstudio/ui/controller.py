@@ -13,13 +13,30 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from nnstudio.data import Dataset, Standardizer, split_dataset
-from nnstudio.engine import Network, layer_from_config, optimizer_from_config
+from nnstudio.engine import Network, get_activation, layer_from_config, optimizer_from_config
 from nnstudio.errors import NNStudioError
 from nnstudio.project import Project
 from nnstudio.project.session import output_layer_config, scaled_split
 from nnstudio.ui.layer_specs import default_layer_config, output_issue, output_explanation
 
 _uids = itertools.count(1)
+
+
+def _describe_change(changes: dict) -> str:
+    """Undo-menu wording in the words the panels use: "Set neurons to 32", "Freeze layer"."""
+    parts = []
+    for key, value in changes.items():
+        if key == "units":
+            parts.append(f"neurons to {value}")
+        elif key == "activation":
+            parts.append(f"activation to {get_activation(value).display_name}")
+        elif key == "rate":
+            parts.append(f"dropout rate to {value:.0%}")
+        elif key == "trainable":
+            return "Unfreeze layer" if value else "Freeze layer"
+        else:
+            parts.append(f"{key} to {value}")
+    return "Set " + ", ".join(parts)
 
 
 class _LayersCommand(QUndoCommand):
@@ -37,6 +54,22 @@ class _LayersCommand(QUndoCommand):
 
     def undo(self):
         self._ctl._apply_layers(*self._before)
+
+
+class _DatasetCommand(QUndoCommand):
+    """Switch to another data set (and the output layer it needs) and back on undo."""
+
+    def __init__(self, ctl: "ProjectController", text: str, dataset, layers: list[dict], ids: list[int]):
+        super().__init__(text)
+        self._ctl = ctl
+        self._before = (ctl.dataset, copy.deepcopy(ctl.layers), list(ctl._ids))
+        self._after = (dataset, layers, ids)
+
+    def redo(self):
+        self._ctl._apply_dataset(*self._after)
+
+    def undo(self):
+        self._ctl._apply_dataset(*self._before)
 
 
 class ProjectController(QObject):
@@ -126,24 +159,38 @@ class ProjectController(QObject):
         self._set_dirty(True)
 
     # ------------------------------------------------------------------ data
-    def set_dataset(self, dataset: Dataset) -> None:
-        """Use new data: the input follows its features, the output layer follows its task."""
+    def set_dataset(self, dataset: Dataset) -> bool:
+        """Use new data (undoable): the input follows its features, the output layer its task."""
+        if dataset.source == self.project.data_source and self.dataset is not None \
+                and dataset.X.shape == self.dataset.X.shape:
+            return True  # the same data again: nothing to change or undo
         if not self._may_edit():
-            return
+            return False
+        s = self.project.split
+        try:
+            split_dataset(dataset, val_fraction=s["val"], test_fraction=s["test"], seed=s["seed"])
+            layers = copy.deepcopy(self.layers[:-1]) + [output_layer_config(dataset)]
+        except NNStudioError as exc:  # checked before anything changes, so nothing is half-done
+            self.message_posted.emit(str(exc), "error")
+            return False
+        ids = [next(_uids) for _ in layers]  # new data, new weights (undo brings the old back)
+        self.undo_stack.push(_DatasetCommand(self, f"Use data “{dataset.name}”", dataset, layers, ids))
+        self.message_posted.emit(output_explanation(dataset), "info")
+        return True
+
+    def _apply_dataset(self, dataset: Dataset, layers: list[dict], ids: list[int]) -> None:
+        self._weight_cache.update(self._named_weights())
         self.dataset = dataset
         self.project.data_source = copy.deepcopy(dataset.source)
         self._resplit()
-        self.layers = copy.deepcopy(self.layers[:-1]) + [output_layer_config(dataset)]
-        self._ids = self._ids[:-1] + [next(_uids)]
-        self.undo_stack.clear()  # earlier edits referred to another input/output size
-        self._weight_cache.clear()
+        self.layers = copy.deepcopy(layers)
+        self._ids = list(ids)
         self.project.clear_results()
-        self._rebuild()
-        self.touch()
+        self._rebuild(keep=self._weight_cache)
         self.dataset_changed.emit()
         self.network_changed.emit()
         self.history_changed.emit()
-        self.message_posted.emit(output_explanation(dataset), "info")
+        self.select(-1)
 
     def set_split(self, **changes) -> None:
         """Change ``val``, ``test``, ``seed`` or ``standardize`` of the split."""
@@ -244,8 +291,7 @@ class ProjectController(QObject):
             ids[index] = next(_uids)  # a different layer: its weights start afresh
         if "units" in changes and index + 1 < len(ids):
             ids[index + 1:] = self._ids_after_resize(index)
-        what = ", ".join(f"{k} = {v}" for k, v in changes.items())
-        return self._push(f"Set {what}", layers, ids, index)
+        return self._push(_describe_change(changes), layers, ids, index)
 
     def _ids_after_resize(self, index: int) -> list[int]:
         # The next Dense layer's inputs change size, so it gets new weights too.

@@ -38,7 +38,7 @@ class FileActions(QObject):
     # ------------------------------------------------------------------ opening
     def open_demo(self) -> None:
         p = demo_project()
-        p.name = "Demo: spiral"
+        p.name = "Spiral demo"
         self._ctl.load(p, load_dataset_source(p.data_source))
 
     def new_project(self) -> None:
@@ -96,7 +96,7 @@ class FileActions(QObject):
 
     def _save_to(self, path: str) -> bool:
         project = self._ctl.snapshot()
-        if project.name in ("Untitled", "Demo: spiral") or not project.name:
+        if project.name in ("Untitled", "Spiral demo") or not project.name:
             project.name = os.path.splitext(os.path.basename(path))[0]
             self._ctl.project.name = project.name
         try:

@@ -8,7 +8,7 @@ import time
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QDockWidget, QLabel, QMainWindow, QMessageBox, QProgressBar,
-                               QSplitter, QVBoxLayout, QWidget)
+                               QSplitter, QStyle, QToolBar, QVBoxLayout, QWidget)
 
 from nnstudio import __version__
 from nnstudio.ui.canvas import NetworkCanvasWidget
@@ -19,6 +19,7 @@ from nnstudio.ui.inspector import LayerInspectorPanel
 from nnstudio.ui.message_bar import MessageBar
 from nnstudio.ui.palette import LayerPaletteWidget
 from nnstudio.ui.recovery import RecoveryManager
+from nnstudio.ui.run_summary import summarize_run
 from nnstudio.ui.plots import TrainingViewsPanel
 from nnstudio.ui.training_panel import TrainingPanel
 from nnstudio.ui.training_runner import TrainingRunner
@@ -118,6 +119,26 @@ class MainWindow(QMainWindow):
         self._action("step", "Step epoch", r.step, "F10", "Train exactly one more epoch, then pause")
         self._action("reset", "Reset weights", self.ctl.reset_weights, "Ctrl+R",
                      "Start again from new random weights (the history is cleared)")
+        self._action("help", "Getting started", self._getting_started, QKeySequence.HelpContents,
+                     "A short tour: what to do first")
+        # Toolbar copies of undo/redo with fixed labels: the menu's "Undo Set neurons to 32"
+        # would make every later toolbar button jump sideways as the text changes.
+        stack = self.ctl.undo_stack
+        self._action("tb_undo", "Undo", stack.undo, None, "Undo the last change to the network (Ctrl+Z)")
+        self._action("tb_redo", "Redo", stack.redo, None, "Redo what was undone (Ctrl+Shift+Z)")
+        a = self.actions
+        a["tb_undo"].setEnabled(False)
+        a["tb_redo"].setEnabled(False)
+        stack.canUndoChanged.connect(a["tb_undo"].setEnabled)
+        stack.canRedoChanged.connect(a["tb_redo"].setEnabled)
+        stack.undoTextChanged.connect(lambda t: a["tb_undo"].setToolTip(f"Undo: {t} (Ctrl+Z)" if t else "Undo"))
+        stack.redoTextChanged.connect(lambda t: a["tb_redo"].setToolTip(f"Redo: {t} (Ctrl+Shift+Z)" if t else "Redo"))
+        icons = {"new": QStyle.SP_FileIcon, "open": QStyle.SP_DialogOpenButton, "save": QStyle.SP_DialogSaveButton,
+                 "tb_undo": QStyle.SP_ArrowBack, "tb_redo": QStyle.SP_ArrowForward, "train": QStyle.SP_MediaPlay,
+                 "pause": QStyle.SP_MediaPause, "stop": QStyle.SP_MediaStop, "step": QStyle.SP_MediaSkipForward,
+                 "reset": QStyle.SP_BrowserReload, "help": QStyle.SP_DialogHelpButton}
+        for key, icon in icons.items():
+            a[key].setIcon(self.style().standardIcon(icon))
 
     def _make_menus(self) -> None:
         a, mb = self.actions, self.menuBar()
@@ -141,9 +162,11 @@ class MainWindow(QMainWindow):
             m.addAction(dock.toggleViewAction())
         m = mb.addMenu("&Help")
         m.addAction("About nnstudio", self._about)
+        m.addAction(a["help"])
         tb = self.addToolBar("Main")
         tb.setObjectName("main_toolbar")
-        for key in ("new", "open", "save", None, "undo", "redo", None, "train", "pause", "stop", "step"):
+        tb.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
+        for key in ("new", "open", "save", None, "tb_undo", "tb_redo", None, "train", "pause", "stop", "step"):
             tb.addSeparator() if key is None else tb.addAction(a[key])
         self.canvas.addAction(a["delete"])
         self._fill_recent(self.files.recent())
@@ -163,6 +186,8 @@ class MainWindow(QMainWindow):
         self._status_timer.setInterval(_STATUS_INTERVAL_MS)
         self._status_timer.timeout.connect(self._refresh_status)
         self._last_record = None
+        self._run_failed = False
+        self._run_end = "none"
 
     def _connect(self) -> None:
         c, r = self.ctl, self.runner
@@ -181,12 +206,21 @@ class MainWindow(QMainWindow):
         r.epoch_finished.connect(self._on_runner_epoch)
         r.batch_finished.connect(self._on_runner_batch)
         r.run_finished.connect(self._on_runner_finished)
+        r.run_failed.connect(self._on_runner_failed)
+        c.history_changed.connect(self._refresh_status)
+        c.history_changed.connect(self._on_ctl_history_changed)
         self.training_panel.learning_rate_edited.connect(r.set_learning_rate)
         self.files.recent_changed.connect(self._fill_recent)
 
     # ------------------------------------------------------------------ model -> UI
     def _on_ctl_dataset_changed(self) -> None:
         self.views.set_dataset(self.ctl.data.train if self.ctl.data is not None else None)
+
+    def _on_ctl_history_changed(self) -> None:
+        if not self.ctl.project.history.get("epoch"):
+            self._run_end = "none"
+            self._last_record = None
+            self.messages.set_hint("Ready: press Train (F5) to train this network, or change it first.")
 
     def _on_ctl_weights_changed(self) -> None:
         if self.runner.state == "idle" and self.ctl.network is not None:
@@ -216,6 +250,11 @@ class MainWindow(QMainWindow):
     def _on_runner_state(self, state: str) -> None:
         a = self.actions
         idle = state == "idle"
+        if state == "running" and self._run_end is not None:
+            self._run_failed, self._run_end = False, None  # a new run
+        if state == "running":
+            self.messages.set_hint("Training… you can change the learning rate at any time; Pause (F6) "
+                                   "to look closely, Stop (Shift+F5) keeps the weights learned so far.")
         a["train"].setEnabled(idle)
         a["pause"].setEnabled(not idle)
         a["pause"].setText("Resume" if state == "paused" else "Pause")
@@ -234,24 +273,40 @@ class MainWindow(QMainWindow):
     def _on_runner_batch(self, rec) -> None:
         self._last_batch = rec
 
+    def _on_runner_failed(self, message: str) -> None:
+        self._run_failed = True
+        self.messages.set_hint("The last run stopped early: " + message.split(". ")[0] + ".")
+
     def _on_runner_finished(self, reason: str) -> None:
-        rec = self._last_record
-        if reason == "completed" and rec is not None:
-            acc = f", validation accuracy {rec.val_acc:.1%}" if rec.val_acc is not None else ""
-            self.ctl.message_posted.emit(f"Training finished: {rec.epoch} epochs{acc}.", "info")
+        self._run_end = reason
+        self._refresh_status()
+        ctl = self.ctl
+        if self._run_failed or ctl.network is None or ctl.data is None:
+            return
+        test = ctl.data.test
+        test_metrics = ctl.network.evaluate(test.X, test.y) if len(test.X) else None
+        lr = ctl.project.training["optimizer"]["config"].get("learning_rate", 0.01)
+        text, level = summarize_run(ctl.project.history, self.runner.run_start, ctl.dataset,
+                                    ctl.data.val.y, test_metrics, lr)
+        if reason == "stopped":
+            text = text.replace("Training finished", "Training stopped")
+        self.messages.set_hint(text)
+        ctl.message_posted.emit(text, level)
 
     def _refresh_status(self) -> None:
         r, rec = self.runner, self._last_record
         total = len(self.ctl.project.history.get("epoch", []))
-        self.status_epoch.setText(f"Epoch {total}" if total else "Not trained yet")
-        if r.state == "idle":
-            self.progress.setValue(0)
-            self.progress.setFormat("idle")
-            self.status_speed.setText(f"{rec.samples_per_second:,.0f} samples/s" if rec else "")
-            return
+        self.status_epoch.setText(f"Epochs trained: {total}" if total else "Not trained yet")
         self.progress.setMaximum(max(1, r.epochs_this_run))
         self.progress.setValue(r.epochs_done)
-        self.progress.setFormat(f"{r.state}: %v / %m epochs")
+        if r.state == "idle":
+            ended = {"completed": "done: %v epochs", "stopped": "stopped after %v of %m"}
+            self.progress.setFormat(ended.get(self._run_end or "", "ready"))
+            if self._run_end not in ended:
+                self.progress.setValue(0)
+            self.status_speed.setText(f"{rec.samples_per_second:,.0f} samples/s" if rec else "")
+            return
+        self.progress.setFormat(f"{r.state}: %v / %m epochs this run")
         if rec is not None:
             self.status_speed.setText(f"{rec.samples_per_second:,.0f} samples/s")
         self.status_time.setText(time.strftime("%M:%S", time.gmtime(time.monotonic() - r.started_at)))
@@ -268,6 +323,22 @@ class MainWindow(QMainWindow):
         return True
 
     # ------------------------------------------------------------------ window
+    def _getting_started(self) -> None:
+        QMessageBox.information(self, "Getting started", (
+            "<ol>"
+            "<li><b>Data</b> (left): pick a data set, or import your own CSV file (Ctrl+I). "
+            "Each row is one sample; the last column is usually what to predict.</li>"
+            "<li><b>Network</b> (middle): the first column has one neuron per feature of the data, "
+            "the last one gives the answer. Drag a <i>Dense layer</i> from the palette between two "
+            "columns to add hidden neurons; click a column to change it on the right.</li>"
+            "<li><b>Train</b> (F5): each epoch shows every training sample once; the loss (error) "
+            "should fall. Validation data, which the network does not learn from, shows whether it "
+            "also works on new samples.</li>"
+            "<li>If the validation loss stops falling while the training loss keeps falling, the "
+            "network is memorising: use more data, fewer neurons, dropout or L2. If the loss jumps "
+            "around or explodes, lower the learning rate.</li>"
+            "<li>Save your work with Ctrl+S.</li></ol>"))
+
     def _about(self) -> None:
         QMessageBox.about(self, "About nnstudio",
                           f"<b>nnstudio {__version__}</b><p>Build neural networks by drag and drop "

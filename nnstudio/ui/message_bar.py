@@ -13,7 +13,8 @@ _INFO_SECONDS = 8
 
 
 class MessageBar(QFrame):
-    """A coloured strip above the canvas: errors stay until closed, other messages fade out."""
+    """A strip above the canvas: errors stay until closed, other messages fade back to a quiet
+    hint. It never hides, so the panels below do not jump when a message comes or goes."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -26,17 +27,35 @@ class MessageBar(QFrame):
         close.setText("✕")
         close.setAutoRaise(True)
         close.setToolTip("Hide this message (Esc)")
-        close.clicked.connect(self.hide)
+        close.clicked.connect(self.clear_message)
+        self._close = close
         lay = QHBoxLayout(self)
         lay.setContentsMargins(8, 4, 4, 4)
         lay.addWidget(self.icon)
         lay.addWidget(self.text, 1)
         lay.addWidget(close, 0, Qt.AlignTop)
         self.level = ""
+        self.hint = ""
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
-        self._timer.timeout.connect(self.hide)
-        self.hide()
+        self._timer.timeout.connect(self.clear_message)
+        self.setMinimumHeight(2 * self.fontMetrics().lineSpacing() + 10)
+        self.clear_message()
+
+    def set_hint(self, text: str) -> None:
+        """The quiet line shown when there is no message (what to do next, the last result)."""
+        self.hint = text
+        if not self.level:
+            self.text.setText(text)
+
+    def clear_message(self) -> None:
+        self._timer.stop()
+        self.level = ""
+        self.setStyleSheet("#message_bar { background: transparent; border: 1px solid transparent; }"
+                           " QLabel { color: #555; }")
+        self.icon.setText("")
+        self.text.setText(self.hint)
+        self._close.hide()
 
     def show_message(self, text: str, level: str = "info") -> None:
         bg, fg, icon = _STYLES.get(level, _STYLES["info"])
@@ -45,7 +64,7 @@ class MessageBar(QFrame):
                            f" QLabel {{ color: {fg}; }}")
         self.icon.setText(icon)
         self.text.setText(text)
-        self.show()
+        self._close.show()
         if level == "error":
             self._timer.stop()
         else:
@@ -53,6 +72,6 @@ class MessageBar(QFrame):
 
     def keyPressEvent(self, event) -> None:  # Qt override
         if event.key() == Qt.Key_Escape:
-            self.hide()
+            self.clear_message()
         else:
             super().keyPressEvent(event)

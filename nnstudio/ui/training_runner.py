@@ -29,6 +29,7 @@ class TrainingRunner(QObject):
         self.started_at = 0.0
         self.epochs_this_run = 0
         self.epochs_done = 0
+        self.run_start = 0
 
     def start(self, step: bool = False) -> bool:
         """Begin training with the current settings; ``step`` trains one epoch, then pauses."""
@@ -71,6 +72,7 @@ class TrainingRunner(QObject):
         ctl.training_active = True
         self.started_at = time.monotonic()
         self.epochs_this_run = t.get("epochs", 100)
+        self.run_start = len(ctl.project.history.get("epoch", []))
         self.epochs_done = 0
         self._thread = start_worker_thread(w)
         self._set_state("running")

@@ -59,7 +59,7 @@ def test_demo_opens_ready_to_train(window):
     assert [l["config"]["units"] for l in ctl.layers] == [16, 16, 1]
     assert ctl.network.layer_sizes() == [2, 16, 16, 1]
     assert window.actions["train"].isEnabled() and not window.actions["stop"].isEnabled()
-    assert "Demo" in window.windowTitle()
+    assert "Spiral demo" in window.windowTitle()
 
 
 def test_build_edit_undo_redo_through_the_window(window, qtbot):
@@ -254,3 +254,25 @@ def test_unsaved_work_survives_a_crash(window, qtbot, tmp_path):
     again.recovery.discard()
     assert again.recovery.pending() is None
     again.ctl._set_dirty(False)
+
+
+def test_switching_data_is_undoable(window):
+    ctl = window.ctl
+    window.data_panel.select_builtin("iris")
+    window.data_panel.load_selected()
+    assert ctl.network.layer_sizes() == [4, 16, 16, 3]
+    assert "Iris" in window.actions["undo"].text()
+    window.actions["undo"].trigger()
+    assert ctl.dataset.name.lower().startswith("spiral") and ctl.network.layer_sizes() == [2, 16, 16, 1]
+    window.actions["redo"].trigger()
+    assert ctl.network.layer_sizes() == [4, 16, 16, 3]
+
+
+def test_summary_reports_test_accuracy_after_a_good_run(window, qtbot):
+    window.ctl.set_training(epochs=150)
+    window.actions["train"].trigger()
+    wait_idle(qtbot, window)
+    text = window.messages.text.text()
+    assert "Training finished: 150 epochs" in text and "Test accuracy" in text
+    assert window.progress.text().startswith("done")
+    assert window.status_epoch.text() == "Epochs trained: 150"

@@ -1,0 +1,81 @@
+"""Plain-words verdict on a finished training run (pure python: no Qt here).
+
+A run that "finished" is not always a success: a learning rate that is too high can leave a
+network that answers the same class for everything, or a loss that grew. The window says so
+and what to try, instead of only "finished".
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+
+def _pct(x: float) -> str:
+    return f"{x:.1%}"
+
+
+def summarize_run(history: dict, run_start: int, dataset, val_y, test_metrics: tuple | None,
+                  learning_rate: float) -> tuple[str, str]:
+    """Return ``(message, level)`` for the epochs ``history[...][run_start:]`` of one run.
+
+    Parameters
+    ----------
+    history : dict
+        The project's history (lists of per-epoch metrics; None where not measured).
+    run_start : int
+        Index of this run's first epoch in the history lists.
+    dataset : Dataset
+        For the task, class names and targets.
+    val_y : ndarray
+        Validation targets (used for the "always the same answer" baseline).
+    test_metrics : (loss, accuracy or None) or None
+        On the test part, which training never saw.
+    learning_rate : float
+        The rate the run ended with.
+    """
+    losses = [v for v in history.get("train_loss", [])[run_start:] if v is not None]
+    n = len(losses)
+    if n == 0:
+        return "Training stopped before the first epoch ended.", "info"
+    smaller = f"{learning_rate / 10:g}"
+    last_val_acc = _last(history.get("val_acc", []))
+    last_train_acc = _last(history.get("train_acc", []))
+    if dataset.task == "classification":
+        acc = last_val_acc if last_val_acc is not None else last_train_acc
+        counts = np.bincount(np.asarray(val_y if len(val_y) else dataset.y), minlength=dataset.n_classes)
+        majority = counts.argmax()
+        baseline = counts.max() / max(1, counts.sum())
+        if acc is not None and acc <= baseline + 0.02 and dataset.n_classes > 1:
+            return (f"The network has not learned: it gets {_pct(acc)} right, no better than always "
+                    f"answering “{dataset.class_names[majority]}” ({_pct(baseline)}). Try a smaller "
+                    f"learning rate (now {learning_rate:g}; try {smaller}), press Reset weights (Ctrl+R) "
+                    "and train again.", "warning")
+    if n >= 3 and losses[-1] > losses[0] * 1.05:
+        return (f"The training loss got worse during this run ({losses[0]:.3g} → {losses[-1]:.3g}): the "
+                f"learning rate ({learning_rate:g}) is probably too high. Try {smaller}, press Reset "
+                "weights (Ctrl+R) and train again.", "warning")
+    if dataset.task == "regression":
+        target_var = float(np.var(dataset.y)) or 1.0
+        val_loss = _last(history.get("val_loss", [])) or losses[-1]
+        if val_loss > target_var:
+            return (f"The predictions are worse than always answering the average value (error "
+                    f"{math.sqrt(val_loss):.3g} vs {math.sqrt(target_var):.3g}). Try a smaller learning "
+                    f"rate (try {smaller}), Reset weights (Ctrl+R) and train again.", "warning")
+        text = f"Training finished: {n} epochs. Typical error (validation): {math.sqrt(val_loss):.3g}"
+        if test_metrics is not None and math.isfinite(test_metrics[0]):
+            text += f"; on the test data, which training never saw: {math.sqrt(test_metrics[0]):.3g}"
+        return text + ".", "info"
+    parts = [f"Training finished: {n} epochs."]
+    if last_val_acc is not None:
+        parts.append(f"Validation accuracy {_pct(last_val_acc)}.")
+    if test_metrics is not None and test_metrics[1] is not None:
+        parts.append(f"Test accuracy {_pct(test_metrics[1])} (data the network never saw).")
+    return " ".join(parts), "info"
+
+
+def _last(values: list):
+    for v in reversed(values):
+        if v is not None:
+            return v
+    return None
