@@ -4,6 +4,7 @@ Pure numpy and the standard library; never imports Qt.
 """
 from __future__ import annotations
 
+from nnstudio.data.columns import NA_MARKERS, is_missing
 from nnstudio.data.csv_options import CsvOptions, CsvPreview
 from nnstudio.data.csv_reader import preview_csv, read_csv
 from nnstudio.data.dataset import Dataset
@@ -12,6 +13,7 @@ from nnstudio.data.sources import BUILTINS, BuiltinInfo, list_builtins, load_bui
 from nnstudio.data.split import Split, split_dataset
 
 __all__ = [
-    "BUILTINS", "BuiltinInfo", "CsvOptions", "CsvPreview", "Dataset", "Split", "Standardizer",
-    "list_builtins", "load_builtin", "load_dataset_source", "preview_csv", "read_csv", "split_dataset",
+    "BUILTINS", "BuiltinInfo", "CsvOptions", "CsvPreview", "Dataset", "NA_MARKERS", "Split",
+    "Standardizer", "is_missing", "list_builtins", "load_builtin", "load_dataset_source", "preview_csv",
+    "read_csv", "split_dataset",
 ]

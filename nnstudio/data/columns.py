@@ -10,8 +10,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+#: Cell texts (after stripping surrounding spaces) that mean "no value here". Case matters on
+#: purpose: "Na" is sodium and "NONE" may be a real category; the usual spellings are listed.
 NA_MARKERS = ("", "NA", "N/A", "n/a", "na", "#N/A", "nan", "NaN", "NAN", "null", "NULL", "Null",
               "None", "none", "?", "-", "--")
+_NA_SET = frozenset(NA_MARKERS)
 MAX_CATEGORIES = 20          # more distinct words than this and a text column is left out
 MIN_ROWS_FOR_UNIQUE_ID = 20  # "every value differs" only means ID-like with enough rows
 MOSTLY_NUMERIC = 0.9         # share of number cells above which the rest count as missing
@@ -53,6 +56,8 @@ class ColumnInfo:
         Plain-language sentence for the import notes.
     stray : list of str
         Words found in a mostly-number column that were treated as missing.
+    kept : bool
+        True when the person chose to use a column the reader would have left out.
     """
 
     name: str
@@ -64,10 +69,78 @@ class ColumnInfo:
     reason: str = ""
     stray: list[str] = field(default_factory=list)
     decimal_comma: bool = False
+    kept: bool = False
 
     @property
     def usable(self) -> bool:
         return self.kind in ("number", "category")
+
+
+def is_missing(text: str) -> bool:
+    """True when one cell's text is an empty cell or an NA marker ("NA", "?", "null", ...).
+
+    This is the rule for any column. A number column also counts a few stray words
+    ("unknown") as missing; ``analyse_column(...).missing`` applies both rules to a column.
+    """
+    return str(text).strip() in _NA_SET
+
+
+def missing_mask(values: np.ndarray) -> np.ndarray:
+    """``is_missing`` for a whole column of stripped cells, shape (n,) -> bool (n,)."""
+    return np.isin(values, NA_MARKERS)
+
+
+def merge_case(uniques: np.ndarray, counts: np.ndarray) -> tuple[list[str], np.ndarray, list[tuple]]:
+    """Merge distinct values that differ only in letter case ("Yes", "yes").
+
+    Parameters
+    ----------
+    uniques : ndarray of str, shape (k,)
+        Distinct values, sorted (as ``np.unique`` returns them).
+    counts : ndarray of int, shape (k,)
+        How often each value occurs.
+
+    Returns
+    -------
+    names : list of str
+        The values left after merging, sorted; each group keeps its most frequent spelling
+        (the first in sorted order on a tie).
+    remap : ndarray of int64, shape (k,)
+        Index into ``names`` for each of ``uniques``.
+    merged : list of (kept, kept_count, [(other, other_count), ...])
+        One entry per group that had more than one spelling; empty when nothing merged.
+    """
+    texts = [str(u) for u in np.asarray(uniques).tolist()]
+    folded = [t.casefold() for t in texts]
+    if len(set(folded)) == len(folded):   # the usual case: nothing to merge
+        return texts, np.arange(len(texts), dtype=np.int64), []
+    groups: dict[str, list[int]] = {}
+    for i, key in enumerate(folded):
+        groups.setdefault(key, []).append(i)
+    keep = {key: max(members, key=lambda i: (int(counts[i]), -i)) for key, members in groups.items()}
+    names = sorted(texts[i] for i in keep.values())
+    position = {name: j for j, name in enumerate(names)}
+    remap = np.array([position[texts[keep[key]]] for key in folded], dtype=np.int64)
+    merged = []
+    for key, members in groups.items():
+        if len(members) > 1:
+            kept = keep[key]
+            others = sorted(((texts[i], int(counts[i])) for i in members if i != kept),
+                            key=lambda pair: -pair[1])
+            merged.append((texts[kept], int(counts[kept]), others))
+    merged.sort(key=lambda entry: entry[0])
+    return names, remap, merged
+
+
+def describe_merges(merged: list[tuple]) -> str:
+    """Plain words for the ``merged`` list of ``merge_case``: "'Yes' (1 row) into 'yes' (27 rows)"."""
+    def rows(n: int) -> str:
+        return f"{n} row{'s' if n != 1 else ''}"
+    parts = []
+    for kept, kept_count, others in merged:
+        other_text = " and ".join(f"{o!r} ({rows(c)})" for o, c in others)
+        parts.append(f"{other_text} into {kept!r} ({rows(kept_count)})")
+    return "; ".join(parts)
 
 
 def looks_like_id_name(name: str) -> bool:
@@ -124,7 +197,7 @@ def _quote_list(items: list[str], limit: int = 3) -> str:
 
 def analyse_column(name: str, values: np.ndarray, decimal_comma: bool = False) -> ColumnInfo:
     """Classify one column of stripped text cells, shape (n_rows,)."""
-    missing = np.isin(values, NA_MARKERS)
+    missing = missing_mask(values)
     n_present = int((~missing).sum())
     if n_present == 0:
         return ColumnInfo(name, "empty", missing, reason=f"'{name}' has no values, so it was left out.")
@@ -137,13 +210,18 @@ def analyse_column(name: str, values: np.ndarray, decimal_comma: bool = False) -
                                  and len(np.unique(present[~ok])) <= 5):
             return _numeric(name, values, missing, numbers, ok, decimal_comma)
     uniques, inverse, counts = np.unique(present, return_inverse=True, return_counts=True)
-    n_unique = len(uniques)
     date_like = np.array([bool(_DATE_PATTERNS.match(str(u))) for u in uniques])
     date_share = counts[date_like].sum() / n_present
     if date_share >= 0.9 or (date_share >= 0.5 and _DATE_NAME.search(name)):
         return ColumnInfo(name, "date", missing, reason=(
             f"'{name}' holds dates or times (like {str(uniques[date_like][0])!r}), which the network "
             "cannot use directly, so it was left out."))
+    # "Paris" and "paris" are one city: a typo in case must not make a new category.
+    names, remap, merged = merge_case(uniques, counts)
+    if merged:
+        inverse = remap[inverse.reshape(-1)]
+        uniques = np.array(names)
+    n_unique = len(names)
     if n_unique == 1:
         return ColumnInfo(name, "constant", missing, reason=(
             f"'{name}' has the same value ({str(uniques[0])!r}) in every row, so it tells nothing "
@@ -162,10 +240,13 @@ def analyse_column(name: str, values: np.ndarray, decimal_comma: bool = False) -
             f"{MAX_CATEGORIES} different values (categories) can be used, so it was left out."))
     codes = np.full(len(values), -1, dtype=np.int64)
     codes[~missing] = inverse.reshape(-1)
-    categories = [str(u) for u in uniques]
-    return ColumnInfo(name, "category", missing, categories=categories, codes=codes, reason=(
-        f"'{name}' is a category with {n_unique} values ({_quote_list(categories)}); it became "
-        f"{n_unique} yes/no columns, one per value."))
+    categories = list(names)
+    reason = (f"'{name}' is a category with {n_unique} values ({_quote_list(categories)}); it became "
+              f"{n_unique} yes/no columns, one per value.")
+    if merged:
+        reason += (" Values that differ only in letter case were merged, keeping the most common "
+                   f"spelling: {describe_merges(merged)}.")
+    return ColumnInfo(name, "category", missing, categories=categories, codes=codes, reason=reason)
 
 
 def _counter_like(name: str, good: np.ndarray, distinct: np.ndarray) -> bool:

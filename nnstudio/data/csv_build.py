@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from nnstudio.data.columns import NA_MARKERS, ColumnInfo, analyse_column, to_numbers
+from nnstudio.data.column_use import use_anyway
+from nnstudio.data.columns import (ColumnInfo, analyse_column, describe_merges, merge_case, missing_mask,
+                                   to_numbers)
 from nnstudio.data.csv_options import DELIMITER_NAMES, CsvOptions
 from nnstudio.data.csv_parse import Table
 from nnstudio.data.dataset import Dataset, balance_notes
@@ -57,10 +59,16 @@ def encode_target(name: str, values: np.ndarray, task: str | None,
                         "predicted as a number (regression). Choose 'classification', or pick a target "
                         "column that holds numbers.")
     whole = numeric and bool(np.all(numbers == np.round(numbers)))
+    merged: list[tuple] = []
     if numeric:
         uniques, inverse = np.unique(numbers, return_inverse=True)
     else:
-        uniques, inverse = np.unique(values, return_inverse=True)
+        uniques, inverse, counts = np.unique(values, return_inverse=True, return_counts=True)
+        # "Yes" and "yes" are one answer typed two ways; keep the spelling most rows use.
+        names, remap, merged = merge_case(uniques, counts)
+        if merged:
+            inverse = remap[inverse.reshape(-1)]
+            uniques = np.array(names)
     chosen = task
     if task is None:
         chosen = "classification" if not numeric or (whole and len(uniques) <= MAX_AUTO_CLASSES) else "regression"
@@ -88,6 +96,10 @@ def encode_target(name: str, values: np.ndarray, task: str | None,
     else:
         why = "it holds words, each one a class"
     notes = [f"Target: '{name}', sorted into {len(uniques)} classes (classification; {why})."]
+    if merged:
+        notes.append(f"Class names that differ only in letter case were merged, keeping the most common "
+                     f"spelling: {describe_merges(merged)}. If they really are different classes, rename "
+                     "one of them in the file.")
     return chosen, inverse.reshape(-1).astype(np.int64), class_names, notes
 
 
@@ -169,13 +181,21 @@ def build_dataset(table: Table, options: CsvOptions, name: str, progress: Progre
     if options.target is None:
         # A separator at the end of every line makes an empty last column; skip past it.
         while (target > 0 and names[target] == f"column {target + 1}"
-               and np.isin(table.columns[target], NA_MARKERS).all()):
+               and missing_mask(table.columns[target]).all()):
             target -= 1
     tname = names[target]
     left_out = {resolve_column(spec, table, "Left-out") for spec in options.drop_columns}
     if target in left_out:
         raise DataError(f"'{tname}' is both the target and in the list of columns to leave out. "
                         "Remove it from that list, or choose another target.")
+    kept = {resolve_column(spec, table, "Kept") for spec in options.keep_columns}
+    if target in kept:
+        raise DataError(f"'{tname}' is both the target and in the list of columns to use as inputs. "
+                        "Remove it from that list, or choose another target.")
+    if kept & left_out:
+        both = names[min(kept & left_out)]
+        raise DataError(f"'{both}' is both in the list of columns to leave out and in the list to keep. "
+                        "Choose one.")
     header = "first row used as column names" if table.has_header else \
         f"no header row, so the columns are called 'column 1' to 'column {n_cols}'"
     notes = list(notes) + [f"Read {table.n_rows} rows and {n_cols} columns from '{name}' "
@@ -184,7 +204,7 @@ def build_dataset(table: Table, options: CsvOptions, name: str, progress: Progre
 
     # Rows without a target cannot teach anything; they go whatever the missing-value choice.
     tvalues = table.columns[target]
-    tmissing = np.isin(tvalues, NA_MARKERS)
+    tmissing = missing_mask(tvalues)
     if options.task != "classification":
         numbers, ok = to_numbers(tvalues, decimal_comma)
         stray = ~ok & ~tmissing
@@ -204,7 +224,9 @@ def build_dataset(table: Table, options: CsvOptions, name: str, progress: Progre
     feature_cols = [j for j in range(n_cols) if j != target and j not in left_out]
     for k, j in enumerate(feature_cols):
         progress.report(start + (0.95 - start) * k / max(len(feature_cols), 1))
-        infos.append(analyse_column(names[j], table.columns[j][rows], decimal_comma))
+        values = table.columns[j][rows]
+        info = analyse_column(names[j], values, decimal_comma)
+        infos.append(use_anyway(info, values, decimal_comma) if j in kept else info)
     notes += [f"'{names[j]}' was left out, as you chose." for j in sorted(left_out)]
     usable = [info for info in infos if info.usable]
     if not usable:
@@ -228,7 +250,7 @@ def build_dataset(table: Table, options: CsvOptions, name: str, progress: Progre
     notes += target_notes
     if numeric:
         notes.append(f"Used as numbers ({len(numeric)} column(s)): {_names(numeric)}.")
-    notes += [i.reason for i in infos if i.kind != "number" or i.stray]
+    notes += [i.reason for i in infos if i.kind != "number" or i.stray or i.kept]
     commas = [i.name for i in usable if i.decimal_comma]
     if commas:
         notes.append(f"Decimal commas (like 1,5) were read as decimal points in {_names(commas)}.")

@@ -32,6 +32,10 @@ class CsvOptions:
         None decides from the target column.
     drop_columns : tuple of (str or int)
         Columns to leave out, by name or 0-based number.
+    keep_columns : tuple of (str or int)
+        Columns to use as inputs even when the reader would leave them out (an ID, dates, free
+        text, one value everywhere): dates become days since the earliest date, number-like
+        IDs stay numbers, words become categories. No effect on columns used anyway.
     """
 
     target: str | int | None = None
@@ -40,6 +44,7 @@ class CsvOptions:
     has_header: bool | None = None
     task: str | None = None
     drop_columns: tuple = field(default_factory=tuple)
+    keep_columns: tuple = field(default_factory=tuple)
 
     def __post_init__(self) -> None:
         target = self.target
@@ -56,18 +61,14 @@ class CsvOptions:
             raise DataError(f"delimiter must be a single character such as ',' or ';', got {self.delimiter!r}")
         if self.has_header not in (None, True, False):
             raise DataError(f"has_header must be True, False or None, got {self.has_header!r}")
-        if isinstance(self.drop_columns, (str, int)):
-            raise DataError(f"drop_columns must be a list of column names or numbers, got {self.drop_columns!r}")
-        cols = tuple(self.drop_columns)
-        for col in cols:
-            if not isinstance(col, (str, numbers.Integral)) or isinstance(col, bool):
-                raise DataError(f"drop_columns must hold column names or numbers, got {col!r}")
-        object.__setattr__(self, "drop_columns", tuple(c if isinstance(c, str) else int(c) for c in cols))
+        for key in ("drop_columns", "keep_columns"):
+            object.__setattr__(self, key, _column_list(key, getattr(self, key)))
 
     def to_dict(self) -> dict:
-        """JSON-able dict (drop_columns as a list)."""
+        """JSON-able dict (drop_columns and keep_columns as lists)."""
         data = asdict(self)
         data["drop_columns"] = list(self.drop_columns)
+        data["keep_columns"] = list(self.keep_columns)
         return data
 
     @classmethod
@@ -80,8 +81,23 @@ class CsvOptions:
             raise DataError(f"Unknown CSV option {unknown[0]!r}; known options are "
                             f"{', '.join(cls.__dataclass_fields__)}.")
         data = dict(data)
-        data["drop_columns"] = tuple(data.get("drop_columns") or ())
+        for key in ("drop_columns", "keep_columns"):
+            if key in data and isinstance(data[key], list):
+                data[key] = tuple(data[key])
         return cls(**data)
+
+
+def _column_list(key: str, value) -> tuple:
+    """``value`` as a tuple of column names and ints; DataError naming ``key`` otherwise."""
+    if value is None:
+        return ()
+    if isinstance(value, (str, numbers.Integral)):
+        raise DataError(f"{key} must be a list of column names or numbers, got {value!r}")
+    cols = tuple(value)
+    for col in cols:
+        if not isinstance(col, (str, numbers.Integral)) or isinstance(col, bool):
+            raise DataError(f"{key} must hold column names or numbers, got {col!r}")
+    return tuple(c if isinstance(c, str) else int(c) for c in cols)
 
 
 @dataclass
@@ -90,7 +106,11 @@ class CsvPreview:
 
     ``column_kinds`` maps each column name to one of "number", "category", "text" (too many
     different words; would be left out), "id", "date", "constant" or "empty", judged from the
-    previewed rows only. ``missing_counts`` counts missing cells per column in those rows.
+    rows checked (up to the first 2000). ``missing_counts`` counts missing cells per column in
+    those rows by ``read_csv``'s own rules: empty cells, NA markers ("NA", "?", ...) and, in a
+    number column, the few stray words it holds ("unknown"). ``missing_mask[r][c]`` tells the
+    same for each shown cell ``rows[r][c]``. ``n_rows_exact`` is False when the file was too
+    big to read whole and ``n_rows_total_estimate`` is an estimate.
     """
 
     columns: list[str]
@@ -102,3 +122,5 @@ class CsvPreview:
     missing_counts: dict[str, int]
     encoding: str = "utf-8"
     notes: list[str] = field(default_factory=list)
+    missing_mask: list[list[bool]] = field(default_factory=list)
+    n_rows_exact: bool = True

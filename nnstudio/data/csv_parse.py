@@ -22,6 +22,9 @@ _SEP_LINE = re.compile(r"^\s*sep=(.)\s*$")
 READ_CHUNK = 1 << 20          # bytes per read, so progress moves and cancel is polled on big files
 ROWS_PER_CHUNK = 20_000       # rows parsed before they are packed into numpy columns
 WIDE_TEXT = 256               # longer cells are kept as Python strings, not fixed-width numpy text
+#: Stripped from both ends of every cell: all Unicode spaces (incl. the no-break space that
+#: spreadsheets and web pages paste in) plus invisible zero-width marks, so " yes\u00a0" is "yes".
+STRIP_CHARS = "".join(chr(c) for c in range(0x3001) if chr(c).isspace()) + "\u200b\u200c\u200d\u2060\ufeff"
 
 
 @dataclass
@@ -179,7 +182,7 @@ def unique_names(raw: list[str]) -> list[str]:
     """Column names with blanks filled ("column 3") and duplicates numbered ("a (2)")."""
     names, seen = [], set()
     for i, name in enumerate(raw):
-        name = name.strip() or f"column {i + 1}"
+        name = name.strip(STRIP_CHARS) or f"column {i + 1}"
         base, k = name, 2
         while name in seen:
             name, k = f"{base} ({k})", k + 1
@@ -192,8 +195,8 @@ def _pack(column: list[str]) -> np.ndarray:
     # Fixed-width numpy text is compact and fast for np.unique / isin, but its width is set by
     # the longest cell, so one very long cell would make the whole column huge.
     if column and max(map(len, column)) > WIDE_TEXT:
-        return np.array([c.strip() for c in column], dtype=object)
-    return np.char.strip(np.array(column, dtype=str))
+        return np.array([c.strip(STRIP_CHARS) for c in column], dtype=object)
+    return np.char.strip(np.array(column, dtype=str), STRIP_CHARS)
 
 
 def _ragged_error(bad: list[tuple[int, int, bool]], width: int, has_header: bool, delimiter: str,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nnstudio.data.columns import NA_MARKERS, analyse_column
+from nnstudio.data.columns import analyse_column
 from nnstudio.data.csv_build import build_dataset
 from nnstudio.data.csv_options import CsvOptions, CsvPreview
 from nnstudio.data.csv_parse import decode, parse_table, read_bytes
@@ -90,18 +90,24 @@ def preview_csv(path: str | os.PathLike, n_rows: int = 20,
         raw = raw[: raw.rfind(b"\n") + 1]
     text, encoding, notes = decode(raw, name)
     table = parse_table(text, options.delimiter, options.has_header, name, strict=False)
-    n_kind = min(table.n_rows, PREVIEW_KIND_ROWS)
-    kinds, missing = {}, {}
+    n_kind = min(table.n_rows, max(PREVIEW_KIND_ROWS, n_rows))
+    n_shown = min(n_rows, table.n_rows)
+    kinds, missing, masks = {}, {}, []
     for column_name, column in zip(table.names, table.columns):
-        cells = column[:n_kind]
-        kinds[column_name] = analyse_column(column_name, cells, table.delimiter != ",").kind
-        missing[column_name] = int(np.isin(cells, NA_MARKERS).sum())
+        # The reader's own analysis, so "missing" means here exactly what it means on import
+        # (including stray words such as "unknown" in a number column).
+        info = analyse_column(column_name, column[:n_kind], table.delimiter != ",")
+        kinds[column_name] = info.kind
+        missing[column_name] = int(info.missing.sum())
+        masks.append(info.missing[:n_shown])
     if truncated and table.n_rows:
         estimate = int(round(table.n_rows * size / max(len(raw), 1)))
     else:
         estimate = table.n_rows
-    rows = [[str(col[i]) for col in table.columns] for i in range(min(n_rows, table.n_rows))]
+    rows = [[str(col[i]) for col in table.columns] for i in range(n_shown)]
+    mask = np.column_stack(masks) if masks else np.zeros((n_shown, 0), dtype=bool)
     return CsvPreview(columns=table.names, rows=rows, delimiter=table.delimiter,
                       has_header=table.has_header, n_rows_total_estimate=estimate,
                       column_kinds=kinds, missing_counts=missing, encoding=encoding,
-                      notes=notes + table.notes)
+                      notes=notes + table.notes, missing_mask=mask.tolist(),
+                      n_rows_exact=not truncated)

@@ -9,6 +9,7 @@ import numpy as np
 from nnstudio.errors import DataError
 
 TASKS = ("classification", "regression")
+MIN_CLASS_SAMPLES = 5   # fewer samples than this and a class cannot be learned (nor fairly tested)
 
 
 @dataclass(eq=False)   # array fields make "==" ambiguous; compare X / y explicitly instead
@@ -119,14 +120,41 @@ def balance_notes(y: np.ndarray, class_names: list[str]) -> list[str]:
     counts = np.bincount(np.asarray(y, dtype=np.int64), minlength=len(class_names))
     listed = ", ".join(f"'{name}' {int(c)}" for name, c in zip(class_names, counts))
     notes = [f"Rows per class: {listed}."]
-    if counts.size and counts.min() > 0 and counts.max() >= 3 * counts.min():
+    # Balance is judged among classes big enough to learn; tiny ones get their own note below.
+    sized = counts[counts >= MIN_CLASS_SAMPLES]
+    if counts.size and counts.min() > 0 and sized.size >= 2 and sized.max() >= 3 * sized.min():
         big = int(counts.argmax())
         share = 100.0 * counts[big] / counts.sum()
         notes.append(
-            f"The classes are unbalanced (largest {int(counts.max())}, smallest {int(counts.min())}). "
+            f"The classes are unbalanced (largest {int(sized.max())}, smallest {int(sized.min())}). "
             f"Always guessing '{class_names[big]}' would already be right {share:.0f}% of the time, "
             "so judge accuracy against that.")
     elif counts.size and counts.min() == 0:
         empty = [n for n, c in zip(class_names, counts) if c == 0]
         notes.append(f"No samples for class {', '.join(repr(e) for e in empty)}.")
+    notes += small_class_notes(counts, class_names)
+    return notes
+
+
+def small_class_notes(counts: np.ndarray, class_names: list[str]) -> list[str]:
+    """Warn, in plain words, about classes with 1 to MIN_CLASS_SAMPLES - 1 samples.
+
+    Such a class is usually a typo in a label; left alone it cannot be learned, and the split
+    may leave it out of the validation or test part.
+    """
+    small = [(name, int(c)) for name, c in zip(class_names, counts) if 0 < c < MIN_CLASS_SAMPLES]
+    if len(small) > 3:
+        listed = ", ".join(f"'{name}' ({c})" for name, c in small)
+        return [f"{len(small)} classes have fewer than {MIN_CLASS_SAMPLES} samples each: {listed}. The "
+                "network cannot learn them, and they may be missing from the validation part. Consider "
+                "fixing their labels or removing those rows."]
+    notes = []
+    for name, c in small:
+        if c == 1:
+            notes.append(f"Class '{name}' has only 1 sample: the network cannot learn it, and it may be "
+                         "missing from the validation part. Consider fixing the label or removing the row.")
+        else:
+            notes.append(f"Class '{name}' has only {c} samples: too few for the network to learn it, and "
+                         "it may be missing from the validation part. Consider fixing the labels, adding "
+                         "more examples, or removing those rows.")
     return notes

@@ -105,6 +105,8 @@ class CsvImportDialog(QDialog):
                                  self.task_combo, self.missing_drop, self.missing_mean]
 
         self.table = CsvPreviewTableWidget()
+        self.table.column_use_toggled.connect(self._on_table_column_use_toggled)
+        self.table.target_requested.connect(self._on_table_target_requested)
         self.preview_note = QLabel()
         self.preview_note.setWordWrap(True)
         warn(self.preview_note)
@@ -141,7 +143,8 @@ class CsvImportDialog(QDialog):
         self.import_button.setDefault(True)
         self.import_button.clicked.connect(self.start_import)
         self.close_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Close)
-        self.close_button.setToolTip("Close this window (a load in progress is stopped).")
+        self.close_button.setToolTip("Close this window (a load in progress is stopped). "
+                                     "Esc stops a load first, then closes.")
         self.buttons.rejected.connect(self.reject)
 
         layout = QVBoxLayout(self)
@@ -179,7 +182,7 @@ class CsvImportDialog(QDialog):
 
     def _show_preview(self, p: CsvPreview) -> None:
         name = html.escape(os.path.basename(self.path))
-        about = "about " if p.n_rows_total_estimate > len(p.rows) else ""
+        about = "" if p.n_rows_exact else "about "  # only big files are estimated
         shown = (f"The first {len(p.rows)} rows are shown." if p.rows
                  else "No rows could be shown (see below).")
         self.file_label.setText(f"<b>{name}</b> \u2014 {about}{p.n_rows_total_estimate:,} rows, "
@@ -204,20 +207,30 @@ class CsvImportDialog(QDialog):
         self.target_combo.setCurrentIndex(keep if keep >= 0 else len(p.columns) - 1)
         self.target_combo.blockSignals(False)
 
-        missing = [(c, n) for c, n in p.missing_counts.items() if n]
-        if missing:
-            listed = ", ".join(f"'{c}' {n}" for c, n in missing)
-            self.missing_label.setText(f"Missing values in the rows checked: {listed}.")
-            warn(self.missing_label)
-        else:
-            self.missing_label.setText("No missing values in the rows checked.")
-            mute(self.missing_label)
         self.preview_note.setText(" ".join(p.notes))
         self.preview_note.setVisible(bool(p.notes))
         self._fill_table(p)
 
     def _fill_table(self, p: CsvPreview) -> None:
         self.table.show_preview(p, self.target_combo.currentIndex())
+        self._show_missing(p)
+
+    def _show_missing(self, p: CsvPreview) -> None:
+        text = self.table.missing_summary()
+        self.missing_label.setText(text or "No missing values in the rows checked.")
+        (warn if text else mute)(self.missing_label)
+
+    def set_column_used(self, name: str, used: bool) -> None:
+        """Tick or untick column ``name`` as an input, as a click in the "Use" row would."""
+        if self.preview is None or name not in self.preview.columns:
+            raise ValueError(f"no column named {name!r} in {self.path}")
+        self.table.set_used(self.preview.columns.index(name), used)
+
+    def _on_table_column_use_toggled(self, _name: str, _used: bool) -> None:
+        self._show_missing(self.preview)
+
+    def _on_table_target_requested(self, index: int) -> None:
+        self.target_combo.setCurrentIndex(index)
 
     def _on_delimiter_activated(self, index: int) -> None:
         self._delimiter = self.delimiter_combo.itemData(index)
@@ -236,11 +249,13 @@ class CsvImportDialog(QDialog):
     def options(self) -> CsvOptions:
         """The options the dialog currently shows (delimiter and header as previewed)."""
         p = self.preview
+        drop, keep = self.table.column_choices()
         return CsvOptions(target=self.target_combo.currentIndex() if self.target_combo.count() else None,
                           missing="drop" if self.missing_drop.isChecked() else "mean",
                           delimiter=p.delimiter if p else self._delimiter,
                           has_header=p.has_header if p else self._has_header,
-                          task=self.task_combo.currentData())
+                          task=self.task_combo.currentData(),
+                          drop_columns=drop, keep_columns=keep)
 
     def set_target(self, name: str) -> None:
         """Choose the column to predict by name (for callers and tests)."""
@@ -359,6 +374,15 @@ class CsvImportDialog(QDialog):
         return "" if self.info.isHidden() else self.info.toPlainText()
 
     # ------------------------------------------------------------------ closing
+    def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt override
+        # Esc during a load means "stop that", not "throw the window away": the person keeps
+        # the preview and the options to try again. When idle, Esc closes as usual.
+        if event.key() == Qt.Key.Key_Escape and self.is_loading():
+            self.cancel_load()
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
     def done(self, result: int) -> None:
         self.shutdown()
         super().done(result)

@@ -4,8 +4,7 @@ from __future__ import annotations
 import html
 import os
 
-import numpy as np
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QDir, QSettings, Qt, QTimer
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QFrame,
                                QGroupBox, QHBoxLayout, QLabel, QPushButton, QScrollArea,
                                QSizePolicy, QSpinBox, QToolButton, QVBoxLayout, QWidget)
@@ -13,14 +12,15 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayo
 from nnstudio.data import BUILTINS, list_builtins, load_builtin
 from nnstudio.errors import NNStudioError
 from nnstudio.ui.csv_dialog import CsvImportDialog
-from nnstudio.ui.scatter import DataScatterWidget, class_color
+from nnstudio.ui.data_summary import balance_text, classes_html
+from nnstudio.ui.scatter import DataScatterWidget
 from nnstudio.ui.split_editor import SplitEditorWidget
 from nnstudio.ui.text_style import mute, warn
 
 CSV_ITEM = "__csv__"
 CSV_FILTER = "CSV files (*.csv *.tsv *.txt);;All files (*)"
+LAST_CSV_DIR_KEY = "last_csv_dir"
 PARAM_DEBOUNCE_MS = 300
-UNBALANCED_RATIO = 2.0   # largest class / smallest class above which the summary warns
 #: What each generator setting is called on screen, its tooltip, and the spin box maximum we
 #: offer (the data package allows more samples, but a class-room laptop should stay snappy).
 PARAM_UI = {
@@ -38,14 +38,17 @@ class DataPanel(QWidget):
 
     Public: ``open_csv(path)`` (dropped or menu-chosen file), ``open_csv_dialog()`` (Ctrl+O),
     ``shutdown()`` (stop a CSV load; call from the window's closeEvent).
+
+    ``settings`` (QSettings) remembers the last CSV folder under "last_csv_dir"; when not
+    given, the window's ``settings`` attribute is used if it has one, else nnstudio's own.
     """
 
-    def __init__(self, ctl, parent: QWidget | None = None) -> None:
+    def __init__(self, ctl, parent: QWidget | None = None, settings: QSettings | None = None) -> None:
         super().__init__(parent)
         self.ctl = ctl
+        self.settings = settings
         self.dialog: CsvImportDialog | None = None
         self._shown = None          # the Dataset the widgets currently describe
-        self._last_dir = ""
         self._param_timer = QTimer(self)
         self._param_timer.setSingleShot(True)
         self._param_timer.setInterval(PARAM_DEBOUNCE_MS)
@@ -156,6 +159,7 @@ class DataPanel(QWidget):
         self.classes_label.setToolTip("Samples per class; the colours match the plot below.")
         self.balance_label = QLabel()
         self.balance_label.setWordWrap(True)
+        self.balance_label.setTextFormat(Qt.TextFormat.RichText)  # class names are escaped in it
         warn(self.balance_label)
         self.details_button = QToolButton()
         self.details_button.setText("Details")
@@ -307,41 +311,13 @@ class DataPanel(QWidget):
             f"{ds.n_features} feature{'s' if ds.n_features != 1 else ''} \u00b7 {task}")
         self.summary_label.setToolTip("Samples are the rows (examples); features are the numbers "
                                       "the network sees for each one.")
-        self.classes_label.setText(self._classes_html(ds))
-        self.balance_label.setText(self._balance_text(ds))
+        self.classes_label.setText(classes_html(ds))
+        self.balance_label.setText(balance_text(ds))
         self.balance_label.setVisible(bool(self.balance_label.text()))
         items = "".join(f"<li>{html.escape(n)}</li>" for n in ds.notes)
         self.notes_label.setText(f"<ul style='margin-left:-24px'>{items}</ul>" if items
                                  else "No notes for this data set.")
         self.details_button.setEnabled(True)
-
-    @staticmethod
-    def _classes_html(ds) -> str:
-        if ds.task != "classification":
-            y = ds.y if ds.y.ndim == 1 else ds.y[:, 0]
-            if not len(y):
-                return ""
-            return (f"Values to predict: from {float(y.min()):.3g} to {float(y.max()):.3g} "
-                    f"(average {float(y.mean()):.3g})")
-        parts = []
-        for i, (name, count) in enumerate(ds.class_counts().items()):
-            parts.append(f"<span style='color:{class_color(i).name()}'>\u25cf</span>&nbsp;"
-                         f"{html.escape(name).replace(' ', '&nbsp;')}:&nbsp;{count:,}")
-        return " &nbsp; ".join(parts)
-
-    @staticmethod
-    def _balance_text(ds) -> str:
-        counts = np.array(list(ds.class_counts().values()))
-        if counts.size < 2:
-            return ""
-        if counts.min() == 0:
-            return "\u26a0 Some classes have no samples at all."
-        if counts.max() < UNBALANCED_RATIO * counts.min():
-            return ""
-        big = ds.class_names[int(counts.argmax())]
-        share = 100.0 * counts.max() / counts.sum()
-        return (f"\u26a0 Unbalanced classes: always answering '{big}' would already be "
-                f"right {share:.0f} % of the time.")
 
     def _on_details_button_toggled(self, shown: bool) -> None:
         self.details_button.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
@@ -353,9 +329,22 @@ class DataPanel(QWidget):
         self._refresh()  # shows the controller's values, also when it refused the change
 
     # ------------------------------------------------------------------ CSV import
+    def _settings(self) -> QSettings:
+        if self.settings is None:
+            window_settings = getattr(self.window(), "settings", None)
+            # The window's settings keep tests and smoke runs apart from the user's own.
+            self.settings = (window_settings if isinstance(window_settings, QSettings)
+                             else QSettings("nnstudio", "nnstudio"))
+        return self.settings
+
+    def last_csv_dir(self) -> str:
+        """The folder of the last CSV file opened, if it still exists; else the home folder."""
+        folder = self._settings().value(LAST_CSV_DIR_KEY, "")
+        return folder if isinstance(folder, str) and folder and os.path.isdir(folder) else QDir.homePath()
+
     def open_csv_dialog(self) -> CsvImportDialog | None:
-        """Ask for a CSV file (Ctrl+O) and open the import dialog for it."""
-        path, _ = QFileDialog.getOpenFileName(self, "Open a CSV file", self._last_dir, CSV_FILTER)
+        """Ask for a CSV file (Ctrl+O), starting in the last CSV folder, and open the import dialog."""
+        path, _ = QFileDialog.getOpenFileName(self, "Open a CSV file", self.last_csv_dir(), CSV_FILTER)
         return self.open_csv(path) if path else None
 
     def open_csv(self, path: str) -> CsvImportDialog:
@@ -364,7 +353,7 @@ class DataPanel(QWidget):
             self.dialog.shutdown()
             self.dialog.close()
             self.dialog.deleteLater()
-        self._last_dir = os.path.dirname(os.path.abspath(path))
+        self._settings().setValue(LAST_CSV_DIR_KEY, os.path.dirname(os.path.abspath(path)))
         dialog = CsvImportDialog(path, self.window())
         dialog.dataset_loaded.connect(self._on_dialog_dataset_loaded)
         self.dialog = dialog

@@ -22,6 +22,25 @@ def class_color(index: int) -> QColor:
     return QColor(CLASS_COLORS[index % len(CLASS_COLORS)])
 
 
+class StaticPlotWidget(pg.PlotWidget):
+    """A plot that only shows: no zoom, pan or menu, and the mouse wheel goes to the parent.
+
+    The data panel scrolls; a wheel turn over an interactive plot zoomed it instead, so a
+    person scrolling down the panel suddenly found the axes at -45.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setMouseEnabled(False, False)
+        self.setMenuEnabled(False)
+        self.hideButtons()   # the "A" auto-range button: nothing to reset when nothing zooms
+
+    def wheelEvent(self, event) -> None:  # noqa: N802 - Qt override
+        # Never zoom, whatever the pyqtgraph version does with disabled zoom: an ignored
+        # wheel event travels up to the scroll area around the panel.
+        event.ignore()
+
+
 class DataScatterWidget(QWidget):
     """Scatter plot of the raw data with feature pickers when there are more than two features.
 
@@ -51,12 +70,10 @@ class DataScatterWidget(QWidget):
         for w in (x_label, self.x_combo, y_label, self.y_combo):
             row.addWidget(w)
 
-        self.plot = pg.PlotWidget()
+        self.plot = StaticPlotWidget()
         self.plot.setMinimumHeight(180)
-        self.plot.setMenuEnabled(False)
-        self.plot.hideButtons()
-        self.plot.setToolTip("Each dot is one sample. Scroll to zoom, drag to move, "
-                             "double-click to show everything again.")
+        self.plot.setToolTip("Each dot is one sample, placed by two of its features and "
+                             "coloured by its class (or by the value to predict).")
         self.plot.getPlotItem().setContentsMargins(0, 2, 6, 0)
         self._style_plot()
 
@@ -83,7 +100,6 @@ class DataScatterWidget(QWidget):
             font = self.font()
             font.setPointSizeF(max(font.pointSizeF() - 1.5, 6.0))
             axis.setStyle(tickFont=font)
-        self.plot.scene().sigMouseClicked.connect(self._on_scene_clicked)
 
     # ------------------------------------------------------------------ public
     def set_dataset(self, dataset) -> None:
@@ -129,10 +145,6 @@ class DataScatterWidget(QWidget):
     # ------------------------------------------------------------------ drawing
     def _on_combo_changed(self, _index: int) -> None:
         self._redraw()
-
-    def _on_scene_clicked(self, event) -> None:
-        if event.double():
-            self.plot.getPlotItem().enableAutoRange()
 
     def _clear(self) -> None:
         for item in self.items:

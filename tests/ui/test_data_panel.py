@@ -3,10 +3,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from PySide6.QtCore import QDir, QPoint, QPointF, QSettings, Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QFileDialog, QScrollArea
 
-from nnstudio.data import load_dataset_source
+from nnstudio.data import CsvOptions, load_dataset_source, read_csv
 from nnstudio.project import demo_project
 from nnstudio.ui.controller import ProjectController
+from nnstudio.ui.csv_preview_table import MISSING_CELL
 from nnstudio.ui.data_panel import DataPanel
 
 MESSY_CSV = """\
@@ -34,9 +38,31 @@ def ctl():
     return ctl
 
 
+def write_user_test_csv(path):
+    """The 50-row file of the new-user test (same as tests/data/conftest.py): id, date, age with
+    'NA', city with one 'paris', income with 'unknown' and 'N/A', label yes/no plus one 'Yes'."""
+    cities = ["Paris", "Berlin", "Rome", "Madrid", "Lyon"]
+    lines = ["id,date,age,city,income,label"]
+    for i in range(50):
+        age = "NA" if i in (4, 31) else str(20 + (i * 7) % 45)
+        income = {9: "unknown", 26: "N/A"}.get(i, str(30000 + (i * 37) % 50 * 1000))
+        label = "yes" if (i * 5) % 9 < 5 else "no"
+        label = {13: "Yes", 40: "", 7: " yes ", 8: "no\u00a0"}.get(i, label)
+        city = "paris" if i == 18 else cities[i % 5]
+        lines.append(f"{i + 1},2023-{1 + i // 28:02d}-{1 + i % 28:02d},{age},{city},{income},{label}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
 @pytest.fixture
-def panel(qtbot, ctl):
-    panel = DataPanel(ctl)
+def settings(tmp_path):
+    # A private settings file: tests must never touch the person's own nnstudio settings.
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def panel(qtbot, ctl, settings):
+    panel = DataPanel(ctl, settings=settings)
     qtbot.addWidget(panel)
     panel.resize(300, 900)
     return panel
@@ -103,7 +129,8 @@ def test_csv_import_through_the_dialog(qtbot, panel, ctl, tmp_path):
     assert dialog.header_check.isChecked()
     assert dialog.delimiter_combo.currentData() == ","
     assert dialog.target_combo.currentText() == "weight"  # the last column by default
-    assert "'height' 1" in dialog.missing_label.text() and "'weight' 2" in dialog.missing_label.text()
+    assert "'height' 1" in dialog.missing_label.text()
+    assert "2 row(s) have no 'weight' value to predict" in dialog.missing_label.text()
 
     dialog.set_target("species")
     dialog.missing_mean.setChecked(True)
@@ -135,10 +162,10 @@ def test_csv_options_re_preview(qtbot, panel, tmp_path):
     dialog = _open(qtbot, panel, path)
     assert dialog.delimiter_combo.currentData() == ";"
     assert not dialog.header_check.isChecked()
-    assert dialog.table.columnCount() == 3 and dialog.table.rowCount() == 3
+    assert dialog.table.columnCount() == 3 and dialog.table.rowCount() == 1 + 3  # "Use" row + data
     assert dialog.missing_label.text().startswith("No missing values")
     dialog.header_check.setChecked(True)  # the first row now names the columns
-    assert dialog.table.rowCount() == 2
+    assert dialog.table.rowCount() == 1 + 2
     assert dialog.target_combo.currentText() == "a"
     dialog.delimiter_combo.setCurrentIndex(dialog.delimiter_combo.findData(","))
     dialog.delimiter_combo.activated.emit(dialog.delimiter_combo.currentIndex())
@@ -265,3 +292,154 @@ def test_model_to_ui_on_project_load(panel, ctl):
     assert panel.split_editor.val_spin.value() == 15 and panel.split_editor.seed_spin.value() == 3
     assert not panel._param_timer.isActive() and not panel.split_editor.pending()
     assert ctl.project.split == {"val": 0.15, "test": 0.1, "seed": 3, "standardize": True}
+
+
+def _column(dialog, name: str) -> int:
+    return dialog.preview.columns.index(name)
+
+
+def test_preview_marks_missing_cells_exactly_as_the_import_counts_them(qtbot, panel, ctl, tmp_path):
+    dialog = _open(qtbot, panel, write_user_test_csv(tmp_path / "user.csv"))
+    label = dialog.file_label.text()
+    assert "50 rows" in label and "about" not in label      # a small file is counted exactly
+    income = _column(dialog, "income")
+    red = [dialog.table.item(r, income).text() for r in range(1, dialog.table.rowCount())
+           if dialog.table.item(r, income).background().color() == MISSING_CELL]
+    assert red == ["unknown"]                                  # row 10; 'N/A' is past the 20 shown
+    text = dialog.missing_label.text()
+    assert "'age' 2" in text and "'income' 2" in text
+    assert "1 row(s) have no 'label' value" in text
+    assert "'id'" not in text                                  # left-out columns are not listed
+
+    with qtbot.waitSignal(dialog.load_finished, timeout=10000) as blocker:
+        dialog.import_button.click()
+    assert blocker.args == ["loaded"]
+    notes = dialog.notes_text()
+    assert "Filled 2 missing value(s) in 'income'" in notes and "Filled 2 missing value(s) in 'age'" in notes
+    assert ctl.dataset.class_names == ["no", "yes"]            # 'Yes' merged, not a third class
+    assert "differ only in letter case were merged" in notes
+
+
+def test_column_use_choices_map_onto_the_options(qtbot, panel, ctl, tmp_path):
+    dialog = _open(qtbot, panel, write_user_test_csv(tmp_path / "user.csv"))
+    table = dialog.table
+    assert table.verticalHeaderItem(0).text() == "Use"
+    used = {name: table.is_used(c) for c, name in enumerate(dialog.preview.columns)}
+    assert used == {"id": False, "date": False, "age": True, "city": True, "income": True, "label": False}
+    assert table.item(0, _column(dialog, "label")).text() == "target"
+    assert "days since the earliest date" in table.item(0, _column(dialog, "date")).toolTip()
+    assert dialog.options().drop_columns == () and dialog.options().keep_columns == ()
+
+    dialog.set_column_used("date", True)
+    dialog.set_column_used("city", False)
+    assert table.item(0, _column(dialog, "date")).text() == "input"
+    assert table.item(0, _column(dialog, "city")).text() == "left out"
+    options = dialog.options()
+    assert options.keep_columns == ("date",) and options.drop_columns == ("city",)
+    dialog.set_column_used("city", True)                       # back to the reader's own choice
+    assert dialog.options().drop_columns == ()
+    dialog.set_column_used("city", False)
+
+    # The header's right-click menu offers the same choice, and "Predict" moves the target.
+    menu = table.header_menu(_column(dialog, "id"))
+    use, predict = menu.actions()
+    assert use.isCheckable() and not use.isChecked() and use.isEnabled()
+    use.trigger()
+    assert table.is_used(_column(dialog, "id")) and "id" in dialog.options().keep_columns
+    use.setChecked(False)
+    assert "id" not in dialog.options().keep_columns
+
+    with qtbot.waitSignal(dialog.load_finished, timeout=10000) as blocker:
+        dialog.import_button.click()
+    assert blocker.args == ["loaded"]
+    ds = ctl.dataset
+    assert ds.feature_names == ["date", "age", "income"]
+    assert ds.source["options"]["keep_columns"] == ["date"] and ds.source["options"]["drop_columns"] == ["city"]
+    assert "days since the earliest date (2023-01-01)" in dialog.notes_text()
+
+    # A target never lands in either list, even after the person ticked or unticked it.
+    table.header_menu(_column(dialog, "date")).actions()[1].trigger()
+    assert dialog.target_combo.currentText() == "date"
+    assert "date" not in dialog.options().keep_columns and table.item(0, _column(dialog, "date")).text() == "target"
+
+
+def _write_big_csv(path, n_rows: int = 200_000) -> None:
+    rng = np.random.default_rng(0)
+    block = "".join(f"{a:.4f},{b:.4f},{c:.4f},{'yes' if a > 0 else 'no'}\n"
+                    for a, b, c in rng.normal(size=(1000, 3)))
+    with open(path, "w") as f:
+        f.write("a,b,c,label\n")
+        f.write(block * (n_rows // 1000))
+
+
+def test_escape_stops_a_load_and_only_then_closes(qtbot, panel, ctl, tmp_path):
+    old = ctl.dataset
+    path = tmp_path / "big.csv"
+    _write_big_csv(path)
+    dialog = _open(qtbot, panel, path)
+    assert "about" in dialog.file_label.text()                # only the head was read: an estimate
+    dialog.import_button.click()
+    qtbot.waitUntil(lambda: dialog.progress.value() > 0, timeout=5000)
+    with qtbot.waitSignal(dialog.load_finished, timeout=10000) as blocker:
+        qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    assert blocker.args == ["cancelled"]
+    assert dialog.isVisible() and ctl.dataset is old
+    assert "stopped" in dialog.status_label.text()
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)                  # idle: Esc closes
+    assert not dialog.isVisible()
+
+
+def test_open_dialog_starts_in_the_last_csv_folder(qtbot, panel, ctl, settings, tmp_path, monkeypatch):
+    asked = []
+    monkeypatch.setattr(QFileDialog, "getOpenFileName",
+                        staticmethod(lambda parent, caption, folder, filters: (asked.append(folder), ("", ""))[1]))
+    panel.open_csv_dialog()
+    assert asked == [QDir.homePath()]                          # nothing remembered yet
+    folder = tmp_path / "my data"
+    folder.mkdir()
+    _open(qtbot, panel, write_user_test_csv(folder / "user.csv"))
+    assert settings.value("last_csv_dir") == str(folder)
+    panel.open_csv_dialog()
+    assert asked[-1] == str(folder)
+    again = DataPanel(ctl, settings=settings)                  # remembered across sessions
+    qtbot.addWidget(again)
+    again.open_csv_dialog()
+    assert asked[-1] == str(folder)
+    settings.setValue("last_csv_dir", str(tmp_path / "gone"))  # a folder that went away
+    panel.open_csv_dialog()
+    assert asked[-1] == QDir.homePath()
+
+
+def test_wheel_over_the_plot_scrolls_the_panel_not_the_plot(qtbot, panel):
+    panel.select_builtin("iris")
+    panel.resize(320, 420)
+    panel.show()
+    qtbot.waitExposed(panel)
+    scroll = panel.findChild(QScrollArea)
+    bar = scroll.verticalScrollBar()
+    plot = panel.scatter.plot
+    QApplication.processEvents()   # let the layout settle before scrolling to the plot
+    bar.setValue(plot.mapTo(scroll.widget(), QPoint(0, 0)).y() - 20)   # the plot's top in view
+    QApplication.processEvents()
+    assert bar.maximum() > 0 and bar.value() > 0
+    view = plot.getViewBox()
+    before, start = view.viewRange(), bar.value()
+    # A real (spontaneous) wheel turn through the window, as the mouse would send it.
+    spot = plot.mapTo(panel, QPoint(plot.width() // 2, 60))
+    assert panel.childAt(spot) is plot.viewport()
+    QTest.wheelEvent(panel.windowHandle(), QPointF(spot), QPoint(0, 120))
+    assert bar.value() < start                                 # the panel scrolled up
+    np.testing.assert_allclose(view.viewRange(), before)       # the plot did not zoom
+    assert view.state["mouseEnabled"] == [False, False] and not view.menuEnabled()  # nor drags
+
+
+def test_tiny_classes_are_flagged_in_the_panel(panel, ctl, tmp_path):
+    path = tmp_path / "answers.csv"
+    labels = ["yes"] * 12 + ["no"] * 12 + ["maybe"]
+    path.write_text("a,b,answer\n" + "".join(f"{i},{i % 5},{v}\n" for i, v in enumerate(labels)))
+    ctl.set_dataset(read_csv(path, CsvOptions()))
+    text = panel.balance_label.text()
+    assert not panel.balance_label.isHidden()
+    assert "Class 'maybe' has only 1 sample: too few to learn. Is its label a typo?" in text
+    assert "Unbalanced" not in text                            # 12 / 12: only the typo class is odd
+    assert "Class 'maybe' has only 1 sample: the network cannot learn it" in "\n".join(ctl.dataset.notes)
