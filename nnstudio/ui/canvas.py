@@ -10,12 +10,12 @@ import html
 
 import numpy as np
 from PySide6.QtCore import QByteArray, QLineF, QMimeData, QPoint, QPointF, QRect, QRectF, Qt
-from PySide6.QtGui import QColor, QDrag, QFontMetricsF, QPainter, QPen
+from PySide6.QtGui import QColor, QDrag, QFont, QFontMetricsF, QPainter, QPen
 from PySide6.QtWidgets import QApplication, QToolTip, QWidget
 
 from nnstudio.engine import LAYERS
 from nnstudio.ui import canvas_paint as paint
-from nnstudio.ui.canvas_layout import Column, gap_x, insert_gap_at, layout_columns
+from nnstudio.ui.canvas_layout import Column, bias_source, gap_x, insert_gap_at, layout_columns
 from nnstudio.ui.layer_specs import describe_params, output_explanation
 
 LAYER_MIME = "application/x-nnstudio-layer"
@@ -38,6 +38,7 @@ class NetworkCanvasWidget(QWidget):
         self._ctl = ctl
         self._cols: list[Column] = []
         self._radius = 8.0
+        self._label_font = self.font()  # column labels: smaller when names need the room
         self._live: list[np.ndarray] | None = None  # weights sent while training
         self._batches: list[tuple[QPen, list[QLineF]]] = []
         self._pens_by_layer: dict[int, list[QPen]] = {}
@@ -92,6 +93,11 @@ class NetworkCanvasWidget(QWidget):
         return list(self._cols)
 
     @property
+    def label_font(self) -> QFont:
+        """Font of the column titles and names (smaller than the widget's when space is short)."""
+        return QFont(self._label_font)
+
+    @property
     def drop_index(self) -> int | None:
         """Insert position shown by the drop indicator while a layer is dragged over, else None."""
         return self._drop_gap
@@ -114,11 +120,14 @@ class NetworkCanvasWidget(QWidget):
         if col is None:
             return ""
         if col.layer < 0:
-            return (f"<b>Input</b><br>One circle per feature of the data ({col.size:,} features)."
-                    "<br>The input has no settings: it follows the data set.")
+            names = ctl.dataset.feature_names if ctl.dataset is not None else []
+            listed = (f": {html.escape(', '.join(names))}" if 0 < len(names) <= 10  # cut on the canvas
+                      else "")
+            return (f"<b>Input</b><br>One circle per feature of the data ({col.size:,} features"
+                    f"{listed}).<br>The input has no settings: it follows the data set.")
         spec = ctl.layers[col.layer]
         n_in = self._cols[col.layer].size  # column k holds what layer k receives
-        lines = [f"<b>{html.escape(' · '.join(col.title_lines))}</b>",
+        lines = [f"<b>{html.escape(col.heading)}</b>",
                  html.escape(LAYERS[spec["class"]].description),
                  html.escape(describe_params(n_in, spec))]
         if col.frozen:
@@ -153,8 +162,8 @@ class NetworkCanvasWidget(QWidget):
             self._cols = []
         else:
             fm = QFontMetricsF(self.font())
-            self._cols, self._radius = layout_columns(
-                ctl.layers, ctl.dataset, self.width(), self.height(), fm,
+            self._cols, self._radius, self._label_font = layout_columns(
+                ctl.layers, ctl.dataset, self.width(), self.height(), self.font(),
                 paint.legend_height(fm), flag_output=ctl.output_issue() is not None)
         self._build_connections()
         self.update()
@@ -192,7 +201,7 @@ class NetworkCanvasWidget(QWidget):
         batches: dict[tuple, list[QLineF]] = {}
         self._pens_by_layer = {}
         weights = self._weights() if self._cols else {}
-        for prev, cur in zip(self._cols, self._cols[1:]):
+        for k, (prev, cur) in enumerate(zip(self._cols, self._cols[1:]), start=1):
             pairs = [(p, q) for p in prev.points for q in cur.points]
             if cur.kind == "Dropout":  # passes each value straight on (or switches it off)
                 pairs = list(zip(prev.points, cur.points))
@@ -200,8 +209,11 @@ class NetworkCanvasWidget(QWidget):
             else:
                 W, b = weights.get(cur.layer, (None, None))
                 keys = self._weight_keys(W, prev, cur)
-                if prev.bias is not None:
-                    pairs += [(prev.bias, q) for q in cur.points]
+                # After a Dropout the bias sits with the last column that has one (a Dropout
+                # learns nothing, so it has no bias of its own).
+                src = bias_source(self._cols, k)
+                if src is not None:
+                    pairs += [(src.bias, q) for q in cur.points]
                     keys += self._bias_keys(W, b, prev, cur)
             self._pens_by_layer[cur.layer] = [self._pen(k) for k in keys]
             for (p, q), key in zip(pairs, keys):
@@ -248,8 +260,11 @@ class NetworkCanvasWidget(QWidget):
             p.drawLines(lines)
         for col in self._cols:
             paint.draw_neurons(p, col, self._radius)
+        p.setFont(self._label_font)
+        for col in self._cols:
             paint.draw_labels(p, col, self._radius, col.layer == ctl.selected and col.layer >= 0,
                               bool(issue) and col.is_output, self.height())
+        p.setFont(self.font())
         paint.draw_legend(p, QRectF(self.rect()), tip=len(ctl.layers) == 1)
         if self._drop_gap is not None and self._cols:
             x = gap_x(self._cols, self._drop_gap)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QFontMetricsF
+from PySide6.QtGui import QFont, QFontMetricsF
 
 from nnstudio.engine import get_activation
 
@@ -16,8 +16,12 @@ from nnstudio.engine import get_activation
 MAX_DRAWN = 10
 #: Neurons drawn at each end of a collapsed column.
 EDGE = 4
-#: Labels beside neurons (feature or class names) are shown for at most this many neurons.
-MAX_NAMED = 10
+#: Names beside neurons are shortened down to this width (px) before being left out.
+NAME_MIN = 34.0
+#: Label sizes tried (share of the widget's font) until the feature and class names fit.
+FONT_SCALES = (1.0, 0.9, 0.8)
+#: Distance from a column's last neuron to its bias node, in neuron spacings.
+BIAS_GAP = 1.3
 
 
 @dataclass
@@ -27,7 +31,8 @@ class Column:
     layer: int
     kind: str                      # "Input" | "Dense" | "Dropout"
     size: int
-    title_lines: list[str]
+    title_lines: list[str]                               # two lines, elided to the column
+    heading: str = ""                                    # the same on one line (tooltips)
     is_output: bool = False
     frozen: bool = False
     rate: float = 0.0
@@ -36,7 +41,10 @@ class Column:
     ellipsis: QPointF | None = None                      # where "⋮" goes when collapsed
     bias: QPointF | None = None                          # bias node feeding the next Dense layer
     names: list[str] = field(default_factory=list)       # labels beside the neurons
+    wanted: list[str] = field(default_factory=list)      # the labels it would have with room
     names_width: float = 0.0                             # room for those labels
+    names_cut: bool = False                              # some are shortened to fit
+    title_cut: bool = False                              # the title is shortened to fit
     rect: QRectF = field(default_factory=QRectF)         # highlight and click area
     cx: float = 0.0
     width: float = 0.0                                   # horizontal room of the column
@@ -58,13 +66,24 @@ def drawn_indices(n: int) -> list[int]:
     return list(range(EDGE)) + list(range(n - EDGE, n))
 
 
-def layer_title(spec: dict, is_output: bool) -> str:
-    """Column heading, e.g. ``"Dense 16 · ReLU"``, ``"Dropout 20 %"``, ``"Output 3 · Softmax"``."""
+def layer_title(spec: dict, is_output: bool) -> list[str]:
+    """Two-line column heading: ``["Dense 16", "ReLU"]``, ``["Dropout", "20 % off"]``, ...
+
+    Every column uses the same two lines (what it is and how big, then how it works), so the
+    headings line up and each stays as narrow as its column.
+    """
     cfg = spec["config"]
     if spec["class"] == "Dropout":
-        return f"Dropout {round(100 * float(cfg.get('rate', 0)))} %"
+        return ["Dropout", f"{round(100 * float(cfg.get('rate', 0)))} % off"]
     act = get_activation(cfg.get("activation", "linear")).display_name
-    return f"{'Output' if is_output else spec['class']} {cfg.get('units')} \u00b7 {act}"
+    return [f"{'Output' if is_output else spec['class']} {cfg.get('units')}", act]
+
+
+def layer_heading(spec: dict, is_output: bool) -> str:
+    """The heading on one line for tooltips: ``"Dense 16 · ReLU"``, ``"Dropout 20 %"``."""
+    if spec["class"] == "Dropout":
+        return f"Dropout {round(100 * float(spec['config'].get('rate', 0)))} %"
+    return " \u00b7 ".join(layer_title(spec, is_output))
 
 
 def layer_sizes(n_inputs: int, layers: list[dict]) -> list[int]:
@@ -86,84 +105,149 @@ def output_names(dataset, units: int) -> list[str]:
     return ["value"] if units == 1 else [f"value {k + 1}" for k in range(units)]
 
 
-def _wrap_title(title: str, width: float, fm: QFontMetricsF) -> list[str]:
-    # One line when it fits; else break at the " · " (or the first space) and elide each half.
-    if fm.horizontalAdvance(title) <= width:
-        return [title]
-    parts = title.split(" \u00b7 ", 1) if " \u00b7 " in title else title.split(" ", 1)
-    return [fm.elidedText(p, Qt.ElideRight, width) for p in parts]
+def _feeds_dense(cols: list[Column], k: int) -> bool:
+    """Whether column ``k`` holds a bias node: it is not a Dropout and the next column that is
+    not a Dropout is Dense (a Dropout only passes values on, so the bias of the Dense layer
+    after it sits with the column the values came from)."""
+    if cols[k].kind == "Dropout":
+        return False
+    nxt = next((c for c in cols[k + 1:] if c.kind != "Dropout"), None)
+    return nxt is not None and nxt.kind == "Dense"
+
+
+def bias_source(cols: list[Column], k: int) -> Column | None:
+    """The column whose bias node feeds column ``k`` (None if ``k`` takes no bias)."""
+    if cols[k].kind != "Dense":
+        return None
+    return next((c for c in reversed(cols[:k]) if c.bias is not None), None)
+
+
+def _share(full: tuple[float, float], room: float) -> tuple[float, float]:
+    """Split ``room`` between the left and right names: the shorter side keeps its full width
+    when it can, the longer one gets the rest."""
+    a, b = full
+    if a + b <= room:
+        return a, b
+    if min(a, b) <= room / 2:
+        return (a, room - a) if a <= b else (room - b, b)
+    return room / 2, room / 2
 
 
 def layout_columns(layers: list[dict], dataset, width: float, height: float,
-                   fm: QFontMetricsF, legend_h: float,
-                   flag_output: bool = False) -> tuple[list[Column], float]:
+                   font: QFont, legend_h: float,
+                   flag_output: bool = False) -> tuple[list[Column], float, QFont]:
     """Place every column inside a ``width`` x ``height`` canvas.
 
-    Returns the columns (input first) and the neuron radius. The top strip holds the titles,
-    the bottom strip the "… 128 neurons" counts and (``legend_h`` high) the legend.
-    ``flag_output`` leaves room for the red flag of an output layer that does not fit the data.
+    Returns the columns (input first), the neuron radius and the font of the column labels.
+    The top strip holds the two-line titles, the bottom strip the "… 128 neurons" counts and
+    (``legend_h`` high) the legend. ``flag_output`` leaves room for the red flag of an output
+    layer that does not fit the data. Feature and class names beside the first and last
+    columns are kept whenever they can be: columns are first narrowed to their titles, then
+    long names shortened, then the labels drawn smaller; only then are names left out.
     """
+    best, best_score = None, (-1, -1)
+    for scale in FONT_SCALES:
+        f = QFont(font)
+        if scale != 1.0:
+            f.setPointSizeF(font.pointSizeF() * scale)
+        cols, radius = _place(layers, dataset, width, height, QFontMetricsF(f), legend_h,
+                              flag_output)
+        ends = (cols[0], cols[-1])
+        # Names shown, then names shown in full, then titles in full; ties: larger labels.
+        score = (sum(1 for c in ends if c.names), sum(1 for c in ends if c.names and not c.names_cut),
+                 -sum(1 for c in cols if c.title_cut))
+        if score > best_score:
+            best, best_score = (cols, radius, f), score
+        if all(c.names == c.wanted and not c.names_cut for c in ends) and score[2] == 0:
+            break
+    return best
+
+
+def _place(layers: list[dict], dataset, width: float, height: float, fm: QFontMetricsF,
+           legend_h: float, flag_output: bool) -> tuple[list[Column], float]:
     lh = fm.height()
     sizes = layer_sizes(dataset.n_features, layers)
-    cols = [Column(-1, "Input", sizes[0], [f"Input {sizes[0]:,}"])]
+    cols = [Column(-1, "Input", sizes[0], [f"Input {sizes[0]:,}", "features"],
+                   heading=f"Input {sizes[0]:,}")]
     for i, spec in enumerate(layers):
         cfg = spec["config"]
         last = i == len(layers) - 1
-        cols.append(Column(i, spec["class"], sizes[i + 1], [layer_title(spec, last)], is_output=last,
+        cols.append(Column(i, spec["class"], sizes[i + 1], layer_title(spec, last),
+                           heading=layer_heading(spec, last), is_output=last,
                            frozen=not cfg.get("trainable", True), rate=float(cfg.get("rate", 0.0))))
     for k, col in enumerate(cols):
         col.drawn = drawn_indices(col.size)
-        nxt = layers[k] if k < len(layers) else None
-        col.bias = QPointF() if nxt is not None and nxt["class"] == "Dense" else None
+        col.bias = QPointF() if _feeds_dense(cols, k) else None
+    if not cols[0].collapsed:
+        cols[0].wanted = list(dataset.feature_names)
+    if not cols[-1].collapsed:
+        cols[-1].wanted = output_names(dataset, cols[-1].size)
 
+    # Vertically every column's neurons are centred on one line (so a Dropout's one-to-one
+    # connections run straight across); bias nodes hang below their column's neurons.
     top = 10 + 2 * lh + 10
     bottom = height - (legend_h + lh + 10)
     avail_h = max(20.0, bottom - top)
-    slots = [len(c.drawn) + (1 if c.collapsed else 0) + (1.3 if c.bias is not None else 0)
-             for c in cols]
-    spacing = min(44.0, avail_h / max(1.0, max(slots)))
+    half = [(len(c.drawn) + (1 if c.collapsed else 0) - 1) / 2 for c in cols]
+    above = max(half)
+    below = max(h + (BIAS_GAP if c.bias is not None else 0.0) for h, c in zip(half, cols))
+    spacing = min(44.0, avail_h / (above + below + 1))
     radius = max(2.5, min(11.0, spacing * 0.32))
+    mid = top + avail_h / 2 + (above - below) * spacing / 2
 
-    # Feature names on the left and class names on the right when there is room for them.
-    named_ok = spacing >= lh * 0.95
-    if named_ok and not cols[0].collapsed:
-        cols[0].names = list(dataset.feature_names)
-    if named_ok and not cols[-1].collapsed:
-        cols[-1].names = output_names(dataset, cols[-1].size)
-    cap = max(40.0, min(140.0, width * 0.2))
-
-    def names_w(col: Column) -> float:
-        return min(cap, max((fm.horizontalAdvance(n) for n in col.names), default=0.0))
-
-    for _ in range(2):
-        for col in (cols[0], cols[-1]):
-            col.names_width = names_w(col)
-        left = 12 + (cols[0].names_width + radius + 6 if cols[0].names else 0)
-        right = 12 + (cols[-1].names_width + radius + 6 if cols[-1].names else 0)
-        colw = max(10.0, (width - left - right) / len(cols))
-        if colw >= 80:
+    # Horizontally: titles first (never wider than their column), then the names beside the
+    # input and output neurons, shortened before they are left out.
+    glyph_room = [2 * (0.75 * lh + 6) if c.frozen or (c.is_output and flag_output) else 0.0
+                  for c in cols]
+    need = max(max(fm.horizontalAdvance(t) for t in c.title_lines) + 12 + g
+               for c, g in zip(cols, glyph_room))
+    min_colw = max(need, 4 * radius + 16)
+    ends = (cols[0], cols[-1])
+    if spacing >= lh * 0.95:  # one line of text per neuron
+        for col in ends:
+            col.names = list(col.wanted)
+    cap = max(NAME_MIN, min(160.0, width * 0.28))
+    gap = radius + 6  # between a neuron and its name
+    while True:
+        full = [min(cap, max((fm.horizontalAdvance(n) for n in c.names), default=0.0))
+                for c in ends]
+        room = width - 24 - len(cols) * min_colw - sum(gap for w in full if w > 0)
+        widths = _share(full, max(0.0, room))
+        short = [w < min(f, NAME_MIN) for w, f in zip(widths, full)]  # cut to 2 letters
+        if not any(short):
             break
-        cols[0].names, cols[-1].names = [], []  # too narrow: the titles need the room more
+        # Leave out the names cut too short (the longer ones if both are) and give the
+        # other side the room.
+        if all(short):
+            ends[0 if full[0] >= full[1] else 1].names = []
+        else:
+            ends[short.index(True)].names = []
+    for col, w, f in zip(ends, widths, full):
+        col.names_width = w if col.names else 0.0
+        col.names_cut = bool(col.names) and w < f - 0.5
+    left = 12 + (cols[0].names_width + gap if cols[0].names else 0)
+    right = 12 + (cols[-1].names_width + gap if cols[-1].names else 0)
+    colw = max(10.0, (width - left - right) / len(cols))
 
     for k, col in enumerate(cols):
         col.cx = cx = left + (k + 0.5) * colw
         col.width = colw
-        # Frozen and flagged columns show a glyph beside the title: leave room for it.
-        glyphs = (col.frozen or (col.is_output and flag_output)) * 2 * (lh + 4)
-        col.title_lines = _wrap_title(col.title_lines[0], colw - 10 - glyphs, fm)
-        n_slots = slots[k]
-        y = top + avail_h / 2 - (n_slots - 1) * spacing / 2
+        text_w = colw - 8 - glyph_room[k]
+        lines = [fm.elidedText(t, Qt.ElideRight, text_w) for t in col.title_lines]
+        col.title_cut, col.title_lines = lines != col.title_lines, lines
+        y = mid - half[k] * spacing
         col.points = []
-        for j, idx in enumerate(col.drawn):
+        for j, _idx in enumerate(col.drawn):
             if col.collapsed and j == EDGE:
                 col.ellipsis = QPointF(cx, y)
                 y += spacing
             col.points.append(QPointF(cx, y))
             y += spacing
-        if col.bias is not None:
-            col.bias = QPointF(cx, y + 0.3 * spacing)  # a little apart from the neurons
+        if col.bias is not None:  # a little apart from the neurons
+            col.bias = QPointF(cx, col.points[-1].y() + BIAS_GAP * spacing)
         title_w = max(fm.horizontalAdvance(t) for t in col.title_lines)
-        w = min(colw - 6, max(title_w + 34 + glyphs, 4 * radius + 40))
+        count_w = fm.horizontalAdvance(col.count_text) + 12 if col.collapsed else 0.0
+        w = min(colw - 2, max(title_w + 20 + glyph_room[k], count_w, 2 * radius + 36))
         col.rect = QRectF(cx - w / 2, 4, w, bottom + lh + 6 - 4)
     return cols, radius
 

@@ -164,8 +164,9 @@ def draw_labels(p: QPainter, col: Column, r: float, selected: bool, flagged: boo
                 p.drawText(box, Qt.AlignLeft | Qt.AlignVCenter, text)
     if col.collapsed:
         text = col.count_text
-        if fm.horizontalAdvance(text) > col.width - 6:  # narrow: the number alone
-            text = fm.elidedText(f"{col.size:,}", Qt.ElideRight, col.width - 6)
+        room = col.rect.width() - 6  # stay inside the column's highlight
+        if fm.horizontalAdvance(text) > room:  # narrow: the number alone
+            text = fm.elidedText(f"{col.size:,}", Qt.ElideRight, room)
         p.drawText(QRectF(col.cx - 150, col.rect.bottom() - lh - 3, 300, lh),
                    Qt.AlignHCenter | Qt.AlignVCenter, text)
 

@@ -5,10 +5,12 @@ controller's signals with its widgets' signals blocked, so a refresh never edits
 """
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QValidator
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QLabel,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QFrame,
+                               QLabel, QScrollArea, QVBoxLayout, QWidget)
 
 from nnstudio.engine import ACTIVATIONS, LAYERS, get_activation
 from nnstudio.ui.canvas_layout import layer_sizes
@@ -97,6 +99,7 @@ class LayerInspectorPanel(QWidget):
         self.dense_form = QWidget()
         form = QFormLayout(self.dense_form)
         form.setContentsMargins(0, 0, 0, 0)
+        form.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)
         form.addRow("Neurons:", self.units_combo)
         form.addRow("Activation:", self.activation_combo)
         form.addRow(self.frozen_check)
@@ -111,16 +114,29 @@ class LayerInspectorPanel(QWidget):
                                         " padding: 6px;")
         self.hint_label = _label("Click a layer in the network to change its settings here. "
                                  "Drag layers from the palette to add them.", "color: #5f6368;")
-        self.totals_label = _label(style="color: #202124; font-weight: 600;")
+        self.totals_label = _label(style="color: #202124;")
+        self.totals_label.setTextFormat(Qt.RichText)
         self.totals_label.setToolTip("Parameters are the numbers the network learns: one weight per "
                                      "connection and one bias per neuron. Frozen ones stay fixed.")
 
-        lay = QVBoxLayout(self)
+        # The settings scroll when the dock is short, so a long warning never squashes the
+        # boxes above it; the totals stay in view below.
+        body = QWidget()
+        lay = QVBoxLayout(body)
+        lay.setContentsMargins(0, 0, 6, 0)  # keeps text off the scroll bar when it shows
+        # The warning sits right under the boxes that fix it, so a short dock still shows it.
         for w in (self.title_label, self.about_label, self.dense_form, self.dropout_form,
-                  self.params_label, self.output_label, self.issue_label, self.hint_label):
+                  self.issue_label, self.params_label, self.output_label, self.hint_label):
             lay.addWidget(w)
         lay.addStretch(1)
-        lay.addWidget(self.totals_label)
+        self.scroll = QScrollArea()
+        self.scroll.setWidget(body)
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        outer = QVBoxLayout(self)
+        outer.addWidget(self.scroll, 1)
+        outer.addWidget(self.totals_label)
 
         ctl.network_changed.connect(self.refresh)
         ctl.dataset_changed.connect(self.refresh)
@@ -133,7 +149,7 @@ class LayerInspectorPanel(QWidget):
         ctl = self._ctl
         i = ctl.selected if 0 <= ctl.selected < len(ctl.layers) else -1
         self._set_invalid(False)
-        self.totals_label.setText(self.totals_text())
+        self.totals_label.setText(self._totals_html())
         self.hint_label.setVisible(i < 0)
         if i < 0:
             self.title_label.setText("Network" if ctl.layers else "No network yet")
@@ -179,8 +195,15 @@ class LayerInspectorPanel(QWidget):
         n_in = layer_sizes(ctl.dataset.n_features if ctl.dataset else 1, ctl.layers)[i]
         return describe_params(n_in, ctl.layers[i])
 
+    def _totals_html(self) -> str:
+        # Two short lines (the total in bold, its split below) read well in a narrow dock.
+        first, _, second = self.totals_text().partition("\n")
+        text = f"<b>{html.escape(first)}</b>"
+        return text + (f"<br><span style='color:#5f6368'>{html.escape(second)}</span>"
+                       if second else "")
+
     def totals_text(self) -> str:
-        """``Trainable: 338 · Frozen: 0 · Total: 338`` for the whole network."""
+        """``"Total: 338 parameters\nTrainable: 338 · Frozen: 0"`` for the whole network."""
         ctl = self._ctl
         if ctl.network is not None:
             total, trainable = ctl.network.n_params, ctl.network.n_trainable_params
@@ -191,47 +214,68 @@ class LayerInspectorPanel(QWidget):
             total, trainable = sum(c for c, _ in counts), sum(c for c, t in counts if t)
         else:
             return "No parameters yet: choose a data set first."
-        return f"Trainable: {trainable:,} \u00b7 Frozen: {total - trainable:,} \u00b7 Total: {total:,}"
+        return (f"Total: {total:,} parameters\n"
+                f"Trainable: {trainable:,} \u00b7 Frozen: {total - trainable:,}")
 
     # ------------------------------------------------------------------ view -> model
     def eventFilter(self, obj: QObject, e: QEvent) -> bool:
         # Enter is handled here rather than by the line edit, which would stay silent on text
-        # its validator does not accept ("0"): that text deserves a message too.
-        line = self.units_combo.lineEdit()
-        if obj is line and e.type() == QEvent.KeyPress and e.key() in (Qt.Key_Return, Qt.Key_Enter):
+        # its validator does not accept ("0"): that text deserves a message too. It is caught
+        # on the combo as well: the combo holds the keyboard focus and hands keys straight to
+        # its line edit, past any filter installed there.
+        combo = self.units_combo
+        line = combo.lineEdit()
+        if obj not in (line, combo) or combo.view().isVisible():  # the list is open: it decides
+            return super().eventFilter(obj, e)
+        if e.type() == QEvent.KeyPress and e.key() in (Qt.Key_Return, Qt.Key_Enter):
             self._commit_units(line.text())
             return True
-        if obj in (line, self.units_combo) and e.type() == QEvent.FocusOut \
-                and not self.units_combo.view().isVisible():
-            self._on_units_focus_lost(line.text())
+        # Switching to another window or opening the list is not "leaving the box".
+        if e.type() == QEvent.FocusOut and e.reason() not in (Qt.ActiveWindowFocusReason,
+                                                              Qt.PopupFocusReason):
+            self._commit_units(line.text())
         return super().eventFilter(obj, e)
 
-    def _on_units_focus_lost(self, text: str) -> None:
-        # Leaving the box applies a good number, and quietly puts back the layer's real value
-        # in place of bad text (the mistake was already flagged if Enter was pressed).
-        if self.units_combo.validator().validate(text, 0)[0] == QValidator.State.Acceptable:
-            self._commit_units(text)
-        else:
-            self.refresh()
-
     def _commit_units(self, text: str) -> None:
+        """Apply typed or chosen neurons (Enter, leaving the box, the list); refuse bad text
+        with a message and show the layer's real value again."""
         ctl, i = self._ctl, self._ctl.selected
         if not 0 <= i < len(ctl.layers) or ctl.layers[i]["class"] != "Dense":
             return
         state = self.units_combo.validator().validate(text, 0)[0]
         if state != QValidator.State.Acceptable:
             self._reject_units(text)
+            self.refresh()
+            self.units_combo.lineEdit().selectAll()  # typing replaces the restored value
             return
         self._set_invalid(False)
-        if not ctl.update_layer(i, units=int(text.strip())):
-            self.refresh()
+        units = int(text.strip())
+        if units == ctl.layers[i]["config"].get("units") or not ctl.update_layer(i, units=units):
+            self.refresh()  # unchanged or refused by the controller: show the real value
 
     def _reject_units(self, text: str, typed: bool = False) -> None:
-        if not self._invalid:  # one message per mistake, not one per keystroke
-            got = "only digits can be typed there" if typed else f"got {text.strip()!r}"
-            self._ctl.message_posted.emit(
-                f"Neurons must be a whole number from 1 to {MAX_UNITS:,}; {got}.", "error")
-        self._set_invalid(True)
+        t = text.strip()
+        if typed:
+            if self._invalid:  # one message per mistake, not one per keystroke
+                return
+            why = "only digits can be typed there"
+        elif not t:
+            why = "the box is empty"
+        elif not t.isdigit():
+            why = f"\u201c{t}\u201d is not a whole number"
+        elif int(t) == 0:
+            why = "0 is not allowed"
+        else:
+            why = f"{int(t):,} is too many"
+        ctl = self._ctl
+        keeps = ""
+        if 0 <= ctl.selected < len(ctl.layers):
+            units = ctl.layers[ctl.selected]["config"].get("units")
+            keeps = f" The layer keeps its {units:,} neurons." if units else ""
+        ctl.message_posted.emit(
+            f"Neurons must be a whole number from 1 to {MAX_UNITS:,}; {why}.{keeps}", "error")
+        if typed:
+            self._set_invalid(True)
 
     def _set_invalid(self, invalid: bool) -> None:
         self._invalid = invalid

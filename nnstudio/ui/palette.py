@@ -1,8 +1,9 @@
 """The layer palette: the kinds of layer a person can drag onto the network canvas."""
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, QItemSelectionModel, QMimeData, QPointF, QSize, Qt
-from PySide6.QtGui import QColor, QIcon, QPainter, QPen, QPixmap
+from PySide6.QtCore import (QByteArray, QItemSelectionModel, QMimeData, QPoint, QPointF, QRectF,
+                            QSize, Qt)
+from PySide6.QtGui import QColor, QDrag, QFont, QIcon, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QListWidget, QListWidgetItem, QWidget
 
 from nnstudio.engine import LAYERS
@@ -10,6 +11,8 @@ from nnstudio.ui import canvas_paint as paint
 from nnstudio.ui.canvas import LAYER_MIME
 
 _ICON = 36
+#: Size of the picture that follows the mouse while a layer is dragged (logical pixels).
+DRAG_SIZE = QSize(140, 32)
 
 
 def layer_icon(kind: str) -> QIcon:
@@ -45,6 +48,31 @@ def layer_icon(kind: str) -> QIcon:
         p.drawLine(QPointF(c.x() - 2, c.y() + 2), QPointF(c.x() + 2, c.y() - 2))
     p.end()
     return QIcon(pm)
+
+
+def drag_pixmap(kind: str, font: QFont, ratio: float = 2.0) -> QPixmap:
+    """A small tile (icon + name, :data:`DRAG_SIZE`) shown under the mouse while dragging.
+
+    Qt's default drag picture is the whole list row (as wide as the dock), which hides the
+    network and the drop marker; this tile leaves them in view.
+    """
+    w, h = DRAG_SIZE.width(), DRAG_SIZE.height()
+    pm = QPixmap(round(w * ratio), round(h * ratio))
+    pm.setDevicePixelRatio(ratio)
+    pm.fill(Qt.transparent)
+    p = QPainter(pm)
+    p.setRenderHint(QPainter.Antialiasing)
+    p.setPen(QPen(QColor(paint.ACCENT), 1.2))
+    p.setBrush(QColor(255, 255, 255, 235))
+    p.drawRoundedRect(QRectF(0.6, 0.6, w - 1.2, h - 1.2), 6, 6)
+    p.drawPixmap(QRectF(4, (h - 26) / 2, 26, 26).toRect(), layer_icon(kind).pixmap(QSize(26, 26), ratio))
+    f = QFont(font)
+    f.setBold(True)
+    p.setFont(f)
+    p.setPen(QColor(paint.TEXT))
+    p.drawText(QRectF(36, 0, w - 42, h), Qt.AlignVCenter | Qt.AlignLeft, f"{kind} layer")
+    p.end()
+    return pm
 
 
 class LayerPaletteWidget(QListWidget):
@@ -94,6 +122,20 @@ class LayerPaletteWidget(QListWidget):
         if items:
             mime.setData(LAYER_MIME, QByteArray(self.kind_of(items[0]).encode("utf-8")))
         return mime
+
+    def make_drag(self, item: QListWidgetItem) -> QDrag:
+        """The drag of ``item``: its MIME data and a small picture held at its left end, so
+        the drop marker under the mouse stays visible beside it."""
+        drag = QDrag(self)
+        drag.setMimeData(self.mimeData([item]))
+        drag.setPixmap(drag_pixmap(self.kind_of(item), self.font(), self.devicePixelRatioF()))
+        drag.setHotSpot(QPoint(6, DRAG_SIZE.height() // 2))
+        return drag
+
+    def startDrag(self, supported_actions) -> None:
+        item = self.currentItem()
+        if item is not None:
+            self.make_drag(item).exec(Qt.CopyAction)
 
     def add_layer(self, kind: str) -> bool:
         """Add a ``kind`` layer just before the output layer (undoable)."""

@@ -4,15 +4,17 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt
-from PySide6.QtGui import QDragEnterEvent, QDragLeaveEvent, QDragMoveEvent, QDropEvent
+from PySide6.QtGui import (QDragEnterEvent, QDragLeaveEvent, QDragMoveEvent, QDropEvent,
+                           QFontMetricsF)
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from nnstudio.data import Dataset, load_dataset_source
+from nnstudio.data import Dataset, load_builtin, load_dataset_source
 from nnstudio.project import demo_project
 from nnstudio.ui.canvas import INDEX_MIME, LAYER_MIME, NetworkCanvasWidget
+from nnstudio.ui.canvas_layout import bias_source, output_names
 from nnstudio.ui.controller import ProjectController
-from nnstudio.ui.palette import LayerPaletteWidget
+from nnstudio.ui.palette import DRAG_SIZE, LayerPaletteWidget
 
 
 @pytest.fixture
@@ -101,6 +103,17 @@ def test_palette_mime_data_carries_the_layer_name(palette):
         assert mime.hasFormat(LAYER_MIME)
         assert bytes(mime.data(LAYER_MIME)) == kind.encode()
     assert palette.mimeTypes() == [LAYER_MIME]
+
+
+def test_palette_drag_shows_a_small_tile(palette):
+    for row in range(palette.count()):
+        drag = palette.make_drag(palette.item(row))
+        pm = drag.pixmap()
+        size = pm.deviceIndependentSize()
+        assert (size.width(), size.height()) == (DRAG_SIZE.width(), DRAG_SIZE.height())
+        assert size.width() <= 160 and size.height() <= 40  # not the whole 480 px row
+        assert 0 <= drag.hotSpot().x() < 20 and 0 <= drag.hotSpot().y() <= size.height()
+        assert bytes(drag.mimeData().data(LAYER_MIME)) == palette.kind_of(palette.item(row)).encode()
 
 
 def test_palette_double_click_and_enter_add_before_output(qtbot, ctl, palette):
@@ -220,14 +233,86 @@ def test_tooltip_gives_the_parameter_arithmetic_and_output_issue(ctl, canvas):
 
 
 def test_labels_collapsed_columns_and_class_names(ctl, canvas):
-    titles = [" · ".join(c.title_lines) for c in canvas.columns]
-    assert titles == ["Input 2", "Dense 16 · ReLU", "Dense 16 · ReLU", "Output 1 · Sigmoid"]
+    # Every heading has the same two lines: what and how big, then how it works.
+    assert [c.title_lines for c in canvas.columns] == [
+        ["Input 2", "features"], ["Dense 16", "ReLU"], ["Dense 16", "ReLU"], ["Output 1", "Sigmoid"]]
+    assert canvas.columns[1].heading == "Dense 16 \u00b7 ReLU"  # one line, for the tooltip
     assert canvas.columns[0].names == ctl.dataset.feature_names
     assert canvas.columns[-1].names == [f"chance of {ctl.dataset.class_names[1]}"]
     assert len(canvas.columns[1].points) == 8 and canvas.columns[1].count_text == "\u2026 16 neurons"
     ctl.insert_layer(1, "Dropout")
     ctl.update_layer(0, trainable=False)
-    assert canvas.columns[2].title_lines == ["Dropout 20 %"] and canvas.columns[1].frozen
+    assert canvas.columns[2].title_lines == ["Dropout", "20 % off"] and canvas.columns[1].frozen
+    assert "Dropout 20 %" in canvas.column_tooltip(1)
+
+
+def titles_fit(canvas) -> bool:
+    """Every title line (and collapsed count) is inside its column's highlight."""
+    fm = QFontMetricsF(canvas.label_font)
+    return all(fm.horizontalAdvance(t) <= c.rect.width() - 8
+               for c in canvas.columns for t in c.title_lines)
+
+
+def three_hidden(ctl, dataset=None) -> None:
+    if dataset is not None:
+        ctl.set_dataset(dataset)
+    ctl.insert_layer(1, "Dense")
+    ctl.update_layer(1, units=32, activation="tanh")
+
+
+@pytest.mark.parametrize("name", ["iris", "spiral"])
+def test_names_stay_with_three_hidden_layers_at_590(qtbot, ctl, name):
+    three_hidden(ctl, load_builtin(name))
+    c = NetworkCanvasWidget(ctl)
+    qtbot.addWidget(c)
+    c.resize(590, 420)  # the canvas of a 1440 x 900 window
+    cols = c.columns
+    assert len(cols) == 5
+    assert cols[0].names == ctl.dataset.feature_names and not cols[0].names_cut
+    assert cols[-1].names == output_names(ctl.dataset, cols[-1].size) and cols[-1].names
+    assert titles_fit(c)
+    assert cols[0].rect.left() >= 0 and cols[-1].cx + cols[-1].names_width < c.width()
+    # Narrower still, or with more layers, the names are shortened or drawn smaller first.
+    ctl.insert_layer(1, "Dropout")
+    ctl.insert_layer(1, "Dense")
+    assert len(c.columns) == 7 and c.columns[0].names and c.columns[-1].names
+    assert titles_fit(c)
+
+
+def test_dropout_is_a_pass_through_without_bias(qtbot, ctl):
+    ctl.insert_layer(1, "Dropout")  # input, Dense 16, Dropout, Dense 16, output
+    c = NetworkCanvasWidget(ctl)
+    qtbot.addWidget(c)
+    c.resize(590, 420)
+    inp, dense1, drop, dense2, out = c.columns
+    assert drop.kind == "Dropout" and drop.size == dense1.size and drop.bias is None
+    # Neurons line up across the Dropout: its connections run straight across, one to one.
+    assert [p.y() for p in drop.points] == [p.y() for p in dense1.points]
+    assert [p.y() for p in dense2.points] == [p.y() for p in dense1.points]
+    assert len(c.connection_pens(1)) == len(drop.points)
+    assert all(p.style() == Qt.DashLine for p in c.connection_pens(1))
+    # The Dense after the Dropout takes its bias from the Dense before it.
+    assert bias_source(c.columns, 3) is dense1 and dense1.bias is not None
+    assert len(c.connection_pens(2)) == 8 * 8 + 8
+    assert bias_source(c.columns, 1) is inp and bias_source(c.columns, 4) is dense2
+    assert all(p.y() > max(q.y() for q in col.points) for col in (inp, dense1, dense2)
+               for p in [col.bias])
+    ctl.move_layer(1, 0)  # a Dropout right after the input: the input keeps its bias
+    assert c.columns[1].kind == "Dropout" and c.columns[1].bias is None
+    assert bias_source(c.columns, 2) is c.columns[0]
+
+
+def test_headers_never_spill_past_their_highlight(qtbot, ctl):
+    ctl.update_layer(0, units=1024, activation="leaky_relu", trainable=False)
+    ctl.update_layer(2, units=3)  # flagged output
+    c = NetworkCanvasWidget(ctl)
+    qtbot.addWidget(c)
+    for w in (1000, 590, 400, 320):
+        c.resize(w, 420)
+        assert titles_fit(c), w
+        assert all(len(col.title_lines) == 2 for col in c.columns)
+        rects = [col.rect for col in c.columns]
+        assert all(a.right() <= b.left() for a, b in zip(rects, rects[1:]))  # no overlaps
 
 
 def test_weight_style_maps_sign_to_colour_and_size_to_width():

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
 
 from nnstudio.data import load_dataset_source
 from nnstudio.engine import ACTIVATIONS
@@ -53,7 +55,8 @@ def type_units(qtbot, panel, text: str) -> None:
 def test_nothing_selected_shows_totals_and_a_hint(ctl, panel):
     assert shown(panel.hint_label) and not shown(panel.dense_form)
     # 2*16+16 + 16*16+16 + 16*1+1 = 337
-    assert panel.totals_label.text() == "Trainable: 337 \u00b7 Frozen: 0 \u00b7 Total: 337"
+    assert panel.totals_text() == "Total: 337 parameters\nTrainable: 337 \u00b7 Frozen: 0"
+    assert "<b>Total: 337 parameters</b>" in panel.totals_label.text()
 
 
 def test_selection_shows_the_layer_and_its_arithmetic(ctl, panel):
@@ -87,7 +90,7 @@ def test_typed_units_are_not_autocompleted(qtbot, ctl, panel):
     assert ctl.layers[0]["config"]["units"] == 12
 
 
-def test_leaving_the_units_box_applies_or_restores(qtbot, ctl, panel):
+def test_leaving_the_units_box_applies_or_restores(qtbot, ctl, panel, messages):
     ctl.select(0)
     panel.units_combo.setFocus()
     line = panel.units_combo.lineEdit()
@@ -99,6 +102,8 @@ def test_leaving_the_units_box_applies_or_restores(qtbot, ctl, panel):
     panel.units_combo.setEditText("0")
     panel.activation_combo.setFocus()
     assert ctl.layers[0]["config"]["units"] == 20 and panel.units_combo.currentText() == "20"
+    assert messages == [("Neurons must be a whole number from 1 to 10,000; 0 is not allowed. "
+                         "The layer keeps its 20 neurons.", "error")]
 
 
 def test_choosing_units_from_the_list(ctl, panel):
@@ -107,16 +112,67 @@ def test_choosing_units_from_the_list(ctl, panel):
     assert ctl.network.layer_sizes() == [2, 16, 64, 1]
 
 
-@pytest.mark.parametrize("text", ["0", "99999"])
-def test_out_of_range_units_are_refused_with_a_message(qtbot, ctl, panel, messages, text):
+@pytest.mark.parametrize("text, why", [("0", "0 is not allowed"),
+                                       ("99999999", "99,999,999 is too many"),
+                                       ("", "the box is empty")])
+def test_out_of_range_units_are_refused_with_a_message(qtbot, ctl, panel, messages, text, why):
     ctl.select(0)
     type_units(qtbot, panel, text)
     assert ctl.layers[0]["config"]["units"] == 16 and ctl.undo_stack.count() == 0
-    assert panel.units_invalid and panel.units_combo.property("invalid")
-    assert len(messages) == 1 and messages[0][1] == "error"
-    assert "whole number" in messages[0][0] and repr(text) in messages[0][0]
-    type_units(qtbot, panel, "8")  # a good value clears the red border
+    assert messages == [(f"Neurons must be a whole number from 1 to 10,000; {why}. "
+                         "The layer keeps its 16 neurons.", "error")]
+    # The box shows the layer's real value again, selected so typing replaces it.
+    assert panel.units_combo.currentText() == "16" and panel.units_combo.lineEdit().hasSelectedText()
+    type_units(qtbot, panel, "8")
     assert not panel.units_invalid and ctl.layers[0]["config"]["units"] == 8
+    assert len(messages) == 1
+
+
+def focused_units(qtbot, panel):
+    """The widget a real key press reaches: the combo holds the focus (not its line edit) and
+    passes keys on to the line edit itself, past event filters installed there."""
+    panel.activateWindow()
+    qtbot.waitUntil(lambda: panel.isActiveWindow())
+    panel.units_combo.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is not None)
+    return QApplication.focusWidget()
+
+
+@pytest.mark.parametrize("layer", [0, 2])  # a hidden layer and the output layer
+def test_real_enter_applies_or_refuses(qtbot, ctl, panel, messages, layer):
+    ctl.select(layer)
+    target = focused_units(qtbot, panel)
+    before = ctl.layers[layer]["config"]["units"]
+    for text in ("0", "99999999"):
+        panel.units_combo.lineEdit().selectAll()
+        QTest.keyClicks(target, text)
+        QTest.keyClick(target, Qt.Key_Return)
+        assert ctl.layers[layer]["config"]["units"] == before
+        assert panel.units_combo.currentText() == str(before)
+        assert messages[-1][1] == "error" and "whole number" in messages[-1][0]
+    assert len(messages) == 2
+    panel.units_combo.lineEdit().selectAll()
+    QTest.keyClicks(target, "5")  # not in the list: Enter alone must apply it
+    QTest.keyClick(target, Qt.Key_Return)
+    assert ctl.layers[layer]["config"]["units"] == 5 and ctl.undo_stack.count() == 1
+    assert panel.units_combo.currentText() == "5"
+
+
+def test_output_units_apply_on_every_path(qtbot, ctl, panel, messages):
+    ctl.select(2)
+    target = focused_units(qtbot, panel)
+    panel.units_combo.lineEdit().selectAll()
+    QTest.keyClicks(target, "3")
+    QTest.keyClick(target, Qt.Key_Enter)  # the keypad's Enter too
+    assert ctl.layers[2]["config"]["units"] == 3
+    assert shown(panel.issue_label)  # 3 sigmoid neurons do not fit two classes
+    panel.units_combo.lineEdit().selectAll()
+    QTest.keyClicks(target, "2")
+    panel.activation_combo.setFocus()  # leaving the box
+    assert ctl.layers[2]["config"]["units"] == 2
+    panel.units_combo.activated.emit(panel.units_combo.findText("1"))  # from the list
+    assert ctl.layers[2]["config"]["units"] == 1 and not shown(panel.issue_label)
+    assert ctl.undo_stack.count() == 3 and messages == []
 
 
 def test_letters_are_refused_with_a_message(qtbot, ctl, panel, messages):
@@ -151,7 +207,7 @@ def test_frozen_toggle_changes_trainable_params(qtbot, ctl, panel):
     qtbot.mouseClick(panel.frozen_check, Qt.LeftButton)
     assert ctl.layers[0]["config"]["trainable"] is False
     assert ctl.network.n_trainable_params == 337 - 48
-    assert panel.totals_label.text() == "Trainable: 289 \u00b7 Frozen: 48 \u00b7 Total: 337"
+    assert panel.totals_text() == "Total: 337 parameters\nTrainable: 289 \u00b7 Frozen: 48"
     assert panel.frozen_check.isChecked() and ctl.undo_stack.count() == 1
     ctl.undo_stack.undo()
     assert not panel.frozen_check.isChecked() and ctl.network.n_trainable_params == 337
@@ -190,8 +246,17 @@ def test_model_changes_refresh_the_panel_without_feedback(ctl, panel):
     assert shown(panel.hint_label) and not shown(panel.dense_form)
 
 
-def test_render(ctl, panel, tmp_path):
+def test_warning_wraps_without_squashing_the_form(qtbot, ctl, panel, tmp_path):
     ctl.select(2)
-    ctl.update_layer(2, units=3)
-    assert not panel.grab().isNull()
+    ctl.update_layer(2, units=5)  # output mismatch: a long red warning
+    assert shown(panel.issue_label) and panel.issue_label.wordWrap()
+    for height in (420, 300, 220):  # a short dock scrolls rather than squeezing the boxes
+        panel.resize(270, height)
+        qtbot.wait(1)
+        for box in (panel.units_combo, panel.activation_combo, panel.frozen_check):
+            assert box.height() >= box.minimumSizeHint().height(), (height, box)
+        assert panel.issue_label.width() <= panel.scroll.viewport().width()
+        assert panel.issue_label.height() >= panel.issue_label.heightForWidth(
+            panel.issue_label.width())  # all of the warning's lines
+        assert shown(panel.totals_label)
     panel.grab().save(str(tmp_path / "inspector.png"))
