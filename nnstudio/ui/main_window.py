@@ -20,6 +20,7 @@ from nnstudio.ui.message_bar import MessageBar
 from nnstudio.ui.palette import LayerPaletteWidget
 from nnstudio.ui.recovery import RecoveryManager
 from nnstudio.ui.run_summary import summarize_run
+from nnstudio.ui.snapshots import snapshot_for
 from nnstudio.ui.plots import TrainingViewsPanel
 from nnstudio.ui.training_panel import TrainingPanel
 from nnstudio.ui.training_runner import TrainingRunner
@@ -57,7 +58,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(centre)
 
         self.palette = LayerPaletteWidget(self.ctl)
-        self.data_panel = DataPanel(self.ctl)
+        self.data_panel = DataPanel(self.ctl, settings=self.settings)
         self.inspector = LayerInspectorPanel(self.ctl)
         self.training_panel = TrainingPanel(self.ctl, self.actions)
         self._dock("Layers", self.palette, Qt.LeftDockWidgetArea, "palette_dock")
@@ -199,6 +200,14 @@ class MainWindow(QMainWindow):
         c.history_changed.connect(lambda: self.views.set_history(c.project.history))
         c.epoch_recorded.connect(self.views.on_epoch)
         c.weights_changed.connect(self._on_ctl_weights_changed)
+        # The views show the network as it is now (after an edit, a reset, a load), once all
+        # the signals of one change have arrived.
+        self._idle_snapshot = QTimer(self)
+        self._idle_snapshot.setSingleShot(True)
+        self._idle_snapshot.setInterval(0)
+        self._idle_snapshot.timeout.connect(self._show_idle_snapshot)
+        c.weights_changed.connect(self._idle_snapshot.start)
+        c.dataset_changed.connect(self._idle_snapshot.start)
         r.snapshot_ready.connect(self.views.on_snapshot)
         r.snapshot_ready.connect(lambda snap: self.canvas.show_weights(list(snap.weights)))
         r.state_changed.connect(self._on_runner_state)
@@ -214,7 +223,14 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ model -> UI
     def _on_ctl_dataset_changed(self) -> None:
-        self.views.set_dataset(self.ctl.data.train if self.ctl.data is not None else None)
+        self.views.set_dataset(self.ctl.data.train if self.ctl.data is not None else None, self.ctl.scaler)
+
+    def _show_idle_snapshot(self) -> None:
+        # Only when idle: during a run (even paused) the worker thread owns the weights.
+        ctl = self.ctl
+        if self.runner.state == "idle" and ctl.network is not None and ctl.dataset is not None:
+            self.views.on_snapshot(snapshot_for(ctl.network, ctl.data, ctl.dataset.n_classes,
+                                                len(ctl.project.history.get("epoch", []))))
 
     def _on_ctl_history_changed(self) -> None:
         if not self.ctl.project.history.get("epoch"):

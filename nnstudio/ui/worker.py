@@ -2,8 +2,9 @@
 
 The worker never touches widgets. Between two records of the generator it applies a pending
 learning rate, honours stop / pause requests and, at most every ~150 ms, sends a
-:class:`TrainingSnapshot` of copies (histograms, weights, decision map, confusion matrix), so the
-views never share arrays with the network that keeps changing in this thread.
+:class:`TrainingSnapshot` of copies (histograms, weights, decision map, confusion matrix, the
+regression curve and error), so the views never share arrays with the network that keeps
+changing in this thread. Snapshots themselves live in :mod:`nnstudio.ui.snapshots`.
 
 Typical use from the window::
 
@@ -22,107 +23,30 @@ from __future__ import annotations
 import math
 import threading
 import time
-from dataclasses import dataclass
 
 import numpy as np
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
-from nnstudio.engine import Dense, Diverged, EpochRecord, Network, fit
+from nnstudio.engine import Diverged, EpochRecord, Network, fit
 from nnstudio.errors import NNStudioError
+# Re-exported: the window and the tests import the snapshot API from here.
+from nnstudio.ui.snapshots import (HISTOGRAM_BINS, TrainingSnapshot, boundary_grid_for,  # noqa: F401
+                                   boundary_points, fit_points, fit_range_for, layer_names,
+                                   make_snapshot, snapshot_for)
 
 #: Minimum wall time between two snapshots: they cost the trainer a prediction on the grid.
 SNAPSHOT_INTERVAL_S = 0.15
-HISTOGRAM_BINS = 30
+#: Snapshots may take at most ~20 % of the trainer's time (big validation sets, e.g. 12 000
+#: MNIST-sized rows, take tens of ms to predict): the interval grows to 4x their cost.
+SNAPSHOT_SHARE = 0.2
 
 
-@dataclass(frozen=True)
-class TrainingSnapshot:
-    """What the views show of the network at one moment; every array is a read-only copy.
-
-    Attributes
-    ----------
-    epoch : int
-        Epoch the snapshot belongs to (completed, or in progress for big data).
-    histograms : list of (str, ndarray of shape (bins + 1,), ndarray of shape (bins,))
-        ``(layer name, edges, counts)`` of each Dense layer's weights; bins = 30, fewer for
-        layers with under 225 weights.
-    weights : list of ndarray of shape (n_in, n_out)
-        Each Dense layer's weight matrix.
-    boundary : ndarray of shape (gh, gw, n_classes) or None
-        Class probabilities on the grid over ``boundary_extent`` (row 0 = ``ymin``); None
-        unless the data has 2 features and the task is classification.
-    boundary_extent : (xmin, xmax, ymin, ymax) or None
-    confusion : ndarray of shape (n_classes, n_classes) or None
-        Validation counts, rows = true class, columns = predicted class.
-    """
-
-    epoch: int
-    histograms: list
-    weights: list
-    boundary: np.ndarray | None = None
-    boundary_extent: tuple | None = None
-    confusion: np.ndarray | None = None
-
-
-def _frozen(a: np.ndarray) -> np.ndarray:
-    a = np.array(a, copy=True)
-    a.flags.writeable = False  # shared between threads and widgets: nobody may change it
-    return a
-
-
-def boundary_grid_for(X: np.ndarray, resolution: int = 80, margin: float = 0.15) -> tuple | None:
-    """The ``boundary_grid`` argument for 2-feature data ``X`` of shape (n, 2), else None.
-
-    The grid covers the data plus ``margin`` of its span on each side, so points never sit on
-    the edge of the map.
-    """
-    X = np.asarray(X)
-    if X.ndim != 2 or X.shape[1] != 2 or len(X) == 0:
-        return None
-    lo, hi = X.min(axis=0).astype(float), X.max(axis=0).astype(float)
-    pad = np.maximum(hi - lo, 1e-6) * margin
-    return (lo[0] - pad[0], hi[0] + pad[0], lo[1] - pad[1], hi[1] + pad[1], int(resolution))
-
-
-def layer_names(network: Network) -> list[str]:
-    """Display names of the Dense layers: ``"Layer 1 (2→16)"`` ..., ``"Output (16→3)"``."""
-    sizes = network.layer_sizes()
-    names = []
-    for i, layer in enumerate(network.layers):
-        if isinstance(layer, Dense):
-            label = "Output" if i == len(network.layers) - 1 else f"Layer {i + 1}"
-            names.append(f"{label} ({sizes[i]}→{sizes[i + 1]})")
-    return names
-
-
-def make_snapshot(network: Network, epoch: int, grid: tuple | None, grid_points: np.ndarray | None,
-                  X_val: np.ndarray | None, y_val: np.ndarray | None, n_classes: int) -> TrainingSnapshot:
-    """Compute a :class:`TrainingSnapshot` of ``network`` (called in the worker thread)."""
-    dense = [l for l in network.layers if isinstance(l, Dense)]
-    histograms, weights = [], []
-    for name, layer in zip(layer_names(network), dense):
-        # Up to 30 bins; fewer for small layers (32 weights in 30 bins is mostly gaps).
-        bins = int(np.clip(2 * np.sqrt(layer.W.size), 10, HISTOGRAM_BINS))
-        counts, edges = np.histogram(layer.W, bins=bins)
-        histograms.append((name, _frozen(edges), _frozen(counts)))
-        weights.append(_frozen(layer.W))
-    boundary = extent = None
-    if grid_points is not None and n_classes >= 2:
-        res = grid[4]
-        p = network.predict(grid_points)
-        if p.shape[1] == 1:  # one sigmoid neuron: probability of class 1
-            p = np.concatenate([1.0 - p, p], axis=1)
-        boundary = _frozen(p.reshape(res, res, -1))
-        extent = tuple(float(v) for v in grid[:4])
-    confusion = None
-    if n_classes >= 2 and X_val is not None and len(X_val):
-        true = np.asarray(y_val).astype(np.int64).ravel()
-        pred = network.predict_classes(X_val)
-        ok = (true >= 0) & (true < n_classes) & (pred < n_classes)  # an output sized wrong
-        cm = np.bincount(true[ok] * n_classes + pred[ok], minlength=n_classes * n_classes)
-        cm = cm.reshape(n_classes, n_classes)
-        confusion = _frozen(cm)
-    return TrainingSnapshot(epoch, histograms, weights, boundary, extent, confusion)
+def _sentence(text: str) -> str:
+    """``"every layer is frozen"`` -> ``"Every layer is frozen."``: engine errors are written
+    Keras-style, lower case without a full stop; the message bar shows whole sentences."""
+    text = text.strip() or "Training stopped because of an unknown error"
+    text = text[0].upper() + text[1:]
+    return text if text[-1] in ".!?" else text + "."
 
 
 def choose_report_every(n_samples: int, batch_size: int) -> int:
@@ -148,7 +72,10 @@ class TrainerWorker(QObject):
         Where to draw the decision map (2-feature classification only); see
         :func:`boundary_grid_for`.
     n_classes : int
-        0 for regression: no decision map and no confusion matrix.
+        0 for regression: no decision map and no confusion matrix; instead the error (on the
+        validation data, else the training data) and, for 1 feature, the network's curve.
+    fit_range : (xmin, xmax, resolution) or None
+        Where to draw that curve; None = over the training data (:func:`fit_range_for`).
     """
 
     epoch_finished = Signal(object)   # EpochRecord
@@ -160,7 +87,7 @@ class TrainerWorker(QObject):
 
     def __init__(self, network: Network, X_train, y_train, X_val, y_val, optimizer, epochs: int,
                  batch_size: int, seed: int = 0, boundary_grid: tuple | None = None,
-                 n_classes: int = 0, parent=None):
+                 n_classes: int = 0, parent=None, fit_range: tuple | None = None):
         super().__init__(parent)
         self.network = network
         self.X_train, self.y_train = X_train, y_train
@@ -170,11 +97,17 @@ class TrainerWorker(QObject):
         self.epochs, self.batch_size, self.seed = epochs, batch_size, seed
         self.n_classes = int(n_classes)
         self.boundary_grid = boundary_grid if network.n_inputs == 2 else None
-        self._grid_points = None
-        if self.boundary_grid is not None:
-            xmin, xmax, ymin, ymax, res = self.boundary_grid
-            gx, gy = np.meshgrid(np.linspace(xmin, xmax, res), np.linspace(ymin, ymax, res))
-            self._grid_points = np.column_stack([gx.ravel(), gy.ravel()]).astype(np.float32)
+        self._grid_points = boundary_points(self.boundary_grid)
+        self._fit_x = None
+        if self.n_classes == 0 and network.n_inputs == 1:
+            self._fit_x = fit_points(fit_range if fit_range is not None
+                                     else fit_range_for(X_train))
+        # What the snapshots score on: validation data; for regression without it, the
+        # training data (an error number still tells more than nothing).
+        self._score = (self.X_val, self.y_val, "validation")
+        if self.X_val is None and self.n_classes == 0:
+            self._score = (X_train, y_train, "training")
+        self._snapshot_interval = SNAPSHOT_INTERVAL_S
         self.report_every = choose_report_every(len(X_train), batch_size)
         # One condition guards every flag the GUI thread sets; the worker waits on it to pause.
         self._cond = threading.Condition()
@@ -226,12 +159,12 @@ class TrainerWorker(QObject):
         try:
             reason = self._drive()
         except Diverged as exc:
-            self.failed.emit(str(exc))
+            self.failed.emit(_sentence(str(exc)))
         except NNStudioError as exc:  # e.g. every layer frozen: already plain words
-            self.failed.emit(str(exc))
+            self.failed.emit(_sentence(str(exc)))
         except Exception as exc:  # noqa: BLE001 - the thread must never die silently
-            self.failed.emit(f"Training stopped because of an unexpected error: "
-                             f"{type(exc).__name__}: {exc}")
+            self.failed.emit(_sentence(f"Training stopped because of an unexpected error: "
+                                       f"{type(exc).__name__}: {exc}"))
         try:
             if self._dirty:
                 self._send_snapshot()
@@ -265,7 +198,7 @@ class TrainerWorker(QObject):
                 else:
                     self._epoch = rec.epoch
                     self.batch_finished.emit(rec)
-                if time.perf_counter() - self._last_snapshot >= SNAPSHOT_INTERVAL_S:
+                if time.perf_counter() - self._last_snapshot >= self._snapshot_interval:
                     self._send_snapshot()
         finally:
             gen.close()
@@ -297,9 +230,13 @@ class TrainerWorker(QObject):
     def _send_snapshot(self) -> None:
         if not np.isfinite(self.network.params).all():
             return  # mid-divergence (between batch records): fit restores and raises next
+        start = time.perf_counter()
+        X, y, split = self._score
         snap = make_snapshot(self.network, self._epoch, self.boundary_grid, self._grid_points,
-                             self.X_val, self.y_val, self.n_classes)
+                             X, y, self.n_classes, fit_x=self._fit_x, error_split=split)
         self._last_snapshot = time.perf_counter()
+        cost = self._last_snapshot - start
+        self._snapshot_interval = max(SNAPSHOT_INTERVAL_S, cost * (1 - SNAPSHOT_SHARE) / SNAPSHOT_SHARE)
         self._dirty = False
         self.snapshot_ready.emit(snap)
 

@@ -276,3 +276,21 @@ def test_summary_reports_test_accuracy_after_a_good_run(window, qtbot):
     assert "Training finished: 150 epochs" in text and "Test accuracy" in text
     assert window.progress.text().startswith("done")
     assert window.status_epoch.text() == "Epochs trained: 150"
+
+
+def test_views_follow_the_network_after_an_edit_not_the_old_result(window, qtbot):
+    window.ctl.set_training(epochs=100)
+    window.actions["train"].trigger()
+    wait_idle(qtbot, window)
+    qtbot.wait(10)
+    trained = window.views._snapshot.confusion.copy()
+    assert np.trace(trained) >= 0.95 * trained.sum()
+    window.actions["reset"].trigger()
+    qtbot.waitUntil(lambda: window.views._snapshot.epoch == 0, timeout=5000)
+    snap = window.views._snapshot
+    for shown, layer in zip(snap.weights, [l for l in window.ctl.network.layers if hasattr(l, "W")]):
+        np.testing.assert_array_equal(shown, layer.W)
+    val = window.ctl.data.val
+    pred = window.ctl.network.predict_classes(val.X)
+    assert snap.confusion.sum() == len(val.y)
+    assert np.trace(snap.confusion) == np.count_nonzero(pred == val.y)

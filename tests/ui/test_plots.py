@@ -1,15 +1,21 @@
 """Training views, asserted through their data: curves, histograms, map, matrix, hints."""
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 
+from nnstudio.data import Standardizer
 from nnstudio.engine import Dense, EpochRecord, Network
-from nnstudio.ui.plots import (ConfusionMatrixWidget, DecisionBoundaryWidget, MetricsPlotWidget,
-                               TrainingViewsPanel, WeightHistogramWidget, training_hints)
+from nnstudio.ui.plots import (ConfusionMatrixWidget, DecisionBoundaryWidget, FitViewWidget,
+                               MetricsPlotWidget, TrainingViewsPanel, WeightHistogramWidget,
+                               training_hints)
+from nnstudio.ui.plots import boundary, confusion, fit, histograms
+from nnstudio.ui.plots.axes import ReadableAxis, readable_number
 from nnstudio.ui.plots.boundary import probabilities_to_rgb
 from nnstudio.ui.plots.palette import class_color
-from nnstudio.ui.worker import TrainingSnapshot, make_snapshot
+from nnstudio.ui.worker import TrainingSnapshot, fit_points, fit_range_for, make_snapshot
 
 
 def _record(train_loss, val_loss=None, train_acc=None, val_acc=None, lr=0.01):
@@ -254,3 +260,178 @@ def test_panel_draws_snapshots_on_the_visible_tab_only(qtbot, snapshot):
     panel.clear()
     assert panel.metrics.n_epochs == 0 and panel.confusion.matrix is None
 
+
+
+# ---------------------------------------------------------------------- layout and axes
+def test_empty_plots_forget_the_old_axes(qtbot):
+    w = MetricsPlotWidget()
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    w.set_history(_history(np.linspace(1, 0.1, 5000), np.linspace(1, 0.2, 5000)))
+    qtbot.waitUntil(lambda: w.loss_plot.getPlotItem().viewRange()[0][1] > 4000, timeout=1000)
+    w.set_history(_history([], []))
+    qtbot.wait(10)
+    for plot in (w.loss_plot, w.acc_plot):
+        x_range = plot.getPlotItem().viewRange()[0]
+        assert -1 < x_range[0] < 1 and 9 < x_range[1] < 11
+    assert w.loss_plot.getPlotItem().viewRange()[1][1] == pytest.approx(1.04, abs=0.05)
+    w.append(_record(50.0, 60.0))  # the next run's data takes the axes back
+    w.flush()
+    qtbot.waitUntil(lambda: w.loss_plot.getPlotItem().viewRange()[1][1] > 50, timeout=1000)
+
+
+def test_loss_axis_turns_logarithmic_when_the_loss_explodes(qtbot):
+    w = MetricsPlotWidget()
+    qtbot.addWidget(w)
+    falling = np.geomspace(2.3, 1e-5, 60)  # five decades down: still the familiar linear curve
+    w.set_history(_history(falling, falling))
+    assert not w.log_loss
+    np.testing.assert_allclose(_xy(w.curves["train_loss"])[1], falling)
+    exploding = np.geomspace(1, 7e21, 40)
+    w.set_history(_history(exploding, exploding * 1.1))
+    assert w.log_loss and "log" in w.loss_plot.getPlotItem().getAxis("left").labelText
+    np.testing.assert_allclose(w.curves["train_loss"].getOriginalDataset()[1], exploding)
+    w.clear()
+    assert not w.log_loss and w.loss_plot.getPlotItem().getAxis("left").labelText == "loss"
+
+
+def test_accuracy_plot_gets_its_half_back_after_regression(qtbot):
+    w = MetricsPlotWidget()
+    qtbot.addWidget(w)
+    w.resize(900, 320)
+    w.show()
+    qtbot.waitExposed(w)
+    classification = {**_history(*HEALTHY), "train_acc": [0.5] * 60, "val_acc": [0.5] * 60}
+    w.set_history(classification)
+    w.set_history(_history(np.geomspace(1, 7e21, 60), np.geomspace(1, 7e21, 60)))
+    qtbot.wait(10)
+    assert w.acc_plot.isHidden() and w.loss_plot.width() > 800
+    w.set_history(classification)
+    qtbot.waitUntil(lambda: abs(w.loss_plot.width() - w.acc_plot.width()) <= 2, timeout=1000)
+
+
+def test_numbers_read_without_e_notation():
+    assert readable_number(0.08971) == "0.0897"
+    assert readable_number(12.0) == "12"
+    assert readable_number(7.1e21) == "7.1·10²¹"
+    assert readable_number(float("inf")) == "too large to show"
+    axis = ReadableAxis("left")
+    assert axis.tickStrings([2e6, 4e6], 1.0, 2e6) == ["2·10⁶", "4·10⁶"]
+
+
+# ---------------------------------------------------------------------- regression views
+@pytest.fixture
+def curve_data():
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-3, 3, size=(80, 1)).astype(np.float32)
+    y = np.sin(2 * x[:, 0]).astype(np.float32)
+    scaler = Standardizer.fit(x)
+    return scaler.transform(x), y, scaler
+
+
+def test_fit_view_draws_the_samples_and_the_network_curve_in_data_units(qtbot, curve_data):
+    Xs, y, scaler = curve_data
+    net = Network(1, [Dense(8, "tanh"), Dense(1, "linear")], seed=0)
+    w = FitViewWidget()
+    qtbot.addWidget(w)
+    w.set_data(Xs, y, ["x"], scaler)
+    assert w.mode == "curve"
+    px, py = w.points.getData()
+    np.testing.assert_allclose(px, scaler.inverse_transform(Xs)[:, 0], rtol=1e-5)  # real x
+    np.testing.assert_allclose(py, y, rtol=1e-6)
+    grid = fit_points(fit_range_for(Xs))
+    snap = make_snapshot(net, 3, None, None, Xs, y, 0, fit_x=grid)
+    w.show(snap)
+    cx, cy = w.curves[0].getData()
+    np.testing.assert_allclose(cx, grid * scaler.std[0] + scaler.mean[0], rtol=1e-5)
+    np.testing.assert_allclose(cy, net.predict(grid[:, None])[:, 0], rtol=1e-5)
+    assert w.error_text == f"Typical error (validation): {readable_number(snap.mean_abs_error)}"
+    assert w.plot_widget.getPlotItem().getAxis("bottom").labelText == "x"
+    assert not w.off_chart
+
+
+def test_fit_view_says_when_the_line_left_the_chart(qtbot, curve_data):
+    Xs, y, _ = curve_data
+    net = Network(1, [Dense(8, "relu"), Dense(1, "linear")], seed=0)
+    for layer in net.layers:
+        layer.W *= 1e5
+        layer.b += 1e5
+    w = FitViewWidget()
+    qtbot.addWidget(w)
+    w.set_data(Xs, y)
+    w.show(make_snapshot(net, 3, None, None, Xs, y, 0, fit_x=fit_points(fit_range_for(Xs))))
+    assert w.off_chart and "off the chart" in w.side.text()
+    assert "·10" in w.error_text  # a huge error still reads as a number
+
+
+def test_predicted_vs_true_for_regression_with_several_features(qtbot):
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(50, 3)).astype(np.float32)
+    y = (X @ np.array([1.0, -2.0, 0.5])).astype(np.float32)
+    net = Network(3, [Dense(4, "tanh"), Dense(1, "linear")], seed=0)
+    w = FitViewWidget()
+    qtbot.addWidget(w)
+    w.set_data(X, y, ["a", "b", "c"])
+    assert w.mode == "scatter"
+    snap = make_snapshot(net, 1, None, None, X, y, 0)
+    assert snap.fit_curve is None
+    w.show(snap)
+    px, py = w.points.getData()
+    np.testing.assert_allclose(px, y, rtol=1e-6)
+    np.testing.assert_allclose(py, net.predict(X)[:, 0], rtol=1e-5)
+    dx, dy = w.diagonal.getData()
+    np.testing.assert_array_equal(dx, dy)  # the "perfect answer" line
+    assert w.error_text.startswith("Typical error (validation): ")
+    w.clear()
+    assert w.points.getData()[0].size == 0 and w.error_text == ""
+
+
+def test_panel_switches_the_prediction_tab_with_the_task(qtbot, snapshot, curve_data):
+    Xs, y, scaler = curve_data
+    panel = TrainingViewsPanel()
+    qtbot.addWidget(panel)
+
+    Curve = SimpleNamespace(X=Xs, y=y, class_names=[], task="regression", feature_names=["x"])
+    Many = SimpleNamespace(X=np.zeros((4, 3)), y=np.zeros(4), class_names=[], task="regression",
+                           feature_names=["a", "b", "c"])
+    Classes = SimpleNamespace(X=np.zeros((3, 2)), y=np.array([0, 1, 2]),
+                              class_names=["a", "b", "c"], task="classification")
+    panel.setCurrentIndex(2)
+    panel.set_dataset(Curve, scaler)
+    assert panel.tabText(2) == "Fit" and panel.widget(2) is panel.fit
+    assert panel.currentIndex() == 2 and panel.count() == 4
+    assert panel.confusion.message.text().endswith("how close the network's answers are.")
+    net = Network(1, [Dense(4, "tanh"), Dense(1, "linear")], seed=0)
+    panel.on_snapshot(make_snapshot(net, 2, None, None, Xs, y, 0,
+                                    fit_x=fit_points(fit_range_for(Xs))))
+    assert panel.fit.curves[0].getData()[0].size == 200  # drawn: the tab is visible
+    panel.set_dataset(Many)
+    assert panel.tabText(2) == "Predicted vs true" and panel.widget(2) is panel.fit
+    panel.set_dataset(Classes)
+    assert panel.tabText(2) == "Decision map" and panel.widget(2) is panel.boundary
+    assert panel.currentIndex() == 2
+    panel.on_snapshot(snapshot)
+    assert panel.boundary.image_item.image.shape == (12, 12, 3)
+
+
+def test_messages_end_with_a_full_stop(qtbot):
+    texts = [boundary.NEEDS_CLASSES, boundary.WAITING, confusion.NEEDS_CLASSES, confusion.WAITING,
+             fit.WAITING, histograms.CAPTION]
+    w = DecisionBoundaryWidget()
+    qtbot.addWidget(w)
+    w.set_data(np.zeros((3, 4)), np.zeros(3), ["a", "b"])
+    texts.append(w.message.text())
+    assert all(t.rstrip().endswith(".") for t in texts), texts
+
+
+def test_fit_view_follows_a_change_in_the_number_of_outputs(qtbot, curve_data):
+    Xs, y, _ = curve_data
+    w = FitViewWidget()
+    qtbot.addWidget(w)
+    w.set_data(Xs, y)
+    grid = fit_points(fit_range_for(Xs))
+    for units, drawn in ((3, [200, 200, 200]), (1, [200, 0, 0])):
+        net = Network(1, [Dense(units, "linear")], seed=0)
+        w.show(make_snapshot(net, 1, None, None, Xs, y, 0, fit_x=grid))
+        assert [len(_xy(c)[0]) for c in w.curves] == drawn

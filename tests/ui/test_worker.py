@@ -10,11 +10,26 @@ from PySide6.QtCore import QObject, Signal, Slot
 from nnstudio.data import Standardizer, load_builtin, split_dataset
 from nnstudio.engine import SGD, Adam, Dense, Network
 from nnstudio.ui.plots import TrainingViewsPanel
-from nnstudio.ui.worker import (TrainerWorker, TrainingSnapshot, boundary_grid_for,
-                                choose_report_every, make_snapshot, start_worker_thread,
+from nnstudio.ui.worker import (SNAPSHOT_INTERVAL_S, TrainerWorker, TrainingSnapshot,
+                                boundary_grid_for, choose_report_every, fit_range_for,
+                                make_snapshot, snapshot_for, start_worker_thread,
                                 stop_worker_thread)
 
 LONG = 1_000_000  # epochs for runs the test ends itself
+
+
+def _split(name, **kwargs):
+    ds = load_builtin(name, **kwargs)
+    split = split_dataset(ds, val_fraction=0.2, test_fraction=0.2, seed=0)
+    scaler = Standardizer.fit(split.train.X)
+
+    class Part:
+        def __init__(self, part):
+            self.X, self.y = scaler.transform(part.X), part.y
+
+    class Scaled:  # what the window's controller keeps as ``data``: a scaled Split
+        train, val = Part(split.train), Part(split.val)
+    return ds, Scaled
 
 
 @pytest.fixture(scope="module")
@@ -214,6 +229,7 @@ def test_bad_input_is_reported_in_plain_words(qtbot, make_run, spiral):
         run.start()
     assert blocker.args == ["stopped"]
     assert run.failed and "samples" in run.failed[0]
+    assert run.failed[0][0].isupper() and run.failed[0].endswith(".")  # a whole sentence
 
 
 def test_unexpected_errors_never_kill_the_thread(qtbot, make_run):
@@ -300,3 +316,101 @@ def test_panel_follows_a_real_run(qtbot, make_run, spiral):
     np.testing.assert_allclose(y, [r.train_loss for r in run.epochs])
     panel.setCurrentWidget(panel.boundary)
     assert panel.boundary.image_item.image.shape[:2] == (20, 20)
+
+
+# ---------------------------------------------------------------------- regression pictures
+def test_a_1d_regression_run_sends_the_network_curve_and_the_error(qtbot, make_run):
+    ds, data = _split("regression_1d")
+    net = Network(1, [Dense(16, "tanh"), Dense(1, "linear")], seed=0)
+    run = make_run(network=net, epochs=30, start=False, n_classes=0, boundary_grid=None,
+                   data=(data.train.X, data.train.y, data.val.X, data.val.y, []))
+    with qtbot.waitSignal(run.finished, timeout=10000) as blocker:
+        run.start()  # the window's runner passes no grid for regression: the worker finds it
+    assert blocker.args == ["completed"]
+    first, last = run.snapshots[0], run.snapshots[-1]
+    x, y = last.fit_curve
+    assert x.shape == (200,) and y.shape == (200, 1)
+    assert x[0] < data.train.X.min() and x[-1] > data.train.X.max()  # covers all the data
+    np.testing.assert_allclose(y[:, 0], net.predict(x[:, None])[:, 0], rtol=1e-6)
+    err = net.predict(data.val.X)[:, 0] - data.val.y
+    assert last.mean_abs_error == pytest.approx(np.abs(err).mean(), rel=1e-5)
+    assert last.rms_error == pytest.approx(np.sqrt((err ** 2).mean()), rel=1e-5)
+    assert last.error_split == "validation" and last.mean_abs_error < first.mean_abs_error
+    true, pred = last.predictions
+    assert true.shape == pred.shape == (len(data.val.X), 1)
+    assert last.boundary is None and last.confusion is None
+    assert not x.flags.writeable and not y.flags.writeable
+
+
+def test_regression_without_validation_scores_the_training_data(qtbot, make_run):
+    ds, data = _split("regression_1d")
+    net = Network(1, [Dense(8, "tanh"), Dense(1, "linear")], seed=0)
+    run = make_run(network=net, epochs=3, start=False, n_classes=0, boundary_grid=None,
+                   fit_range=(-1.0, 1.0, 11),
+                   data=(data.train.X, data.train.y, None, None, []))
+    with qtbot.waitSignal(run.finished, timeout=10000):
+        run.start()
+    snap = run.snapshots[-1]
+    assert snap.error_split == "training" and snap.mean_abs_error > 0
+    np.testing.assert_allclose(snap.fit_curve[0], np.linspace(-1, 1, 11), atol=1e-6)
+
+
+def test_snapshots_pace_themselves_to_their_cost(qtbot, make_run):
+    run = make_run(epochs=3, start=False)
+    with qtbot.waitSignal(run.finished, timeout=10000):
+        run.start()
+    assert run.worker._snapshot_interval == SNAPSHOT_INTERVAL_S  # cheap here: the minimum
+
+
+# ---------------------------------------------------------------------- snapshot_for (idle)
+def test_snapshot_for_builds_every_picture_for_classification():
+    ds, data = _split("spiral", n_samples=200)
+    net = _network()
+    snap = snapshot_for(net, data, 2, epoch=7)
+    assert snap.epoch == 7 and len(snap.histograms) == 3
+    assert snap.boundary.shape == (80, 80, 2)
+    assert snap.boundary_extent == pytest.approx(boundary_grid_for(data.train.X)[:4])
+    assert snap.confusion.sum() == len(data.val.X) and snap.fit_curve is None
+
+
+def test_snapshot_for_regression_and_for_missing_or_mismatched_data():
+    ds, data = _split("regression_1d")
+    net = Network(1, [Dense(8, "tanh"), Dense(1, "linear")], seed=0)
+    snap = snapshot_for(net, data, 0)
+    lo, hi, res = fit_range_for(data.train.X)
+    assert snap.fit_curve[0][0] == pytest.approx(lo) and snap.fit_curve[0][-1] == pytest.approx(hi)
+    assert snap.mean_abs_error is not None and snap.error_split == "validation"
+    assert snap.epoch == 0 and snap.confusion is None and snap.boundary is None
+    bare = snapshot_for(net, None, 0, epoch=3)
+    assert bare.epoch == 3 and bare.fit_curve is None and len(bare.weights) == 2
+    other = snapshot_for(_network(), data, 0)  # 2-input network, 1-feature data: no crash
+    assert other.fit_curve is None and other.mean_abs_error is None
+
+
+def test_snapshot_for_ignores_a_regression_output_of_the_wrong_size():
+    ds, data = _split("regression_1d")
+    net = Network(1, [Dense(8, "tanh"), Dense(3, "linear")], seed=0)  # 3 outputs, 1 target
+    snap = snapshot_for(net, data, 0)
+    assert snap.fit_curve[1].shape == (200, 3) and snap.mean_abs_error is None
+
+
+def test_snapshot_for_a_reset_network_becomes_the_weights_reference(qtbot):
+    panel = TrainingViewsPanel()
+    qtbot.addWidget(panel)
+    ds, data = _split("spiral", n_samples=200)
+    net = _network()
+    panel.setCurrentWidget(panel.histograms)
+    panel.on_snapshot(snapshot_for(net, data, 2, epoch=0))  # start of a run
+    for layer in net.layers:
+        layer.W *= 3.0
+    trained = snapshot_for(net, data, 2, epoch=40)
+    panel.on_snapshot(trained)  # end of the run: the outline stays at the start
+    ref_edges = panel.histograms.reference_curves[0].getData()[0]
+    assert not np.allclose(ref_edges, trained.histograms[0][1])  # x3 weights: wider edges
+    net.reinitialize(1)  # "Reset weights": history cleared, so the window passes epoch 0
+    fresh = snapshot_for(net, data, 2, epoch=0)
+    panel.on_snapshot(fresh)
+    for curve in (panel.histograms.reference_curves[0], panel.histograms.curves[0]):
+        x, y = curve.getData()
+        np.testing.assert_array_equal(x, fresh.histograms[0][1])
+        np.testing.assert_array_equal(y, fresh.histograms[0][2])

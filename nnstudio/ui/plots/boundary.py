@@ -15,7 +15,7 @@ from nnstudio.ui.plots.layout import AspectBox, side_label, swatch
 from nnstudio.ui.plots.palette import BACKGROUND, MESSAGE_STYLE, class_color, class_rgb, style_plot
 
 NEEDS_2D = "The decision map needs data with 2 features"
-NEEDS_CLASSES = "The decision map needs data with classes (this data asks for numbers)"
+NEEDS_CLASSES = "The decision map needs data with classes (this data asks for numbers)."
 WAITING = "The decision map appears here once training starts."
 
 

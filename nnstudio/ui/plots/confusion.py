@@ -16,7 +16,7 @@ from nnstudio.ui.plots.palette import (BAD_COLOR, BACKGROUND, FOREGROUND, GOOD_C
                                        style_plot)
 
 WAITING = "The confusion matrix appears here once training starts (it needs validation data)."
-NEEDS_CLASSES = "The confusion matrix is for data with classes (this data asks for numbers)"
+NEEDS_CLASSES = "The confusion matrix is for data with classes (this data asks for numbers)."
 ZERO_COLOR = "#B8B8B8"  # zeros fade away, so the mix-ups stand out in a 10 x 10 grid
 _MAX_NAME = 14
 

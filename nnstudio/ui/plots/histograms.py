@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QLabel, QStackedLayout, QVBoxLayout, QWidget
 
+from nnstudio.ui.plots.axes import ReadableAxis
 from nnstudio.ui.plots.palette import (BACKGROUND, FOREGROUND, LAYER_COLORS, MESSAGE_STYLE,
                                        REFERENCE_COLOR, style_plot)
 
@@ -107,7 +108,8 @@ class WeightHistogramWidget(QWidget):
         self._names = list(names)
         columns = min(MAX_COLUMNS, max(1, len(names)))
         for i, name in enumerate(names):
-            plot = self.view.addPlot(row=i // columns, col=i % columns)
+            plot = self.view.addPlot(row=i // columns, col=i % columns,
+                                     axisItems={"bottom": ReadableAxis("bottom")})
             plot.setTitle(name, color=FOREGROUND, size="9pt")
             style_plot(plot, bottom="weight value", left="count" if i % columns == 0 else None)
             plot.setMouseEnabled(x=False, y=False)

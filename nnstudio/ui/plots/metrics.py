@@ -10,16 +10,23 @@ import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from nnstudio.ui.plots.axes import ReadableAxis
 from nnstudio.ui.plots.hints import training_hints
-from nnstudio.ui.plots.palette import (BACKGROUND, BAD_COLOR, HINT_STYLE, TRAIN_COLOR, VAL_COLOR,
-                                       legend, style_plot)
+from nnstudio.ui.plots.palette import (BACKGROUND, BAD_COLOR, HINT_STYLE, LABEL_STYLE, TRAIN_COLOR,
+                                       VAL_COLOR, legend, style_plot)
 
 REDRAW_MS = 40
 MAX_REDRAW_MS = 300
 PAINT_SHARE = 0.2  # painting may take at most ~20 % of the GUI thread while training runs
+#: The loss axis turns logarithmic when the loss climbs to more than this factor (3 decades)
+#: above its best so far: an exploding run (0.5 -> 10²¹) then shows where it went wrong instead
+#: of a flat line and one spike. A falling loss stays linear, however far it falls: that is the
+#: curve beginners know, and the demo's axis would otherwise flip shape in the middle of a run.
+LOG_SPAN = 1e3
+EMPTY_EPOCHS = (0, 10)  # axes of an empty plot, so no stale range from an earlier run stays
 _COLUMNS = ("epoch", "train_loss", "train_acc", "val_loss", "val_acc")
 
 
@@ -31,6 +38,11 @@ class _TimedPlotWidget(pg.PlotWidget):
     """A PlotWidget that remembers how long its last paint took (to pace the redraws)."""
 
     paint_seconds = 0.0
+
+    def sizeHint(self):  # noqa: N802 - Qt override
+        # QGraphicsView's hint is its scene rect, which grows with the widget: a plot once
+        # shown alone would keep claiming the whole row when its neighbour comes back.
+        return QSize(300, 200)
 
     def paintEvent(self, event):  # noqa: N802 - Qt override
         start = time.perf_counter()
@@ -47,6 +59,9 @@ class MetricsPlotWidget(QWidget):
         ``"train_loss"``, ``"val_loss"``, ``"train_acc"``, ``"val_acc"``; x = epoch.
     hint_label : QLabel
         The current hint in plain words; hidden when there is none.
+    log_loss : bool
+        The loss axis is logarithmic: the loss exploded (rose 3 decades above its best). The
+        curves then hold log10 values (``getData``); ``getOriginalDataset`` gives the losses.
     """
 
     def __init__(self, parent=None):
@@ -55,8 +70,10 @@ class MetricsPlotWidget(QWidget):
         self._n = 0
         self._dirty = False
         self.hints = []
+        self.log_loss = False  # the loss axis is logarithmic (the loss exploded)
 
-        self.loss_plot = _TimedPlotWidget(background=BACKGROUND)
+        self.loss_plot = _TimedPlotWidget(background=BACKGROUND,
+                                          axisItems={"left": ReadableAxis("left")})
         self.acc_plot = _TimedPlotWidget(background=BACKGROUND)
         self.curves = {}
         for widget, metric, label in ((self.loss_plot, "loss", "loss"),
@@ -64,6 +81,9 @@ class MetricsPlotWidget(QWidget):
             item = widget.getPlotItem()
             style_plot(item, bottom="epoch", left=label)
             item.showGrid(x=False, y=False)  # grid lines cost ~40 % of a frame's paint time
+            # Room above the axis: a tick label at the very top (log axes end on "1") would
+            # otherwise be cut in half by the widget's edge.
+            item.setContentsMargins(0, 7, 4, 0)
             if metric == "loss":  # one legend is enough: both plots use the same colours
                 legend(item)
             # Long runs (10 000+ epochs): draw only what is visible, one point per pixel.
@@ -106,8 +126,8 @@ class MetricsPlotWidget(QWidget):
                                    "longer applies.")
         plots = QHBoxLayout()
         plots.setContentsMargins(0, 0, 0, 0)
-        plots.addWidget(self.loss_plot)
-        plots.addWidget(self.acc_plot)
+        plots.addWidget(self.loss_plot, 1)  # equal halves, whatever was shown before
+        plots.addWidget(self.acc_plot, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.setSpacing(4)
@@ -182,7 +202,31 @@ class MetricsPlotWidget(QWidget):
                 self.curves[key].setData([], [])
         has_acc = bool(np.isfinite(self._data[2, :n]).any()) or n == 0
         self.acc_plot.setVisible(has_acc)
+        self._update_log_mode(self._data[[1, 3], :n])
+        if n == 0:
+            self._reset_ranges()
         self._update_hints()
+
+    def _update_log_mode(self, losses: np.ndarray) -> None:
+        log = False
+        for row in losses:  # training, validation
+            row = row[np.isfinite(row) & (row > 0)]
+            if row.size and bool((row > LOG_SPAN * np.minimum.accumulate(row)).any()):
+                log = True
+        if log != self.log_loss:
+            self.log_loss = log
+            item = self.loss_plot.getPlotItem()
+            item.setLogMode(y=log)
+            item.setLabel("left", "loss (log scale)" if log else "loss", **LABEL_STYLE)
+
+    def _reset_ranges(self) -> None:
+        """Empty plots forget the last run's axes: epochs 0-10, loss 0-1, accuracy 0-100 %."""
+        for widget, y_range in ((self.loss_plot, (0, 1)), (self.acc_plot, (0, 104))):
+            view = widget.getPlotItem().getViewBox()
+            view.setXRange(*EMPTY_EPOCHS, padding=0.02)  # a little air: edge labels show whole
+            view.setYRange(*y_range, padding=0.04 if widget is self.loss_plot else 0)
+            # Follow the data again as it arrives; with no data, auto range keeps these.
+            view.enableAutoRange(x=True, y=widget is self.loss_plot)
 
     def _update_hints(self) -> None:
         n = self._n

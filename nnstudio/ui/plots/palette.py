@@ -23,6 +23,7 @@ FOREGROUND = "#404040"
 HINT_STYLE = ("QLabel { background: #FFF6E0; border: 1px solid #E8C77A; border-radius: 4px;"
               " padding: 4px 8px; color: #5A4300; }")
 MESSAGE_STYLE = "QLabel { color: #606060; font-size: 11pt; }"
+LABEL_STYLE = {"color": FOREGROUND, "font-size": "9pt"}  # axis titles
 
 
 def class_color(index: int) -> QColor:
@@ -46,11 +47,10 @@ def style_plot(plot: pg.PlotItem, bottom: str | None = None, left: str | None = 
         axis.setTextPen(pg.mkPen(FOREGROUND))
         axis.setStyle(tickFont=font)
         axis.enableAutoSIPrefix(False)  # "loss (x0.001)" would puzzle a beginner
-    label_style = {"color": FOREGROUND, "font-size": "9pt"}
     if bottom:
-        plot.setLabel("bottom", bottom, **label_style)
+        plot.setLabel("bottom", bottom, **LABEL_STYLE)
     if left:
-        plot.setLabel("left", left, **label_style)
+        plot.setLabel("left", left, **LABEL_STYLE)
     plot.showGrid(x=True, y=True, alpha=0.15)
     plot.hideButtons()  # the "A" auto-range button puzzles people; the context menu stays
 

@@ -3,19 +3,41 @@
 The window connects the worker's signals to :meth:`TrainingViewsPanel.on_epoch` and
 :meth:`TrainingViewsPanel.on_snapshot`. Snapshots are drawn only on the visible tab; the others
 keep the latest one and draw it when they are opened, so hidden views cost nothing.
+
+The third tab shows what the network answers, in the form that suits the data: the decision
+map for classification ("Decision map"), the network's curve through the samples for
+regression with 1 feature ("Fit"), predicted against true values for regression with more
+features ("Predicted vs true"). A named tab says what it holds; a neutral "Prediction map"
+would need its tooltip read before a beginner knows which picture to expect.
 """
 from __future__ import annotations
 
+import numpy as np
 from PySide6.QtWidgets import QTabWidget
 
 from nnstudio.ui.plots.boundary import DecisionBoundaryWidget
-from nnstudio.ui.plots.confusion import ConfusionMatrixWidget
+from nnstudio.ui.plots.confusion import NEEDS_CLASSES, ConfusionMatrixWidget
+from nnstudio.ui.plots.fit import FitViewWidget
 from nnstudio.ui.plots.histograms import WeightHistogramWidget
 from nnstudio.ui.plots.metrics import MetricsPlotWidget
 
 
+PREDICTION_TAB = 2
+_PREDICTION_TABS = {
+    "decision": ("Decision map",
+                 "For data with 2 features: which class the network answers at every point."),
+    "fit": ("Fit", "The network's answer for every input, drawn as a line through the samples."),
+    "scatter": ("Predicted vs true",
+                "The network's answer against the true value for each validation sample."),
+}
+
+
 class TrainingViewsPanel(QTabWidget):
-    """Tabs "Loss & accuracy", "Weights", "Decision map", "Confusion matrix"."""
+    """Tabs "Loss & accuracy", "Weights", a prediction view, "Confusion matrix".
+
+    The prediction tab (index 2) holds :attr:`boundary` ("Decision map", classification) or
+    :attr:`fit` ("Fit" / "Predicted vs true", regression), switched by :meth:`set_dataset`.
+    """
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -23,6 +45,8 @@ class TrainingViewsPanel(QTabWidget):
         self.metrics = MetricsPlotWidget()
         self.histograms = WeightHistogramWidget()
         self.boundary = DecisionBoundaryWidget()
+        self.fit = FitViewWidget(self)  # owned here while another view holds the tab
+        self.fit.hide()
         self.confusion = ConfusionMatrixWidget()
         tabs = (
             # "&&" shows one "&" (a single one would mark a keyboard shortcut).
@@ -30,8 +54,7 @@ class TrainingViewsPanel(QTabWidget):
              "How the error (loss) and the share of right answers change, epoch after epoch."),
             (self.histograms, "Weights",
              "How the network's weights are spread in each layer, and how training moves them."),
-            (self.boundary, "Decision map",
-             "For data with 2 features: which class the network answers at every point."),
+            (self.boundary, *_PREDICTION_TABS["decision"]),
             (self.confusion, "Confusion matrix",
              "Which classes the network gets right, and which it mixes up (validation data)."),
         )
@@ -60,16 +83,31 @@ class TrainingViewsPanel(QTabWidget):
         """Show a saved history (the project's ``history`` dict)."""
         self.metrics.set_history(history)
 
-    def set_dataset(self, data) -> None:
-        """Show the samples a network trains on: a ``Dataset`` (``X``, ``y``, ``class_names``;
-        the scaled training split), or None."""
+    def set_dataset(self, data, scaler=None) -> None:
+        """Show the samples a network trains on: a ``Dataset`` (``X``, ``y``, ``class_names``,
+        ``task``, ``feature_names``; the scaled training split), or None. ``scaler`` (the
+        Standardizer ``X`` was scaled with, or None) lets the "Fit" view show x in the data's
+        own units."""
         if data is None:
             self.boundary.set_data(None, None, [])
             self.confusion.set_class_names(None)
+            self._use_prediction_view("decision")
         else:
             names = list(getattr(data, "class_names", []) or [])
-            self.boundary.set_data(data.X, data.y, names)
+            task = getattr(data, "task", None) or ("classification" if names else "regression")
             self.confusion.set_class_names(names)
+            if task == "regression":
+                self.fit.set_data(data.X, data.y, getattr(data, "feature_names", ()), scaler)
+                self.boundary.set_data(None, None, [])
+                kind = "fit" if np.shape(data.X)[-1] == 1 else "scatter"
+                self._use_prediction_view(kind)
+                self.confusion.message.setText(
+                    f"{NEEDS_CLASSES} The “{_PREDICTION_TABS[kind][0]}” tab shows how close "
+                    "the network's answers are.")
+            else:
+                self.boundary.set_data(data.X, data.y, names)
+                self.fit.set_data(None, None)
+                self._use_prediction_view("decision")
         self.clear_snapshot()
 
     def clear(self) -> None:
@@ -83,9 +121,25 @@ class TrainingViewsPanel(QTabWidget):
         self._drawn.clear()
         self.histograms.clear()
         self.boundary.clear()
+        self.fit.clear()
         self.confusion.clear()
 
     # ------------------------------------------------------------------ internals
+    def _use_prediction_view(self, kind: str) -> None:
+        """Put the view for ``kind`` ("decision", "fit", "scatter") in the third tab."""
+        widget = self.boundary if kind == "decision" else self.fit
+        title, tip = _PREDICTION_TABS[kind]
+        if self.widget(PREDICTION_TAB) is not widget:
+            current = self.currentIndex()
+            self.blockSignals(True)  # a tab swap is not the user changing tabs
+            self.removeTab(PREDICTION_TAB)
+            self.insertTab(PREDICTION_TAB, widget, title)
+            self.setCurrentIndex(current)
+            self.blockSignals(False)
+            self._drawn.discard(PREDICTION_TAB)
+        self.setTabText(PREDICTION_TAB, title)
+        self.setTabToolTip(PREDICTION_TAB, tip)
+
     def _draw_current(self) -> None:
         index = self.currentIndex()
         widget = self.widget(index)
