@@ -219,6 +219,7 @@ class MainWindow(QMainWindow):
         c.history_changed.connect(self._refresh_status)
         c.history_changed.connect(self._on_ctl_history_changed)
         self.training_panel.learning_rate_edited.connect(r.set_learning_rate)
+        self.training_panel.slow_motion_toggled.connect(r.set_slow_motion)
         self.files.recent_changed.connect(self._fill_recent)
 
     # ------------------------------------------------------------------ model -> UI
@@ -271,6 +272,9 @@ class MainWindow(QMainWindow):
         if state == "running":
             self.messages.set_hint("Training… you can change the learning rate at any time; Pause (F6) "
                                    "to look closely, Stop (Shift+F5) keeps the weights learned so far.")
+        elif state == "paused":
+            self.messages.set_hint("Paused. Look around the views; Step epoch (F10) trains one more epoch, "
+                                   "Resume (F6) carries on.")
         a["train"].setEnabled(idle)
         a["pause"].setEnabled(not idle)
         a["pause"].setText("Resume" if state == "paused" else "Pause")
@@ -278,9 +282,9 @@ class MainWindow(QMainWindow):
         a["reset"].setEnabled(idle)
         if idle:
             self._status_timer.stop()
-            self._refresh_status()
         else:
             self._status_timer.start()
+        self._refresh_status()
         self.canvas.setToolTip("" if idle else "Training is running: changing the network will ask to stop it.")
 
     def _on_runner_epoch(self, rec) -> None:
@@ -322,7 +326,7 @@ class MainWindow(QMainWindow):
                 self.progress.setValue(0)
             self.status_speed.setText(f"{rec.samples_per_second:,.0f} samples/s" if rec else "")
             return
-        self.progress.setFormat(f"{r.state}: %v / %m epochs this run")
+        self.progress.setFormat(f"{r.state}: %v / %m epochs")
         if rec is not None:
             self.status_speed.setText(f"{rec.samples_per_second:,.0f} samples/s")
         self.status_time.setText(time.strftime("%M:%S", time.gmtime(time.monotonic() - r.started_at)))

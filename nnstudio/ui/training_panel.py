@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
-from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QGridLayout, QGroupBox,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGridLayout, QGroupBox,
                                QHBoxLayout, QSlider, QSpinBox, QToolButton, QVBoxLayout, QWidget)
 
 #: What the optimizer combo shows -> (optimizer class, momentum, nesterov).
@@ -38,6 +38,7 @@ class TrainingPanel(QWidget):
     """
 
     learning_rate_edited = Signal(float)
+    slow_motion_toggled = Signal(bool)
 
     def __init__(self, ctl, actions: dict, parent=None):
         super().__init__(parent)
@@ -88,6 +89,11 @@ class TrainingPanel(QWidget):
         self.seed.setToolTip("Seed of the random starting weights, shuffling and dropout: the same "
                              "seed gives exactly the same training run.")
         form.addRow("Seed", self.seed)
+        self.slow = QCheckBox("Slow motion (about 10 epochs a second)")
+        self.slow.setToolTip("Trains slowly enough to watch the decision map, the weights and the "
+                             "curves change epoch by epoch. Untick it for full speed; you can switch "
+                             "while training.")
+        form.addRow(self.slow)
 
         buttons = QGridLayout()
         names = ["train", "pause", "stop", "step", "reset"]
@@ -112,6 +118,7 @@ class TrainingPanel(QWidget):
         self.epochs.valueChanged.connect(lambda v: ctl.set_training(epochs=v))
         self.l2.valueChanged.connect(lambda v: ctl.set_training(weight_decay=v))
         self.seed.valueChanged.connect(lambda v: ctl.set_training(seed=v))
+        self.slow.toggled.connect(self._on_slow_toggled)
         ctl.settings_changed.connect(self.refresh)
         self.refresh()
 
@@ -128,7 +135,8 @@ class TrainingPanel(QWidget):
             choice = "SGD + momentum"
         else:
             choice = "SGD"
-        widgets = (self.optimizer, self.lr_slider, self.lr_box, self.batch, self.epochs, self.l2, self.seed)
+        widgets = (self.optimizer, self.lr_slider, self.lr_box, self.batch, self.epochs, self.l2, self.seed,
+                   self.slow)
         blockers = [QSignalBlocker(w) for w in widgets]
         self.optimizer.setCurrentText(choice)
         self.optimizer.setToolTip("How the weights are changed after each batch. " + _OPT_TIPS[choice])
@@ -139,7 +147,12 @@ class TrainingPanel(QWidget):
         self.epochs.setValue(t.get("epochs", 100))
         self.l2.setValue(cfg.get("weight_decay", 0.0))
         self.seed.setValue(t.get("seed", 0))
+        self.slow.setChecked(bool(t.get("slow_motion", False)))
         del blockers
+
+    def _on_slow_toggled(self, on: bool) -> None:
+        self._ctl.set_training(slow_motion=on)
+        self.slow_motion_toggled.emit(on)
 
     def _on_optimizer_changed(self, text: str) -> None:
         cls, momentum, nesterov = OPTIMIZER_CHOICES[text]

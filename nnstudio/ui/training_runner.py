@@ -10,6 +10,10 @@ from nnstudio.errors import NNStudioError
 from nnstudio.ui.worker import TrainerWorker, boundary_grid_for, start_worker_thread, stop_worker_thread
 
 
+#: Slow motion: about 10 epochs a second, slow enough to watch the views change.
+SLOW_MOTION_SECONDS = 0.1
+
+
 class TrainingRunner(QObject):
     """Start / pause / resume / step / stop; ``state`` is "idle", "running" or "paused"."""
 
@@ -67,6 +71,7 @@ class TrainingRunner(QObject):
         w.state_changed.connect(self._on_worker_state)
         w.failed.connect(self._on_worker_failed)
         w.finished.connect(self._on_worker_finished)
+        w.min_epoch_seconds = SLOW_MOTION_SECONDS if t.get("slow_motion") else 0.0
         if step:
             w.step_epoch()
         ctl.training_active = True
@@ -92,6 +97,10 @@ class TrainingRunner(QObject):
             self.start(step=True)
         elif self._worker is not None:
             self._worker.step_epoch()
+
+    def set_slow_motion(self, on: bool) -> None:
+        if self._worker is not None:
+            self._worker.min_epoch_seconds = SLOW_MOTION_SECONDS if on else 0.0
 
     def set_learning_rate(self, lr: float) -> None:
         if self._worker is not None:

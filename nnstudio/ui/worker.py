@@ -96,6 +96,9 @@ class TrainerWorker(QObject):
         self.optimizer = optimizer
         self.epochs, self.batch_size, self.seed = epochs, batch_size, seed
         self.n_classes = int(n_classes)
+        #: Slow motion for watching: each epoch takes at least this long (0 = full speed).
+        self.min_epoch_seconds = 0.0
+        self._epoch_started = 0.0
         self.boundary_grid = boundary_grid if network.n_inputs == 2 else None
         self._grid_points = boundary_points(self.boundary_grid)
         self._fit_x = None
@@ -175,6 +178,7 @@ class TrainerWorker(QObject):
     def _drive(self) -> str:
         validation = (self.X_val, self.y_val) if self.X_val is not None else None
         self._send_snapshot()  # epoch 0: the weights this run starts from, shown at once
+        self._epoch_started = time.perf_counter()
         gen = fit(self.network, self.X_train, self.y_train, optimizer=self.optimizer,
                   epochs=self.epochs, batch_size=self.batch_size, seed=self.seed,
                   validation=validation, report_every=self.report_every)
@@ -195,6 +199,13 @@ class TrainerWorker(QObject):
                     with self._cond:
                         if self._step:  # step_epoch: this was the one epoch asked for
                             self._paused, self._step = True, False
+                        elif self.min_epoch_seconds > 0:
+                            # Slow motion: wait out the rest of the epoch's time slot, but wake
+                            # at once for stop or pause.
+                            left = self._epoch_started + self.min_epoch_seconds - time.perf_counter()
+                            if left > 0:
+                                self._cond.wait_for(lambda: self._stop or self._paused, timeout=left)
+                    self._epoch_started = time.perf_counter()
                 else:
                     self._epoch = rec.epoch
                     self.batch_finished.emit(rec)

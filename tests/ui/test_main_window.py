@@ -294,3 +294,20 @@ def test_views_follow_the_network_after_an_edit_not_the_old_result(window, qtbot
     pred = window.ctl.network.predict_classes(val.X)
     assert snap.confusion.sum() == len(val.y)
     assert np.trace(snap.confusion) == np.count_nonzero(pred == val.y)
+
+
+def test_slow_motion_paces_epochs_and_can_be_switched_off_live(window, qtbot):
+    import time
+
+    window.training_panel.slow.setChecked(True)
+    assert window.ctl.project.training["slow_motion"] is True
+    window.ctl.set_training(epochs=100_000)
+    start = time.perf_counter()
+    window.actions["train"].trigger()
+    qtbot.waitUntil(lambda: len(window.ctl.project.history["epoch"]) >= 5, timeout=10_000)
+    slow_rate = len(window.ctl.project.history["epoch"]) / (time.perf_counter() - start)
+    assert slow_rate < 20  # ~10 epochs a second, where full speed is hundreds
+    window.training_panel.slow.setChecked(False)
+    n = len(window.ctl.project.history["epoch"])
+    qtbot.waitUntil(lambda: len(window.ctl.project.history["epoch"]) > n + 100, timeout=10_000)
+    window.actions["stop"].trigger()
