@@ -8,7 +8,7 @@ import time
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QDockWidget, QLabel, QMainWindow, QMessageBox, QProgressBar,
-                               QSplitter, QStyle, QToolBar, QVBoxLayout, QWidget)
+                               QSplitter, QStyle, QVBoxLayout, QWidget)
 
 from nnstudio import __version__
 from nnstudio.ui.canvas import NetworkCanvasWidget

@@ -1,7 +1,6 @@
 """Small real projects for the project tests (real engine and data, no training needed)."""
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from nnstudio.engine import Network

@@ -9,30 +9,11 @@ from PySide6.QtGui import (QDragEnterEvent, QDragLeaveEvent, QDragMoveEvent, QDr
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from nnstudio.data import Dataset, load_builtin, load_dataset_source
-from nnstudio.project import demo_project
+from nnstudio.data import Dataset, load_builtin
 from nnstudio.ui.canvas import INDEX_MIME, LAYER_MIME, NetworkCanvasWidget
 from nnstudio.ui.canvas_layout import bias_source, output_names
 from nnstudio.ui.controller import ProjectController
 from nnstudio.ui.palette import DRAG_SIZE, LayerPaletteWidget
-
-
-@pytest.fixture
-def ctl():
-    ctl = ProjectController()
-    project = demo_project()  # spiral, 2 inputs -> Dense 16 -> Dense 16 -> 1 sigmoid
-    ctl.load(project, load_dataset_source(project.data_source))
-    yield ctl
-    # A stack left unclean emits cleanChanged while the controller is being deleted, which
-    # prints "Signal source has been deleted" tracebacks; clearing it here keeps runs quiet.
-    ctl.undo_stack.clear()
-
-
-@pytest.fixture
-def messages(ctl):
-    got = []
-    ctl.message_posted.connect(lambda text, level: got.append((text, level)))
-    return got
 
 
 @pytest.fixture

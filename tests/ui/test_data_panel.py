@@ -8,8 +8,6 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QFileDialog, QScrollArea
 
 from nnstudio.data import CsvOptions, load_dataset_source, read_csv
-from nnstudio.project import demo_project
-from nnstudio.ui.controller import ProjectController
 from nnstudio.ui.csv_preview_table import MISSING_CELL
 from nnstudio.ui.data_panel import DataPanel
 
@@ -28,14 +26,6 @@ PassengerId,height,colour,species,weight
 11,1.65,blue,dog,61
 12,1.72,red,cat,63
 """
-
-
-@pytest.fixture
-def ctl():
-    ctl = ProjectController()
-    project = demo_project()
-    ctl.load(project, load_dataset_source(project.data_source))
-    return ctl
 
 
 def write_user_test_csv(path):

@@ -6,28 +6,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from nnstudio.data import load_dataset_source
 from nnstudio.engine import ACTIVATIONS
-from nnstudio.project import demo_project
-from nnstudio.ui.controller import ProjectController
 from nnstudio.ui.inspector import LayerInspectorPanel
 from nnstudio.ui.layer_specs import output_explanation
-
-
-@pytest.fixture
-def ctl():
-    ctl = ProjectController()
-    project = demo_project()  # spiral, 2 inputs -> Dense 16 -> Dense 16 -> 1 sigmoid
-    ctl.load(project, load_dataset_source(project.data_source))
-    yield ctl
-    ctl.undo_stack.clear()  # see tests/ui/test_canvas.py: keeps teardown free of tracebacks
-
-
-@pytest.fixture
-def messages(ctl):
-    got = []
-    ctl.message_posted.connect(lambda text, level: got.append((text, level)))
-    return got
 
 
 @pytest.fixture
