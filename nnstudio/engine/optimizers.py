@@ -148,20 +148,23 @@ class Adam(Optimizer):
         self.epsilon = _check_positive("epsilon", epsilon)
 
     def _new_state(self, p):
-        return {"m": np.zeros_like(p), "v": np.zeros_like(p), "tmp": np.empty_like(p)}
+        # "n" and "w" are the first and second moment averages divided by (1 - beta).
+        return {"n": np.zeros_like(p), "w": np.zeros_like(p), "tmp": np.empty_like(p)}
 
     def _update(self, p, g, state, lr):
         b1, b2, t = self.beta_1, self.beta_2, self.iterations
-        # Bias correction folded into the step size and epsilon (as PyTorch and Keras do).
+        # Bias correction folded into the step size and epsilon (as PyTorch and Keras do),
+        # and so is the (1 - beta) scaling of the stored averages (see _adam_chunk).
         bc2 = math.sqrt(1 - b2 ** t)
-        step = lr * bc2 / (1 - b1 ** t)
-        eps = self.epsilon * bc2
-        m, v, tmp = state["m"], state["v"], state["tmp"]
-        # Twelve passes over the whole buffer would each come from main memory (the GEMMs of
-        # the step have evicted it); in chunks that fit the L2 cache only the first one does.
+        root = math.sqrt(1 - b2)
+        step = lr * bc2 / (1 - b1 ** t) * (1 - b1) / root
+        eps = self.epsilon * bc2 / root
+        n, w, tmp = state["n"], state["w"], state["tmp"]
+        # Chunks that fit the L2 cache: the step's GEMMs have evicted the optimizer state, so
+        # only the first of the ten passes over each chunk comes from main memory.
         for s in range(0, p.size, ADAM_CHUNK):
             e = s + ADAM_CHUNK
-            _adam_chunk(p[s:e], g[s:e], m[s:e], v[s:e], tmp[s:e], b1, b2, step, eps)
+            _adam_chunk(p[s:e], g[s:e], n[s:e], w[s:e], tmp[s:e], b1, b2, step, eps)
 
     def get_config(self):
         cfg = super().get_config()
@@ -175,18 +178,18 @@ def _flush_tiny(a: np.ndarray) -> None:
     np.copyto(a, 0, where=np.abs(a) < TINY)
 
 
-def _adam_chunk(p, g, m, v, tmp, b1, b2, step, eps) -> None:
-    # m = b1 m + (1 - b1) g ; v = b2 v + (1 - b2) g^2 ; p -= step m / (sqrt(v) + eps), in place.
-    m *= b1
-    np.multiply(g, 1 - b1, out=tmp)
-    m += tmp
-    v *= b2
-    np.multiply(g, g, out=tmp)
-    tmp *= 1 - b2
-    v += tmp
-    np.sqrt(v, out=tmp)
+def _adam_chunk(p, g, n, w, tmp, b1, b2, step, eps) -> None:
+    # n = m / (1 - b1) and w = v / (1 - b2): Adam's averages rescaled so that they update as
+    # n = b1 n + g and w = b2 w + g^2, two passes fewer per step; _update folds the scale
+    # factors into ``step`` and ``eps``. The gradient buffer is free to reuse afterwards.
+    n *= b1
+    n += g
+    np.multiply(g, g, out=g)
+    w *= b2
+    w += g
+    np.sqrt(w, out=tmp)
     tmp += eps
-    np.divide(m, tmp, out=tmp)
+    np.divide(n, tmp, out=tmp)
     tmp *= step
     p -= tmp
 
