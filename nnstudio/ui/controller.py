@@ -48,12 +48,14 @@ class _LayersCommand(QUndoCommand):
         self._ctl = ctl
         self._before = (copy.deepcopy(ctl.layers), list(ctl._ids), ctl.selected)
         self._after = (layers, ids, select)
+        self._history = copy.deepcopy(ctl.project.history)  # undo brings the results back too
 
     def redo(self):
         self._ctl._apply_layers(*self._after)
 
     def undo(self):
         self._ctl._apply_layers(*self._before)
+        self._ctl._restore_history(self._history)
 
 
 class _DatasetCommand(QUndoCommand):
@@ -64,12 +66,14 @@ class _DatasetCommand(QUndoCommand):
         self._ctl = ctl
         self._before = (ctl.dataset, copy.deepcopy(ctl.layers), list(ctl._ids))
         self._after = (dataset, layers, ids)
+        self._history = copy.deepcopy(ctl.project.history)
 
     def redo(self):
         self._ctl._apply_dataset(*self._after)
 
     def undo(self):
         self._ctl._apply_dataset(*self._before)
+        self._ctl._restore_history(self._history)
 
 
 class ProjectController(QObject):
@@ -326,6 +330,12 @@ class ProjectController(QObject):
         self.network_changed.emit()
         self.history_changed.emit()
         self.select(select)
+
+    def _restore_history(self, history: dict) -> None:
+        # The weights came back from the cache by layer identity; their history comes with them.
+        self.project.history = copy.deepcopy(history)
+        self.history_changed.emit()
+        self.weights_changed.emit()
 
     def _named_weights(self) -> dict[int, tuple[np.ndarray, np.ndarray]]:
         if self.network is None:

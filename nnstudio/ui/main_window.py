@@ -7,7 +7,7 @@ import time
 
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QDockWidget, QLabel, QMainWindow, QMessageBox, QProgressBar,
+from PySide6.QtWidgets import (QApplication, QDockWidget, QLabel, QMainWindow, QMessageBox, QProgressBar,
                                QSplitter, QStyle, QVBoxLayout, QWidget)
 
 from nnstudio import __version__
@@ -20,10 +20,11 @@ from nnstudio.ui.message_bar import MessageBar
 from nnstudio.ui.palette import LayerPaletteWidget
 from nnstudio.ui.recovery import RecoveryManager
 from nnstudio.ui.run_summary import summarize_run
-from nnstudio.ui.snapshots import snapshot_for
+from nnstudio.ui.snapshots import regression_scores, snapshot_for
 from nnstudio.ui.plots import TrainingViewsPanel
 from nnstudio.ui.training_panel import TrainingPanel
 from nnstudio.ui.training_runner import TrainingRunner
+from nnstudio.ui.wheel_guard import WheelGuard
 
 _STATUS_INTERVAL_MS = 250
 
@@ -69,7 +70,12 @@ class MainWindow(QMainWindow):
         self._make_status_bar()
         self._connect()
         self.setAcceptDrops(True)
+        self._wheel_guard = WheelGuard(self)
+        QApplication.instance().installEventFilter(self._wheel_guard)
         self.resize(1360, 860)
+        # The layer settings need more room than the training settings below them.
+        self.resizeDocks([self._docks["inspector_dock"], self._docks["training_dock"]], [470, 330],
+                         Qt.Vertical)
         self._restore_layout()
         self._on_runner_state("idle")
         self._update_title()
@@ -83,6 +89,7 @@ class MainWindow(QMainWindow):
                          | QDockWidget.DockWidgetClosable)
         self.addDockWidget(area, dock)
         self._view_menu_docks = getattr(self, "_view_menu_docks", []) + [dock]
+        self._docks = dict(getattr(self, "_docks", {}), **{name: dock})
         return dock
 
     def _action(self, key: str, text: str, slot, shortcut=None, tip: str = "") -> QAction:
@@ -193,7 +200,8 @@ class MainWindow(QMainWindow):
     def _connect(self) -> None:
         c, r = self.ctl, self.runner
         c.message_posted.connect(self.messages.show_message)
-        c.message_posted.connect(lambda text, level: self.statusBar().showMessage(text, 8000))
+        # A successful edit answers an earlier error (e.g. a rejected neuron count).
+        c.undo_stack.indexChanged.connect(lambda _i: self.messages.level == "error" and self.messages.clear_message())
         c.dirty_changed.connect(lambda _d: self._update_title())
         c.path_changed.connect(lambda _p: self._update_title())
         c.dataset_changed.connect(self._on_ctl_dataset_changed)
@@ -216,7 +224,6 @@ class MainWindow(QMainWindow):
         r.batch_finished.connect(self._on_runner_batch)
         r.run_finished.connect(self._on_runner_finished)
         r.run_failed.connect(self._on_runner_failed)
-        c.history_changed.connect(self._refresh_status)
         c.history_changed.connect(self._on_ctl_history_changed)
         self.training_panel.learning_rate_edited.connect(r.set_learning_rate)
         self.training_panel.slow_motion_toggled.connect(r.set_slow_motion)
@@ -234,10 +241,17 @@ class MainWindow(QMainWindow):
                                                 len(ctl.project.history.get("epoch", []))))
 
     def _on_ctl_history_changed(self) -> None:
-        if not self.ctl.project.history.get("epoch"):
+        h = self.ctl.project.history
+        if not h.get("epoch"):
             self._run_end = "none"
             self._last_record = None
             self.messages.set_hint("Ready: press Train (F5) to train this network, or change it first.")
+        elif self.runner.state == "idle":
+            acc = next((v for v in reversed(h.get("val_acc", [])) if v is not None), None)
+            result = f"; validation accuracy {acc:.1%}" if acc is not None else ""
+            self.messages.set_hint(f"Trained for {len(h['epoch'])} epochs so far{result}. Train (F5) "
+                                   "continues from here; Reset weights (Ctrl+R) starts again.")
+        self._refresh_status()
 
     def _on_ctl_weights_changed(self) -> None:
         if self.runner.state == "idle" and self.ctl.network is not None:
@@ -278,6 +292,8 @@ class MainWindow(QMainWindow):
         a["train"].setEnabled(idle)
         a["pause"].setEnabled(not idle)
         a["pause"].setText("Resume" if state == "paused" else "Pause")
+        a["pause"].setIcon(self.style().standardIcon(QStyle.SP_MediaPlay if state == "paused"
+                                                     else QStyle.SP_MediaPause))
         a["stop"].setEnabled(not idle)
         a["reset"].setEnabled(idle)
         if idle:
@@ -306,8 +322,12 @@ class MainWindow(QMainWindow):
         test = ctl.data.test
         test_metrics = ctl.network.evaluate(test.X, test.y) if len(test.X) else None
         lr = ctl.project.training["optimizer"]["config"].get("learning_rate", 0.01)
+        errors = None
+        if ctl.dataset.task == "regression":  # mean absolute error, as the Fit view shows it
+            errors = tuple(regression_scores(ctl.network, part.X, part.y).get("mean_abs_error")
+                           if len(part.X) else None for part in (ctl.data.val, test))
         text, level = summarize_run(ctl.project.history, self.runner.run_start, ctl.dataset,
-                                    ctl.data.val.y, test_metrics, lr)
+                                    ctl.data.val.y, test_metrics, lr, errors)
         if reason == "stopped":
             text = text.replace("Training finished", "Training stopped")
         self.messages.set_hint(text)
@@ -329,7 +349,7 @@ class MainWindow(QMainWindow):
         self.progress.setFormat(f"{r.state}: %v / %m epochs")
         if rec is not None:
             self.status_speed.setText(f"{rec.samples_per_second:,.0f} samples/s")
-        self.status_time.setText(time.strftime("%M:%S", time.gmtime(time.monotonic() - r.started_at)))
+        self.status_time.setText(time.strftime("%M:%S", time.gmtime(r.elapsed())))
 
     def _confirm_stop_training(self) -> bool:
         answer = QMessageBox.question(
@@ -357,6 +377,11 @@ class MainWindow(QMainWindow):
             "<li>If the validation loss stops falling while the training loss keeps falling, the "
             "network is memorising: use more data, fewer neurons, dropout or L2. If the loss jumps "
             "around or explodes, lower the learning rate.</li>"
+            "<li><b>Slow motion</b> (Training settings) trains about ten epochs a second, so a class "
+            "can watch the views below the network change: <i>Loss &amp; accuracy</i>, the "
+            "<i>Weights</i>, the <i>Decision map</i> (which answer the network gives where) and the "
+            "<i>Confusion matrix</i> (which classes it mixes up). Pause (F6) and Step epoch (F10) "
+            "go one epoch at a time.</li>"
             "<li>Save your work with Ctrl+S.</li></ol>"))
 
     def _about(self) -> None:

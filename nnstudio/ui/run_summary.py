@@ -16,7 +16,7 @@ def _pct(x: float) -> str:
 
 
 def summarize_run(history: dict, run_start: int, dataset, val_y, test_metrics: tuple | None,
-                  learning_rate: float) -> tuple[str, str]:
+                  learning_rate: float, typical_errors: tuple | None = None) -> tuple[str, str]:
     """Return ``(message, level)`` for the epochs ``history[...][run_start:]`` of one run.
 
     Parameters
@@ -33,6 +33,8 @@ def summarize_run(history: dict, run_start: int, dataset, val_y, test_metrics: t
         On the test part, which training never saw.
     learning_rate : float
         The rate the run ended with.
+    typical_errors : (validation, test) mean absolute errors, or None
+        Regression only: the same "typical error" the Fit view shows.
     """
     losses = [v for v in history.get("train_loss", [])[run_start:] if v is not None]
     n = len(losses)
@@ -51,6 +53,13 @@ def summarize_run(history: dict, run_start: int, dataset, val_y, test_metrics: t
                     f"answering “{dataset.class_names[majority]}” ({_pct(baseline)}). Try a smaller "
                     f"learning rate (now {learning_rate:g}; try {smaller}), press Reset weights (Ctrl+R) "
                     "and train again.", "warning")
+    run_val_acc = [v for v in history.get("val_acc", [])[run_start:] if v is not None]
+    if len(run_val_acc) >= 5 and max(run_val_acc) - run_val_acc[-1] > 0.10:
+        best = max(run_val_acc)
+        at = run_start + run_val_acc.index(best) + 1
+        return (f"Training was unstable: validation accuracy reached {_pct(best)} at epoch {at} but "
+                f"ended at {_pct(run_val_acc[-1])}. The learning rate ({learning_rate:g}) is probably "
+                f"too high; try {smaller}.", "warning")
     if n >= 3 and losses[-1] > losses[0] * 1.05:
         return (f"The training loss got worse during this run ({losses[0]:.3g} → {losses[-1]:.3g}): the "
                 f"learning rate ({learning_rate:g}) is probably too high. Try {smaller}, press Reset "
@@ -62,9 +71,12 @@ def summarize_run(history: dict, run_start: int, dataset, val_y, test_metrics: t
             return (f"The predictions are worse than always answering the average value (error "
                     f"{math.sqrt(val_loss):.3g} vs {math.sqrt(target_var):.3g}). Try a smaller learning "
                     f"rate (try {smaller}), Reset weights (Ctrl+R) and train again.", "warning")
-        text = f"Training finished: {n} epochs. Typical error (validation): {math.sqrt(val_loss):.3g}"
-        if test_metrics is not None and math.isfinite(test_metrics[0]):
-            text += f"; on the test data, which training never saw: {math.sqrt(test_metrics[0]):.3g}"
+        val_err, test_err = typical_errors or (None, None)
+        if val_err is None or not math.isfinite(val_err):
+            val_err = math.sqrt(val_loss)
+        text = f"Training finished: {n} epochs. Typical error (validation): {val_err:.3g}"
+        if test_err is not None and math.isfinite(test_err):
+            text += f"; on the test data, which training never saw: {test_err:.3g}"
         return text + ".", "info"
     parts = [f"Training finished: {n} epochs."]
     if last_val_acc is not None:

@@ -6,11 +6,8 @@ import pyqtgraph as pg
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
+from nnstudio.ui.plots.palette import CLASS_COLORS  # one palette for every view
 from nnstudio.ui.text_style import mute
-
-#: Class colours (Tableau 10): distinct for the usual colour-vision deficiencies and on white.
-CLASS_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
-                "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
 
 #: More points than this are thinned out (evenly, with a fixed seed): a 300 px plot cannot
 #: show them anyway, and per-point brushes for 100 000 points would stall the event loop.

@@ -131,7 +131,7 @@ def layer_names(network: Network) -> list[str]:
     return names
 
 
-def _regression_scores(network: Network, X: np.ndarray, y: np.ndarray) -> dict:
+def regression_scores(network: Network, X: np.ndarray, y: np.ndarray) -> dict:
     """``predictions``, ``mean_abs_error`` and ``rms_error`` on ``(X, y)``; {} when the output
     does not match the targets (an output layer sized wrong: the window flags that already)."""
     pred = network.predict(X).astype(np.float64)
@@ -194,7 +194,7 @@ def make_snapshot(network: Network, epoch: int, grid: tuple | None, grid_points:
             x = np.asarray(fit_x, dtype=np.float32).ravel()
             extra["fit_curve"] = (_frozen(x), _frozen(network.predict(x[:, None])))
         if has_val:
-            extra.update(_regression_scores(network, X_val, y_val))
+            extra.update(regression_scores(network, X_val, y_val))
     return TrainingSnapshot(epoch, histograms, weights, **extra)
 
 

@@ -34,6 +34,8 @@ class TrainingRunner(QObject):
         self.epochs_this_run = 0
         self.epochs_done = 0
         self.run_start = 0
+        self._paused_total = 0.0
+        self._paused_since: float | None = None
 
     def start(self, step: bool = False) -> bool:
         """Begin training with the current settings; ``step`` trains one epoch, then pauses."""
@@ -76,6 +78,7 @@ class TrainingRunner(QObject):
             w.step_epoch()
         ctl.training_active = True
         self.started_at = time.monotonic()
+        self._paused_total, self._paused_since = 0.0, None
         self.epochs_this_run = t.get("epochs", 100)
         self.run_start = len(ctl.project.history.get("epoch", []))
         self.epochs_done = 0
@@ -132,6 +135,13 @@ class TrainingRunner(QObject):
         if self._worker is not None:
             self._set_state(state)
 
+    def elapsed(self) -> float:
+        """Seconds this run has been training, pauses left out."""
+        paused = self._paused_total
+        if self._paused_since is not None:
+            paused += time.monotonic() - self._paused_since
+        return max(0.0, time.monotonic() - self.started_at - paused)
+
     def _on_worker_failed(self, message: str) -> None:
         self._ctl.message_posted.emit(message, "error")
         self.run_failed.emit(message)
@@ -152,6 +162,12 @@ class TrainingRunner(QObject):
         self.run_finished.emit(reason)
 
     def _set_state(self, state: str) -> None:
+        now = time.monotonic()
+        if state == "paused" and self._paused_since is None:
+            self._paused_since = now
+        elif state != "paused" and self._paused_since is not None:
+            self._paused_total += now - self._paused_since
+            self._paused_since = None
         if state != self.state:
             self.state = state
             self.state_changed.emit(state)

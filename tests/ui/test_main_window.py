@@ -311,3 +311,36 @@ def test_slow_motion_paces_epochs_and_can_be_switched_off_live(window, qtbot):
     n = len(window.ctl.project.history["epoch"])
     qtbot.waitUntil(lambda: len(window.ctl.project.history["epoch"]) > n + 100, timeout=10_000)
     window.actions["stop"].trigger()
+
+
+def test_undo_of_an_edit_brings_back_the_trained_weights_and_their_history(window, qtbot):
+    window.ctl.set_training(epochs=30)
+    window.actions["train"].trigger()
+    wait_idle(qtbot, window)
+    trained = window.ctl.network.get_weights()
+    window.ctl.insert_layer(1, "Dense")
+    assert window.ctl.project.history["epoch"] == []
+    window.actions["undo"].trigger()
+    assert len(window.ctl.project.history["epoch"]) == 30
+    for k, v in trained.items():
+        np.testing.assert_array_equal(window.ctl.network.get_weights()[k], v)
+    assert window.status_epoch.text() == "Epochs trained: 30"
+    assert window.messages.hint.startswith("Trained for 30 epochs so far")
+
+
+def test_the_wheel_scrolls_panels_instead_of_changing_unfocused_settings(window, qtbot):
+    from PySide6.QtCore import QPointF
+    from PySide6.QtGui import QWheelEvent
+
+    spin = window.training_panel.seed
+    before = spin.value()
+    window.activateWindow()
+    window.canvas.setFocus()
+    centre = QPointF(spin.rect().center())
+    wheel = QWheelEvent(centre, QPointF(spin.mapToGlobal(spin.rect().center())), QPoint(0, 0),
+                        QPoint(0, 120), Qt.NoButton, Qt.NoModifier, Qt.NoScrollPhase, False)
+    QApplication.sendEvent(spin, wheel)
+    assert spin.value() == before
+    spin.setFocus()
+    QApplication.sendEvent(spin, wheel)
+    assert spin.value() == before + 1  # once chosen, the wheel edits it as usual

@@ -45,5 +45,23 @@ def test_regression_worse_than_the_average_is_flagged():
                                 None, learning_rate=1.0)
     assert level == "warning" and "worse than always answering the average" in text
     ok_text, ok_level = summarize_run(hist([var, var / 10, var / 100], val_loss=[var / 50] * 3), 0, curve,
-                                      curve.y[:10], (var / 40, None), learning_rate=0.01)
+                                      curve.y[:10], (var / 40, None), learning_rate=0.01,
+                                      typical_errors=(0.1, 0.12))
     assert ok_level == "info" and "Typical error (validation)" in ok_text and "test data" in ok_text
+
+
+def test_a_run_that_peaked_and_fell_back_is_called_unstable():
+    accs = [0.6, 0.8, 0.95, 0.9, 0.75, 0.704]
+    text, level = summarize_run(hist([0.6, 0.4, 0.2, 0.3, 0.5, 0.5], val_acc=accs), 0, SPIRAL, VAL_Y,
+                                (0.6, 0.7), learning_rate=1.0)
+    assert level == "warning"
+    assert text.startswith("Training was unstable: validation accuracy reached 95.0% at epoch 3 but "
+                           "ended at 70.4%")
+
+
+def test_regression_reports_the_same_typical_error_as_the_fit_view():
+    curve = load_builtin("regression_1d")
+    var = float(np.var(curve.y))
+    text, _ = summarize_run(hist([var, var / 10, var / 100], val_loss=[var / 50] * 3), 0, curve,
+                            curve.y[:10], None, learning_rate=0.01, typical_errors=(0.168, 0.2))
+    assert "Typical error (validation): 0.168; on the test data, which training never saw: 0.2." in text

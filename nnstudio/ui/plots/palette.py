@@ -10,7 +10,9 @@ import pyqtgraph as pg
 from PySide6.QtGui import QColor, QFont
 
 # Tableau 10: distinct for common colour-vision deficiencies and soft on a white background.
-CLASS_COLORS = ["#4E79A7", "#F28E2B", "#E15759", "#76B7B2", "#59A14F",
+# Green before red: with three classes, red would read as "wrong" next to the confusion matrix.
+# The data panel's scatter uses the same list, so a class has one colour everywhere.
+CLASS_COLORS = ["#4E79A7", "#F28E2B", "#59A14F", "#76B7B2", "#E15759",
                 "#EDC948", "#B07AA1", "#FF9DA7", "#9C755F", "#BAB0AC"]
 TRAIN_COLOR = "#4E79A7"
 VAL_COLOR = "#F28E2B"
