@@ -6,6 +6,7 @@ import time
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Signal
 
+from nnstudio.engine import EpochRecord
 from nnstudio.errors import NNStudioError
 from nnstudio.ui.worker import TrainerWorker, boundary_grid_for, start_worker_thread, stop_worker_thread
 
@@ -67,8 +68,9 @@ class TrainingRunner(QObject):
                                      t.get("epochs", 100), t.get("batch_size", 32), seed=seed,
                                      boundary_grid=grid, n_classes=ctl.dataset.n_classes)
         w = self._worker
-        w.epoch_finished.connect(self._on_worker_epoch)
-        w.batch_finished.connect(self.batch_finished)
+        # The worker's records arrive in lists (see TrainerWorker.records_ready); its per-record
+        # signals stay for other listeners but are not connected here.
+        w.records_ready.connect(self._on_worker_records)
         w.snapshot_ready.connect(self.snapshot_ready)
         w.state_changed.connect(self._on_worker_state)
         w.failed.connect(self._on_worker_failed)
@@ -124,6 +126,13 @@ class TrainingRunner(QObject):
         return ended
 
     # ------------------------------------------------------------------ worker signals
+    def _on_worker_records(self, records) -> None:
+        for rec in records:
+            if isinstance(rec, EpochRecord):
+                self._on_worker_epoch(rec)
+            elif self._worker is not None:
+                self.batch_finished.emit(rec)
+
     def _on_worker_epoch(self, rec) -> None:
         if self._worker is None:
             return

@@ -39,6 +39,11 @@ SNAPSHOT_INTERVAL_S = 0.15
 #: Snapshots may take at most ~20 % of the trainer's time (big validation sets, e.g. 12 000
 #: MNIST-sized rows, take tens of ms to predict): the interval grows to 4x their cost.
 SNAPSHOT_SHARE = 0.2
+#: Records that follow each other within RECORDS_GAP_S (the spiral: ~1000 epochs a second) go
+#: to the GUI thread in one list, at most every RECORDS_INTERVAL_S: one queued call per record
+#: makes the GUI thread take the GIL a thousand times a second, away from the trainer.
+RECORDS_INTERVAL_S = 0.025
+RECORDS_GAP_S = 0.005
 
 
 def _sentence(text: str) -> str:
@@ -80,6 +85,7 @@ class TrainerWorker(QObject):
 
     epoch_finished = Signal(object)   # EpochRecord
     batch_finished = Signal(object)   # BatchRecord
+    records_ready = Signal(object)    # list of EpochRecord / BatchRecord, oldest first
     snapshot_ready = Signal(object)   # TrainingSnapshot
     finished = Signal(str)            # "completed" | "stopped"
     failed = Signal(str)              # plain-language message; finished("stopped") follows
@@ -159,6 +165,8 @@ class TrainerWorker(QObject):
         self._epoch = 0
         self._last_snapshot = -math.inf
         self._dirty = False  # the network changed since the last snapshot
+        self._records: list = []
+        self._records_sent = self._last_record = time.perf_counter()
         try:
             reason = self._drive()
         except Diverged as exc:
@@ -168,12 +176,28 @@ class TrainerWorker(QObject):
         except Exception as exc:  # noqa: BLE001 - the thread must never die silently
             self.failed.emit(_sentence(f"Training stopped because of an unexpected error: "
                                        f"{type(exc).__name__}: {exc}"))
+        self._send_records()
         try:
             if self._dirty:
                 self._send_snapshot()
         except Exception:  # noqa: BLE001 - a failed last picture must not hide finished
             pass
         self.finished.emit(reason)
+
+    def _queue_record(self, rec) -> None:
+        """Send ``rec`` now, or with the next ones when records come thick and fast."""
+        now = time.perf_counter()
+        self._records.append(rec)
+        quick = now - self._last_record < RECORDS_GAP_S
+        self._last_record = now
+        if not quick or now - self._records_sent >= RECORDS_INTERVAL_S:
+            self._send_records()
+
+    def _send_records(self) -> None:
+        if self._records:
+            records, self._records = self._records, []
+            self.records_ready.emit(records)
+        self._records_sent = time.perf_counter()
 
     def _drive(self) -> str:
         validation = (self.X_val, self.y_val) if self.X_val is not None else None
@@ -196,6 +220,7 @@ class TrainerWorker(QObject):
                 if isinstance(rec, EpochRecord):
                     self._epoch = rec.epoch
                     self.epoch_finished.emit(rec)
+                    self._queue_record(rec)
                     with self._cond:
                         if self._step:  # step_epoch: this was the one epoch asked for
                             self._paused, self._step = True, False
@@ -209,6 +234,7 @@ class TrainerWorker(QObject):
                 else:
                     self._epoch = rec.epoch
                     self.batch_finished.emit(rec)
+                    self._queue_record(rec)
                 if time.perf_counter() - self._last_snapshot >= self._snapshot_interval:
                     self._send_snapshot()
         finally:
@@ -221,6 +247,7 @@ class TrainerWorker(QObject):
                 if state != "paused":
                     self._cond.release()  # never emit or predict while holding the lock
                     try:
+                        self._send_records()
                         if self._dirty:
                             self._send_snapshot()  # the views show where it paused
                         self.state_changed.emit("paused")
