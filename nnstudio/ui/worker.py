@@ -33,6 +33,7 @@ from nnstudio.errors import NNStudioError
 from nnstudio.ui.snapshots import (HISTOGRAM_BINS, TrainingSnapshot, boundary_grid_for,  # noqa: F401
                                    boundary_points, fit_points, fit_range_for, layer_names,
                                    make_snapshot, snapshot_for)
+from nnstudio.ui.snapshots import SCORE_FIELDS
 
 #: Minimum wall time between two snapshots: they cost the trainer a prediction on the grid.
 SNAPSHOT_INTERVAL_S = 0.15
@@ -162,7 +163,8 @@ class TrainerWorker(QObject):
     def run(self) -> None:
         """Train to the end, or until stopped; never raises."""
         reason = "stopped"
-        self._epoch = 0
+        self._epoch = self._epochs_done = 0
+        self._scores, self._scores_epoch = {}, -1
         self._last_snapshot = -math.inf
         self._dirty = False  # the network changed since the last snapshot
         self._records: list = []
@@ -218,7 +220,7 @@ class TrainerWorker(QObject):
                     return "completed"
                 self._dirty = True
                 if isinstance(rec, EpochRecord):
-                    self._epoch = rec.epoch
+                    self._epoch = self._epochs_done = rec.epoch
                     self.epoch_finished.emit(rec)
                     self._queue_record(rec)
                     with self._cond:
@@ -270,8 +272,14 @@ class TrainerWorker(QObject):
             return  # mid-divergence (between batch records): fit restores and raises next
         start = time.perf_counter()
         X, y, split = self._score
+        # The scores on the validation data (confusion matrix, regression errors) predict every
+        # row: once per finished epoch, like the validation curves, not every snapshot.
+        done = self._epochs_done
         snap = make_snapshot(self.network, self._epoch, self.boundary_grid, self._grid_points,
-                             X, y, self.n_classes, fit_x=self._fit_x, error_split=split)
+                             X, y, self.n_classes, fit_x=self._fit_x, error_split=split,
+                             scores=self._scores if self._scores_epoch == done else None)
+        self._scores_epoch = done
+        self._scores = {k: getattr(snap, k) for k in SCORE_FIELDS if getattr(snap, k) is not None}
         self._last_snapshot = time.perf_counter()
         cost = self._last_snapshot - start
         self._snapshot_interval = max(SNAPSHOT_INTERVAL_S, cost * (1 - SNAPSHOT_SHARE) / SNAPSHOT_SHARE)
