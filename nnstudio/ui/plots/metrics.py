@@ -34,10 +34,21 @@ def _value(v) -> float:
     return np.nan if v is None else float(v)
 
 
-class _TimedPlotWidget(pg.PlotWidget):
-    """A PlotWidget that remembers how long its last paint took (to pace the redraws)."""
+_STEPS = np.array([1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0])
 
-    paint_seconds = 0.0
+
+def nice_ceil(v: float) -> float:
+    """The smallest of 1, 1.5, 2, 3, 4, 5, 6, 8 x 10^k that is >= ``v`` (1 for v <= 0)."""
+    if not np.isfinite(v) or v <= 0:
+        return 1.0
+    scale = 10.0 ** np.floor(np.log10(v))
+    return float(_STEPS[np.searchsorted(_STEPS, v / scale * (1 - 1e-9))] * scale)
+
+
+class _TimedPlotWidget(pg.PlotWidget):
+    """A PlotWidget that adds up how long it paints (to pace the redraws)."""
+
+    paint_seconds = 0.0  # since MetricsPlotWidget.flush last reset it
 
     def sizeHint(self):  # noqa: N802 - Qt override
         # QGraphicsView's hint is its scene rect, which grows with the widget: a plot once
@@ -47,7 +58,7 @@ class _TimedPlotWidget(pg.PlotWidget):
     def paintEvent(self, event):  # noqa: N802 - Qt override
         start = time.perf_counter()
         super().paintEvent(event)
-        self.paint_seconds = time.perf_counter() - start
+        self.paint_seconds += time.perf_counter() - start
 
 
 class MetricsPlotWidget(QWidget):
@@ -69,6 +80,7 @@ class MetricsPlotWidget(QWidget):
         self._data = np.full((len(_COLUMNS), 256), np.nan)
         self._n = 0
         self._dirty = False
+        self._flush_seconds = 0.0
         self.hints = []
         self.log_loss = False  # the loss axis is logarithmic (the loss exploded)
 
@@ -99,6 +111,17 @@ class MetricsPlotWidget(QWidget):
         # Fixed 0..100 %: a curve creeping from 97 to 98 % should not look like a big change.
         self.acc_plot.getPlotItem().enableAutoRange(y=False)
         self.acc_plot.setYRange(0, 104, padding=0)
+        # The plots follow the data in steps (_follow_data), not with pyqtgraph's auto range:
+        # an axis whose range changes is laid out again in Python, ~2/3 of a redraw's cost,
+        # and the auto range itself makes every redraw paint each plot twice. Panning or
+        # zooming by hand stops the following; the "A" button starts it again.
+        self._following: dict = {}
+        for widget in (self.loss_plot, self.acc_plot):
+            view = widget.getPlotItem().getViewBox()
+            view.enableAutoRange(False)
+            self._following[view] = None  # None: follow; False: moved by hand; else: range shown
+            view.sigRangeChangedManually.connect(
+                lambda _mask, view=view: self._following.__setitem__(view, False))
         # Where the best validation loss was, shown with the overfitting hint.
         self.best_line = pg.InfiniteLine(angle=90, pen=pg.mkPen(VAL_COLOR, width=1,
                                          style=Qt.PenStyle.DashLine),
@@ -180,8 +203,10 @@ class MetricsPlotWidget(QWidget):
         if not self._timer.isActive():
             # 40 ms normally; slower when painting gets expensive (long histories, slow
             # machines), so that drawing never crowds out the rest of the GUI.
-            paint_ms = 1000 * (self.loss_plot.paint_seconds + self.acc_plot.paint_seconds)
-            self._timer.start(int(min(MAX_REDRAW_MS, max(REDRAW_MS, paint_ms / PAINT_SHARE))))
+            # What the last redraw cost: flush() itself and every paint it caused.
+            cost_ms = 1000 * (self._flush_seconds + self.loss_plot.paint_seconds
+                              + self.acc_plot.paint_seconds)
+            self._timer.start(int(min(MAX_REDRAW_MS, max(REDRAW_MS, cost_ms / PAINT_SHARE))))
 
     # ------------------------------------------------------------------ drawing
     def flush(self) -> None:
@@ -190,6 +215,8 @@ class MetricsPlotWidget(QWidget):
         if not self._dirty:
             return
         self._dirty = False
+        start = time.perf_counter()
+        self.loss_plot.paint_seconds = self.acc_plot.paint_seconds = 0.0
         n = self._n
         x = self._data[0, :n]
         for row, key in enumerate(_COLUMNS[1:], start=1):
@@ -205,7 +232,36 @@ class MetricsPlotWidget(QWidget):
         self._update_log_mode(self._data[[1, 3], :n])
         if n == 0:
             self._reset_ranges()
+        else:
+            self._follow_data(n)
         self._update_hints()
+        for widget in (self.loss_plot, self.acc_plot):
+            # Settle ranges and axes now: left to paint time, a range change makes pyqtgraph
+            # schedule a second, full paint of the plot.
+            widget.getPlotItem().getViewBox().prepareForPaint()
+        self._flush_seconds = time.perf_counter() - start
+
+    def _follow_data(self, n: int) -> None:
+        """Show epochs 0..nice_ceil(n) and losses 0..nice_ceil(max) (whole decades on a log
+        axis): the ranges, and so the axes, change only a few times per decade."""
+        x_max = nice_ceil(max(n, EMPTY_EPOCHS[1]))
+        losses = self._data[[1, 3], :n]
+        losses = losses[np.isfinite(losses)]
+        if self.log_loss:
+            losses = losses[losses > 0]
+            lo, hi = (np.log10(losses.min()), np.log10(losses.max())) if losses.size else (0, 1)
+            loss_range = (float(np.floor(lo)), float(max(np.ceil(hi), np.floor(lo) + 1)))
+        else:
+            loss_range = (0.0, nice_ceil(1.05 * float(losses.max())) if losses.size else 1.0)
+        for widget, y_range in ((self.loss_plot, loss_range), (self.acc_plot, None)):
+            view = widget.getPlotItem().getViewBox()
+            if any(view.autoRangeEnabled()):  # the "A" button: follow the data again
+                view.enableAutoRange(False)
+                self._following[view] = None
+            target = (x_max, y_range)
+            if self._following[view] is not False and self._following[view] != target:
+                self._following[view] = target
+                view.setRange(xRange=(0.0, x_max), yRange=y_range, padding=0.02)
 
     def _update_log_mode(self, losses: np.ndarray) -> None:
         log = False
@@ -225,8 +281,7 @@ class MetricsPlotWidget(QWidget):
             view = widget.getPlotItem().getViewBox()
             view.setXRange(*EMPTY_EPOCHS, padding=0.02)  # a little air: edge labels show whole
             view.setYRange(*y_range, padding=0.04 if widget is self.loss_plot else 0)
-            # Follow the data again as it arrives; with no data, auto range keeps these.
-            view.enableAutoRange(x=True, y=widget is self.loss_plot)
+            self._following[view] = None  # follow the data again as it arrives
 
     def _update_hints(self) -> None:
         n = self._n
