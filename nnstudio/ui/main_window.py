@@ -320,7 +320,9 @@ class MainWindow(QMainWindow):
         if self._run_failed or ctl.network is None or ctl.data is None:
             return
         test = ctl.data.test
-        test_metrics = ctl.network.evaluate(test.X, test.y) if len(test.X) else None
+        test_metrics = self.runner.test_metrics  # scored by the worker when the run completed
+        if test_metrics is None and len(test.X):
+            test_metrics = ctl.network.evaluate(test.X, test.y)
         lr = ctl.project.training["optimizer"]["config"].get("learning_rate", 0.01)
         errors = None
         if ctl.dataset.task == "regression":  # mean absolute error, as the Fit view shows it

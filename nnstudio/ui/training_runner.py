@@ -37,6 +37,7 @@ class TrainingRunner(QObject):
         self.run_start = 0
         self._paused_total = 0.0
         self._paused_since: float | None = None
+        self.test_metrics = None
 
     def start(self, step: bool = False) -> bool:
         """Begin training with the current settings; ``step`` trains one epoch, then pauses."""
@@ -66,7 +67,9 @@ class TrainingRunner(QObject):
         seed = t.get("seed", 0) + len(ctl.project.history.get("epoch", []))
         self._worker = TrainerWorker(ctl.network, d.train.X, d.train.y, d.val.X, d.val.y, optimizer,
                                      t.get("epochs", 100), t.get("batch_size", 32), seed=seed,
-                                     boundary_grid=grid, n_classes=ctl.dataset.n_classes)
+                                     boundary_grid=grid, n_classes=ctl.dataset.n_classes,
+                                     test=(d.test.X, d.test.y))
+        self.test_metrics = None
         w = self._worker
         # The worker's records arrive in lists (see TrainerWorker.records_ready); its per-record
         # signals stay for other listeners but are not connected here.
@@ -163,6 +166,8 @@ class TrainingRunner(QObject):
     def _finish(self, reason: str) -> None:
         if self._worker is None:
             return
+        # (loss, accuracy) on the test data when the run completed, else None.
+        self.test_metrics = self._worker.test_metrics if reason == "completed" else None
         self._worker = None
         self._thread = None
         self._ctl.training_active = False

@@ -94,9 +94,14 @@ class TrainerWorker(QObject):
 
     def __init__(self, network: Network, X_train, y_train, X_val, y_val, optimizer, epochs: int,
                  batch_size: int, seed: int = 0, boundary_grid: tuple | None = None,
-                 n_classes: int = 0, parent=None, fit_range: tuple | None = None):
+                 n_classes: int = 0, parent=None, fit_range: tuple | None = None,
+                 test: tuple | None = None):
         super().__init__(parent)
         self.network = network
+        #: (X_test, y_test): scored here when the run completes, so the window's summary does
+        #: not predict 12,000 rows in the GUI thread; the result is ``test_metrics``.
+        self.test = test if test is not None and len(test[0]) else None
+        self.test_metrics: tuple | None = None
         self.X_train, self.y_train = X_train, y_train
         has_val = X_val is not None and len(X_val) > 0
         self.X_val, self.y_val = (X_val, y_val) if has_val else (None, None)
@@ -182,6 +187,8 @@ class TrainerWorker(QObject):
         try:
             if self._dirty:
                 self._send_snapshot()
+            if reason == "completed" and self.test is not None:
+                self.test_metrics = self.network.evaluate(*self.test)
         except Exception:  # noqa: BLE001 - a failed last picture must not hide finished
             pass
         self.finished.emit(reason)
