@@ -114,7 +114,7 @@ class MetricsPlotWidget(QWidget):
         # The plots follow the data in steps (_follow_data), not with pyqtgraph's auto range:
         # an axis whose range changes is laid out again in Python, ~2/3 of a redraw's cost,
         # and the auto range itself makes every redraw paint each plot twice. Panning or
-        # zooming by hand stops the following; the "A" button starts it again.
+        # zooming by hand stops the following; "View all" in the context menu starts it again.
         self._following: dict = {}
         for widget in (self.loss_plot, self.acc_plot):
             view = widget.getPlotItem().getViewBox()
@@ -255,7 +255,7 @@ class MetricsPlotWidget(QWidget):
             loss_range = (0.0, nice_ceil(1.05 * float(losses.max())) if losses.size else 1.0)
         for widget, y_range in ((self.loss_plot, loss_range), (self.acc_plot, None)):
             view = widget.getPlotItem().getViewBox()
-            if any(view.autoRangeEnabled()):  # the "A" button: follow the data again
+            if any(view.autoRangeEnabled()):  # "View all": follow the data again
                 view.enableAutoRange(False)
                 self._following[view] = None
             target = (x_max, y_range)
