@@ -89,9 +89,12 @@ class Project:
         weights = None if self.weights is None else {k: v.copy() for k, v in self.weights.items()}
         other = copy.deepcopy(
             Project(self.name, self.data_source, self.split, self.network, self.training,
-                    self.history, None, self.scaler, self.created, self.modified)
+                    {}, None, self.scaler, self.created, self.modified)
         )
         other.weights = weights
+        # The history holds only numbers and None: copying the lists is enough, and a deepcopy
+        # of 10,000 epochs takes ~20 ms (the window copies the project when training stops).
+        other.history = {key: list(values) for key, values in self.history.items()}
         return other
 
     def clear_results(self) -> None:
