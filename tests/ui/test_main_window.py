@@ -243,6 +243,7 @@ def test_unsaved_work_survives_a_crash(window, qtbot, tmp_path):
     assert not window.recovery.autosave()  # nothing unsaved yet
     window.ctl.insert_layer(1, "Dropout")
     assert window.recovery.autosave()
+    assert window.recovery.wait(10)  # written in a thread, off the GUI thread
     # A second window, as after a crash: the first never closed normally.
     again = MainWindow(settings_scope="tests")
     qtbot.addWidget(again)
