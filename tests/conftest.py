@@ -64,3 +64,29 @@ def _no_thread_left_running(request: pytest.FixtureRequest):
         "Stop the worker, then quit() and wait() its thread (e.g. in closeEvent).",
         pytrace=False,
     )
+
+
+def write_user_test_csv(path):
+    """The 50-row file from the new-user test: id, date, age (NA), city, income ('unknown'), label.
+
+    The labels hold 'yes', 'no', one 'Yes', one empty cell and padded spellings (' yes ',
+    'no' + no-break space); one city is 'paris' among 'Paris'. Missing feature cells: age 2
+    ('NA'), income 2 ('unknown', 'N/A').
+    """
+    cities = ["Paris", "Berlin", "Rome", "Madrid", "Lyon"]
+    lines = ["id,date,age,city,income,label"]
+    for i in range(50):
+        age = "NA" if i in (4, 31) else str(20 + (i * 7) % 45)
+        income = {9: "unknown", 26: "N/A"}.get(i, str(30000 + (i * 37) % 50 * 1000))
+        label = "yes" if (i * 5) % 9 < 5 else "no"
+        label = {13: "Yes", 40: "", 7: " yes ", 8: "no\u00a0"}.get(i, label)
+        city = "paris" if i == 18 else cities[i % 5]
+        lines.append(f"{i + 1},2023-{1 + i // 28:02d}-{1 + i % 28:02d},{age},{city},{income},{label}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def write_user_csv():
+    """Writes the new-user-test CSV (see :func:`write_user_test_csv`) to a given path."""
+    return write_user_test_csv

@@ -207,7 +207,6 @@ class MainWindow(QMainWindow):
         c.dataset_changed.connect(self._on_ctl_dataset_changed)
         c.history_changed.connect(lambda: self.views.set_history(c.project.history))
         c.epoch_recorded.connect(self.views.on_epoch)
-        c.weights_changed.connect(self._on_ctl_weights_changed)
         # The views show the network as it is now (after an edit, a reset, a load), once all
         # the signals of one change have arrived.
         self._idle_snapshot = QTimer(self)
@@ -252,11 +251,6 @@ class MainWindow(QMainWindow):
             self.messages.set_hint(f"Trained for {len(h['epoch'])} epochs so far{result}. Train (F5) "
                                    "continues from here; Reset weights (Ctrl+R) starts again.")
         self._refresh_status()
-
-    def _on_ctl_weights_changed(self) -> None:
-        if self.runner.state == "idle" and self.ctl.network is not None:
-            self.canvas.show_weights([l.W.copy() for l in self.ctl.network.layers
-                                      if getattr(l, "W", None) is not None])
 
     def _update_title(self) -> None:
         name = os.path.basename(self.ctl.path) if self.ctl.path else self.ctl.project.name

@@ -28,22 +28,6 @@ PassengerId,height,colour,species,weight
 """
 
 
-def write_user_test_csv(path):
-    """The 50-row file of the new-user test (same as tests/data/conftest.py): id, date, age with
-    'NA', city with one 'paris', income with 'unknown' and 'N/A', label yes/no plus one 'Yes'."""
-    cities = ["Paris", "Berlin", "Rome", "Madrid", "Lyon"]
-    lines = ["id,date,age,city,income,label"]
-    for i in range(50):
-        age = "NA" if i in (4, 31) else str(20 + (i * 7) % 45)
-        income = {9: "unknown", 26: "N/A"}.get(i, str(30000 + (i * 37) % 50 * 1000))
-        label = "yes" if (i * 5) % 9 < 5 else "no"
-        label = {13: "Yes", 40: "", 7: " yes ", 8: "no\u00a0"}.get(i, label)
-        city = "paris" if i == 18 else cities[i % 5]
-        lines.append(f"{i + 1},2023-{1 + i // 28:02d}-{1 + i % 28:02d},{age},{city},{income},{label}")
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
-
-
 @pytest.fixture
 def settings(tmp_path):
     # A private settings file: tests must never touch the person's own nnstudio settings.
@@ -288,8 +272,8 @@ def _column(dialog, name: str) -> int:
     return dialog.preview.columns.index(name)
 
 
-def test_preview_marks_missing_cells_exactly_as_the_import_counts_them(qtbot, panel, ctl, tmp_path):
-    dialog = _open(qtbot, panel, write_user_test_csv(tmp_path / "user.csv"))
+def test_preview_marks_missing_cells_exactly_as_the_import_counts_them(qtbot, panel, ctl, tmp_path, write_user_csv):
+    dialog = _open(qtbot, panel, write_user_csv(tmp_path / "user.csv"))
     label = dialog.file_label.text()
     assert "50 rows" in label and "about" not in label      # a small file is counted exactly
     income = _column(dialog, "income")
@@ -310,8 +294,8 @@ def test_preview_marks_missing_cells_exactly_as_the_import_counts_them(qtbot, pa
     assert "differ only in letter case were merged" in notes
 
 
-def test_column_use_choices_map_onto_the_options(qtbot, panel, ctl, tmp_path):
-    dialog = _open(qtbot, panel, write_user_test_csv(tmp_path / "user.csv"))
+def test_column_use_choices_map_onto_the_options(qtbot, panel, ctl, tmp_path, write_user_csv):
+    dialog = _open(qtbot, panel, write_user_csv(tmp_path / "user.csv"))
     table = dialog.table
     assert table.verticalHeaderItem(0).text() == "Use"
     used = {name: table.is_used(c) for c, name in enumerate(dialog.preview.columns)}
@@ -379,7 +363,7 @@ def test_escape_stops_a_load_and_only_then_closes(qtbot, panel, ctl, tmp_path):
     assert not dialog.isVisible()
 
 
-def test_open_dialog_starts_in_the_last_csv_folder(qtbot, panel, ctl, settings, tmp_path, monkeypatch):
+def test_open_dialog_starts_in_the_last_csv_folder(qtbot, panel, ctl, settings, tmp_path, monkeypatch, write_user_csv):
     asked = []
     monkeypatch.setattr(QFileDialog, "getOpenFileName",
                         staticmethod(lambda parent, caption, folder, filters: (asked.append(folder), ("", ""))[1]))
@@ -387,7 +371,7 @@ def test_open_dialog_starts_in_the_last_csv_folder(qtbot, panel, ctl, settings, 
     assert asked == [QDir.homePath()]                          # nothing remembered yet
     folder = tmp_path / "my data"
     folder.mkdir()
-    _open(qtbot, panel, write_user_test_csv(folder / "user.csv"))
+    _open(qtbot, panel, write_user_csv(folder / "user.csv"))
     assert settings.value("last_csv_dir") == str(folder)
     panel.open_csv_dialog()
     assert asked[-1] == str(folder)

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt
-from PySide6.QtWidgets import QLabel, QStackedLayout, QWidget
+from PySide6.QtCore import QRectF
 
-from nnstudio.ui.plots.layout import AspectBox, side_label, swatch
-from nnstudio.ui.plots.palette import BACKGROUND, MESSAGE_STYLE, class_color, class_rgb, style_plot
+from nnstudio.ui.plots.layout import AspectBox, SnapshotView, side_label, swatch
+from nnstudio.ui.plots.palette import BACKGROUND, class_color, class_rgb, style_plot
 
 NEEDS_2D = "The decision map needs data with 2 features"
 NEEDS_CLASSES = "The decision map needs data with classes (this data asks for numbers)."
@@ -34,7 +33,7 @@ def probabilities_to_rgb(probs: np.ndarray) -> np.ndarray:
     return np.clip(rgb, 0, 255).astype(np.uint8)
 
 
-class DecisionBoundaryWidget(QWidget):
+class DecisionBoundaryWidget(SnapshotView):
     """Map of the network's answer over the plane, with the data on top.
 
     Attributes
@@ -61,12 +60,7 @@ class DecisionBoundaryWidget(QWidget):
             "Each dot is a sample, coloured by its true class. The background shows what the "
             "network would answer there:\nstrong colour = sure, pale = unsure. Dots on a "
             "background of another colour are answered wrongly.")
-        self.message = QLabel(WAITING)
-        self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.message.setWordWrap(True)
-        self.message.setStyleSheet(MESSAGE_STYLE)
-        self._stack = QStackedLayout(self)
-        self._stack.addWidget(self.message)
+        self._add_message_page(WAITING)
         self.side = side_label()
         self.box = AspectBox(self.plot_widget, self.side)
         self._stack.addWidget(self.box)
@@ -113,13 +107,6 @@ class DecisionBoundaryWidget(QWidget):
         self._usable = False
         self.message.setText(text)
         self._stack.setCurrentWidget(self.message)
-
-    def show(self, snapshot=None) -> None:
-        """``show(snapshot)`` draws a snapshot; ``show()`` is still ``QWidget.show``."""
-        if snapshot is None:
-            super().show()
-        else:
-            self.show_snapshot(snapshot)
 
     def show_snapshot(self, snapshot) -> None:
         """Colour the background from ``snapshot.boundary`` over ``snapshot.boundary_extent``."""

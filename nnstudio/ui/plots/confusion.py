@@ -7,13 +7,11 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QRectF
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QLabel, QStackedLayout, QWidget
 
-from nnstudio.ui.plots.layout import AspectBox, side_label, swatch
-from nnstudio.ui.plots.palette import (BAD_COLOR, BACKGROUND, FOREGROUND, GOOD_COLOR, MESSAGE_STYLE,
-                                       style_plot)
+from nnstudio.ui.plots.layout import AspectBox, SnapshotView, side_label, swatch
+from nnstudio.ui.plots.palette import (BAD_COLOR, BACKGROUND, FOREGROUND, GOOD_COLOR, style_plot)
 
 WAITING = "The confusion matrix appears here once training starts (it needs validation data)."
 NEEDS_CLASSES = "The confusion matrix is for data with classes (this data asks for numbers)."
@@ -37,7 +35,7 @@ def _short(name: str) -> str:
     return name if len(name) <= _MAX_NAME else name[:_MAX_NAME - 1] + "…"
 
 
-class ConfusionMatrixWidget(QWidget):
+class ConfusionMatrixWidget(SnapshotView):
     """Rows: the true class; columns: the class the network answered.
 
     Attributes
@@ -64,12 +62,7 @@ class ConfusionMatrixWidget(QWidget):
             "Each row is a true class, each column the class the network answered, counted on "
             "the validation data.\nGreen squares on the diagonal are right answers; red squares "
             "show which classes it mixes up.")
-        self.message = QLabel(WAITING)
-        self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.message.setWordWrap(True)
-        self.message.setStyleSheet(MESSAGE_STYLE)
-        self._stack = QStackedLayout(self)
-        self._stack.addWidget(self.message)
+        self._add_message_page(WAITING)
         self.side = side_label(
             "<b>Rows</b>: the true class.<br><b>Columns</b>: the network's answer.<br><br>"
             f"{swatch(GOOD_COLOR, 'right answers (diagonal)')}<br>"
@@ -94,13 +87,6 @@ class ConfusionMatrixWidget(QWidget):
     def clear(self) -> None:
         self.matrix = None
         self._stack.setCurrentIndex(0)
-
-    def show(self, snapshot=None) -> None:
-        """``show(snapshot)`` draws a snapshot; ``show()`` is still ``QWidget.show``."""
-        if snapshot is None:
-            super().show()
-        else:
-            self.show_snapshot(snapshot)
 
     def show_snapshot(self, snapshot) -> None:
         if snapshot.confusion is not None:

@@ -12,12 +12,10 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QStackedLayout, QWidget
 
 from nnstudio.ui.plots.axes import ReadableAxis, readable_number
-from nnstudio.ui.plots.layout import AspectBox, side_label, swatch
-from nnstudio.ui.plots.palette import (BACKGROUND, FOREGROUND, LABEL_STYLE, MESSAGE_STYLE,
-                                       REFERENCE_COLOR, TRAIN_COLOR, class_color, style_plot)
+from nnstudio.ui.plots.layout import AspectBox, SnapshotView, side_label, swatch
+from nnstudio.ui.plots.palette import (BACKGROUND, FOREGROUND, LABEL_STYLE, REFERENCE_COLOR, TRAIN_COLOR, class_color, style_plot)
 
 WAITING = "The network's predictions appear here once training starts."
 CURVE_COLOR = "#E15759"  # the network's answer: a strong red line over the blue dots
@@ -36,7 +34,7 @@ def _padded(lo: float, hi: float, margin: float = _MARGIN) -> tuple[float, float
     return lo - pad, hi + pad
 
 
-class FitViewWidget(QWidget):
+class FitViewWidget(SnapshotView):
     """The network's numeric answers against the true values (regression data).
 
     Attributes
@@ -62,16 +60,11 @@ class FitViewWidget(QWidget):
         self.diagonal = item.plot([], [], pen=pg.mkPen(REFERENCE_COLOR, width=1.5,
                                                        style=Qt.PenStyle.DashLine))
         self.curves: list[pg.PlotDataItem] = []
-        self.message = QLabel(WAITING)
-        self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.message.setWordWrap(True)
-        self.message.setStyleSheet(MESSAGE_STYLE)
+        self._add_message_page(WAITING)
         self.side = side_label()
         # The curve takes the whole width; the scatter stays square, so the diagonal is at
         # 45 degrees and "above the line" reads as "answers too high".
         self.box = AspectBox(self.plot_widget, self.side)
-        self._stack = QStackedLayout(self)
-        self._stack.addWidget(self.message)
         self._stack.addWidget(self.box)
         self.mode = ""
         self.error_text = ""
@@ -143,13 +136,6 @@ class FitViewWidget(QWidget):
         self.plot_widget.setTitle(None)
         if self.mode == "scatter":
             self._stack.setCurrentIndex(0)
-
-    def show(self, snapshot=None) -> None:
-        """``show(snapshot)`` draws a snapshot; ``show()`` is still ``QWidget.show``."""
-        if snapshot is None:
-            super().show()
-        else:
-            self.show_snapshot(snapshot)
 
     def show_snapshot(self, snapshot) -> None:
         """Draw ``snapshot.fit_curve`` (curve mode) or ``snapshot.predictions`` (scatter mode)

@@ -8,18 +8,18 @@ from __future__ import annotations
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QLabel, QStackedLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from nnstudio.ui.plots.axes import ReadableAxis
-from nnstudio.ui.plots.palette import (BACKGROUND, FOREGROUND, LAYER_COLORS, MESSAGE_STYLE,
-                                       REFERENCE_COLOR, style_plot)
+from nnstudio.ui.plots.layout import SnapshotView
+from nnstudio.ui.plots.palette import (BACKGROUND, FOREGROUND, LAYER_COLORS, REFERENCE_COLOR, style_plot)
 
 MAX_COLUMNS = 4
 CAPTION = ("Filled: the weights now.   Grey dashed outline: at the start of this training run.   "
            "Height: how many weights have that value.")
 
 
-class WeightHistogramWidget(QWidget):
+class WeightHistogramWidget(SnapshotView):
     """How the weights of each layer are spread, and how training moves them.
 
     Attributes
@@ -49,11 +49,7 @@ class WeightHistogramWidget(QWidget):
         page_layout.setSpacing(2)
         page_layout.addWidget(self.view, 1)
         page_layout.addWidget(caption)
-        self.message = QLabel("Weight charts appear here once training starts.")
-        self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.message.setStyleSheet(MESSAGE_STYLE)
-        self._stack = QStackedLayout(self)
-        self._stack.addWidget(self.message)
+        self._add_message_page("Weight charts appear here once training starts.")
         self._stack.addWidget(page)
         self.plots: list[pg.PlotItem] = []
         self.curves: list[pg.PlotDataItem] = []
@@ -72,13 +68,6 @@ class WeightHistogramWidget(QWidget):
         """Use ``snapshot`` (normally the worker's epoch-0 one) as the grey outline."""
         self._reference = list(snapshot.histograms)
         self._draw_reference()
-
-    def show(self, snapshot=None) -> None:
-        """``show(snapshot)`` draws a snapshot; ``show()`` is still ``QWidget.show``."""
-        if snapshot is None:
-            super().show()
-        else:
-            self.show_snapshot(snapshot)
 
     def show_snapshot(self, snapshot) -> None:
         """Draw ``snapshot.histograms`` (``[(name, edges, counts), ...]``)."""

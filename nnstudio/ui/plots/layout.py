@@ -7,7 +7,9 @@ needs, and the rest of the row holds a plain explanation.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
+from PySide6.QtWidgets import QLabel, QSizePolicy, QStackedLayout, QWidget
+
+from nnstudio.ui.plots.palette import MESSAGE_STYLE
 
 
 SIDE_STYLE = "QLabel { color: #404040; font-size: 9pt; padding: 6px; }"
@@ -74,3 +76,26 @@ def side_label(html: str = "") -> QLabel:
 def swatch(color_hex: str, text: str) -> str:
     """HTML for a coloured square followed by ``text`` (legends in side labels)."""
     return (f'<span style="color:{color_hex}; font-size:12pt;">&#9632;</span>&nbsp;{text}')
+
+
+class SnapshotView(QWidget):
+    """Base of the views that draw a ``TrainingSnapshot``: page 0 of ``_stack`` is a plain
+    message shown while there is nothing to draw; subclasses add their plot page after it."""
+
+    def _add_message_page(self, text: str) -> None:
+        self.message = QLabel(text)
+        self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet(MESSAGE_STYLE)
+        self._stack = QStackedLayout(self)
+        self._stack.addWidget(self.message)
+
+    def show(self, snapshot=None) -> None:
+        """``show(snapshot)`` draws a snapshot; ``show()`` is still ``QWidget.show``."""
+        if snapshot is None:
+            super().show()
+        else:
+            self.show_snapshot(snapshot)
+
+    def show_snapshot(self, snapshot) -> None:  # overridden by every view
+        raise TypeError(f"{type(self).__name__} does not draw snapshots")
