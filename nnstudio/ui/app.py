@@ -33,6 +33,7 @@ def run_app(argv: list[str] | None = None) -> int:
     from nnstudio.ui.main_window import MainWindow
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    _warm_up_trainer()
     app.setApplicationName("nnstudio")
     app.setOrganizationName("nnstudio")
     window = MainWindow(settings_scope="smoke" if args.smoke_test else None)
@@ -44,6 +45,22 @@ def run_app(argv: list[str] | None = None) -> int:
     if args.smoke_test:
         return _smoke(app, window)
     return app.exec()
+
+
+def _warm_up_trainer() -> None:
+    """Start the trainer processes' server while the window builds, so that the first press
+    of Train starts at once instead of after ~0.5 s of imports."""
+    import threading
+
+    from nnstudio.trainer import warm_up
+
+    def run():
+        try:
+            warm_up()
+        except Exception:  # noqa: BLE001 - the first run then starts it (and reports a failure)
+            pass
+
+    threading.Thread(target=run, name="nnstudio-trainer-warm-up", daemon=True).start()
 
 
 def _offer_recovery(window) -> bool:

@@ -11,7 +11,7 @@ from nnstudio.data import Standardizer, load_builtin, split_dataset
 from nnstudio.engine import SGD, Adam, Dense, Network
 from nnstudio.ui.plots import TrainingViewsPanel
 from nnstudio.ui.worker import (SNAPSHOT_INTERVAL_S, TrainerWorker, TrainingSnapshot,
-                                boundary_grid_for, choose_report_every, fit_range_for,
+                                boundary_grid_for, choose_report_every, fit_range_for, in_process,
                                 make_snapshot, snapshot_for, start_worker_thread,
                                 stop_worker_thread)
 
@@ -101,12 +101,15 @@ class Run(QObject):
         self.finished.emit(reason)
 
 
-@pytest.fixture
-def make_run(qtbot, spiral):
-    """Factory: ``make_run(epochs=..., **worker kwargs)``; stops every run in teardown."""
+@pytest.fixture(params=["process", "thread"])
+def make_run(request, qtbot, spiral):
+    """Factory: ``make_run(epochs=..., **worker kwargs)``; stops every run in teardown. Every
+    test using it runs twice: the engine in a child process (small networks in the window) and
+    in the worker's thread (big ones)."""
     runs = []
 
     def make(network=None, optimizer=None, epochs=20, data=None, start=True, **kwargs):
+        kwargs.setdefault("isolation", request.param)
         Xtr, ytr, Xva, yva, names = data or spiral
         kwargs.setdefault("boundary_grid", boundary_grid_for(Xtr, resolution=20))
         kwargs.setdefault("n_classes", len(names))
@@ -283,6 +286,13 @@ def test_snapshot_of_a_sigmoid_output_has_two_class_channels(spiral):
     assert snap.confusion.sum() == len(Xva)
 
 
+def test_small_networks_train_in_a_child_process_big_ones_in_the_thread():
+    assert in_process(_network(), 32)  # the spiral demo: its steps are mostly Python
+    mnist = Network(784, [Dense(256, "relu"), Dense(128, "relu"), Dense(10, "softmax")])
+    assert not in_process(mnist, 64)  # ~90 M multiply-adds a step, which release the GIL
+    assert in_process(mnist, 1)       # per-sample SGD: tiny steps again
+
+
 def test_report_every_gives_progress_for_big_epochs_only():
     assert choose_report_every(240, 32) == 0            # spiral: 8 batches per epoch
     assert choose_report_every(60000, 32) == 1875 // 20  # MNIST-sized: ~20 per epoch
@@ -359,7 +369,7 @@ def test_snapshots_pace_themselves_to_their_cost(qtbot, make_run):
     run = make_run(epochs=3, start=False)
     with qtbot.waitSignal(run.finished, timeout=10000):
         run.start()
-    assert run.worker._snapshot_interval == SNAPSHOT_INTERVAL_S  # cheap here: the minimum
+    assert run.worker.snapshot_interval == SNAPSHOT_INTERVAL_S  # cheap here: the minimum
 
 
 # ---------------------------------------------------------------------- snapshot_for (idle)

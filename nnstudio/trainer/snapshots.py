@@ -1,11 +1,12 @@
 """What the training views show of a network at one moment: :class:`TrainingSnapshot`.
 
-Pure numpy (no Qt), so the trainer worker can build snapshots in its thread and the window
-can build one in the GUI thread while idle (:func:`snapshot_for`) after a structure edit, a
-weight reset or a project load. Every array in a snapshot is a read-only copy.
+Pure numpy (no Qt), so the trainer process builds them while it trains (they reach the window
+pickled over a pipe) and the window builds one in the GUI thread while idle
+(:func:`snapshot_for`) after a structure edit, a weight reset or a project load. Every array in
+a snapshot is a read-only copy, also after unpickling.
 
-Typical idle use from the window (never while a run is active: the worker thread owns the
-network then)::
+Typical idle use from the window (while a run is active the trainer process has the
+newest weights; the window's network catches up at each snapshot)::
 
     views.on_snapshot(snapshot_for(ctl.network, ctl.data, ctl.dataset.n_classes,
                                    epoch=len(ctl.project.history.get("epoch", []))))
@@ -67,6 +68,22 @@ class TrainingSnapshot:
     mean_abs_error: float | None = None
     rms_error: float | None = None
     error_split: str = "validation"
+
+    def __setstate__(self, state: dict) -> None:
+        # Unpickled arrays come back writable; the views share them, so freeze them again.
+        for value in state.values():
+            for a in _arrays(value):
+                a.flags.writeable = False
+        self.__dict__.update(state)
+
+
+def _arrays(value):
+    """Every ndarray in ``value``, looking inside tuples and lists (one level per call)."""
+    if isinstance(value, np.ndarray):
+        yield value
+    elif isinstance(value, (tuple, list)):
+        for item in value:
+            yield from _arrays(item)
 
 
 #: The TrainingSnapshot fields that :func:`validation_scores` fills.

@@ -1,0 +1,210 @@
+"""One training run in a child process, seen from the window's process.
+
+Why a process: see :mod:`nnstudio.trainer.driver`. Children come from a *forkserver*: it is
+started once (and can be warmed up early, :func:`warm_up`) with numpy and the engine already
+imported, so a run starts in a few milliseconds, and the child never inherits the window's
+threads or Qt state as a plain ``fork`` would.
+
+Typical use (the window's worker thread runs :meth:`TrainerProcess.messages`)::
+
+    proc = TrainerProcess(job)
+    proc.command("slow", 0.1)          # any thread, before or after start
+    proc.start()
+    for message in proc.messages():    # blocks between messages; ends after "finished"
+        ...
+"""
+from __future__ import annotations
+
+import collections
+import multiprocessing
+import threading
+
+from nnstudio.trainer.driver import Driver, Job
+from nnstudio.trainer.transport import receive_job, send_job
+
+#: Seconds to wait for a child to exit after its "finished" message, or after terminate().
+JOIN_TIMEOUT_S = 5.0
+
+_context_lock = threading.Lock()
+_context = None
+
+
+def _get_context():
+    global _context
+    with _context_lock:
+        if _context is None:
+            if "forkserver" in multiprocessing.get_all_start_methods():
+                ctx = multiprocessing.get_context("forkserver")
+                # Imported once in the server, so every child starts with them loaded.
+                ctx.set_forkserver_preload(["numpy", "nnstudio.engine", "nnstudio.trainer.driver"])
+            else:  # Windows: each child is a fresh interpreter (~0.5 s to start)
+                ctx = multiprocessing.get_context("spawn")
+            _context = ctx
+        return _context
+
+
+def warm_up() -> None:
+    """Start the forkserver now (~0.3 s, blocking) so that the first run starts at once."""
+    if _get_context().get_start_method() == "forkserver":
+        from multiprocessing import forkserver
+        forkserver.ensure_running()
+
+
+def serve(messages, commands) -> None:
+    """The child's entry point: receive the job, run it, report; never raises."""
+    try:
+        job = receive_job(messages)
+    except Exception as exc:  # noqa: BLE001 - e.g. the window closed while sending
+        try:
+            messages.send(("failed", f"The trainer could not receive its data: {exc}."))
+            messages.send(("finished", "stopped", None, None, None))
+        except OSError:
+            pass
+        return
+    try:
+        driver = Driver(job, messages.send, commands)
+    except Exception as exc:  # noqa: BLE001 - e.g. a network config the engine rejects
+        messages.send(("failed", f"Training could not start: {type(exc).__name__}: {exc}."))
+        messages.send(("finished", "stopped", None, None, None))
+        return
+    try:
+        driver.run()
+    except (BrokenPipeError, EOFError, OSError):
+        pass  # the window's process went away mid-send: nobody to report to
+
+
+class TrainerProcess:
+    """A child process training one :class:`Job`; :meth:`messages` yields what it sends."""
+
+    def __init__(self, job: Job):
+        self.job = job
+        self._lock = threading.Lock()
+        self._pending: list = []
+        self._commands = None  # our end of the command pipe, once started
+        self._messages = None
+        self._process = None
+
+    def command(self, *command) -> None:
+        """Send a command (see :mod:`nnstudio.trainer.driver`); queued until :meth:`start`.
+        Thread-safe; a command to a process that has ended is dropped."""
+        with self._lock:
+            if self._commands is None:
+                self._pending.append(command)
+                return
+            try:
+                self._commands.send(command)
+            except (OSError, ValueError):  # ended, or our end closed: nothing to steer
+                pass
+
+    def start(self) -> None:
+        """Start the child and send it the job (blocks while the arrays are written)."""
+        ctx = _get_context()
+        messages, child_messages = ctx.Pipe(duplex=True)  # job one way, messages the other
+        child_commands, commands = ctx.Pipe(duplex=False)
+        self._process = ctx.Process(target=serve, args=(child_messages, child_commands),
+                                    name="nnstudio-trainer", daemon=True)
+        self._process.start()
+        child_messages.close()
+        child_commands.close()
+        self._messages = messages
+        with self._lock:
+            self.job.commands = self._pending
+            self._pending = []
+            self._commands = commands
+        try:
+            send_job(messages, self.job)
+        except (OSError, EOFError):
+            pass  # the child died at once; messages() reports it
+
+    def run(self, on_message) -> None:
+        """Start, pass every message to ``on_message`` (the last is "finished"), close."""
+        try:
+            self.start()
+            for message in self.messages():
+                on_message(message)
+        finally:
+            self.close()
+
+    def messages(self):
+        """Yield the child's messages until ``("finished", ...)``, which is always last: a
+        child that dies without one gives a ``failed`` message and a ``finished`` of its own."""
+        while True:
+            try:
+                message = self._messages.recv()
+            except (EOFError, OSError):
+                self._process.join(JOIN_TIMEOUT_S)
+                code = self._process.exitcode
+                yield ("failed", "The trainer stopped unexpectedly (its process ended with "
+                                 f"code {code}). The network keeps the weights of its last "
+                                 "picture; press Train to go on.")
+                yield ("finished", "stopped", None, None, None)
+                return
+            yield message
+            if message[0] == "finished":
+                return
+
+    def close(self) -> None:
+        """Wait for the child to exit (terminate it if it will not) and close the pipes."""
+        if self._process is not None:
+            self._process.join(JOIN_TIMEOUT_S)
+            if self._process.is_alive():
+                self.terminate()
+        with self._lock:
+            for conn in (self._commands, self._messages):
+                if conn is not None:
+                    conn.close()
+            self._commands = None
+
+    def terminate(self) -> None:
+        """End the child now (it ignored a stop, e.g. stuck in one huge batch)."""
+        if self._process is not None and self._process.is_alive():
+            self._process.terminate()
+            self._process.join(JOIN_TIMEOUT_S)
+
+
+class LocalPipe:
+    """The command pipe's stand-in within one process: ``send`` on one side, ``poll`` and
+    ``recv`` (as on a Connection) on the other."""
+
+    def __init__(self):
+        self._items: collections.deque = collections.deque()
+        self._cond = threading.Condition()
+
+    def send(self, item) -> None:
+        with self._cond:
+            self._items.append(item)
+            self._cond.notify_all()
+
+    def poll(self, timeout: float | None = 0.0) -> bool:
+        with self._cond:
+            return bool(self._cond.wait_for(lambda: self._items, timeout))
+
+    def recv(self):
+        with self._cond:
+            self._cond.wait_for(lambda: self._items)
+            return self._items.popleft()
+
+
+class ThreadRun:
+    """The same run as :class:`TrainerProcess`, in the calling thread: for networks whose steps
+    are big matrix products, which release the GIL anyway (MNIST-sized: ~1 ms each); copying
+    their data to a child would cost more than the GIL does."""
+
+    def __init__(self, job: Job):
+        self.job = job
+        self._commands = LocalPipe()
+
+    def command(self, *command) -> None:
+        self._commands.send(command)
+
+    def run(self, on_message) -> None:
+        try:
+            driver = Driver(self.job, on_message, self._commands)
+        except Exception as exc:  # noqa: BLE001 - as in the child: a message, never a crash
+            on_message(("failed", f"Training could not start: {type(exc).__name__}: {exc}."))
+            on_message(("finished", "stopped", None, None, None))
+            return
+        driver.run()
+
+    def terminate(self) -> None:
+        """A thread cannot be killed; the driver answers stops between records."""
