@@ -36,7 +36,8 @@ def _get_context():
             if "forkserver" in multiprocessing.get_all_start_methods():
                 ctx = multiprocessing.get_context("forkserver")
                 # Imported once in the server, so every child starts with them loaded.
-                ctx.set_forkserver_preload(["numpy", "nnstudio.engine", "nnstudio.trainer.driver"])
+                ctx.set_forkserver_preload(["nnstudio._trainer_env", "numpy", "nnstudio.engine",
+                                            "nnstudio.trainer.driver"])
             else:  # Windows: each child is a fresh interpreter (~0.5 s to start)
                 ctx = multiprocessing.get_context("spawn")
             _context = ctx
@@ -73,6 +74,10 @@ def serve(messages, commands) -> None:
         pass  # the window's process went away mid-send: nobody to report to
 
 
+class ProcessUnavailable(RuntimeError):
+    """No trainer process could be started here."""
+
+
 class TrainerProcess:
     """A child process training one :class:`Job`; :meth:`messages` yields what it sends."""
 
@@ -97,13 +102,20 @@ class TrainerProcess:
                 pass
 
     def start(self) -> None:
-        """Start the child and send it the job (blocks while the arrays are written)."""
-        ctx = _get_context()
-        messages, child_messages = ctx.Pipe(duplex=True)  # job one way, messages the other
-        child_commands, commands = ctx.Pipe(duplex=False)
-        self._process = ctx.Process(target=serve, args=(child_messages, child_commands),
-                                    name="nnstudio-trainer", daemon=True)
-        self._process.start()
+        """Start the child and send it the job (blocks while the arrays are written).
+
+        Raises :class:`ProcessUnavailable` when no child can be started (a sandbox that forbids
+        it, no semaphores, ...); the queued commands then stay in :meth:`take_pending`.
+        """
+        try:
+            ctx = _get_context()
+            messages, child_messages = ctx.Pipe(duplex=True)  # job one way, messages the other
+            child_commands, commands = ctx.Pipe(duplex=False)
+            self._process = ctx.Process(target=serve, args=(child_messages, child_commands),
+                                        name="nnstudio-trainer", daemon=True)
+            self._process.start()
+        except Exception as exc:  # noqa: BLE001 - OSError, ValueError, PermissionError, ...
+            raise ProcessUnavailable(f"{type(exc).__name__}: {exc}") from exc
         child_messages.close()
         child_commands.close()
         self._messages = messages
@@ -115,6 +127,12 @@ class TrainerProcess:
             send_job(messages, self.job)
         except (OSError, EOFError):
             pass  # the child died at once; messages() reports it
+
+    def take_pending(self) -> list:
+        """The commands queued before :meth:`start` (to replay them elsewhere)."""
+        with self._lock:
+            pending, self._pending = self._pending, []
+            return pending
 
     def run(self, on_message) -> None:
         """Start, pass every message to ``on_message`` (the last is "finished"), close."""
@@ -190,9 +208,11 @@ class ThreadRun:
     are big matrix products, which release the GIL anyway (MNIST-sized: ~1 ms each); copying
     their data to a child would cost more than the GIL does."""
 
-    def __init__(self, job: Job):
+    def __init__(self, job: Job, commands: list = ()):
         self.job = job
         self._commands = LocalPipe()
+        for command in commands:
+            self._commands.send(command)
 
     def command(self, *command) -> None:
         self._commands.send(command)

@@ -234,7 +234,7 @@ class MainWindow(QMainWindow):
         r.snapshot_ready.connect(self.views.on_snapshot)
         r.snapshot_ready.connect(lambda snap: self.canvas.show_weights(list(snap.weights)))
         r.state_changed.connect(self._on_runner_state)
-        r.state_changed.connect(lambda state: state != "running" and self.recovery.autosave())
+        r.state_changed.connect(lambda state: state != "running" and self.recovery.autosave_soon())
         r.epoch_finished.connect(self._on_runner_epoch)
         r.batch_finished.connect(self._on_runner_batch)
         r.run_finished.connect(self._on_runner_finished)

@@ -14,6 +14,9 @@ from nnstudio.errors import NNStudioError
 from nnstudio.project import load_project, save_project
 
 AUTOSAVE_INTERVAL_MS = 60_000
+#: After a run pauses or stops: wait until the window has drawn the end of the run, so the
+#: writer thread (which needs the GIL for the project's JSON) does not compete with that.
+AFTER_RUN_DELAY_MS = 1500
 
 
 def recovery_dir(scope: str) -> Path:
@@ -43,6 +46,14 @@ class RecoveryManager(QObject):
         self._timer.setInterval(interval_ms)
         self._timer.timeout.connect(self.autosave)
         self._timer.start()
+        self._soon = QTimer(self)
+        self._soon.setSingleShot(True)
+        self._soon.setInterval(AFTER_RUN_DELAY_MS)
+        self._soon.timeout.connect(self.autosave)
+
+    def autosave_soon(self) -> None:
+        """Write the recovery copy in a moment (at the end of a run: see AFTER_RUN_DELAY_MS)."""
+        self._soon.start()
 
     def autosave(self) -> bool:
         """Start writing the recovery copy if there is unsaved work; True when started.
@@ -123,4 +134,5 @@ class RecoveryManager(QObject):
 
     def shutdown(self) -> None:
         self._timer.stop()
+        self._soon.stop()
         self.discard()

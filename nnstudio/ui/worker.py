@@ -30,7 +30,7 @@ from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 from nnstudio.engine import EpochRecord, Network
 from nnstudio.trainer.driver import SNAPSHOT_INTERVAL_S, Job, choose_report_every, sentence  # noqa: F401
-from nnstudio.trainer.process import ThreadRun, TrainerProcess
+from nnstudio.trainer.process import ProcessUnavailable, ThreadRun, TrainerProcess
 # Re-exported: the window and the tests import the snapshot API from here.
 from nnstudio.trainer.snapshots import (HISTOGRAM_BINS, TrainingSnapshot, boundary_grid_for,  # noqa: F401
                                         boundary_points, fit_points, fit_range_for, layer_names,
@@ -107,30 +107,30 @@ class TrainerWorker(QObject):
         self._min_epoch_seconds = 0.0
 
     # ------------------------------------------------------------------ control (any thread)
+    def _command(self, *command, paused: bool | None = None) -> None:
+        with self._lock:  # one lock with the fallback's swap: no command is lost in between
+            if paused is not None:
+                self._paused = paused
+            self._run.command(*command)
+
     def stop(self) -> None:
         """Ask the run to end after the current record; ``finished("stopped")`` follows."""
-        self._run.command("stop")
+        self._command("stop")
 
     def pause(self) -> None:
-        with self._lock:
-            self._paused = True
-        self._run.command("pause")
+        self._command("pause", paused=True)
 
     def resume(self) -> None:
-        with self._lock:
-            self._paused = False
-        self._run.command("resume")
+        self._command("resume", paused=False)
 
     def step_epoch(self) -> None:
         """Run until the next epoch ends, then pause again."""
-        with self._lock:
-            self._paused = False
-        self._run.command("step")
+        self._command("step", paused=False)
 
     def set_learning_rate(self, lr: float) -> None:
         """Use ``lr`` from the next record on."""
         self.optimizer.learning_rate = float(lr)
-        self._run.command("lr", float(lr))
+        self._command("lr", float(lr))
 
     @property
     def min_epoch_seconds(self) -> float:
@@ -140,7 +140,7 @@ class TrainerWorker(QObject):
     @min_epoch_seconds.setter
     def min_epoch_seconds(self, seconds: float) -> None:
         self._min_epoch_seconds = float(seconds)
-        self._run.command("slow", float(seconds))
+        self._command("slow", float(seconds))
 
     @property
     def is_paused(self) -> bool:
@@ -157,7 +157,15 @@ class TrainerWorker(QObject):
         """Run the training and forward its messages until it finishes; never raises."""
         self._reason = "stopped"
         try:
-            self._run.run(self._on_message)
+            try:
+                self._run.run(self._on_message)
+            except ProcessUnavailable:
+                # E.g. a sandbox that forbids child processes: train here instead; the window
+                # may stutter on small networks, but training works.
+                with self._lock:
+                    self._run = ThreadRun(self._run.job, self._run.take_pending())
+                    self.isolation = "thread"
+                self._run.run(self._on_message)
         except Exception as exc:  # noqa: BLE001 - the thread must never die silently
             self.failed.emit(sentence(f"Training stopped because of an unexpected error: "
                                       f"{type(exc).__name__}: {exc}"))

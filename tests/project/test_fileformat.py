@@ -66,6 +66,28 @@ def test_round_trip_is_exact(tmp_path, trained_project):
     assert isinstance(meta["app_version"], str)
 
 
+def test_a_long_history_round_trips_exactly_and_stays_readable(tmp_path, trained_project):
+    """Thousands of epochs are written in chunks (see HISTORY_CHUNK); the file is still plain
+    JSON with one line per metric, and every value, None included, comes back."""
+    n = 3 * fileformat.HISTORY_CHUNK + 7
+    rng = np.random.default_rng(0)
+    trained_project.history = {
+        "epoch": list(range(1, n + 1)),
+        "train_loss": [float(v) for v in rng.random(n)],
+        "train_acc": [float(v) for v in rng.random(n)],
+        "val_loss": [None if i % 97 == 0 else float(v) for i, v in enumerate(rng.random(n))],
+        "val_acc": [None] * n,
+    }
+    trained_project.name = 'A "history-" name'  # quotes and the placeholder's prefix
+    path = tmp_path / "long.nnproj"
+    save_project(trained_project, path)
+    loaded = load_project(path)
+    assert loaded.history == trained_project.history and loaded.name == trained_project.name
+    text = _members(path)["project.json"].decode()
+    assert json.loads(text)["history"]["epoch"][-1] == n
+    assert sum(line.lstrip().startswith('"train_loss": [') for line in text.splitlines()) == 1
+
+
 def test_untrained_project_round_trip(tmp_path):
     project = Project(name="Empty")
     save_project(project, tmp_path / "empty.nnproj")

@@ -424,3 +424,27 @@ def test_snapshot_for_a_reset_network_becomes_the_weights_reference(qtbot):
         x, y = curve.getData()
         np.testing.assert_array_equal(x, fresh.histograms[0][1])
         np.testing.assert_array_equal(y, fresh.histograms[0][2])
+
+
+def test_without_child_processes_the_run_trains_in_the_thread(qtbot, spiral, monkeypatch):
+    """A sandbox that forbids child processes: the same run happens in the worker's thread, and
+    commands given before the start still count."""
+    from nnstudio.trainer import process
+
+    def refuse():
+        raise PermissionError("operation not permitted")
+
+    monkeypatch.setattr(process, "_get_context", refuse)
+    Xtr, ytr, Xva, yva, names = spiral
+    worker = TrainerWorker(_network(), Xtr, ytr, Xva, yva, Adam(learning_rate=0.01), epochs=30,
+                           batch_size=32, n_classes=2, isolation="process")
+    run = Run(worker)
+    worker.step_epoch()  # queued in the process run; must reach the thread run
+    with _wait_state(qtbot, run, "paused"):
+        run.start()
+    assert worker.isolation == "thread" and len(run.epochs) == 1
+    with qtbot.waitSignal(run.finished, timeout=10000) as blocker:
+        worker.resume()
+    assert blocker.args == ["completed"] and len(run.epochs) == 30
+    assert not run.failed
+    assert stop_worker_thread(run.worker, run.thread, 5000)
