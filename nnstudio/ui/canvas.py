@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 
 import numpy as np
-from PySide6.QtCore import QByteArray, QLineF, QMimeData, QPoint, QPointF, QRect, QRectF, Qt
+from PySide6.QtCore import QByteArray, QLineF, QMimeData, QPoint, QPointF, QRect, QRectF, Qt, QTimer
 from PySide6.QtGui import QColor, QDrag, QFont, QFontMetricsF, QPainter, QPen
 from PySide6.QtWidgets import QApplication, QToolTip, QWidget
 
@@ -41,6 +41,13 @@ class NetworkCanvasWidget(QWidget):
         self._label_font = self.font()  # column labels: smaller when names need the room
         self._live: list[np.ndarray] | None = None  # weights sent while training
         self._batches: list[tuple[QPen, list[QLineF]]] = []
+        # weights_changed comes with other work (the end of a run, an undo): rebuild the lines
+        # in an event loop turn of their own, or on demand, whichever comes first.
+        self._stale = False
+        self._rebuild_timer = QTimer(self)
+        self._rebuild_timer.setSingleShot(True)
+        self._rebuild_timer.setInterval(0)
+        self._rebuild_timer.timeout.connect(self._ensure_built)
         self._pens_by_layer: dict[int, list[QPen]] = {}
         self._pen_cache: dict[tuple, QPen] = {}
         self._drop_gap: int | None = None
@@ -85,6 +92,7 @@ class NetworkCanvasWidget(QWidget):
 
     def connection_pens(self, layer: int) -> list[QPen]:
         """The pens of the drawn connections into ``layer`` (weights, then bias), as painted."""
+        self._ensure_built()
         return list(self._pens_by_layer.get(layer, []))
 
     @property
@@ -150,8 +158,14 @@ class NetworkCanvasWidget(QWidget):
     def _on_ctl_weights_changed(self) -> None:
         if not self._ctl.training_active:
             self._live = None  # the network's own weights are current again
-        self._build_connections()
-        self.update()
+        self._stale = True
+        self._rebuild_timer.start()
+
+    def _ensure_built(self, repaint: bool = True) -> None:
+        if self._stale:
+            self._build_connections()
+            if repaint:
+                self.update()
 
     def _on_ctl_selection_changed(self, _index: int) -> None:
         self.update()
@@ -198,6 +212,7 @@ class NetworkCanvasWidget(QWidget):
 
     def _build_connections(self) -> None:
         """Group the drawn connections by pen (few pens: weights are drawn in LEVELS steps)."""
+        self._stale = False
         batches: dict[tuple, list[QLineF]] = {}
         self._pens_by_layer = {}
         weights = self._weights() if self._cols else {}
@@ -244,6 +259,7 @@ class NetworkCanvasWidget(QWidget):
 
     # ------------------------------------------------------------------ painting
     def paintEvent(self, event) -> None:
+        self._ensure_built(repaint=False)  # being painted already
         p = QPainter(self)
         p.setRenderHint(QPainter.Antialiasing)
         p.fillRect(self.rect(), QColor("white"))
