@@ -110,6 +110,7 @@ class ProjectController(QObject):
         self.network: Network | None = None
         self.path: str | None = None
         self.dirty = False
+        self._changed_outside = False  # touch() since the last save or load
         self.training_active = False
         #: Set by the window: asks the user to stop training, returns True when stopped.
         self.confirm_stop_training = lambda: False
@@ -129,6 +130,7 @@ class ProjectController(QObject):
         self.undo_stack.clear()
         self.path = path
         self.path_changed.emit(path or "")
+        self._changed_outside = False
         self._set_dirty(False)
         for sig in (self.dataset_changed, self.network_changed, self.settings_changed,
                     self.history_changed, self.weights_changed):
@@ -146,12 +148,14 @@ class ProjectController(QObject):
 
     def mark_saved(self, path: str) -> None:
         self.path = path
+        self._changed_outside = False
         self.undo_stack.setClean()
         self._set_dirty(False)
         self.path_changed.emit(path)
 
     def _on_undo_clean_changed(self, clean: bool) -> None:
-        self._set_dirty(not clean)
+        # Undoing back to the saved state does not undo a setting changed meanwhile.
+        self._set_dirty(not clean or self._changed_outside)
 
     def _set_dirty(self, dirty: bool) -> None:
         if dirty != self.dirty:
@@ -160,6 +164,7 @@ class ProjectController(QObject):
 
     def touch(self) -> None:
         """Something outside the undo stack changed (settings, data, training)."""
+        self._changed_outside = True
         self._set_dirty(True)
 
     # ------------------------------------------------------------------ data

@@ -222,6 +222,22 @@ def test_unsaved_changes_ask_before_closing(window):
     assert window.close()
 
 
+def test_undoing_to_the_saved_state_keeps_a_changed_setting_unsaved(window, tmp_path):
+    ctl = window.ctl
+    path = tmp_path / "p.nnproj"
+    ctl.mark_saved(str(path))             # what Save does once the file is written
+    ctl.set_training(epochs=7)           # not undoable: a setting
+    ctl.insert_layer(0, "Dropout")       # undoable
+    ctl.undo_stack.undo()                # the stack is back at its clean state ...
+    assert ctl.dirty                     # ... but the epochs setting still is not saved
+    assert window.isWindowModified()
+    ctl.mark_saved(str(path))
+    assert not ctl.dirty
+    ctl.insert_layer(0, "Dropout")
+    ctl.undo_stack.undo()
+    assert not ctl.dirty                 # only undoable edits since the save: clean again
+
+
 def test_window_renders_mid_training(window, qtbot, tmp_path):
     window.ctl.set_training(epochs=100_000)
     window.actions["train"].trigger()
