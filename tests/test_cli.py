@@ -127,6 +127,26 @@ def test_train_from_csv(capsys, tmp_path):
     assert sorted(report["class_names"]) == ["big", "small"]
 
 
+def test_a_csv_project_moved_with_its_data_still_opens(capsys, tmp_path):
+    """Project and CSV sent together to another folder: the saved absolute path is gone, the
+    copy next to the project is used, and the user is told."""
+    import shutil
+
+    first = tmp_path / "mine"
+    first.mkdir()
+    rows = ["a,b,kind"] + [f"{i % 7},{i % 5},{'x' if i % 2 else 'y'}" for i in range(60)]
+    (first / "data.csv").write_text("\n".join(rows) + "\n")
+    run_json(capsys, "train", "--csv", first / "data.csv", "--target", "kind", "--epochs", 3,
+             "--layers", "4", "--save", first / "p.nnproj")
+    before = run_json(capsys, "evaluate", first / "p.nnproj")
+    moved = tmp_path / "colleague"
+    shutil.move(str(first), str(moved))
+    code, out, err = run(capsys, "evaluate", moved / "p.nnproj", "--json")
+    assert code == 0, err
+    assert json.loads(out)["scores"] == before["scores"]
+    assert "using the copy next to the project" in err and str(moved / "data.csv") in err
+
+
 def test_regression_evaluate(capsys, tmp_path):
     path = tmp_path / "r.nnproj"
     result = run_json(capsys, "train", "--dataset", "regression_1d", "--epochs", 20,

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 from nnstudio.errors import ProjectError
 from nnstudio.project import build_from_project, load_project, scaled_split
@@ -23,6 +24,8 @@ def evaluate_project(path: str) -> dict:
         results (without the confusion matrix, which is given once, for ``confusion_split``).
     """
     project = load_project(path)
+    for note in project.notes:  # e.g. the CSV was found next to the project
+        print(f"nnstudio: {note}", file=sys.stderr)
     if not project.is_trained:
         raise ProjectError(f"The project {project.name!r} has not been trained yet; "
                            "train it first (nnstudio train FILE --save FILE).")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from nnstudio.errors import ConfigError
@@ -66,6 +67,8 @@ def _from_file(args: argparse.Namespace) -> Project:
         raise ConfigError(f"{', '.join(given)} describe a new project and cannot be used with "
                           "a project file")
     project = load_project(args.project)
+    for note in project.notes:  # e.g. the CSV was found next to the project
+        print(f"nnstudio: {note}", file=sys.stderr)
     if args.reset:
         project.clear_results()
     if (args.val is not None or args.test is not None) and project.is_trained:

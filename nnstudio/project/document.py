@@ -61,6 +61,9 @@ class Project:
         new data use the same scaling the network was trained with.
     created, modified : str or None
         ISO-8601 times, filled in by ``save_project``.
+    notes : list of str
+        Set by ``load_project``, e.g. when the CSV was found next to the project instead of
+        where it was saved; not saved.
     """
 
     name: str = "Untitled"
@@ -73,6 +76,8 @@ class Project:
     scaler: dict | None = None
     created: str | None = None
     modified: str | None = None
+    #: Things worth telling the user about how the file was read (not saved, not compared).
+    notes: list = field(default_factory=list, compare=False, repr=False)
 
     @property
     def is_trained(self) -> bool:

@@ -243,7 +243,26 @@ def load_project(path: str | os.PathLike) -> Project:
         raise ProjectError(f"{label!r} is damaged or unreadable ({exc}).") from None
 
     document = _migrate({"metadata": metadata, "project": body, "weights": weights}, version, label)
-    return validate_document(document, label)
+    project = validate_document(document, label)
+    _find_moved_csv(project, path)
+    return project
+
+
+def _find_moved_csv(project: Project, project_path: Path) -> None:
+    """A CSV that is no longer where it was saved, but sits next to the project file (the two
+    were moved or sent together): use that copy, and say so in ``project.notes``."""
+    source = project.data_source
+    if source.get("kind") != "csv" or not isinstance(source.get("path"), str):
+        return
+    saved = Path(source["path"])
+    if saved.exists():
+        return
+    # A path saved on Windows keeps its backslashes when read elsewhere.
+    beside = project_path.absolute().parent / saved.name.replace("\\", "/").split("/")[-1]
+    if beside.is_file():
+        project.data_source = {**source, "path": str(beside)}
+        project.notes.append(f"The data file was not at {str(saved)!r}; using the copy next to "
+                             f"the project, {str(beside)!r}.")
 
 
 def _check_version(metadata: dict, label: str) -> int:

@@ -76,7 +76,9 @@ class FileActions(QObject):
             return False
         self._ctl.load(project, dataset, path=os.path.abspath(path))
         self._add_recent(os.path.abspath(path))
-        self._ctl.message_posted.emit(f"Opened {os.path.basename(path)}.", "info")
+        notes = " ".join(project.notes)
+        self._ctl.message_posted.emit(f"Opened {os.path.basename(path)}. {notes}".strip(),
+                                      "warning" if notes else "info")
         return True
 
     # ------------------------------------------------------------------ saving

@@ -238,6 +238,26 @@ def test_undoing_to_the_saved_state_keeps_a_changed_setting_unsaved(window, tmp_
     assert not ctl.dirty                 # only undoable edits since the save: clean again
 
 
+def test_opening_a_moved_csv_project_says_which_data_file_it_uses(window, tmp_path):
+    import shutil
+
+    from nnstudio.cli import main
+
+    first, moved = tmp_path / "mine", tmp_path / "elsewhere"
+    first.mkdir()
+    rows = ["a,b,kind"] + [f"{i % 7},{i % 5},{'x' if i % 2 else 'y'}" for i in range(60)]
+    (first / "data.csv").write_text("\n".join(rows) + "\n")
+    assert main(["train", "--csv", str(first / "data.csv"), "--target", "kind", "--epochs", "2",
+                 "--save", str(first / "p.nnproj"), "--quiet"]) == 0
+    shutil.move(str(first), str(moved))
+    shown = []
+    window.ctl.message_posted.connect(lambda text, level: shown.append((text, level)))
+    assert window.files.open_path(str(moved / "p.nnproj"), ask=False)
+    assert window.ctl.project.data_source["path"] == str(moved / "data.csv")
+    text, level = shown[-1]
+    assert level == "warning" and "using the copy next to the project" in text
+
+
 def test_window_renders_mid_training(window, qtbot, tmp_path):
     window.ctl.set_training(epochs=100_000)
     window.actions["train"].trigger()
