@@ -38,8 +38,11 @@ def _get_context():
                 # Imported once in the server, so every child starts with them loaded.
                 ctx.set_forkserver_preload(["nnstudio._trainer_env", "numpy", "nnstudio.engine",
                                             "nnstudio.trainer.driver"])
-            else:  # Windows: each child is a fresh interpreter (~0.5 s to start)
+            else:  # Windows: each child is a fresh interpreter (~0.5 s to start) ...
                 ctx = multiprocessing.get_context("spawn")
+                # ... which inherits this environment: one BLAS thread there too. This
+                # process's BLAS is loaded already and keeps its threads.
+                import nnstudio._trainer_env  # noqa: F401
             _context = ctx
         return _context
 
