@@ -132,7 +132,11 @@ class MainWindow(QMainWindow):
         undo = self.ctl.undo_stack.createUndoAction(self, "&Undo")
         undo.setShortcut(QKeySequence.Undo)
         redo = self.ctl.undo_stack.createRedoAction(self, "&Redo")
-        redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence.Redo])
+        # Ctrl+Shift+Z and Ctrl+Y everywhere, plus the platform's own; each once: the same
+        # sequence twice on one action is "ambiguous" to Qt and then does nothing at all.
+        keys = [QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y"),
+                *QKeySequence.keyBindings(QKeySequence.StandardKey.Redo)]
+        redo.setShortcuts(list({k.toString(): k for k in keys if not k.isEmpty()}.values()))
         self.actions["undo"], self.actions["redo"] = undo, redo
         self._action("delete", "&Delete layer", lambda: self.ctl.remove_layer(self.ctl.selected),
                      QKeySequence.Delete, "Remove the selected layer")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QPointF, QSettings, QStandardPaths, Qt
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from nnstudio.project import load_project
@@ -381,3 +381,15 @@ def test_the_wheel_scrolls_panels_instead_of_changing_unfocused_settings(window,
     spin.setFocus()
     QApplication.sendEvent(spin, wheel)
     assert spin.value() == before + 1  # once chosen, the wheel edits it as usual
+
+
+def test_no_two_shortcuts_collide(window):
+    """A key sequence given twice (one action or two) is ambiguous to Qt: it then does nothing."""
+    seen = {}
+    for action in window.findChildren(QAction):
+        for key in action.shortcuts():
+            text = key.toString()
+            assert text not in seen, f"{text} on {seen.get(text)!r} and {action.text()!r}"
+            seen[text] = action.text()
+    assert {"Ctrl+Z", "Ctrl+Shift+Z", "Ctrl+Y", "F5", "F6", "Shift+F5", "F10"} <= set(seen)
+
