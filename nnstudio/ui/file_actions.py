@@ -24,6 +24,9 @@ class _WaitCursor:
         QGuiApplication.restoreOverrideCursor()
 
 
+_DEFAULT_NAMES = ("Untitled", "Spiral demo")
+
+
 class FileActions(QObject):
     """File handling for the main window; errors go to the controller's message area."""
 
@@ -88,7 +91,7 @@ class FileActions(QObject):
         return self._save_to(self._ctl.path)
 
     def save_as(self) -> bool:
-        start = self._ctl.path or os.path.join(self._last_dir(), self._ctl.project.name + FILE_SUFFIX)
+        start = self._ctl.path or os.path.join(self._last_dir(), self._suggested_name() + FILE_SUFFIX)
         path, _ = QFileDialog.getSaveFileName(self._window, "Save project as", start, FILE_FILTER)
         if not path:
             return False
@@ -96,9 +99,16 @@ class FileActions(QObject):
             path += FILE_SUFFIX
         return self._save_to(path)
 
+    def _suggested_name(self) -> str:
+        """The project's name, or, while it still has a default one, its data's name."""
+        name = self._ctl.project.name
+        if name in _DEFAULT_NAMES and self._ctl.dataset is not None and self._ctl.dataset.name:
+            name = os.path.splitext(self._ctl.dataset.name)[0]
+        return "".join(c for c in name if c not in '<>:"/\\|?*').strip() or "Untitled"
+
     def _save_to(self, path: str) -> bool:
         project = self._ctl.snapshot()
-        if project.name in ("Untitled", "Spiral demo") or not project.name:
+        if project.name in _DEFAULT_NAMES or not project.name:
             project.name = os.path.splitext(os.path.basename(path))[0]
             self._ctl.project.name = project.name
         try:

@@ -414,7 +414,14 @@ class MainWindow(QMainWindow):
             self.restoreState(state)
 
     def closeEvent(self, event) -> None:  # Qt override
+        # Hold training while asking: what is saved is then what the window shows, and
+        # "Cancel" carries on from there.
+        was_running = self.ctl.dirty and self.runner.state == "running"
+        if was_running:
+            self.runner.pause_and_wait()
         if not self.files.maybe_save():
+            if was_running:
+                self.runner.resume()
             event.ignore()
             return
         self.runner.stop()

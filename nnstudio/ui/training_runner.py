@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QObject, QTimer, Signal
 
 from nnstudio.engine import EpochRecord
 from nnstudio.errors import NNStudioError
@@ -94,6 +94,22 @@ class TrainingRunner(QObject):
     def pause(self) -> None:
         if self._worker is not None and self.state == "running":
             self._worker.pause()
+
+    def pause_and_wait(self, timeout_ms: int = 5000) -> bool:
+        """Pause and wait (running the event loop) until the run has paused, so the network
+        and its history show the same moment; True when paused or idle."""
+        if self.state == "running" and self._worker is not None:
+            self.pause()
+            loop = QEventLoop()
+            self.state_changed.connect(loop.quit)  # paused, or idle if it ended meanwhile
+            timer = QTimer()
+            timer.setSingleShot(True)
+            timer.timeout.connect(loop.quit)
+            timer.start(timeout_ms)
+            loop.exec()
+            timer.stop()
+            self.state_changed.disconnect(loop.quit)
+        return self.state != "running"
 
     def resume(self) -> None:
         if self._worker is not None and self.state == "paused":

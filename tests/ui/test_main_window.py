@@ -214,6 +214,33 @@ def test_closing_during_training_stops_cleanly(qtbot):
     assert w.runner.state == "idle" and not w.ctl.training_active
 
 
+def test_closing_mid_run_pauses_while_asking_and_cancel_carries_on(window, qtbot, tmp_path):
+    w = window
+    w.ctl.set_training(epochs=100_000)
+    w.actions["train"].trigger()
+    qtbot.waitUntil(lambda: len(w.ctl.project.history["epoch"]) > 2, timeout=20_000)
+    asked = []
+
+    def question(*args, **kwargs):
+        asked.append((w.runner.state, len(w.ctl.project.history["epoch"])))
+        return w.answers["question"]
+
+    w.answers["question"] = QMessageBox.Cancel
+    QMessageBox.question = question  # undone by the fixture's monkeypatch
+    assert not w.close()
+    assert asked[0][0] == "paused"  # held while the question was open
+    qtbot.waitUntil(lambda: w.runner.state == "running", timeout=5000)  # Cancel: it carries on
+    qtbot.waitUntil(lambda: len(w.ctl.project.history["epoch"]) > asked[0][1] + 2, timeout=20_000)
+    w.ctl.mark_saved(str(tmp_path / "p.nnproj"))
+    w.ctl.touch()
+    w.answers["question"] = QMessageBox.Save
+    assert w.close()
+    saved = load_project(tmp_path / "p.nnproj")
+    # Saved while paused: the file's history is exactly what the window showed when asked.
+    assert len(saved.history["epoch"]) == asked[1][1] and asked[1][0] == "paused"
+    assert w.runner.state == "idle"
+
+
 def test_unsaved_changes_ask_before_closing(window):
     window.ctl.insert_layer(0, "Dropout")
     window.answers["question"] = QMessageBox.Cancel
@@ -393,3 +420,17 @@ def test_no_two_shortcuts_collide(window):
             seen[text] = action.text()
     assert {"Ctrl+Z", "Ctrl+Shift+Z", "Ctrl+Y", "F5", "F6", "Shift+F5", "F10"} <= set(seen)
 
+
+
+def test_save_as_suggests_the_data_name_for_a_demo_with_other_data(window, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    from nnstudio.data import load_builtin
+
+    iris = load_builtin("iris")
+    window.ctl.set_dataset(iris)
+    offered = []
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        lambda parent, title, start, *a: (offered.append(start), ("", ""))[1])
+    assert not window.files.save_as()  # cancelled
+    assert "Spiral demo" not in offered[0] and offered[0].endswith(iris.name + ".nnproj")
