@@ -216,6 +216,7 @@ class MainWindow(QMainWindow):
         self._last_record = None
         self._run_failed = False
         self._run_end = "none"
+        self._verdict = ""  # the last run's summary, while it is on show
 
     def _connect(self) -> None:
         c, r = self.ctl, self.runner
@@ -264,6 +265,9 @@ class MainWindow(QMainWindow):
         if not h.get("epoch"):
             self._run_end = "none"
             self._last_record = None
+            if self._verdict and self.messages.text.text() == self._verdict:
+                self.messages.clear_message()  # those results are gone with the history
+            self._verdict = ""
             self.messages.set_hint("Ready: press Train (F5) to train this network, or change it first.")
         elif self.runner.state == "idle":
             acc = next((v for v in reversed(h.get("val_acc", [])) if v is not None), None)
@@ -297,6 +301,7 @@ class MainWindow(QMainWindow):
         idle = state == "idle"
         if state == "running" and self._run_end is not None:
             self._run_failed, self._run_end = False, None  # a new run
+            self.messages.clear_message()  # whatever it said belongs to before this run
         if state == "running":
             self.messages.set_hint("Training… you can change the learning rate at any time; Pause (F6) "
                                    "to look closely, Stop (Shift+F5) keeps the weights learned so far.")
@@ -343,20 +348,25 @@ class MainWindow(QMainWindow):
             errors = tuple(regression_scores(ctl.network, part.X, part.y).get("mean_abs_error")
                            if len(part.X) else None for part in (ctl.data.val, test))
         text, level = summarize_run(ctl.project.history, self.runner.run_start, ctl.dataset,
-                                    ctl.data.val.y, test_metrics, lr, errors)
+                                    ctl.data.val.y, test_metrics, lr, errors,
+                                    highest_rate=self.runner.highest_rate)
         if reason == "stopped":
             text = text.replace("Training finished", "Training stopped")
         self.messages.set_hint(text)
+        self._verdict = text
         ctl.message_posted.emit(text, level)
 
     def _refresh_status(self) -> None:
         r, rec = self.runner, self._last_record
         total = len(self.ctl.project.history.get("epoch", []))
         self.status_epoch.setText(f"Epochs trained: {total}" if total else "Not trained yet")
+        if not total and r.state == "idle":  # reset or rebuilt: no speed or time to show
+            self.status_speed.setText("")
+            self.status_time.setText("")
         self.progress.setMaximum(max(1, r.epochs_this_run))
         self.progress.setValue(r.epochs_done)
         if r.state == "idle":
-            ended = {"completed": "done: %v epochs", "stopped": "stopped after %v of %m"}
+            ended = {"completed": "done: %v epochs", "stopped": "stopped: %v / %m"}
             self.progress.setFormat(ended.get(self._run_end or "", "ready"))
             if self._run_end not in ended:
                 self.progress.setValue(0)

@@ -16,7 +16,8 @@ def _pct(x: float) -> str:
 
 
 def summarize_run(history: dict, run_start: int, dataset, val_y, test_metrics: tuple | None,
-                  learning_rate: float, typical_errors: tuple | None = None) -> tuple[str, str]:
+                  learning_rate: float, typical_errors: tuple | None = None,
+                  highest_rate: float | None = None) -> tuple[str, str]:
     """Return ``(message, level)`` for the epochs ``history[...][run_start:]`` of one run.
 
     Parameters
@@ -35,12 +36,23 @@ def summarize_run(history: dict, run_start: int, dataset, val_y, test_metrics: t
         The rate the run ended with.
     typical_errors : (validation, test) mean absolute errors, or None
         Regression only: the same "typical error" the Fit view shows.
+    highest_rate : float or None
+        The highest learning rate of the run (it can be changed while training): when it was
+        well above the final one, that is what the advice blames.
     """
     losses = [v for v in history.get("train_loss", [])[run_start:] if v is not None]
     n = len(losses)
     if n == 0:
         return "Training stopped before the first epoch ended.", "info"
     smaller = f"{learning_rate / 10:g}"
+    raised = highest_rate is not None and highest_rate > 1.5 * learning_rate
+    if raised:  # the user turned it up and back down: blame the high value, not today's
+        too_high = (f"the learning rate was {highest_rate:g} for part of this run (it is "
+                    f"{learning_rate:g} now), which was probably too high")
+        advice = f"Keep it nearer {learning_rate:g}"
+    else:
+        too_high = f"the learning rate ({learning_rate:g}) is probably too high"
+        advice = f"Try {smaller}"
     last_val_acc = _last(history.get("val_acc", []))
     last_train_acc = _last(history.get("train_acc", []))
     if dataset.task == "classification":
@@ -57,13 +69,18 @@ def summarize_run(history: dict, run_start: int, dataset, val_y, test_metrics: t
     if len(run_val_acc) >= 5 and max(run_val_acc) - run_val_acc[-1] > 0.10:
         best = max(run_val_acc)
         at = run_start + run_val_acc.index(best) + 1
-        return (f"Training was unstable: validation accuracy reached {_pct(best)} at epoch {at} but "
-                f"ended at {_pct(run_val_acc[-1])}. The learning rate ({learning_rate:g}) is probably "
-                f"too high; try {smaller}.", "warning")
+        fell = (f"validation accuracy reached {_pct(best)} at epoch {at} but ended at "
+                f"{_pct(run_val_acc[-1])}")
+        if losses[-1] <= 1.05 * min(losses[len(losses) // 2:]):
+            # The training loss kept falling meanwhile: memorising, not a too-large step.
+            return (f"The network started memorising the training data (overfitting): {fell}, while "
+                    "the training loss kept falling. Fewer epochs, more data, a Dropout layer or some "
+                    "L2 penalty help; the loss plot marks the best epoch.", "warning")
+        return (f"Training was unstable: {fell}. {too_high[0].upper()}{too_high[1:]}; "
+                f"{advice[0].lower()}{advice[1:]}.", "warning")
     if n >= 3 and losses[-1] > losses[0] * 1.05:
-        return (f"The training loss got worse during this run ({losses[0]:.3g} → {losses[-1]:.3g}): the "
-                f"learning rate ({learning_rate:g}) is probably too high. Try {smaller}, press Reset "
-                "weights (Ctrl+R) and train again.", "warning")
+        return (f"The training loss got worse during this run ({losses[0]:.3g} → {losses[-1]:.3g}): "
+                f"{too_high}. {advice}, press Reset weights (Ctrl+R) and train again.", "warning")
     if dataset.task == "regression":
         target_var = float(np.var(dataset.y)) or 1.0
         val_loss = _last(history.get("val_loss", [])) or losses[-1]

@@ -38,6 +38,8 @@ class TrainingRunner(QObject):
         self._paused_total = 0.0
         self._paused_since: float | None = None
         self.test_metrics = None
+        #: The highest learning rate of the current (or last) run: it can change mid-run.
+        self.highest_rate: float | None = None
 
     def start(self, step: bool = False) -> bool:
         """Begin training with the current settings; ``step`` trains one epoch, then pauses."""
@@ -70,6 +72,7 @@ class TrainingRunner(QObject):
                                      boundary_grid=grid, n_classes=ctl.dataset.n_classes,
                                      test=(d.test.X, d.test.y))
         self.test_metrics = None
+        self.highest_rate = float(optimizer.learning_rate)
         w = self._worker
         # The worker's records arrive in lists (see TrainerWorker.records_ready); its per-record
         # signals stay for other listeners but are not connected here.
@@ -129,6 +132,7 @@ class TrainingRunner(QObject):
     def set_learning_rate(self, lr: float) -> None:
         if self._worker is not None:
             self._worker.set_learning_rate(lr)
+            self.highest_rate = max(self.highest_rate or 0.0, float(lr))
 
     def stop(self, wait: bool = True) -> bool:
         """Ask the run to stop; with ``wait`` block (briefly) until its thread has ended."""

@@ -434,3 +434,34 @@ def test_save_as_suggests_the_data_name_for_a_demo_with_other_data(window, monke
                         lambda parent, title, start, *a: (offered.append(start), ("", ""))[1])
     assert not window.files.save_as()  # cancelled
     assert "Spiral demo" not in offered[0] and offered[0].endswith(iris.name + ".nnproj")
+
+
+def test_old_messages_and_times_go_when_they_no_longer_apply(window, qtbot):
+    w = window
+    w.ctl.set_training(epochs=20)
+    w.actions["train"].trigger()
+    wait_idle(qtbot, w)
+    verdict = w.messages.text.text()
+    assert verdict.startswith("Training finished") and w.status_time.text()
+    w.ctl.insert_layer(0, "Dropout")  # the results are gone with the history
+    assert w.messages.level == "" and w.messages.text.text().startswith("Ready")
+    assert w.status_epoch.text() == "Not trained yet" and w.status_time.text() == ""
+    w.ctl.message_posted.emit("Could not open x.nnproj: it is damaged.", "error")
+    assert w.messages.level == "error"
+    w.actions["train"].trigger()  # a new run: the old error no longer applies
+    qtbot.waitUntil(lambda: w.messages.level != "error", timeout=5000)
+    wait_idle(qtbot, w)
+
+
+def test_the_run_remembers_its_highest_learning_rate(window, qtbot):
+    w = window
+    w.ctl.set_training(epochs=100_000, learning_rate=0.01)
+    w.actions["train"].trigger()
+    assert w.runner.highest_rate == pytest.approx(0.01)
+    w.runner.set_learning_rate(0.8)
+    w.runner.set_learning_rate(0.01)
+    assert w.runner.highest_rate == pytest.approx(0.8)
+    w.runner.stop()
+    w.actions["train"].trigger()  # a new run starts from its own rate
+    assert w.runner.highest_rate == pytest.approx(0.01)
+    w.runner.stop()

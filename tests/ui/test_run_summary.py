@@ -65,3 +65,22 @@ def test_regression_reports_the_same_typical_error_as_the_fit_view():
     text, _ = summarize_run(hist([var, var / 10, var / 100], val_loss=[var / 50] * 3), 0, curve,
                             curve.y[:10], None, learning_rate=0.01, typical_errors=(0.168, 0.2))
     assert "Typical error (validation): 0.168; on the test data, which training never saw: 0.2." in text
+
+
+def test_validation_falling_while_training_improves_is_called_overfitting():
+    accs = [0.6, 0.8, 0.95, 0.9, 0.8, 0.8]
+    text, level = summarize_run(hist([0.6, 0.4, 0.2, 0.15, 0.1, 0.08], val_acc=accs), 0, SPIRAL,
+                                VAL_Y, None, learning_rate=0.01)
+    assert level == "warning" and "overfitting" in text and "learning rate" not in text
+    assert "reached 95.0% at epoch 3 but ended at 80.0%" in text
+
+
+def test_a_rate_raised_during_the_run_is_blamed_not_the_one_it_ended_with():
+    text, level = summarize_run(hist([0.5, 0.4, 0.9, 1.4], val_acc=[0.8, 0.8, 0.7, 0.7]), 0, SPIRAL,
+                                VAL_Y, None, learning_rate=0.01, highest_rate=1.0)
+    assert level == "warning"
+    assert "the learning rate was 1 for part of this run (it is 0.01 now)" in text
+    assert "Keep it nearer 0.01" in text and "Try 0.001" not in text
+    same, _ = summarize_run(hist([0.5, 0.4, 0.9, 1.4], val_acc=[0.8, 0.8, 0.7, 0.7]), 0, SPIRAL,
+                            VAL_Y, None, learning_rate=0.5, highest_rate=0.5)
+    assert "Try 0.05" in same  # never changed: the usual advice
