@@ -20,7 +20,8 @@ _OPT_TIPS = {
     "SGD + momentum": "Gradient descent that keeps some speed from earlier steps, like a rolling ball.",
     "SGD + Nesterov": "Momentum that looks one step ahead before correcting; often a little steadier.",
 }
-LR_MIN, LR_MAX, LR_STEPS_PER_DECADE = 1e-5, 1.0, 20
+#: Up to 10, so a class can see what a far too large rate does (the run stops and says why).
+LR_MIN, LR_MAX, LR_STEPS_PER_DECADE = 1e-5, 10.0, 20
 
 
 def lr_to_slider(lr: float) -> int:
@@ -60,7 +61,8 @@ class TrainingPanel(QWidget):
         self.lr_box.setRange(LR_MIN, LR_MAX)
         self.lr_box.setSingleStep(0.001)
         tip = ("Learning rate: how big a step each update takes. Too small and learning crawls; too "
-               "large and the loss jumps around or explodes. You can change it while training.")
+               "large and the loss jumps around or explodes. You can change it while training. "
+               f"From {LR_MIN:g} to {LR_MAX:g}; 0.01 is a good start for Adam, 0.1 for SGD.")
         for w in (self.lr_slider, self.lr_box):
             w.setToolTip(tip)
         lr_row = QHBoxLayout()

@@ -465,3 +465,14 @@ def test_the_run_remembers_its_highest_learning_rate(window, qtbot):
     w.actions["train"].trigger()  # a new run starts from its own rate
     assert w.runner.highest_rate == pytest.approx(0.01)
     w.runner.stop()
+
+
+def test_a_typed_large_learning_rate_is_taken_and_explained(window):
+    from PySide6.QtTest import QTest
+
+    box = window.training_panel.lr_box
+    box.selectAll()
+    QTest.keyClicks(box, "5")
+    QTest.keyClick(box, Qt.Key_Return)
+    assert window.ctl.project.training["optimizer"]["config"]["learning_rate"] == pytest.approx(5.0)
+    assert "From 1e-05 to 10" in box.toolTip()
