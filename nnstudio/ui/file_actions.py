@@ -8,9 +8,10 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from nnstudio.data import load_builtin, load_dataset_source
-from nnstudio.errors import NNStudioError
+from nnstudio.errors import ConfigError, NNStudioError
 from nnstudio.project import FILE_SUFFIX, Project, demo_project, load_project, save_project
-from nnstudio.project.session import output_layer_config
+from nnstudio.engine import Network
+from nnstudio.project.session import check_fits, output_layer_config
 
 MAX_RECENT = 8
 FILE_FILTER = f"nnstudio projects (*{FILE_SUFFIX})"
@@ -64,10 +65,22 @@ class FileActions(QObject):
         """Open a project file; on any problem, say why and keep the current project."""
         if ask and not self.maybe_save():
             return False
+        relocated = False
         try:
             with _WaitCursor():
                 project = load_project(path)
+            relocated = self._find_missing_csv(project, path)
+            if relocated is None:
+                return False  # the user did not look for it: keep the current project
+            with _WaitCursor():
                 dataset = load_dataset_source(project.data_source)
+            if project.network:
+                try:
+                    check_fits(Network.from_config(project.network), dataset)
+                except NNStudioError as exc:
+                    changed = " The data file has changed since the project was saved." \
+                        if project.data_source.get("kind") == "csv" else ""
+                    raise ConfigError(f"{exc}{changed}") from None
         except NNStudioError as exc:
             self._ctl.message_posted.emit(f"Could not open {os.path.basename(path)}: {exc}", "error")
             self._forget_missing(path)
@@ -78,10 +91,35 @@ class FileActions(QObject):
             self._forget_missing(path)
             return False
         self._ctl.load(project, dataset, path=os.path.abspath(path))
+        if relocated:
+            self._ctl.touch()  # the new place of the data is worth saving
         self._add_recent(os.path.abspath(path))
         notes = " ".join(project.notes)
         self._ctl.message_posted.emit(f"Opened {os.path.basename(path)}. {notes}".strip(),
                                       "warning" if notes else "info")
+        return True
+
+    def _find_missing_csv(self, project, project_path: str) -> bool | None:
+        """When the project's CSV is gone, offer to look for it. False: nothing was missing;
+        True: the user picked the file (``project.data_source`` now points there); None: the
+        user declined."""
+        source = project.data_source
+        if source.get("kind") != "csv" or os.path.exists(str(source.get("path", ""))):
+            return False
+        name = os.path.basename(str(source.get("path", "")).replace("\\", "/"))
+        answer = QMessageBox.question(
+            self._window, "Data file not found",
+            f"“{os.path.basename(project_path)}” learns from “{name}”, which is no longer at "
+            f"{source.get('path')}. Find the file? (The network and its history are kept.)",
+            QMessageBox.Open | QMessageBox.Cancel, QMessageBox.Open)
+        if answer != QMessageBox.Open:
+            return None
+        found, _ = QFileDialog.getOpenFileName(self._window, f"Where is {name}?",
+                                               os.path.dirname(os.path.abspath(project_path)),
+                                               "Data files (*.csv *.tsv *.txt);;All files (*)")
+        if not found:
+            return None
+        project.data_source = {**source, "path": os.path.abspath(found)}
         return True
 
     # ------------------------------------------------------------------ saving

@@ -476,3 +476,44 @@ def test_a_typed_large_learning_rate_is_taken_and_explained(window):
     QTest.keyClick(box, Qt.Key_Return)
     assert window.ctl.project.training["optimizer"]["config"]["learning_rate"] == pytest.approx(5.0)
     assert "From 1e-05 to 10" in box.toolTip()
+
+
+def _csv_project(folder, colours=("red", "blue")):
+    from nnstudio.cli import main
+
+    folder.mkdir(exist_ok=True)
+    rows = ["a,b,col,kind"] + [f"{i % 7},{i % 5},{colours[i % len(colours)]},{'x' if i % 3 else 'y'}"
+                               for i in range(60)]
+    (folder / "d.csv").write_text("\n".join(rows) + "\n")
+    assert main(["train", "--csv", str(folder / "d.csv"), "--target", "kind", "--epochs", "2",
+                 "--save", str(folder / "p.nnproj"), "--quiet"]) == 0
+    return folder / "p.nnproj"
+
+
+def test_a_missing_data_file_can_be_found_when_opening(window, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    project = _csv_project(tmp_path / "a")
+    elsewhere = tmp_path / "b"
+    elsewhere.mkdir()
+    (tmp_path / "a" / "d.csv").rename(elsewhere / "data.csv")
+    before = window.ctl.project.name
+    window.answers["question"] = QMessageBox.Cancel
+    assert not window.files.open_path(str(project), ask=False)
+    assert window.ctl.project.name == before  # declined: the current project stays
+    window.answers["question"] = QMessageBox.Open
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(elsewhere / "data.csv"), ""))
+    assert window.files.open_path(str(project), ask=False)
+    assert window.ctl.project.data_source["path"] == str(elsewhere / "data.csv")
+    assert window.ctl.project.is_trained and window.ctl.dirty  # the new place is worth saving
+
+
+def test_a_data_file_that_changed_shape_is_refused_in_plain_words(window, tmp_path):
+    project = _csv_project(tmp_path / "a")
+    _csv_project(tmp_path / "other", colours=("red", "blue", "green"))
+    (tmp_path / "other" / "d.csv").replace(tmp_path / "a" / "d.csv")  # a third colour column now
+    shown = []
+    window.ctl.message_posted.connect(lambda text, level: shown.append((level, text)))
+    assert not window.files.open_path(str(project), ask=False)
+    level, text = shown[-1]
+    assert level == "error" and "has changed since the project was saved" in text
