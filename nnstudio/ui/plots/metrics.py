@@ -16,9 +16,11 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 from nnstudio.ui.plots.axes import ReadableAxis
 from nnstudio.ui.plots.hints import training_hints
 from nnstudio.ui.plots.palette import (BACKGROUND, BAD_COLOR, HINT_STYLE, LABEL_STYLE, TRAIN_COLOR,
-                                       VAL_COLOR, legend, style_plot)
+                                       VAL_COLOR, style_plot)
 
 REDRAW_MS = 40
+_KEY_TRAIN = f'<span style="color:{TRAIN_COLOR}">━━</span> training'
+_KEY_BOTH = _KEY_TRAIN + f' &nbsp;&nbsp; <span style="color:{VAL_COLOR}">━━</span> validation'
 MAX_REDRAW_MS = 300
 PAINT_SHARE = 0.2  # painting may take at most ~20 % of the GUI thread while training runs
 #: The loss axis turns logarithmic when the loss climbs to more than this factor (3 decades)
@@ -96,8 +98,6 @@ class MetricsPlotWidget(QWidget):
             # Room above the axis: a tick label at the very top (log axes end on "1") would
             # otherwise be cut in half by the widget's edge.
             item.setContentsMargins(0, 7, 4, 0)
-            if metric == "loss":  # one legend is enough: both plots use the same colours
-                legend(item)
             # Long runs (10 000+ epochs): draw only what is visible, one point per pixel.
             item.setClipToView(True)
             item.setDownsampling(auto=True, mode="peak")
@@ -125,8 +125,8 @@ class MetricsPlotWidget(QWidget):
         # Where the best validation loss was, shown with the overfitting hint.
         self.best_line = pg.InfiniteLine(angle=90, pen=pg.mkPen(VAL_COLOR, width=1,
                                          style=Qt.PenStyle.DashLine),
-                                         label="best validation", labelOpts={
-                                             "position": 0.9, "color": VAL_COLOR})
+                                         label="best", labelOpts={
+                                             "position": 0.95, "color": VAL_COLOR})
         self.jump_line = pg.InfiniteLine(angle=90, pen=pg.mkPen(BAD_COLOR, width=1,
                                          style=Qt.PenStyle.DotLine))
         for line in (self.best_line, self.jump_line):
@@ -147,6 +147,10 @@ class MetricsPlotWidget(QWidget):
         self.hint_label.setVisible(False)
         self.hint_label.setToolTip("A tip read from the curves above; it goes away when it no "
                                    "longer applies.")
+        # The key sits above the plots, not in them, where it hid the newest part of a curve.
+        self.key_label = QLabel(_KEY_BOTH)
+        self.key_label.setToolTip("Training: the data the network learns from. Validation: data it "
+                                  "never learns from, the honest score.")
         plots = QHBoxLayout()
         plots.setContentsMargins(0, 0, 0, 0)
         plots.addWidget(self.loss_plot, 1)  # equal halves, whatever was shown before
@@ -154,6 +158,7 @@ class MetricsPlotWidget(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.setSpacing(4)
+        layout.addWidget(self.key_label)
         layout.addLayout(plots, 1)
         layout.addWidget(self.hint_label)
 
@@ -227,6 +232,8 @@ class MetricsPlotWidget(QWidget):
                 self.curves[key].setData(x, y)
             else:  # no validation data / regression: no curve and no legend confusion
                 self.curves[key].setData([], [])
+        has_val = bool(np.isfinite(self._data[3, :n]).any()) or n == 0
+        self.key_label.setText(_KEY_BOTH if has_val else _KEY_TRAIN)
         has_acc = bool(np.isfinite(self._data[2, :n]).any()) or n == 0
         self.acc_plot.setVisible(has_acc)
         self._update_log_mode(self._data[[1, 3], :n])

@@ -60,11 +60,3 @@ def style_plot(plot: pg.PlotItem, bottom: str | None = None, left: str | None = 
         plot.setLabel("left", left, **LABEL_STYLE)
     plot.showGrid(x=True, y=True, alpha=0.15)
     plot.hideButtons()  # the "A" auto-range button puzzles people; the context menu stays
-
-
-def legend(plot: pg.PlotItem, offset=(-8, 8)) -> pg.LegendItem:
-    """A compact legend in the top-right corner with a soft white background."""
-    item = plot.addLegend(offset=offset, labelTextColor=FOREGROUND, labelTextSize="8pt",
-                          brush=pg.mkBrush(255, 255, 255, 210), pen=pg.mkPen("#D0D0D0"))
-    item.layout.setSpacing(0)
-    return item
