@@ -356,6 +356,9 @@ class DataPanel(QWidget):
         self._settings().setValue(LAST_CSV_DIR_KEY, os.path.dirname(os.path.abspath(path)))
         dialog = CsvImportDialog(path, self.window())
         dialog.dataset_loaded.connect(self._on_dialog_dataset_loaded)
+        # Without a window manager handing it back (or with a slow one), the keyboard stayed
+        # with the closed dialog and F5 did nothing until a click.
+        dialog.finished.connect(lambda _result: self.window().activateWindow())
         self.dialog = dialog
         dialog.open()
         return dialog
