@@ -76,6 +76,27 @@ class _DatasetCommand(QUndoCommand):
         self._ctl._restore_history(self._history)
 
 
+class _ResetCommand(QUndoCommand):
+    """Fresh random weights and no history; undo brings the trained weights and history back."""
+
+    def __init__(self, ctl: "ProjectController"):
+        super().__init__("Reset weights")
+        self._ctl = ctl
+        self._params = ctl.network.params.copy()
+        self._history = copy.deepcopy(ctl.project.history)
+
+    def redo(self):
+        ctl = self._ctl
+        ctl.network.reinitialize(ctl.project.training.get("seed", 0))
+        ctl.project.clear_results()
+        ctl.weights_changed.emit()
+        ctl.history_changed.emit()
+
+    def undo(self):
+        self._ctl.network.params[...] = self._params
+        self._ctl._restore_history(self._history)
+
+
 class ProjectController(QObject):
     """Holds the project, its data and the live network; every edit goes through here.
 
@@ -369,14 +390,10 @@ class ProjectController(QObject):
         self.weights_changed.emit()
 
     def reset_weights(self) -> None:
-        """Fresh random weights (from the training seed) and an empty history."""
+        """Fresh random weights (from the training seed) and an empty history (undoable)."""
         if not self._may_edit() or self.network is None:
             return
-        self.network.reinitialize(self.project.training.get("seed", 0))
-        self.project.clear_results()
-        self.touch()
-        self.weights_changed.emit()
-        self.history_changed.emit()
+        self.undo_stack.push(_ResetCommand(self))  # undoable: a click should not lose a model
 
     # ------------------------------------------------------------------ training settings
     def set_training(self, **changes) -> None:

@@ -146,7 +146,7 @@ class MainWindow(QMainWindow):
         self._action("stop", "Stop", lambda: r.stop(), "Shift+F5", "Stop training; the weights so far are kept")
         self._action("step", "Step epoch", r.step, "F10", "Train exactly one more epoch, then pause")
         self._action("reset", "Reset weights", self.ctl.reset_weights, "Ctrl+R",
-                     "Start again from new random weights (the history is cleared)")
+                     "Start again from new random weights (the history is cleared; Undo brings both back)")
         self._action("help", "Getting started", self._getting_started, QKeySequence.HelpContents,
                      "A short tour: what to do first")
         # Toolbar copies of undo/redo with fixed labels: the menu's "Undo Set neurons to 32"

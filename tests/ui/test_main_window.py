@@ -517,3 +517,21 @@ def test_a_data_file_that_changed_shape_is_refused_in_plain_words(window, tmp_pa
     assert not window.files.open_path(str(project), ask=False)
     level, text = shown[-1]
     assert level == "error" and "has changed since the project was saved" in text
+
+
+def test_reset_weights_can_be_undone(window, qtbot):
+    w = window
+    w.ctl.set_training(epochs=15)
+    w.actions["train"].trigger()
+    wait_idle(qtbot, w)
+    trained = w.ctl.network.params.copy()
+    history = {k: list(v) for k, v in w.ctl.project.history.items()}
+    w.actions["reset"].trigger()
+    assert w.ctl.project.history["epoch"] == [] and not np.array_equal(w.ctl.network.params, trained)
+    assert w.actions["undo"].text().endswith("Reset weights")
+    w.actions["undo"].trigger()
+    np.testing.assert_array_equal(w.ctl.network.params, trained)
+    assert w.ctl.project.history == history
+    assert w.status_epoch.text() == "Epochs trained: 15"
+    w.actions["redo"].trigger()
+    assert w.ctl.project.history["epoch"] == []
