@@ -8,6 +8,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QObject, QTimer
 
 from nnstudio.engine import EpochRecord
 from nnstudio.errors import NNStudioError
+from nnstudio.trainer.transport import release_shared_data
 from nnstudio.ui.worker import TrainerWorker, boundary_grid_for, start_worker_thread, stop_worker_thread
 
 
@@ -28,6 +29,9 @@ class TrainingRunner(QObject):
     def __init__(self, ctl, parent=None):
         super().__init__(parent)
         self._ctl = ctl
+        # The trainer processes' copy of the last data in shared memory is of no use once
+        # the data or split changed: free it rather than hold both until the next run.
+        ctl.dataset_changed.connect(self._on_ctl_dataset_changed)
         self._worker: TrainerWorker | None = None
         self._thread = None
         self.state = "idle"
@@ -93,6 +97,10 @@ class TrainingRunner(QObject):
         self._thread = start_worker_thread(w)
         self._set_state("running")
         return True
+
+    def _on_ctl_dataset_changed(self) -> None:
+        if self.state == "idle":
+            release_shared_data()
 
     def pause(self) -> None:
         if self._worker is not None and self.state == "running":

@@ -165,3 +165,22 @@ def test_a_job_the_engine_rejects_ends_in_a_message(spiral):
     proc.close()
     assert messages[0][0] == "failed" and messages[0][1].startswith("Training could not start")
     assert messages[-1][:2] == ("finished", "stopped")
+
+
+def test_the_shared_data_block_is_reused_and_can_be_released(spiral):
+    from multiprocessing import shared_memory
+
+    from nnstudio.trainer import transport
+
+    names = []
+    for _ in range(2):  # the same arrays twice: one block
+        proc = TrainerProcess(_job(_network(), spiral, epochs=1))
+        proc.start()
+        assert _finished(_collect(proc))[1] == "completed"
+        proc.close()
+        names.append(transport._cache["shm"].name)
+    assert names[0] == names[1]
+    transport.release_shared_data()
+    assert not transport._cache
+    with pytest.raises(FileNotFoundError):
+        shared_memory.SharedMemory(name=names[0])

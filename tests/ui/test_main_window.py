@@ -535,3 +535,15 @@ def test_reset_weights_can_be_undone(window, qtbot):
     assert w.status_epoch.text() == "Epochs trained: 15"
     w.actions["redo"].trigger()
     assert w.ctl.project.history["epoch"] == []
+
+
+def test_switching_data_frees_the_trainers_shared_copy(window, qtbot):
+    from nnstudio.data import load_builtin
+    from nnstudio.trainer import transport
+
+    window.ctl.set_training(epochs=3)
+    window.actions["train"].trigger()
+    wait_idle(qtbot, window)
+    assert "shm" in transport._cache  # the spiral trained in a child process
+    window.ctl.set_dataset(load_builtin("moons"))
+    assert not transport._cache
