@@ -61,8 +61,10 @@ class RecoveryManager(QObject):
         :meth:`wait` waits until it is on disk.
         """
         ctl = self._ctl
-        # While training the worker thread owns the weights; the copy is made once it pauses or stops.
-        if not ctl.dirty or ctl.training_active or ctl.dataset is None:
+        # Also while training: a long run is what a crash would hurt most. The trainer works on
+        # its own copy; the window's network takes its weights at each snapshot (~150 ms), so
+        # the copy's weights may trail its history by a moment.
+        if not ctl.dirty or ctl.dataset is None:
             return False
         project = ctl.snapshot()  # copies: the weights may change again as soon as we return
         note = {"original_path": ctl.path, "saved_at": time.time(), "name": ctl.project.name}

@@ -320,6 +320,20 @@ def test_unsaved_work_survives_a_crash(window, qtbot, tmp_path):
     again.ctl._set_dirty(False)
 
 
+def test_a_long_run_is_kept_in_the_recovery_copy_while_it_trains(window, qtbot):
+    window.recovery.discard()
+    window.ctl.set_training(epochs=100_000)
+    window.actions["train"].trigger()
+    qtbot.waitUntil(lambda: len(window.ctl.project.history["epoch"]) > 50, timeout=30_000)
+    assert window.recovery.autosave()  # the minute timer's call, mid-run
+    assert window.recovery.wait(10)
+    window.runner.stop()
+    saved = load_project(window.recovery.project_file)
+    assert 50 < len(saved.history["epoch"]) <= len(window.ctl.project.history["epoch"])
+    assert saved.is_trained and all(np.isfinite(w).all() for w in saved.weights.values())
+    window.recovery.discard()
+
+
 def test_switching_data_is_undoable(window):
     ctl = window.ctl
     window.data_panel.select_builtin("iris")
