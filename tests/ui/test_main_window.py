@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QPointF, QSettings, QStandardPaths, Qt
 from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QMessageBox
 
 from nnstudio.project import load_project
 from nnstudio.ui.main_window import MainWindow
@@ -561,3 +561,24 @@ def test_switching_data_frees_the_trainers_shared_copy(window, qtbot):
     assert "shm" in transport._cache  # the spiral trained in a child process
     window.ctl.set_dataset(load_builtin("moons"))
     assert not transport._cache
+
+
+def test_a_real_wheel_turn_over_the_data_panel_scrolls_it(window, qtbot):
+    """Through the window and the app-wide wheel guard, as a mouse sends it: over a setting that
+    was not clicked, the panel scrolls and the setting stays."""
+    from PySide6.QtCore import QPointF
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QScrollArea
+
+    window.resize(1280, 720)
+    qtbot.waitExposed(window)
+    QApplication.processEvents()
+    scroll = window.data_panel.findChild(QScrollArea)
+    bar = scroll.verticalScrollBar()
+    assert bar.maximum() > 0
+    window.canvas.setFocus()
+    spin = window.data_panel.findChild(QAbstractSpinBox)
+    before, start = spin.value(), bar.value()
+    spot = spin.mapTo(window, spin.rect().center())
+    QTest.wheelEvent(window.windowHandle(), QPointF(spot), QPoint(0, -120))  # wheel down
+    assert bar.value() > start and spin.value() == before
