@@ -33,11 +33,11 @@ class SplitEditorWidget(QWidget):
         grid.setContentsMargins(0, 0, 0, 0)
         grid.setColumnStretch(1, 1)
         self.val_slider, self.val_spin = self._percent_row(
-            grid, 0, "&Validation:", 5,
+            grid, 0, "Va&lidation:", 5,
             "Share of the samples kept aside to check the network while it trains. "
             "It never learns from them, so this shows how well it copes with new data.")
         self.test_slider, self.test_spin = self._percent_row(
-            grid, 1, "&Test:", 0,
+            grid, 1, "Te&st:", 0,
             "Share of the samples kept for a final exam after training. 0 % skips the test.")
 
         self.summary_label = QLabel()
@@ -53,7 +53,7 @@ class SplitEditorWidget(QWidget):
         self.seed_spin.setToolTip("Which samples land in which part. The same number always gives "
                                   "the same split; change it to shuffle differently.")
         self.seed_spin.valueChanged.connect(self._on_value_changed)
-        seed_label = QLabel("Split s&eed:")
+        seed_label = QLabel("Spl&it seed:")
         seed_label.setBuddy(self.seed_spin)
         self.standardize_check = QCheckBox("Stan&dardize features")
         self.standardize_check.setToolTip(

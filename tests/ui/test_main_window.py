@@ -582,3 +582,29 @@ def test_a_real_wheel_turn_over_the_data_panel_scrolls_it(window, qtbot):
     spot = spin.mapTo(window, spin.rect().center())
     QTest.wheelEvent(window.windowHandle(), QPointF(spot), QPoint(0, -120))  # wheel down
     assert bar.value() > start and spin.value() == before
+
+
+def test_alt_letters_in_the_window_are_all_different(window):
+    """Alt+letter opens a menu or jumps to a labelled setting: one letter, one place."""
+    import re
+
+    from PySide6.QtWidgets import QAbstractButton, QLabel
+
+    owners = {}
+
+    def add(text, owner):
+        m = re.search(r"&([^&\s])", text.replace("&&", ""))
+        if m:
+            owners.setdefault(m.group(1).lower(), []).append(owner)
+
+    for action in window.menuBar().actions():
+        add(action.text(), f"menu {action.text()}")
+    for label in window.findChildren(QLabel):
+        if label.buddy() is not None and label.isVisibleTo(window):
+            add(label.text(), f"label {label.text()}")
+    for button in window.findChildren(QAbstractButton):
+        if button.isVisibleTo(window):
+            add(button.text(), f"button {button.text()}")
+    clashes = {k: v for k, v in owners.items() if len(v) > 1}
+    assert not clashes
+    assert {"f", "e", "t", "v", "h"} <= set(owners)
