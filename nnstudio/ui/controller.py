@@ -43,18 +43,19 @@ class _LayersCommand(QUndoCommand):
     """Replace the layer list (and its weight identities) and put it back on undo."""
 
     def __init__(self, ctl: "ProjectController", text: str, layers: list[dict], ids: list[int],
-                 select: int):
+                 select: int, keep_history: bool = False):
         super().__init__(text)
         self._ctl = ctl
         self._before = (copy.deepcopy(ctl.layers), list(ctl._ids), ctl.selected)
         self._after = (layers, ids, select)
         self._history = copy.deepcopy(ctl.project.history)  # undo brings the results back too
+        self._keep = keep_history
 
     def redo(self):
-        self._ctl._apply_layers(*self._after)
+        self._ctl._apply_layers(*self._after, keep_history=self._keep)
 
     def undo(self):
-        self._ctl._apply_layers(*self._before)
+        self._ctl._apply_layers(*self._before, keep_history=self._keep)
         self._ctl._restore_history(self._history)
 
 
@@ -321,7 +322,10 @@ class ProjectController(QObject):
             ids[index] = next(_uids)  # a different layer: its weights start afresh
         if "units" in changes and index + 1 < len(ids):
             ids[index + 1:] = self._ids_after_resize(index)
-        return self._push(_describe_change(changes), layers, ids, index)
+        # Freezing, or a dropout rate, changes how training goes on, not what the network
+        # answers: what it learned so far, and its history, stay.
+        same_function = set(changes) <= {"trainable", "rate"}
+        return self._push(_describe_change(changes), layers, ids, index, keep_history=same_function)
 
     def _ids_after_resize(self, index: int) -> list[int]:
         # The next Dense layer's inputs change size, so it gets new weights too.
@@ -338,21 +342,24 @@ class ProjectController(QObject):
             self.selected = index
             self.selection_changed.emit(index)
 
-    def _push(self, text: str, layers: list[dict], ids: list[int], select: int) -> bool:
+    def _push(self, text: str, layers: list[dict], ids: list[int], select: int,
+              keep_history: bool = False) -> bool:
         if not self._may_edit():
             return False
-        self.undo_stack.push(_LayersCommand(self, text, layers, ids, select))
+        self.undo_stack.push(_LayersCommand(self, text, layers, ids, select, keep_history))
         return True
 
     def _may_edit(self) -> bool:
         return not self.training_active or bool(self.confirm_stop_training())
 
-    def _apply_layers(self, layers: list[dict], ids: list[int], select: int) -> None:
+    def _apply_layers(self, layers: list[dict], ids: list[int], select: int,
+                      keep_history: bool = False) -> None:
         self._weight_cache.update(self._named_weights())
         self.layers = copy.deepcopy(layers)
         self._ids = list(ids)
         self._rebuild(keep=self._weight_cache)
-        self.project.clear_results()
+        if not keep_history:
+            self.project.clear_results()
         self.network_changed.emit()
         self.history_changed.emit()
         self.select(select)

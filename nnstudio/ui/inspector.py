@@ -83,8 +83,11 @@ class LayerInspectorPanel(QWidget):
 
         # Two lines: a check box cannot wrap and the inspector dock is narrow.
         self.frozen_check = QCheckBox("Frozen: keep these weights\nfixed while training")
-        self.frozen_check.setToolTip("A frozen layer keeps its weights: training only changes the "
-                                     "other layers (useful after loading a trained network).")
+        self.frozen_check.setToolTip(
+            "A frozen layer keeps its weights: training only changes the other layers.\n"
+            "Freeze layers that have already learned something useful (trained here, or from a "
+            "trained project) so new training cannot spoil them. Freezing fresh random weights "
+            "only keeps them random.")
         self.frozen_check.toggled.connect(self._on_frozen_toggled)
 
         self.rate_spin = QDoubleSpinBox()

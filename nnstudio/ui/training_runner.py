@@ -62,6 +62,14 @@ class TrainingRunner(QObject):
                                     "or test share.", "error")
             return False
         t = ctl.project.training
+        frozen = [i + 1 for i, spec in enumerate(ctl.layers)
+                  if spec["class"] == "Dense" and not spec["config"].get("trainable", True)]
+        if frozen and not ctl.project.history.get("epoch"):
+            which = ", ".join(str(i) for i in frozen)
+            ctl.message_posted.emit(
+                f"Layer {which} is frozen, but this network has not been trained yet: frozen random "
+                "weights stay random, and the other layers must work around them. Freeze a layer "
+                "after it has learned something.", "warning")
         try:
             optimizer = ctl.make_optimizer()
         except NNStudioError as exc:

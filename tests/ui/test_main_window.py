@@ -608,3 +608,33 @@ def test_alt_letters_in_the_window_are_all_different(window):
     clashes = {k: v for k, v in owners.items() if len(v) > 1}
     assert not clashes
     assert {"f", "e", "t", "v", "h"} <= set(owners)
+
+
+def test_freezing_a_layer_keeps_what_was_learned_and_the_history(window, qtbot):
+    w = window
+    w.ctl.set_training(epochs=10)
+    w.actions["train"].trigger()
+    wait_idle(qtbot, w)
+    params = w.ctl.network.params.copy()
+    w.ctl.update_layer(0, trainable=False)
+    assert len(w.ctl.project.history["epoch"]) == 10 and w.status_epoch.text() == "Epochs trained: 10"
+    np.testing.assert_array_equal(w.ctl.network.params, params)
+    assert w.ctl.network.n_trainable_params < w.ctl.network.n_params
+    w.actions["undo"].trigger()
+    assert len(w.ctl.project.history["epoch"]) == 10 and w.ctl.network.layers[0].trainable
+    w.ctl.update_layer(0, units=8)  # a different network: its history starts again
+    assert w.ctl.project.history["epoch"] == []
+
+
+def test_training_with_a_frozen_untrained_layer_warns(window, qtbot):
+    shown = []
+    window.ctl.message_posted.connect(lambda text, level: shown.append((level, text)))
+    window.ctl.update_layer(0, trainable=False)
+    window.ctl.set_training(epochs=2)
+    window.actions["train"].trigger()
+    wait_idle(qtbot, window)
+    assert any(level == "warning" and "Layer 1 is frozen" in text for level, text in shown)
+    shown.clear()
+    window.actions["train"].trigger()  # trained now: freezing is what it is for
+    wait_idle(qtbot, window)
+    assert not any("is frozen" in text for _, text in shown)

@@ -45,7 +45,7 @@ def overfitting_hint(epochs: np.ndarray, train_loss: np.ndarray, val_loss: np.nd
     return Hint("overfitting", int(e[best]),
                 f"Validation loss has not improved for {since} epochs (best at epoch {int(e[best])}): "
                 "the network may be memorising the training data (overfitting). "
-                "Try more data, dropout, L2 or stopping here.")
+                "Try more data, dropout, L2, or fewer epochs (the dashed line marks the best).")
 
 
 def loss_jump_hint(epochs: np.ndarray, train_loss: np.ndarray) -> Hint | None:
