@@ -240,10 +240,16 @@ class ProjectController(QObject):
             self.message_posted.emit(str(exc), "error")
             self.dataset_changed.emit()
             return
+        trained = bool(self.project.history.get("epoch"))
         self.project.clear_results()
         self.touch()
         self.dataset_changed.emit()
         self.history_changed.emit()
+        if trained:
+            self.message_posted.emit(
+                "New split: the network keeps its weights, but it has already learned from rows "
+                "that may now be validation or test data, so those scores would look better than "
+                "they are. Reset weights (Ctrl+R) for an honest score.", "warning")
 
     def _resplit(self, keep_scaler: bool = False) -> None:
         s = self.project.split

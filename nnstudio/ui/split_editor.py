@@ -35,10 +35,12 @@ class SplitEditorWidget(QWidget):
         self.val_slider, self.val_spin = self._percent_row(
             grid, 0, "Va&lidation:", 5,
             "Share of the samples kept aside to check the network while it trains. "
-            "It never learns from them, so this shows how well it copes with new data.")
+            "It never learns from them, so this shows how well it copes with new data. "
+            f"From 5 to {MAX_PERCENT} %: the live validation curves need a few samples.")
         self.test_slider, self.test_spin = self._percent_row(
             grid, 1, "Te&st:", 0,
-            "Share of the samples kept for a final exam after training. 0 % skips the test.")
+            f"Share of the samples kept for a final exam after training, 0 to {MAX_PERCENT} %. "
+            "0 % skips the test.")
 
         self.summary_label = QLabel()
         self.summary_label.setToolTip("Training data is what the network learns from: "

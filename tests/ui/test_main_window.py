@@ -638,3 +638,17 @@ def test_training_with_a_frozen_untrained_layer_warns(window, qtbot):
     window.actions["train"].trigger()  # trained now: freezing is what it is for
     wait_idle(qtbot, window)
     assert not any("is frozen" in text for _, text in shown)
+
+
+def test_a_new_split_after_training_warns_about_flattering_scores(window, qtbot):
+    shown = []
+    window.ctl.message_posted.connect(lambda text, level: shown.append((level, text)))
+    window.ctl.set_split(val=0.3)  # untrained: nothing to warn about
+    assert not shown
+    window.ctl.set_training(epochs=3)
+    window.actions["train"].trigger()
+    wait_idle(qtbot, window)
+    shown.clear()
+    window.ctl.set_split(seed=5)
+    assert shown and shown[-1][0] == "warning" and "Reset weights" in shown[-1][1]
+    assert "From 5 to 45 %" in window.data_panel.split_editor.val_spin.toolTip()
