@@ -92,6 +92,10 @@ class MainWindow(QMainWindow):
         # The layer settings need more room than the training settings below them.
         self.resizeDocks([self._docks["inspector_dock"], self._docks["training_dock"]], [470, 330],
                          Qt.Vertical)
+        # Narrow side panels by default: on a 1280-1366 px laptop screen the network and the
+        # plots get the room, and the right panel still shows all of its buttons.
+        self.resizeDocks([self._docks["data_dock"], self._docks["training_dock"]], [370, 340],
+                         Qt.Horizontal)
         self._restore_layout()
         self._on_runner_state("idle")
         self._update_title()

@@ -652,3 +652,24 @@ def test_a_new_split_after_training_warns_about_flattering_scores(window, qtbot)
     window.ctl.set_split(seed=5)
     assert shown and shown[-1][0] == "warning" and "Reset weights" in shown[-1][1]
     assert "From 5 to 45 %" in window.data_panel.split_editor.val_spin.toolTip()
+
+
+def test_a_small_laptop_screen_shows_every_run_button(qtbot):
+    from PySide6.QtCore import QRect
+
+    QSettings().remove("tests-small-screen")  # the default layout, not a saved one
+    w = MainWindow(settings_scope="tests-small-screen")
+    qtbot.addWidget(w)
+    w.files.open_demo()
+    w.show()
+    dock = w._docks["training_dock"]
+    for size in ((1366, 768), (1280, 720)):
+        w.resize(*size)
+        qtbot.waitExposed(w)
+        QApplication.processEvents()
+        for key in ("train", "pause", "stop", "step", "reset"):
+            button = getattr(w.training_panel, f"{key}_button")
+            rect = QRect(button.mapTo(dock, QPoint(0, 0)), button.size())
+            assert dock.rect().contains(rect), f"{size}: {key} outside ({rect}, {dock.rect()})"
+            assert button.width() >= button.sizeHint().width(), f"{size}: {key} squeezed"
+    w.ctl._set_dirty(False)
