@@ -87,7 +87,7 @@ class MainWindow(QMainWindow):
         self._connect()
         self.setAcceptDrops(True)
         self._wheel_guard = WheelGuard(self)
-        self._wheel_guard.install(QApplication.instance())
+        self._wheel_guard.install(QApplication.instance(), self)
         self.resize(1360, 860)
         # The layer settings need more room than the training settings below them.
         self.resizeDocks([self._docks["inspector_dock"], self._docks["training_dock"]], [470, 330],

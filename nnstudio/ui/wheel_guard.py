@@ -8,7 +8,7 @@ panel around them (and scroll bars, sliders too, always scroll).
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtWidgets import QAbstractSlider, QAbstractSpinBox, QComboBox, QScrollBar
+from PySide6.QtWidgets import QAbstractSlider, QAbstractSpinBox, QComboBox, QScrollBar, QWidget
 
 _GUARDED = (QAbstractSpinBox, QAbstractSlider, QComboBox)
 
@@ -16,9 +16,12 @@ _GUARDED = (QAbstractSpinBox, QAbstractSlider, QComboBox)
 class WheelGuard(QObject):
     """Application-wide event filter; :meth:`install` it once the window's widgets exist."""
 
-    def install(self, app) -> None:
+    def install(self, app, window) -> None:
+        """Filter ``app``'s events; ``window``'s widgets, made before the filter (no Polish
+        event reaches it for them), are set up now. Not ``app.allWidgets()``: it also lists
+        widgets of other windows that are being deleted, and touching those crashes."""
         app.installEventFilter(self)
-        for widget in app.allWidgets():  # made before the filter: no Polish event for them
+        for widget in window.findChildren(QWidget):
             _no_wheel_focus(widget)
 
     def eventFilter(self, obj, event) -> bool:  # Qt override
