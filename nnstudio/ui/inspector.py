@@ -261,7 +261,7 @@ class LayerInspectorPanel(QWidget):
         if typed:
             if self._invalid:  # one message per mistake, not one per keystroke
                 return
-            why = "only digits can be typed there"
+            why = "only digits can be typed there, so that key was left out"
         elif not t:
             why = "the box is empty"
         elif not t.isdigit():
@@ -272,7 +272,7 @@ class LayerInspectorPanel(QWidget):
             why = f"{int(t):,} is too many"
         ctl = self._ctl
         keeps = ""
-        if 0 <= ctl.selected < len(ctl.layers):
+        if not typed and 0 <= ctl.selected < len(ctl.layers):  # typing goes on: nothing kept yet
             units = ctl.layers[ctl.selected]["config"].get("units")
             keeps = f" The layer keeps its {units:,} neurons." if units else ""
         ctl.message_posted.emit(

@@ -164,6 +164,8 @@ def test_letters_are_refused_with_a_message(qtbot, ctl, panel, messages):
     qtbot.keyClicks(line, "abc")
     assert line.text() == "" and panel.units_invalid
     assert len(messages) == 1 and messages[0][1] == "error"  # once, not once per key
+    # While typing nothing is decided yet: no "keeps its 16 neurons" that Enter then contradicts.
+    assert "left out" in messages[0][0] and "keeps" not in messages[0][0]
     # Pasted or programmatic text does not pass the validator either.
     panel.units_combo.setEditText("abc")
     qtbot.keyClick(line, Qt.Key_Return)
