@@ -94,7 +94,10 @@ def summarize_run(history: dict, run_start: int, dataset, val_y, test_metrics: t
         text = f"Training finished: {n} epochs. Typical error (validation): {val_err:.3g}"
         if test_err is not None and math.isfinite(test_err):
             text += f"; on the test data, which training never saw: {test_err:.3g}"
-        return text + ".", "info"
+        y = np.asarray(dataset.y, dtype=float)
+        scale = (f" For scale: the values to predict range from {np.nanmin(y):.3g} to "
+                 f"{np.nanmax(y):.3g}.") if y.size else ""
+        return text + "." + scale, "info"
     parts = [f"Training finished: {n} epochs."]
     if last_val_acc is not None:
         parts.append(f"Validation accuracy {_pct(last_val_acc)}.")

@@ -65,6 +65,8 @@ def test_regression_reports_the_same_typical_error_as_the_fit_view():
     text, _ = summarize_run(hist([var, var / 10, var / 100], val_loss=[var / 50] * 3), 0, curve,
                             curve.y[:10], None, learning_rate=0.01, typical_errors=(0.168, 0.2))
     assert "Typical error (validation): 0.168; on the test data, which training never saw: 0.2." in text
+    lo, hi = float(curve.y.min()), float(curve.y.max())
+    assert text.endswith(f"For scale: the values to predict range from {lo:.3g} to {hi:.3g}.")
 
 
 def test_validation_falling_while_training_improves_is_called_overfitting():
