@@ -317,7 +317,11 @@ class Network:
         """Mean loss and accuracy (None for regression) on ``(X, y)``."""
         if len(X) == 0:
             return float("nan"), None
-        p = self.predict(X)
+        return self.scores(self.predict(X), y)
+
+    def scores(self, p: np.ndarray, y: np.ndarray) -> tuple[float, float | None]:
+        """Mean loss and accuracy (None for regression) of outputs ``p`` (from :meth:`predict`)
+        against targets ``y``."""
         yt = self.loss.prepare_targets(y, self.n_outputs, self.dtype)
         acc = self.loss.n_correct(p, yt) / len(p) if self.loss.is_classification else None
         return self.loss.value(p, yt), acc

@@ -59,7 +59,8 @@ def _check_int(name: str, value, minimum: int) -> int:
 
 def fit(network: Network, X: np.ndarray, y: np.ndarray, *, optimizer: Optimizer, epochs: int = 10,
         batch_size: int = 32, seed: int = 0, validation: tuple[np.ndarray, np.ndarray] | None = None,
-        report_every: int = 0, shuffle: bool = True) -> Iterator[BatchRecord | EpochRecord]:
+        report_every: int = 0, shuffle: bool = True,
+        on_validation=None) -> Iterator[BatchRecord | EpochRecord]:
     """Train ``network`` on ``X`` (n_samples, n_features) and ``y`` and yield progress records.
 
     Parameters
@@ -74,6 +75,10 @@ def fit(network: Network, X: np.ndarray, y: np.ndarray, *, optimizer: Optimizer,
         Seeds shuffling and dropout: the same seed gives bit-identical weights.
     report_every : int
         When > 0, also yield a :class:`BatchRecord` every this many batches.
+    on_validation : callable or None
+        Called as ``on_validation(epoch, predictions)`` with the network's outputs on the
+        validation data, each time they are scored (before that epoch's record is yielded):
+        a confusion matrix, say, without predicting every row a second time.
 
     Raises
     ------
@@ -167,7 +172,10 @@ def fit(network: Network, X: np.ndarray, y: np.ndarray, *, optimizer: Optimizer,
         train_acc = loss.n_correct(P, Ys) / n if loss.is_classification else None
         val_loss = val_acc = None
         if validation is not None:
-            val_loss, val_acc = network.evaluate(Xv, Yv)
+            Pv = network.predict(Xv)
+            val_loss, val_acc = network.scores(Pv, Yv)
+            if on_validation is not None:
+                on_validation(epoch, Pv)
         samples_seen += n
         epoch_seconds += time.perf_counter() - t0
         total_seconds += epoch_seconds

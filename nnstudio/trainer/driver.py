@@ -30,7 +30,7 @@ import numpy as np
 from nnstudio.engine import Diverged, EpochRecord, Network, fit
 from nnstudio.errors import NNStudioError
 from nnstudio.trainer.snapshots import (SCORE_FIELDS, boundary_points, fit_points, fit_range_for,
-                                        make_snapshot)
+                                        make_snapshot, scores_from_outputs)
 
 #: Minimum wall time between two snapshots: they cost the trainer a prediction on the grid.
 SNAPSHOT_INTERVAL_S = 0.15
@@ -180,7 +180,8 @@ class Driver:
         epoch_started = time.perf_counter()
         gen = fit(self.network, job.X_train, job.y_train, optimizer=job.optimizer,
                   epochs=job.epochs, batch_size=job.batch_size, seed=job.seed,
-                  validation=validation, report_every=self.report_every)
+                  validation=validation, report_every=self.report_every,
+                  on_validation=self._on_validation)
         state = None
         try:
             while True:
@@ -206,6 +207,13 @@ class Driver:
                     self._send_snapshot()
         finally:
             gen.close()
+
+    def _on_validation(self, epoch: int, outputs) -> None:
+        """fit scored the validation rows: the snapshot's scores come from the same outputs."""
+        if self._score[2] == "validation":
+            self._scores = {k: v for k, v in scores_from_outputs(
+                outputs, self.y_val, self.job.n_classes).items() if v is not None}
+            self._scores_epoch = epoch
 
     def _slow_down(self, epoch_started: float) -> None:
         """Slow motion: wait out the rest of the epoch's time slot, waking for any command."""

@@ -155,8 +155,12 @@ def layer_names(network: Network) -> list[str]:
 def regression_scores(network: Network, X: np.ndarray, y: np.ndarray) -> dict:
     """``predictions``, ``mean_abs_error`` and ``rms_error`` on ``(X, y)``; {} when the output
     does not match the targets (an output layer sized wrong: the window flags that already)."""
-    pred = network.predict(X).astype(np.float64)
-    true = np.asarray(y, dtype=np.float64).reshape(len(X), -1)
+    return _regression_scores(network.predict(X), y)
+
+
+def _regression_scores(outputs: np.ndarray, y: np.ndarray) -> dict:
+    pred = np.asarray(outputs, dtype=np.float64)
+    true = np.asarray(y, dtype=np.float64).reshape(len(pred), -1)
     if pred.shape != true.shape:
         return {}
     with np.errstate(over="ignore", invalid="ignore"):  # an exploding net: inf is the truth
@@ -175,14 +179,23 @@ def validation_scores(network: Network, X_val: np.ndarray | None, y_val: np.ndar
     MNIST-sized rows ~50 ms, so the worker computes these once per finished epoch."""
     if X_val is None or len(X_val) == 0:
         return {}
+    return scores_from_outputs(network.predict(X_val), y_val, n_classes)
+
+
+def scores_from_outputs(outputs: np.ndarray, y: np.ndarray, n_classes: int) -> dict:
+    """:func:`validation_scores` from the network's outputs on the rows of ``y`` (e.g. the ones
+    ``fit`` computed for the validation curves: no second prediction)."""
+    if len(outputs) == 0:
+        return {}
     if n_classes >= 2:
-        true = np.asarray(y_val).astype(np.int64).ravel()
-        pred = network.predict_classes(X_val)
+        true = np.asarray(y).astype(np.int64).ravel()
+        p = np.asarray(outputs)
+        pred = (p[:, 0] > 0.5).astype(np.int64) if p.shape[1] == 1 else p.argmax(axis=1)
         ok = (true >= 0) & (true < n_classes) & (pred < n_classes)  # an output sized wrong
         cm = np.bincount(true[ok] * n_classes + pred[ok], minlength=n_classes * n_classes)
         return {"confusion": _frozen(cm.reshape(n_classes, n_classes))}
     if n_classes == 0:
-        return regression_scores(network, X_val, y_val)
+        return _regression_scores(outputs, y)
     return {}
 
 

@@ -199,3 +199,18 @@ def test_big_data_gathered_per_batch_gives_the_same_weights(monkeypatch):
     whole = run()
     monkeypatch.setattr(training, "_GATHER_LIMIT", 0)
     assert np.array_equal(run(), whole)
+
+
+def test_on_validation_hands_over_the_outputs_behind_the_validation_scores():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(80, 3)).astype(np.float32)
+    y = (X[:, 0] > 0).astype(np.int64)
+    net = Network(3, [Dense(4, "relu"), Dense(2, "softmax")], seed=0)
+    seen = []
+    records = [r for r in fit(net, X, y, optimizer=SGD(learning_rate=0.1), epochs=3, batch_size=16,
+                              validation=(X[:20], y[:20]),
+                              on_validation=lambda epoch, p: seen.append((epoch, p.copy())))]
+    assert [e for e, _ in seen] == [1, 2, 3]
+    np.testing.assert_allclose(seen[-1][1], net.predict(X[:20]))  # the last epoch's weights
+    loss, acc = net.scores(seen[-1][1], y[:20])
+    assert records[-1].val_loss == loss and records[-1].val_acc == acc
