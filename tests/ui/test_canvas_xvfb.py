@@ -7,18 +7,9 @@ in a child process (the test process already runs Qt offscreen) and is skipped w
 """
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
-
 import pytest
 
-pytestmark = [
-    pytest.mark.xvfb,
-    pytest.mark.skipif(not (shutil.which("xvfb-run") and shutil.which("xdotool")),
-                       reason="needs xvfb-run and xdotool"),
-]
+pytestmark = pytest.mark.xvfb  # runs on a real X screen: see the on_xvfb fixture
 
 CHILD = r'''
 import subprocess, sys
@@ -77,12 +68,8 @@ ctl.undo_stack.clear()
 '''
 
 
-def test_real_drags_insert_and_reorder_layers(tmp_path):
-    script = tmp_path / "child.py"
-    script.write_text(CHILD)
-    env = dict(os.environ, QT_QPA_PLATFORM="xcb")
-    out = subprocess.run(["xvfb-run", "-a", "-s", "-screen 0 1280x800x24", sys.executable,
-                          str(script)], env=env, capture_output=True, text=True, timeout=60)
+def test_real_drags_insert_and_reorder_layers(on_xvfb):
+    out = on_xvfb(CHILD)
     layers = [line for line in out.stdout.splitlines() if line.startswith("LAYERS")]
     assert layers[1:] == ["LAYERS ['Dense', 'Dropout', 'Dense', 'Dense']",
                           "LAYERS ['Dropout', 'Dense', 'Dense', 'Dense']"], out.stdout + out.stderr

@@ -37,6 +37,13 @@ def wait_idle(qtbot, w, timeout=60_000):
     qtbot.waitUntil(lambda: w.runner.state == "idle", timeout=timeout)
 
 
+def train_to_the_end(w, qtbot, epochs: int) -> None:
+    """Press Train for ``epochs`` epochs and wait until the run has finished."""
+    w.ctl.set_training(epochs=epochs)
+    w.actions["train"].trigger()
+    wait_idle(qtbot, w)
+
+
 def drop_layer(w, kind: str, before_column: int):
     """Drop ``kind`` from the palette's own MIME data into the gap before a canvas column."""
     palette = w.palette
@@ -170,9 +177,7 @@ def test_divergence_is_reported_and_weights_stay_finite(window, qtbot):
 
 
 def test_save_and_reopen_round_trip(window, qtbot, tmp_path, monkeypatch):
-    window.ctl.set_training(epochs=20)
-    window.actions["train"].trigger()
-    wait_idle(qtbot, window)
+    train_to_the_end(window, qtbot, epochs=20)
     path = tmp_path / "spiral.nnproj"
     assert window.files._save_to(str(path))
     assert not window.isWindowModified() and "spiral" in window.windowTitle()
@@ -347,9 +352,7 @@ def test_switching_data_is_undoable(window):
 
 
 def test_summary_reports_test_accuracy_after_a_good_run(window, qtbot):
-    window.ctl.set_training(epochs=150)
-    window.actions["train"].trigger()
-    wait_idle(qtbot, window)
+    train_to_the_end(window, qtbot, epochs=150)
     text = window.messages.text.text()
     assert "Training finished: 150 epochs" in text and "Test accuracy" in text
     assert window.progress.text().startswith("done")
@@ -357,9 +360,7 @@ def test_summary_reports_test_accuracy_after_a_good_run(window, qtbot):
 
 
 def test_views_follow_the_network_after_an_edit_not_the_old_result(window, qtbot):
-    window.ctl.set_training(epochs=100)
-    window.actions["train"].trigger()
-    wait_idle(qtbot, window)
+    train_to_the_end(window, qtbot, epochs=100)
     qtbot.wait(10)
     trained = window.views._snapshot.confusion.copy()
     assert np.trace(trained) >= 0.95 * trained.sum()
@@ -392,9 +393,7 @@ def test_slow_motion_paces_epochs_and_can_be_switched_off_live(window, qtbot):
 
 
 def test_undo_of_an_edit_brings_back_the_trained_weights_and_their_history(window, qtbot):
-    window.ctl.set_training(epochs=30)
-    window.actions["train"].trigger()
-    wait_idle(qtbot, window)
+    train_to_the_end(window, qtbot, epochs=30)
     trained = window.ctl.network.get_weights()
     window.ctl.insert_layer(1, "Dense")
     assert window.ctl.project.history["epoch"] == []
@@ -452,9 +451,7 @@ def test_save_as_suggests_the_data_name_for_a_demo_with_other_data(window, monke
 
 def test_old_messages_and_times_go_when_they_no_longer_apply(window, qtbot):
     w = window
-    w.ctl.set_training(epochs=20)
-    w.actions["train"].trigger()
-    wait_idle(qtbot, w)
+    train_to_the_end(w, qtbot, epochs=20)
     verdict = w.messages.text.text()
     assert verdict.startswith("Training finished") and w.status_time.text()
     w.ctl.insert_layer(0, "Dropout")  # the results are gone with the history
@@ -535,9 +532,7 @@ def test_a_data_file_that_changed_shape_is_refused_in_plain_words(window, tmp_pa
 
 def test_reset_weights_can_be_undone(window, qtbot):
     w = window
-    w.ctl.set_training(epochs=15)
-    w.actions["train"].trigger()
-    wait_idle(qtbot, w)
+    train_to_the_end(w, qtbot, epochs=15)
     trained = w.ctl.network.params.copy()
     history = {k: list(v) for k, v in w.ctl.project.history.items()}
     w.actions["reset"].trigger()
@@ -555,9 +550,7 @@ def test_switching_data_frees_the_trainers_shared_copy(window, qtbot):
     from nnstudio.data import load_builtin
     from nnstudio.trainer import transport
 
-    window.ctl.set_training(epochs=3)
-    window.actions["train"].trigger()
-    wait_idle(qtbot, window)
+    train_to_the_end(window, qtbot, epochs=3)
     assert "shm" in transport._cache  # the spiral trained in a child process
     window.ctl.set_dataset(load_builtin("moons"))
     assert not transport._cache
@@ -612,9 +605,7 @@ def test_alt_letters_in_the_window_are_all_different(window):
 
 def test_freezing_a_layer_keeps_what_was_learned_and_the_history(window, qtbot):
     w = window
-    w.ctl.set_training(epochs=10)
-    w.actions["train"].trigger()
-    wait_idle(qtbot, w)
+    train_to_the_end(w, qtbot, epochs=10)
     params = w.ctl.network.params.copy()
     w.ctl.update_layer(0, trainable=False)
     assert len(w.ctl.project.history["epoch"]) == 10 and w.status_epoch.text() == "Epochs trained: 10"
@@ -630,9 +621,7 @@ def test_training_with_a_frozen_untrained_layer_warns(window, qtbot):
     shown = []
     window.ctl.message_posted.connect(lambda text, level: shown.append((level, text)))
     window.ctl.update_layer(0, trainable=False)
-    window.ctl.set_training(epochs=2)
-    window.actions["train"].trigger()
-    wait_idle(qtbot, window)
+    train_to_the_end(window, qtbot, epochs=2)
     assert any(level == "warning" and "Layer 1 is frozen" in text for level, text in shown)
     shown.clear()
     window.actions["train"].trigger()  # trained now: freezing is what it is for
@@ -645,9 +634,7 @@ def test_a_new_split_after_training_warns_about_flattering_scores(window, qtbot)
     window.ctl.message_posted.connect(lambda text, level: shown.append((level, text)))
     window.ctl.set_split(val=0.3)  # untrained: nothing to warn about
     assert not shown
-    window.ctl.set_training(epochs=3)
-    window.actions["train"].trigger()
-    wait_idle(qtbot, window)
+    train_to_the_end(window, qtbot, epochs=3)
     shown.clear()
     window.ctl.set_split(seed=5)
     assert shown and shown[-1][0] == "warning" and "Reset weights" in shown[-1][1]
