@@ -286,6 +286,18 @@ class NetworkCanvasWidget(QWidget):
             x = gap_x(self._cols, self._drop_gap)
             paint.draw_drop_indicator(p, x, self._cols[0].rect.top() + 4,
                                       self._cols[0].rect.bottom() - 4)
+        if self.hasFocus():  # keyboard users see where the arrow keys and Delete act
+            p.setPen(QPen(self.palette().highlight().color(), 2))
+            p.setBrush(Qt.NoBrush)
+            p.drawRect(QRectF(self.rect()).adjusted(1, 1, -1, -1))
+
+    def focusInEvent(self, event) -> None:  # Qt override: the focus frame comes and goes
+        super().focusInEvent(event)
+        self.update()
+
+    def focusOutEvent(self, event) -> None:  # Qt override
+        super().focusOutEvent(event)
+        self.update()
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)

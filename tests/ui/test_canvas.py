@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt
-from PySide6.QtGui import (QDragEnterEvent, QDragLeaveEvent, QDragMoveEvent, QDropEvent,
+from PySide6.QtGui import (QColor, QDragEnterEvent, QDragLeaveEvent, QDragMoveEvent, QDropEvent,
                            QFontMetricsF)
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
@@ -363,3 +363,17 @@ def test_redraws_on_controller_signals(ctl, canvas):
     assert canvas.columns[1].size == 128 and canvas.columns[1].collapsed
     ctl.undo_stack.undo()
     assert canvas.columns[1].size == 16
+
+
+def test_keyboard_focus_shows_as_a_frame(qtbot, ctl):
+    c = NetworkCanvasWidget(ctl)
+    qtbot.addWidget(c)
+    c.resize(500, 300)
+    c.show()
+    qtbot.waitExposed(c)
+    edge = lambda: c.grab().toImage().pixelColor(1, c.height() // 2)  # noqa: E731
+    assert edge() == QColor("white")
+    c.activateWindow()
+    c.setFocus()
+    qtbot.waitUntil(c.hasFocus, timeout=2000)
+    assert edge() == c.palette().highlight().color()
