@@ -90,6 +90,7 @@ class _ResetCommand(QUndoCommand):
         ctl = self._ctl
         ctl.network.reinitialize(ctl.project.training.get("seed", 0))
         ctl.project.clear_results()
+        ctl.kept_learning = False
         ctl.weights_changed.emit()
         ctl.history_changed.emit()
 
@@ -133,6 +134,8 @@ class ProjectController(QObject):
         self.path: str | None = None
         self.dirty = False
         self._changed_outside = False  # touch() since the last save or load
+        #: The history was cleared by a structure edit, but some layers kept trained weights.
+        self.kept_learning = False
         self.training_active = False
         #: Set by the window: asks the user to stop training, returns True when stopped.
         self.confirm_stop_training = lambda: False
@@ -150,6 +153,7 @@ class ProjectController(QObject):
         self.selected = -1
         self._rebuild(weights=project.weights)
         self.undo_stack.clear()
+        self.kept_learning = False
         self.path = path
         self.path_changed.emit(path or "")
         self._changed_outside = False
@@ -217,6 +221,7 @@ class ProjectController(QObject):
         self.layers = copy.deepcopy(layers)
         self._ids = list(ids)
         self.project.clear_results()
+        self.kept_learning = False  # other data: what the kept layers learned hardly applies
         self._rebuild(keep=self._weight_cache)
         self.dataset_changed.emit()
         self.network_changed.emit()
@@ -242,6 +247,7 @@ class ProjectController(QObject):
             return
         trained = bool(self.project.history.get("epoch"))
         self.project.clear_results()
+        self.kept_learning = trained or self.kept_learning  # same weights, new split
         self.touch()
         self.dataset_changed.emit()
         self.history_changed.emit()
@@ -361,11 +367,15 @@ class ProjectController(QObject):
     def _apply_layers(self, layers: list[dict], ids: list[int], select: int,
                       keep_history: bool = False) -> None:
         self._weight_cache.update(self._named_weights())
+        trained_before = bool(self.project.history.get("epoch")) or self.kept_learning
+        unchanged = set(self._ids) & set(ids)
         self.layers = copy.deepcopy(layers)
         self._ids = list(ids)
         self._rebuild(keep=self._weight_cache)
         if not keep_history:
             self.project.clear_results()
+            # Layers that did not change keep their trained weights: say so, not "untrained".
+            self.kept_learning = trained_before and bool(unchanged)
         self.network_changed.emit()
         self.history_changed.emit()
         self.select(select)

@@ -272,7 +272,11 @@ class MainWindow(QMainWindow):
             if self._verdict and self.messages.text.text() == self._verdict:
                 self.messages.clear_message()  # those results are gone with the history
             self._verdict = ""
-            self.messages.set_hint("Ready: press Train (F5) to train this network, or change it first.")
+            self.messages.set_hint(
+                "The network changed, so its history starts again; the layers you did not change "
+                "keep what they learned. Train (F5) goes on from there; Reset weights (Ctrl+R) "
+                "starts from scratch." if self.ctl.kept_learning else
+                "Ready: press Train (F5) to train this network, or change it first.")
         elif self.runner.state == "idle":
             acc = next((v for v in reversed(h.get("val_acc", [])) if v is not None), None)
             result = f"; validation accuracy {acc:.1%}" if acc is not None else ""
@@ -363,7 +367,8 @@ class MainWindow(QMainWindow):
     def _refresh_status(self) -> None:
         r, rec = self.runner, self._last_record
         total = len(self.ctl.project.history.get("epoch", []))
-        self.status_epoch.setText(f"Epochs trained: {total}" if total else "Not trained yet")
+        self.status_epoch.setText(f"Epochs trained: {total}" if total else
+                                  "History cleared" if self.ctl.kept_learning else "Not trained yet")
         if not total and r.state == "idle":  # reset or rebuilt: no speed or time to show
             self.status_speed.setText("")
             self.status_time.setText("")

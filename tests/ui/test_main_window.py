@@ -454,9 +454,13 @@ def test_old_messages_and_times_go_when_they_no_longer_apply(window, qtbot):
     train_to_the_end(w, qtbot, epochs=20)
     verdict = w.messages.text.text()
     assert verdict.startswith("Training finished") and w.status_time.text()
-    w.ctl.insert_layer(0, "Dropout")  # the results are gone with the history
-    assert w.messages.level == "" and w.messages.text.text().startswith("Ready")
-    assert w.status_epoch.text() == "Not trained yet" and w.status_time.text() == ""
+    w.ctl.insert_layer(0, "Dropout")  # the results are gone with the history ...
+    assert w.messages.level == "" and w.status_time.text() == ""
+    # ... but not what the unchanged layers learned, and the window says which it is.
+    assert w.messages.text.text().startswith("The network changed, so its history starts again")
+    assert w.status_epoch.text() == "History cleared"
+    w.actions["reset"].trigger()
+    assert w.messages.text.text().startswith("Ready") and w.status_epoch.text() == "Not trained yet"
     w.ctl.message_posted.emit("Could not open x.nnproj: it is damaged.", "error")
     assert w.messages.level == "error"
     w.actions["train"].trigger()  # a new run: the old error no longer applies
