@@ -84,6 +84,8 @@ class ProcessUnavailable(RuntimeError):
 class TrainerProcess:
     """A child process training one :class:`Job`; :meth:`messages` yields what it sends."""
 
+    _target = staticmethod(serve)  # what the child runs (tests make it fail on purpose)
+
     def __init__(self, job: Job):
         self.job = job
         self._lock = threading.Lock()
@@ -91,6 +93,7 @@ class TrainerProcess:
         self._commands = None  # our end of the command pipe, once started
         self._messages = None
         self._process = None
+        self._heard_from = False  # the child has sent at least one message
 
     def command(self, *command) -> None:
         """Send a command (see :mod:`nnstudio.trainer.driver`); queued until :meth:`start`.
@@ -114,7 +117,7 @@ class TrainerProcess:
             ctx = _get_context()
             messages, child_messages = ctx.Pipe(duplex=True)  # job one way, messages the other
             child_commands, commands = ctx.Pipe(duplex=False)
-            self._process = ctx.Process(target=serve, args=(child_messages, child_commands),
+            self._process = ctx.Process(target=self._target, args=(child_messages, child_commands),
                                         name="nnstudio-trainer", daemon=True)
             self._process.start()
         except Exception as exc:  # noqa: BLE001 - OSError, ValueError, PermissionError, ...
@@ -148,18 +151,25 @@ class TrainerProcess:
 
     def messages(self):
         """Yield the child's messages until ``("finished", ...)``, which is always last: a
-        child that dies without one gives a ``failed`` message and a ``finished`` of its own."""
+        child that dies without one gives a ``failed`` message and a ``finished`` of its own.
+
+        Raises :class:`ProcessUnavailable` when the child dies before its first message (it
+        could not even start here: a broken install, a sandbox): the run can go elsewhere.
+        """
         while True:
             try:
                 message = self._messages.recv()
             except (EOFError, OSError):
                 self._process.join(JOIN_TIMEOUT_S)
                 code = self._process.exitcode
+                if not self._heard_from:
+                    raise ProcessUnavailable(f"the trainer process ended at once (code {code})")
                 yield ("failed", "The trainer stopped unexpectedly (its process ended with "
                                  f"code {code}). The network keeps the weights of its last "
                                  "picture; press Train to go on.")
                 yield ("finished", "stopped", None, None, None)
                 return
+            self._heard_from = True
             yield message
             if message[0] == "finished":
                 return

@@ -448,3 +448,21 @@ def test_without_child_processes_the_run_trains_in_the_thread(qtbot, spiral, mon
     assert blocker.args == ["completed"] and len(run.epochs) == 30
     assert not run.failed
     assert stop_worker_thread(run.worker, run.thread, 5000)
+
+
+def test_a_trainer_process_that_dies_at_once_falls_back_to_the_thread(qtbot, spiral, monkeypatch):
+    """E.g. a broken install or a sandbox that kills children: training still happens."""
+    import os
+
+    from nnstudio.trainer.process import TrainerProcess
+
+    monkeypatch.setattr(TrainerProcess, "_target", staticmethod(os.getpid))  # TypeError in the child
+    Xtr, ytr, Xva, yva, names = spiral
+    worker = TrainerWorker(_network(), Xtr, ytr, Xva, yva, Adam(learning_rate=0.01), epochs=5,
+                           batch_size=32, n_classes=2, isolation="process")
+    run = Run(worker)
+    with qtbot.waitSignal(run.finished, timeout=20000) as blocker:
+        run.start()
+    assert blocker.args == ["completed"] and len(run.epochs) == 5 and not run.failed
+    assert worker.isolation == "thread"
+    assert stop_worker_thread(run.worker, run.thread, 5000)
