@@ -276,3 +276,15 @@ class Driver:
         self.snapshot_interval = max(SNAPSHOT_INTERVAL_S, cost * (1 - SNAPSHOT_SHARE) / SNAPSHOT_SHARE)
         self._dirty = False
         self._send(("snapshot", snap, net.params.copy()))
+
+
+def run_job(job: Job, send, commands) -> None:
+    """Run ``job`` to its "finished" message, in whichever process or thread calls it; a job
+    the engine rejects (a bad network config, say) ends in a "failed" message, not a raise."""
+    try:
+        driver = Driver(job, send, commands)
+    except Exception as exc:  # noqa: BLE001 - the run must always end in a message
+        send(("failed", f"Training could not start: {type(exc).__name__}: {exc}."))
+        send(("finished", "stopped", None, None, None))
+        return
+    driver.run()

@@ -19,7 +19,7 @@ import collections
 import multiprocessing
 import threading
 
-from nnstudio.trainer.driver import Driver, Job
+from nnstudio.trainer.driver import Job, run_job
 from nnstudio.trainer.transport import receive_job, send_job
 
 #: Seconds to wait for a child to exit after its "finished" message, or after terminate().
@@ -66,13 +66,7 @@ def serve(messages, commands) -> None:
             pass
         return
     try:
-        driver = Driver(job, messages.send, commands)
-    except Exception as exc:  # noqa: BLE001 - e.g. a network config the engine rejects
-        messages.send(("failed", f"Training could not start: {type(exc).__name__}: {exc}."))
-        messages.send(("finished", "stopped", None, None, None))
-        return
-    try:
-        driver.run()
+        run_job(job, messages.send, commands)
     except (BrokenPipeError, EOFError, OSError):
         pass  # the window's process went away mid-send: nobody to report to
 
@@ -111,7 +105,7 @@ class TrainerProcess:
         """Start the child and send it the job (blocks while the arrays are written).
 
         Raises :class:`ProcessUnavailable` when no child can be started (a sandbox that forbids
-        it, no semaphores, ...); the queued commands then stay in :meth:`take_pending`.
+        it, no semaphores, ...); :meth:`take_pending` then hands the queued commands to the job.
         """
         try:
             ctx = _get_context()
@@ -134,11 +128,12 @@ class TrainerProcess:
         except (OSError, EOFError):
             pass  # the child died at once; messages() reports it
 
-    def take_pending(self) -> list:
-        """The commands queued before :meth:`start` (to replay them elsewhere)."""
+    def take_pending(self) -> None:
+        """Move commands still queued (start failed before taking them) into the job, for
+        whoever runs it instead."""
         with self._lock:
-            pending, self._pending = self._pending, []
-            return pending
+            self.job.commands = self.job.commands + self._pending
+            self._pending = []
 
     def run(self, on_message) -> None:
         """Start, pass every message to ``on_message`` (the last is "finished"), close."""
@@ -221,23 +216,15 @@ class ThreadRun:
     are big matrix products, which release the GIL anyway (MNIST-sized: ~1 ms each); copying
     their data to a child would cost more than the GIL does."""
 
-    def __init__(self, job: Job, commands: list = ()):
+    def __init__(self, job: Job):
         self.job = job
         self._commands = LocalPipe()
-        for command in commands:
-            self._commands.send(command)
 
     def command(self, *command) -> None:
         self._commands.send(command)
 
     def run(self, on_message) -> None:
-        try:
-            driver = Driver(self.job, on_message, self._commands)
-        except Exception as exc:  # noqa: BLE001 - as in the child: a message, never a crash
-            on_message(("failed", f"Training could not start: {type(exc).__name__}: {exc}."))
-            on_message(("finished", "stopped", None, None, None))
-            return
-        driver.run()
+        run_job(self.job, on_message, self._commands)
 
     def terminate(self) -> None:
         """A thread cannot be killed; the driver answers stops between records."""

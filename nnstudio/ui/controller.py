@@ -10,93 +10,17 @@ import itertools
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtGui import QUndoCommand, QUndoStack
+from PySide6.QtGui import QUndoStack
 
 from nnstudio.data import Dataset, Standardizer, split_dataset
-from nnstudio.engine import Network, get_activation, layer_from_config, optimizer_from_config
+from nnstudio.engine import Network, layer_from_config, optimizer_from_config
 from nnstudio.errors import NNStudioError
 from nnstudio.project import Project
 from nnstudio.project.session import output_layer_config, scaled_split
 from nnstudio.ui.layer_specs import default_layer_config, output_issue, output_explanation
+from nnstudio.ui.undo_commands import DatasetCommand, LayersCommand, ResetCommand, describe_change
 
 _uids = itertools.count(1)
-
-
-def _describe_change(changes: dict) -> str:
-    """Undo-menu wording in the words the panels use: "Set neurons to 32", "Freeze layer"."""
-    parts = []
-    for key, value in changes.items():
-        if key == "units":
-            parts.append(f"neurons to {value}")
-        elif key == "activation":
-            parts.append(f"activation to {get_activation(value).display_name}")
-        elif key == "rate":
-            parts.append(f"dropout rate to {value:.0%}")
-        elif key == "trainable":
-            return "Unfreeze layer" if value else "Freeze layer"
-        else:
-            parts.append(f"{key} to {value}")
-    return "Set " + ", ".join(parts)
-
-
-class _LayersCommand(QUndoCommand):
-    """Replace the layer list (and its weight identities) and put it back on undo."""
-
-    def __init__(self, ctl: "ProjectController", text: str, layers: list[dict], ids: list[int],
-                 select: int, keep_history: bool = False):
-        super().__init__(text)
-        self._ctl = ctl
-        self._before = (copy.deepcopy(ctl.layers), list(ctl._ids), ctl.selected)
-        self._after = (layers, ids, select)
-        self._history = copy.deepcopy(ctl.project.history)  # undo brings the results back too
-        self._keep = keep_history
-
-    def redo(self):
-        self._ctl._apply_layers(*self._after, keep_history=self._keep)
-
-    def undo(self):
-        self._ctl._apply_layers(*self._before, keep_history=self._keep)
-        self._ctl._restore_history(self._history)
-
-
-class _DatasetCommand(QUndoCommand):
-    """Switch to another data set (and the output layer it needs) and back on undo."""
-
-    def __init__(self, ctl: "ProjectController", text: str, dataset, layers: list[dict], ids: list[int]):
-        super().__init__(text)
-        self._ctl = ctl
-        self._before = (ctl.dataset, copy.deepcopy(ctl.layers), list(ctl._ids))
-        self._after = (dataset, layers, ids)
-        self._history = copy.deepcopy(ctl.project.history)
-
-    def redo(self):
-        self._ctl._apply_dataset(*self._after)
-
-    def undo(self):
-        self._ctl._apply_dataset(*self._before)
-        self._ctl._restore_history(self._history)
-
-
-class _ResetCommand(QUndoCommand):
-    """Fresh random weights and no history; undo brings the trained weights and history back."""
-
-    def __init__(self, ctl: "ProjectController"):
-        super().__init__("Reset weights")
-        self._ctl = ctl
-        self._params = ctl.network.params.copy()
-        self._history = copy.deepcopy(ctl.project.history)
-
-    def redo(self):
-        ctl = self._ctl
-        ctl.network.reinitialize(ctl.project.training.get("seed", 0))
-        ctl.project.clear_results()
-        ctl.kept_learning = False
-        ctl.weights_changed.emit()
-        ctl.history_changed.emit()
-
-    def undo(self):
-        self._ctl.network.params[...] = self._params
-        self._ctl._restore_history(self._history)
 
 
 class ProjectController(QObject):
@@ -209,7 +133,7 @@ class ProjectController(QObject):
             self.message_posted.emit(str(exc), "error")
             return False
         ids = [next(_uids) for _ in layers]  # new data, new weights (undo brings the old back)
-        self.undo_stack.push(_DatasetCommand(self, f"Use data “{dataset.name}”", dataset, layers, ids))
+        self.undo_stack.push(DatasetCommand(self, f"Use data “{dataset.name}”", dataset, layers, ids))
         self.message_posted.emit(output_explanation(dataset), "info")
         return True
 
@@ -337,7 +261,7 @@ class ProjectController(QObject):
         # Freezing, or a dropout rate, changes how training goes on, not what the network
         # answers: what it learned so far, and its history, stay.
         same_function = set(changes) <= {"trainable", "rate"}
-        return self._push(_describe_change(changes), layers, ids, index, keep_history=same_function)
+        return self._push(describe_change(changes), layers, ids, index, keep_history=same_function)
 
     def _ids_after_resize(self, index: int) -> list[int]:
         # The next Dense layer's inputs change size, so it gets new weights too.
@@ -358,7 +282,7 @@ class ProjectController(QObject):
               keep_history: bool = False) -> bool:
         if not self._may_edit():
             return False
-        self.undo_stack.push(_LayersCommand(self, text, layers, ids, select, keep_history))
+        self.undo_stack.push(LayersCommand(self, text, layers, ids, select, keep_history))
         return True
 
     def _may_edit(self) -> bool:
@@ -416,7 +340,7 @@ class ProjectController(QObject):
         """Fresh random weights (from the training seed) and an empty history (undoable)."""
         if not self._may_edit() or self.network is None:
             return
-        self.undo_stack.push(_ResetCommand(self))  # undoable: a click should not lose a model
+        self.undo_stack.push(ResetCommand(self))  # undoable: a click should not lose a model
 
     # ------------------------------------------------------------------ training settings
     def set_training(self, **changes) -> None:

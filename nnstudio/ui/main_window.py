@@ -3,11 +3,10 @@ the inspector and training settings on the right."""
 from __future__ import annotations
 
 import os
-import time
 
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QApplication, QDockWidget, QLabel, QMainWindow, QMessageBox, QProgressBar,
+from PySide6.QtWidgets import (QApplication, QDockWidget, QMainWindow, QMessageBox,
                                QSplitter, QStyle, QVBoxLayout, QWidget)
 
 from nnstudio import __version__
@@ -19,31 +18,13 @@ from nnstudio.ui.inspector import LayerInspectorPanel
 from nnstudio.ui.message_bar import MessageBar
 from nnstudio.ui.palette import LayerPaletteWidget
 from nnstudio.ui.recovery import RecoveryManager
+from nnstudio.ui.run_status import RunStatus
 from nnstudio.ui.run_summary import summarize_run
 from nnstudio.trainer.snapshots import regression_scores, snapshot_for
 from nnstudio.ui.plots import TrainingViewsPanel
 from nnstudio.ui.training_panel import TrainingPanel
 from nnstudio.ui.training_runner import TrainingRunner
 from nnstudio.ui.wheel_guard import WheelGuard
-
-_STATUS_INTERVAL_MS = 250
-
-
-class LazyProgressBar(QProgressBar):
-    """A progress bar whose ``setValue`` schedules its repaint like any other widget.
-
-    QProgressBar repaints synchronously on every visible change, and a synchronous repaint
-    flushes every pending paint of the window with it (canvas, plots): 20-50 ms of painting in
-    one go, several times a second while training.
-    """
-
-    def setValue(self, value: int) -> None:  # noqa: N802 - Qt's name
-        if value == self.value():
-            return
-        self.setUpdatesEnabled(False)  # QProgressBar's repaint() is then a no-op ...
-        super().setValue(value)
-        self.setUpdatesEnabled(True)   # ... and this schedules an ordinary update()
-
 
 class MainWindow(QMainWindow):
     """Everything is wired here; the panels talk only to the controller and the runner."""
@@ -204,22 +185,11 @@ class MainWindow(QMainWindow):
         self._fill_recent(self.files.recent())
 
     def _make_status_bar(self) -> None:
-        sb = self.statusBar()
-        self.status_epoch = QLabel("")
-        self.status_speed = QLabel("")
-        self.status_time = QLabel("")
-        self.progress = LazyProgressBar()
-        self.progress.setMaximumWidth(220)
-        self.progress.setTextVisible(True)
-        self.progress.setToolTip("Progress of the current training run")
-        for w in (self.status_epoch, self.status_speed, self.status_time, self.progress):
-            sb.addPermanentWidget(w)
-        self._status_timer = QTimer(self)
-        self._status_timer.setInterval(_STATUS_INTERVAL_MS)
-        self._status_timer.timeout.connect(self._refresh_status)
-        self._last_record = None
+        self.status = RunStatus(self.statusBar(), self.ctl, self.runner, self)
+        s = self.status
+        self.status_epoch, self.status_speed, self.status_time = s.epoch_label, s.speed_label, s.time_label
+        self.progress = s.progress
         self._run_failed = False
-        self._run_end = "none"
         self._verdict = ""  # the last run's summary, while it is on show
 
     def _connect(self) -> None:
@@ -267,8 +237,8 @@ class MainWindow(QMainWindow):
     def _on_ctl_history_changed(self) -> None:
         h = self.ctl.project.history
         if not h.get("epoch"):
-            self._run_end = "none"
-            self._last_record = None
+            self.status.run_end = "none"
+            self.status.last_record = None
             if self._verdict and self.messages.text.text() == self._verdict:
                 self.messages.clear_message()  # those results are gone with the history
             self._verdict = ""
@@ -282,7 +252,7 @@ class MainWindow(QMainWindow):
             result = f"; validation accuracy {acc:.1%}" if acc is not None else ""
             self.messages.set_hint(f"Trained for {len(h['epoch'])} epochs so far{result}. Train (F5) "
                                    "continues from here; Reset weights (Ctrl+R) starts again.")
-        self._refresh_status()
+        self.status.refresh()
 
     def _update_title(self) -> None:
         name = os.path.basename(self.ctl.path) if self.ctl.path else self.ctl.project.name
@@ -307,8 +277,8 @@ class MainWindow(QMainWindow):
     def _on_runner_state(self, state: str) -> None:
         a = self.actions
         idle = state == "idle"
-        if state == "running" and self._run_end is not None:
-            self._run_failed, self._run_end = False, None  # a new run
+        if state == "running" and self.status.run_end is not None:
+            self._run_failed, self.status.run_end = False, None  # a new run
             self.messages.clear_message()  # whatever it said belongs to before this run
         if state == "running":
             self.messages.set_hint("Training… you can change the learning rate at any time; Pause (F6) "
@@ -323,15 +293,11 @@ class MainWindow(QMainWindow):
                                                      else QStyle.SP_MediaPause))
         a["stop"].setEnabled(not idle)
         a["reset"].setEnabled(idle)
-        if idle:
-            self._status_timer.stop()
-        else:
-            self._status_timer.start()
-        self._refresh_status()
+        self.status.set_active(not idle)
         self.canvas.setToolTip("" if idle else "Training is running: changing the network will ask to stop it.")
 
     def _on_runner_epoch(self, rec) -> None:
-        self._last_record = rec
+        self.status.last_record = rec
 
     def _on_runner_batch(self, rec) -> None:
         self._last_batch = rec
@@ -341,8 +307,8 @@ class MainWindow(QMainWindow):
         self.messages.set_hint("The last run stopped early: " + message.split(". ")[0] + ".")
 
     def _on_runner_finished(self, reason: str) -> None:
-        self._run_end = reason
-        self._refresh_status()
+        self.status.run_end = reason
+        self.status.refresh()
         ctl = self.ctl
         if self._run_failed or ctl.network is None or ctl.data is None:
             return
@@ -363,28 +329,6 @@ class MainWindow(QMainWindow):
         self.messages.set_hint(text)
         self._verdict = text
         ctl.message_posted.emit(text, level)
-
-    def _refresh_status(self) -> None:
-        r, rec = self.runner, self._last_record
-        total = len(self.ctl.project.history.get("epoch", []))
-        self.status_epoch.setText(f"Epochs trained: {total}" if total else
-                                  "History cleared" if self.ctl.kept_learning else "Not trained yet")
-        if not total and r.state == "idle":  # reset or rebuilt: no speed or time to show
-            self.status_speed.setText("")
-            self.status_time.setText("")
-        self.progress.setMaximum(max(1, r.epochs_this_run))
-        self.progress.setValue(r.epochs_done)
-        if r.state == "idle":
-            ended = {"completed": "done: %v epochs", "stopped": "stopped: %v / %m"}
-            self.progress.setFormat(ended.get(self._run_end or "", "ready"))
-            if self._run_end not in ended:
-                self.progress.setValue(0)
-            self.status_speed.setText(f"{rec.samples_per_second:,.0f} samples/s" if rec else "")
-            return
-        self.progress.setFormat(f"{r.state}: %v / %m epochs")
-        if rec is not None:
-            self.status_speed.setText(f"{rec.samples_per_second:,.0f} samples/s")
-        self.status_time.setText(time.strftime("%M:%S", time.gmtime(r.elapsed())))
 
     def _confirm_stop_training(self) -> bool:
         answer = QMessageBox.question(

@@ -87,11 +87,11 @@ class TrainerWorker(QObject):
                  test: tuple | None = None, isolation: str | None = None):
         super().__init__(parent)
         self.network = network
+        #: The caller's optimizer shows the rate in use (a child has its own copy of it).
         self.optimizer = optimizer
         self.test_metrics: tuple | None = None
         #: The child's snapshot pacing at the end of the run (see driver.SNAPSHOT_SHARE).
         self.snapshot_interval = SNAPSHOT_INTERVAL_S
-        self.report_every = choose_report_every(len(X_train), batch_size)
         job = Job(network.get_config(), network.params.copy(), network.dtype.str, X_train, y_train,
                   X_val, y_val, optimizer, int(epochs), int(batch_size), int(seed), boundary_grid,
                   int(n_classes), fit_range, test)
@@ -163,7 +163,8 @@ class TrainerWorker(QObject):
                 # E.g. a sandbox that forbids child processes: train here instead; the window
                 # may stutter on small networks, but training works.
                 with self._lock:
-                    self._run = ThreadRun(self._run.job, self._run.take_pending())
+                    self._run.take_pending()  # commands given before the start still count
+                    self._run = ThreadRun(self._run.job)
                     self.isolation = "thread"
                 self._run.run(self._on_message)
         except Exception as exc:  # noqa: BLE001 - the thread must never die silently

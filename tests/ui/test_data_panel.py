@@ -337,15 +337,6 @@ def test_column_use_choices_map_onto_the_options(qtbot, panel, ctl, tmp_path, wr
     assert "date" not in dialog.options().keep_columns and table.item(0, _column(dialog, "date")).text() == "target"
 
 
-def _write_big_csv(path, n_rows: int = 200_000) -> None:
-    rng = np.random.default_rng(0)
-    block = "".join(f"{a:.4f},{b:.4f},{c:.4f},{'yes' if a > 0 else 'no'}\n"
-                    for a, b, c in rng.normal(size=(1000, 3)))
-    with open(path, "w") as f:
-        f.write("a,b,c,label\n")
-        f.write(block * (n_rows // 1000))
-
-
 def test_escape_stops_a_load_and_only_then_closes(qtbot, panel, ctl, tmp_path):
     old = ctl.dataset
     path = tmp_path / "big.csv"
