@@ -19,7 +19,7 @@ from nnstudio.ui.message_bar import MessageBar
 from nnstudio.ui.palette import LayerPaletteWidget
 from nnstudio.ui.recovery import RecoveryManager
 from nnstudio.ui.run_status import RunStatus
-from nnstudio.ui.run_summary import summarize_run
+from nnstudio.doctor.verdict import summarize_run
 from nnstudio.trainer.snapshots import regression_scores, snapshot_for
 from nnstudio.ui.plots import TrainingViewsPanel
 from nnstudio.ui.training_panel import TrainingPanel

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from nnstudio.data import load_builtin
-from nnstudio.ui.run_summary import summarize_run
+from nnstudio.doctor.verdict import summarize_run
 
 
 def hist(train_loss, val_acc=None, val_loss=None):
