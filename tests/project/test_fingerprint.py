@@ -1,0 +1,65 @@
+"""The data fingerprint: what changed in a data file since a network was trained on it."""
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import numpy as np
+
+from nnstudio.data import load_builtin, split_dataset
+from nnstudio.project.fingerprint import compare_fingerprint, data_fingerprint
+
+
+def _iris():
+    dataset = load_builtin("iris")
+    return dataset, split_dataset(dataset, seed=0)
+
+
+def test_same_data_and_split_match_and_fingerprint_is_json():
+    dataset, split = _iris()
+    saved = json.loads(json.dumps(data_fingerprint(dataset, split)))
+    again, again_split = _iris()
+    assert compare_fingerprint(saved, again, again_split) is None
+
+
+def test_no_fingerprint_says_nothing():
+    dataset, split = _iris()
+    assert compare_fingerprint(None, dataset, split) is None
+    assert compare_fingerprint({}, dataset, split) is None
+
+
+def _reordered(dataset, order):
+    return replace(dataset.subset(order, dataset.name), name=dataset.name)
+
+
+def test_shuffled_rows_are_named_and_leak_into_held_out_parts():
+    dataset, split = _iris()
+    saved = data_fingerprint(dataset, split)
+    shuffled = _reordered(dataset, np.random.default_rng(5).permutation(dataset.n_samples))
+    new_split = split_dataset(shuffled, seed=0)
+    # Why it matters: the same seeded split now holds rows the network trained on.
+    trained_rows = {tuple(r) for r in split.train.X.tolist()}
+    assert any(tuple(r) in trained_rows for r in new_split.val.X.tolist())
+    message = compare_fingerprint(saved, shuffled, new_split)
+    assert "another order" in message and "trained on" in message
+
+
+def test_sorted_rows_appended_rows_and_changed_values_each_say_what():
+    dataset, split = _iris()
+    saved = data_fingerprint(dataset, split)
+    by_first = _reordered(dataset, np.argsort(dataset.X[:, 0], kind="stable"))
+    assert "another order" in compare_fingerprint(saved, by_first, split_dataset(by_first))
+    more = _reordered(dataset, np.r_[np.arange(dataset.n_samples), [0, 1, 2]])
+    assert "3 rows more (150 then, 153 now)" in compare_fingerprint(saved, more, split_dataset(more))
+    X = dataset.X.copy()
+    X[7, 2] += 0.5
+    edited = replace(dataset, X=X)
+    assert "values changed" in compare_fingerprint(saved, edited, split_dataset(edited))
+
+
+def test_another_split_of_the_same_rows_is_noticed():
+    dataset, split = _iris()
+    saved = data_fingerprint(dataset, split)
+    other = split_dataset(dataset, seed=1)
+    assert "split into training, validation and test data differently" in \
+        compare_fingerprint(saved, dataset, other)
