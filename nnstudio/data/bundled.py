@@ -1,4 +1,6 @@
-"""Small real data sets shipped in ``resources/datasets`` (see SOURCES.md there).
+"""Small real data sets shipped as package data in ``nnstudio/resources/datasets``.
+
+Sources and licences are in ``SOURCES.md`` beside the files.
 
 Each file is a plain CSV: a header row with the feature names, then one row per sample whose
 last cell is the class name. The class order is fixed here, not taken from the file, so class
@@ -15,7 +17,7 @@ import numpy as np
 
 from nnstudio.data.dataset import Dataset, balance_notes
 from nnstudio.errors import DataError
-from nnstudio.resources import resources_dir
+from nnstudio.resources import ENV_VAR, overridden, resource, resources_root
 
 
 @dataclass(frozen=True)
@@ -57,12 +59,14 @@ def load_bundled(name: str) -> Dataset:
     if spec is None:
         raise DataError(f"There is no bundled data set called {name!r}; "
                         f"choose one of {', '.join(BUNDLED)}.")
-    path = resources_dir() / "datasets" / spec.file
+    item = resource("datasets", spec.file)
+    if not item.is_file():
+        raise DataError(_missing_message(spec))
     try:
-        raw = path.read_bytes()
+        raw = item.read_bytes()
         text = (gzip.decompress(raw) if spec.file.endswith(".gz") else raw).decode("utf-8")
     except (OSError, EOFError, UnicodeDecodeError) as exc:
-        raise DataError(f"The bundled data set '{spec.title}' could not be read from {path} "
+        raise DataError(f"The bundled data set '{spec.title}' could not be read from {item} "
                         f"({exc.__class__.__name__}). Reinstalling nnstudio should restore it.") from None
     rows = list(csv.reader(io.StringIO(text, newline="")))
     header, body = rows[0], [r for r in rows[1:] if r]
@@ -71,9 +75,25 @@ def load_bundled(name: str) -> Dataset:
         X = np.array([r[:-1] for r in body], dtype=np.float64).astype(np.float32)
         y = np.array([index[r[-1]] for r in body], dtype=np.int64)
     except (ValueError, KeyError):
-        raise DataError(f"The bundled file {path} is damaged (unexpected values). "
+        raise DataError(f"The bundled file {item} is damaged (unexpected values). "
                         "Reinstalling nnstudio should restore it.") from None
     notes = [spec.description] + balance_notes(y, list(spec.class_names))
     return Dataset(X=X, y=y, feature_names=header[:-1], class_names=list(spec.class_names),
                    task="classification", source={"kind": "builtin", "name": name, "params": {}},
                    name=spec.title, notes=notes, image_shape=spec.image_shape)
+
+
+def _missing_message(spec: BundledSpec) -> str:
+    """Why bundled file ``spec.file`` is absent, and what will actually bring it back."""
+    if overridden():
+        return (f"The bundled data set '{spec.title}' was not found: {ENV_VAR} is set to "
+                f"{resources_root()}, which has no datasets/{spec.file}. Unset {ENV_VAR} to use "
+                "the data sets that came with nnstudio, or copy the file there.")
+    # Not "reinstall": a package built without its data files stays without them however
+    # often it is reinstalled (this happened to `pip install .` before the data moved into
+    # the package).
+    return (f"The bundled data set '{spec.title}' is missing from this installation of nnstudio: "
+            f"there is no {spec.file} in {resource('datasets')}. This copy of nnstudio was built "
+            "without its data files, so installing the same package again will not help; install "
+            "a complete nnstudio package (one whose nnstudio/resources/datasets folder holds the "
+            "data sets), or train on a CSV file of your own.")

@@ -1,7 +1,9 @@
 """Re-create the bundled CSV files from scikit-learn's own copies of the UCI data sets.
 
 nnstudio does not depend on scikit-learn; this script only documents (and repeats) how the
-files in this folder were made. Run it with scikit-learn importable, for example::
+files in ``nnstudio/resources/datasets`` (package data, shipped in the wheel) were made. It
+lives out here, outside the package, because nnstudio never needs it at run time. Run it with
+scikit-learn importable, for example::
 
     pip install --target /tmp/skl scikit-learn
     PYTHONPATH=/tmp/skl python resources/datasets/export_sklearn.py
@@ -16,7 +18,8 @@ import gzip
 import io
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
+# resources/datasets/ -> the repository root -> the package data folder.
+OUT = Path(__file__).resolve().parents[2] / "nnstudio" / "resources" / "datasets"
 
 
 def _rows(bunch, class_names, target_header):
@@ -37,9 +40,9 @@ def _write(name, rows, compress=False):
         out = io.BytesIO()
         with gzip.GzipFile(filename="", mode="wb", fileobj=out, mtime=0) as gz:
             gz.write(data)
-        (HERE / f"{name}.csv.gz").write_bytes(out.getvalue())
+        (OUT / f"{name}.csv.gz").write_bytes(out.getvalue())
     else:
-        (HERE / f"{name}.csv").write_bytes(data)
+        (OUT / f"{name}.csv").write_bytes(data)
 
 
 def main() -> None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import gzip
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -75,8 +76,40 @@ def test_resources_dir_honours_the_environment_override(tmp_path, monkeypatch):
     monkeypatch.setenv("NNSTUDIO_RESOURCES", str(tmp_path))
     assert resources_dir() == tmp_path.resolve()
     assert load_builtin("iris").n_samples == 150
-    with pytest.raises(DataError, match="'Wine' could not be read from .*wine.csv.*Reinstalling"):
+    # The message blames the variable, not the installation.
+    with pytest.raises(DataError, match="'Wine' was not found: NNSTUDIO_RESOURCES is set to "
+                                        ".*which has no datasets/wine.csv. Unset NNSTUDIO_RESOURCES"):
         load_builtin("wine")
+
+
+def test_data_set_missing_from_the_package_says_reinstalling_the_same_package_will_not_help(
+        tmp_path, monkeypatch):
+    # A package built without its data files (what `pip install .` gave before the data moved
+    # into nnstudio/resources) stays without them however often it is reinstalled.
+    import nnstudio.resources
+    monkeypatch.delenv("NNSTUDIO_RESOURCES", raising=False)
+    monkeypatch.setattr(nnstudio.resources, "files", lambda package: tmp_path)
+    with pytest.raises(DataError) as err:
+        load_builtin("iris")
+    message = str(err.value)
+    assert "'Iris flowers' is missing from this installation" in message
+    assert f"no iris.csv in {tmp_path / 'datasets'}" in message
+    assert "installing the same package again will not help" in message
+    assert "Reinstalling" not in message
+
+
+def test_resources_are_package_data_read_through_importlib_resources(monkeypatch):
+    from importlib.resources import files
+
+    import nnstudio.resources
+    monkeypatch.delenv("NNSTUDIO_RESOURCES", raising=False)
+    shipped = files("nnstudio.resources") / "datasets"
+    assert nnstudio.resources.resource("datasets", "iris.csv").read_bytes() == \
+        (shipped / "iris.csv").read_bytes()
+    # Inside the package, not in the repository's top-level resources/ (which a wheel lacks).
+    assert resources_dir() == Path(nnstudio.resources.__file__).parent
+    for name in ("iris.csv", "wine.csv", "breast_cancer.csv", "digits.csv.gz", "SOURCES.md"):
+        assert (shipped / name).is_file(), name
 
 
 def test_damaged_bundled_file_gives_a_plain_message(tmp_path, monkeypatch):
