@@ -89,11 +89,17 @@ def _missing_message(spec: BundledSpec) -> str:
         return (f"The bundled data set '{spec.title}' was not found: {ENV_VAR} is set to "
                 f"{resources_root()}, which has no datasets/{spec.file}. Unset {ENV_VAR} to use "
                 "the data sets that came with nnstudio, or copy the file there.")
+    folder = resource("datasets")
+    if any((folder / other.file).is_file() for other in BUNDLED.values()):
+        # Only some files are gone: the installed copy was damaged after it was installed.
+        return (f"The bundled data set '{spec.title}' is missing from this installation of "
+                f"nnstudio: there is no {spec.file} in {folder}, although the other data sets "
+                "are there. Reinstalling nnstudio should restore it.")
     # Not "reinstall": a package built without its data files stays without them however
-    # often it is reinstalled (this happened to `pip install .` before the data moved into
-    # the package).
+    # often it is reinstalled (`pip install .` gave such a package before the data moved into
+    # nnstudio/resources).
     return (f"The bundled data set '{spec.title}' is missing from this installation of nnstudio: "
-            f"there is no {spec.file} in {resource('datasets')}. This copy of nnstudio was built "
-            "without its data files, so installing the same package again will not help; install "
-            "a complete nnstudio package (one whose nnstudio/resources/datasets folder holds the "
-            "data sets), or train on a CSV file of your own.")
+            f"there is no {spec.file} in {folder}. This copy of nnstudio was built without its "
+            "data files, so installing the same package again will not help; install a complete "
+            "nnstudio package (one whose nnstudio/resources/datasets folder holds the data sets), "
+            "or train on a CSV file of your own.")

@@ -82,8 +82,7 @@ def test_resources_dir_honours_the_environment_override(tmp_path, monkeypatch):
         load_builtin("wine")
 
 
-def test_data_set_missing_from_the_package_says_reinstalling_the_same_package_will_not_help(
-        tmp_path, monkeypatch):
+def test_missing_bundled_file_says_whether_reinstalling_helps(tmp_path, monkeypatch):
     # A package built without its data files (what `pip install .` gave before the data moved
     # into nnstudio/resources) stays without them however often it is reinstalled.
     import nnstudio.resources
@@ -96,6 +95,14 @@ def test_data_set_missing_from_the_package_says_reinstalling_the_same_package_wi
     assert f"no iris.csv in {tmp_path / 'datasets'}" in message
     assert "installing the same package again will not help" in message
     assert "Reinstalling" not in message
+    # One file lost from an otherwise complete install: there reinstalling does bring it back.
+    (tmp_path / "datasets").mkdir()
+    shutil.copy(Path(nnstudio.resources.__file__).parent / "datasets" / "iris.csv",
+                tmp_path / "datasets" / "iris.csv")
+    assert load_builtin("iris").n_samples == 150
+    with pytest.raises(DataError, match="'Wine' is missing .*no wine.csv in .*although the other "
+                                        "data sets are there. Reinstalling nnstudio"):
+        load_builtin("wine")
 
 
 def test_resources_are_package_data_read_through_importlib_resources(monkeypatch):
