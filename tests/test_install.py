@@ -4,7 +4,8 @@ The module builds a wheel from a copy of the working tree (never writing into th
 installs it into a fresh virtual environment and runs that environment's ``nnstudio`` from a
 folder outside the repository, where the source tree is not importable. Files the package
 needs at run time but the wheel lacks (the bundled data sets were such files once) show up
-here and nowhere else: every other test imports the source tree.
+here and nowhere else: every other test imports the source tree. The last test imports the
+wheel itself as a zip archive, the one kind of install where the files have no folder.
 
 Offline and quick (~10 s): the wheel is built with this environment's setuptools
 (``--no-build-isolation``, no download; the ``test`` extra brings setuptools >= 70.1), and the
@@ -35,6 +36,8 @@ NOT_SOURCE = shutil.ignore_patterns(".git", ".venv", "build", "dist", "*.egg-inf
                                     "*.pyc", ".pytest_cache", ".hypothesis", "shots")
 SHIPPED_DATA = {f"nnstudio/resources/datasets/{spec.file}" for spec in BUNDLED.values()} | {
     "nnstudio/resources/datasets/SOURCES.md"}
+# Rows in each shipped file (tests/data/test_data_bundled.py checks the values themselves).
+ROWS = {"iris": 150, "wine": 178, "breast_cancer": 569, "digits": 1797}
 
 
 def _run(args: list[str | Path], cwd: Path, env: dict[str, str] | None = None,
@@ -127,8 +130,7 @@ def test_installed_nnstudio_trains_on_each_bundled_data_set(install, name):
     assert report["dataset"] == BUNDLED[name].title
     # Every row of the shipped file was read: train + validation + test.
     rows = sum(part["n_samples"] for part in report["final"].values())
-    expected = {"iris": 150, "wine": 178, "breast_cancer": 569, "digits": 1797}[name]
-    assert rows == expected
+    assert rows == ROWS[name]
     assert not list(install["outside"].iterdir()), "training without --save wrote files"
 
 
@@ -136,3 +138,17 @@ def test_installed_window_passes_its_smoke_test(install):
     result = _run([install["nnstudio"], "--demo", "--smoke-test"], cwd=install["outside"],
                   env=_user_env())
     assert "smoke test: ok" in result.stdout
+
+
+def test_nnstudio_imported_from_a_zip_archive_reads_its_data_sets(install):
+    # A wheel is a zip that Python can import from directly, as zipapps and some frozen builds
+    # do: the data must then be read through importlib.resources, not from a folder.
+    code = ("import json, nnstudio, nnstudio.resources as r; from nnstudio.data import load_builtin; "
+            "print(json.dumps([nnstudio.__file__, type(r.resources_root()).__module__, "
+            f"[load_builtin(n).n_samples for n in {list(ROWS)}]]))")
+    env = _user_env() | {"PYTHONPATH": str(install["wheel"])}
+    module, root_type, rows = json.loads(_run([install["python"], "-c", code],
+                                              cwd=install["outside"], env=env).stdout)
+    assert module.startswith(str(install["wheel"]) + os.sep)
+    assert root_type == "zipfile" or root_type.startswith("zipfile.")
+    assert rows == list(ROWS.values())
