@@ -8,7 +8,7 @@ here and nowhere else: every other test imports the source tree. The last test i
 wheel itself as a zip archive, the one kind of install where the files have no folder.
 
 Offline and quick (~10 s): the wheel is built with this environment's setuptools
-(``--no-build-isolation``, no download; the ``test`` extra brings setuptools >= 70.1), and the
+(``--no-build-isolation``, no download; the ``test`` extra brings setuptools >= 77), and the
 new environment has no pip and no copies of numpy / PySide6 / pyqtgraph: a ``.pth`` file points
 it at the folders of this environment that hold them.
 """
@@ -63,8 +63,8 @@ def _user_env() -> dict[str, str]:
 def install(tmp_path_factory) -> dict[str, Path]:
     """Build the wheel and install it into a new virtual environment; return the paths."""
     have = version("setuptools")
-    assert tuple(int(p) for p in have.split(".")[:2]) >= (70, 1), (
-        f"building the wheel offline needs setuptools >= 70.1 in this environment, got {have}: "
+    assert tuple(int(p) for p in have.split(".")[:2]) >= (77, 0), (
+        f"building the wheel offline needs setuptools >= 77 in this environment, got {have}: "
         "install the test extra (pip install -e '.[test]')")
     tmp = tmp_path_factory.mktemp("install")
 
