@@ -10,9 +10,12 @@ import numpy as np
 
 from nnstudio.engine.layers import Dense, Dropout, Layer, layer_from_config, layer_to_config
 from nnstudio.engine.losses import Loss, auto_loss, get_loss
+from nnstudio.engine.memory import check_batch_memory, check_network_memory, rows_within
 from nnstudio.errors import ConfigError
 
 _PREDICT_CHUNK = 4096
+#: Work-array bytes one prediction chunk may take; only very wide layers need smaller chunks.
+_PREDICT_BUDGET = 256 * 1024**2
 
 
 class _Buffers:
@@ -86,6 +89,8 @@ class Network:
         return sizes
 
     def _allocate(self) -> None:
+        # Before numpy is asked for the buffers: a plain message instead of a MemoryError.
+        check_network_memory(self.n_inputs, self.layers, self.dtype.itemsize)
         sizes = self.layer_sizes()
         total = sum(int(np.prod(s)) for l, n in zip(self.layers, sizes) for s in l.param_shapes(n))
         self.params = np.zeros(total, self.dtype)
@@ -218,6 +223,7 @@ class Network:
     def buffers(self, batch: int) -> _Buffers:
         buf = self._buffers.get(batch)
         if buf is None:
+            check_batch_memory(self.n_inputs, self.layers, batch, self.dtype.itemsize)
             if len(self._buffers) > 4:  # at most a full and a last partial batch are in use
                 self._buffers.clear()
             buf = self._buffers[batch] = _Buffers(self, batch)
@@ -301,8 +307,9 @@ class Network:
         shape (n_samples, n_outputs). Dropout is off."""
         X = self._check_X(X)
         out = np.empty((len(X), self.n_outputs), self.dtype)
-        for s in range(0, len(X), _PREDICT_CHUNK):
-            xb = X[s:s + _PREDICT_CHUNK]
+        chunk = rows_within(self.n_inputs, self.layers, _PREDICT_CHUNK, _PREDICT_BUDGET, self.dtype.itemsize)
+        for s in range(0, len(X), chunk):
+            xb = X[s:s + chunk]
             self.forward_train(xb, self.buffers(len(xb)), None, out=out[s:s + len(xb)])
         return out
 
