@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
+import numpy as np
+
+from nnstudio.commands.report import not_finite_note, score_table, strict_json, wrap
 from nnstudio.errors import ProjectError
 from nnstudio.project import build_from_project, load_project, scaled_split
 from nnstudio.project.evaluation import evaluate_dataset
@@ -31,10 +33,13 @@ def evaluate_project(path: str) -> dict:
                            "train it first (nnstudio train FILE --save FILE).")
     network, split, scaler = build_from_project(project)
     data = scaled_split(split, scaler)
-    scores = {PART_LABELS[p]: evaluate_dataset(network, getattr(data, p)) for p in ("val", "test")}
-    if not any(s["n_samples"] for s in scores.values()):
-        # No held-out data at all (val = test = 0): training data is all there is to report.
-        scores = {"train": evaluate_dataset(network, data.train)}
+    # Overflowing outputs are reported in plain words (see report.not_finite_note), not as
+    # numpy's RuntimeWarnings.
+    with np.errstate(all="ignore"):
+        scores = {PART_LABELS[p]: evaluate_dataset(network, getattr(data, p)) for p in ("val", "test")}
+        if not any(s["n_samples"] for s in scores.values()):
+            # No held-out data at all (val = test = 0): training data is all there is to report.
+            scores = {"train": evaluate_dataset(network, data.train)}
     confusion_split = next((name for name in ("test", "validation", "train")
                             if name in scores and scores[name]["n_samples"]), None)
     confusion = None
@@ -54,23 +59,18 @@ def run_evaluate(args: argparse.Namespace) -> int:
     """Run ``nnstudio evaluate`` with parsed ``args``; return the exit code."""
     result = evaluate_project(args.project)
     if args.json:
-        print(json.dumps(result, indent=2))
+        print(strict_json(result))
         return 0
     kind = (f"classification, {len(result['class_names'])} classes"
             if result["task"] == "classification" else "regression")
     print(f"Project {result['project']!r}: data {result['dataset']!r} ({kind}), "
           f"trained {result['epochs_trained']} epochs")
     print()
-    if result["task"] == "classification":
-        print(f"{'':<12}{'samples':>8}{'loss':>10}{'accuracy':>10}")
-        for name, s in result["scores"].items():
-            if s["n_samples"]:
-                print(f"{name:<12}{s['n_samples']:>8}{s['loss']:>10.4f}{s['accuracy']:>10.3f}")
-    else:
-        print(f"{'':<12}{'samples':>8}{'MSE':>12}{'MAE':>12}")
-        for name, s in result["scores"].items():
-            if s["n_samples"]:
-                print(f"{name:<12}{s['n_samples']:>8}{s['mse']:>12.4f}{s['mae']:>12.4f}")
+    print(score_table(result["scores"]))
+    note = not_finite_note(result["scores"])
+    if note:
+        print()
+        print(wrap(note))
     if result["confusion_matrix"]:
         print()
         print(f"Confusion matrix ({result['confusion_split']} data; rows = true class, "

@@ -58,14 +58,26 @@ class ProgressBar:
             self._last_draw = 0.0
 
 
-def print_every(epochs: int, max_lines: int = 40) -> int:
-    """Print one metrics line every this many epochs so a run stays under ``max_lines`` lines."""
-    return max(1, -(-int(epochs) // max_lines))
+def print_every(epochs: int, max_lines: int = 30) -> int:
+    """Print one metrics line every this many epochs so a run stays under ``max_lines`` lines.
+
+    A round step (1, 2, 5, 10, 20, 50...), so the lines show epochs 10, 20, 30 rather than
+    7, 14, 21, which are harder to find again in a long run.
+    """
+    needed = -(-int(epochs) // max_lines)
+    step = 1
+    while True:
+        for factor in (1, 2, 5):
+            if step * factor >= needed:
+                return step * factor
+        step *= 10
 
 
 def format_number(value, digits: int = 4) -> str:
-    """``0.1234`` style, or ``-`` for a missing value."""
-    return "-" if value is None else f"{value:.{digits}f}"
+    """``0.1234`` style, ``15,098,532,864`` for a big loss, or ``-`` for a missing value."""
+    from nnstudio.commands.report import format_score
+
+    return format_score(value, digits)
 
 
 def epoch_line(record, epoch_number: int, total: int) -> str:

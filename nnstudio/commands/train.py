@@ -7,19 +7,19 @@ cases, so an interrupted run is not lost.
 from __future__ import annotations
 
 import argparse
-import json
 import signal
 import sys
 import threading
 import time
-from pathlib import Path
 
 import numpy as np
 
 from nnstudio.commands.progress import ProgressBar, epoch_line, print_every
+from nnstudio.commands.safe_save import check_save_target, save_despite_ctrl_c
+from nnstudio.commands.train_report import print_report, run_verdict
 from nnstudio.commands.train_setup import prepare_project
 from nnstudio.errors import ProjectError
-from nnstudio.project import build_from_project, optimizer_from_project, save_project, scaled_split
+from nnstudio.project import build_from_project, optimizer_from_project, scaled_split
 from nnstudio.project.evaluation import evaluate_dataset
 from nnstudio.project.session import data_label
 
@@ -54,16 +54,19 @@ class StopOnCtrlC:
 
 def run_train(args: argparse.Namespace) -> int:
     """Run ``nnstudio train`` with parsed ``args``; return the exit code."""
+    from nnstudio.data import load_dataset_source
     from nnstudio.engine import Diverged, EpochRecord, fit
 
     human = sys.stderr if args.json else sys.stdout  # keep stdout pure JSON with --json
     bar = ProgressBar(sys.stderr, enabled=not args.quiet and sys.stderr.isatty())
     if args.save:
-        _check_save_target(args.save)
+        check_save_target(args.save)
 
-    project, dataset = prepare_project(args, progress=lambda f: bar.update(f, "reading data"))
-    network, split, scaler = build_from_project(
-        project, progress=lambda f: bar.update(f, "reading data"), dataset=dataset)
+    reading = lambda f: bar.update(f, "reading data")  # noqa: E731
+    project, dataset = prepare_project(args, progress=reading)
+    if dataset is None:  # a project file: load its data here, the verdict needs all of it
+        dataset = load_dataset_source(project.data_source, progress=reading)
+    network, split, scaler = build_from_project(project, progress=reading, dataset=dataset)
     bar.clear()
     data = scaled_split(split, scaler)
     train, val = data.train, data.val
@@ -112,13 +115,20 @@ def run_train(args: argparse.Namespace) -> int:
     if all(np.isfinite(w).all() for w in weights.values()):
         project.weights = weights
         project.scaler = scaler.get_config() if scaler is not None else None
+        project.network = network.get_config()  # with the target scaling these weights need
     if args.save:
         try:
-            saved = str(save_project(project, args.save))
+            saved, ctrl_c = save_despite_ctrl_c(project, args.save)
         except ProjectError as exc:
-            save_error = str(exc)
+            save_error, ctrl_c = str(exc), False
+        if ctrl_c:  # the user wants out; the final scores can wait for `nnstudio evaluate`
+            print(f"nnstudio: stopped by Ctrl+C; the trained network was saved first, to {saved}",
+                  file=sys.stderr, flush=True)
+            return EXIT_INTERRUPTED
 
-    final = {part: evaluate_dataset(network, getattr(data, part)) for part in ("train", "val", "test")}
+    with np.errstate(all="ignore"):  # an overflowing network: the scores say so, no warnings
+        final = {part: evaluate_dataset(network, getattr(data, part))
+                 for part in ("train", "val", "test")}
     for scores in final.values():
         scores.pop("confusion_matrix", None)  # `nnstudio evaluate` prints it; keep this short
     samples = last.samples_seen if last is not None else 0
@@ -129,63 +139,15 @@ def run_train(args: argparse.Namespace) -> int:
         "final": final, "history": project.history, "elapsed_seconds": round(elapsed, 3),
         "samples_per_second": round(samples / elapsed, 1) if elapsed > 0 else None,
         "saved": saved, "save_error": save_error,
+        "verdict": run_verdict(project, already, dataset, val.y, final, status),
     }
-    _report(args, human, result)
+    print_report(args, human, result)
     if save_error:
         print(f"nnstudio: error: {save_error}", file=sys.stderr)
         return 2
     return {"completed": EXIT_OK, "diverged": EXIT_DIVERGED, "interrupted": EXIT_INTERRUPTED}[status]
 
 
-def _check_save_target(path: str) -> None:
-    # Fail before a long run, not after it.
-    target = Path(path).expanduser()
-    if target.is_dir():
-        raise ProjectError(f"Cannot save to {path!r}: it is a folder.")
-    if not target.absolute().parent.is_dir():
-        raise ProjectError(f"Cannot save to {path!r}: the folder {str(target.absolute().parent)!r} "
-                           "does not exist.")
-
-
 def _say(args: argparse.Namespace, stream, text: str) -> None:
     if not args.quiet:
         print(text, file=stream, flush=True)
-
-
-def _report(args: argparse.Namespace, human, result: dict) -> None:
-    if result["message"]:
-        print(result["message"], file=sys.stderr, flush=True)
-    if args.json:
-        print(json.dumps(_finite(result), indent=2, allow_nan=False))
-        return
-    if args.quiet:
-        return
-    lines = []
-    for part, label in (("train", "train"), ("val", "validation"), ("test", "test")):
-        scores = result["final"][part]
-        if not scores["n_samples"]:
-            continue
-        if "accuracy" in scores:
-            lines.append(f"  {label:<11} loss {scores['loss']:.4f}  accuracy {scores['accuracy']:.3f}")
-        else:
-            lines.append(f"  {label:<11} MSE {scores['mse']:.4f}  MAE {scores['mae']:.4f}")
-    speed = result["samples_per_second"]
-    heading = "Finished" if result["status"] == "completed" else "Stopped"
-    print(f"{heading} after {result['elapsed_seconds']:.1f} s"
-          + (f" ({speed:,.0f} samples/s)" if speed else "") + ":", file=human)
-    print("\n".join(lines), file=human)
-    if result["saved"]:
-        print(f"Saved to {result['saved']}", file=human)
-    elif not result["save_error"]:
-        print("Not saved (add --save FILE.nnproj to keep the trained network).", file=human)
-
-
-def _finite(value):
-    """``value`` with NaN / infinity replaced by None, so ``--json`` output is strict JSON."""
-    if isinstance(value, float):
-        return value if np.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_finite(v) for v in value]
-    return value

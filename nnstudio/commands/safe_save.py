@@ -1,0 +1,108 @@
+"""Saving the trained project from the command line without losing it.
+
+Two ways a run used to be lost: a ``--save`` target that could not be written was found only
+after the run (an hour of training, then "Permission denied"), and a Ctrl+C that arrived while
+the finished network was being written aborted the (atomic) save, so the old file stayed and
+the training was thrown away.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import tempfile
+import threading
+from pathlib import Path
+
+from nnstudio.errors import ProjectError
+from nnstudio.project import save_project
+
+
+def check_save_target(path: str) -> None:
+    """Raise :class:`ProjectError` unless a project can be saved at ``path``.
+
+    Called before training starts. Besides the folder existing, it creates and deletes a
+    temporary file beside the target, as the real (atomic) save will: a read-only folder or
+    a file system that refuses new files is found now, not after the run.
+    """
+    target = Path(path).expanduser().absolute()
+    if target.is_dir():
+        raise ProjectError(f"Cannot save to {path!r}: it is a folder; give a file name, "
+                           f"e.g. {str(target / 'model.nnproj')!r}.")
+    folder = target.parent
+    if not folder.is_dir():
+        what = "is a file, not a folder" if folder.exists() else "does not exist"
+        raise ProjectError(f"Cannot save to {path!r}: the folder {str(folder)!r} {what}.")
+    try:
+        fd, probe = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".check", dir=folder)
+    except OSError as exc:
+        raise ProjectError(f"Cannot save to {path!r}: {exc.strerror or exc} (a test file could "
+                           f"not be created in {str(folder)!r}); choose another place.") from None
+    os.close(fd)
+    try:
+        os.unlink(probe)
+    except OSError:
+        pass
+
+
+class DeferCtrlC:
+    """Hold a Ctrl+C back until the ``with`` block is done; ``received`` tells whether one came.
+
+    The first Ctrl+C only prints a notice; a second one gives up and raises
+    ``KeyboardInterrupt`` at once (the atomic save then keeps the old file), so a save stuck
+    on a network drive can still be abandoned. Only the main thread may install signal
+    handlers; elsewhere this does nothing.
+    """
+
+    NOTICE = "\nnnstudio: saving the trained network first (Ctrl+C again abandons the save)...\n"
+
+    def __init__(self) -> None:
+        self.received = False
+        self._installed = False
+        self._previous = signal.default_int_handler
+
+    def _restore(self) -> None:
+        if self._installed:
+            # None means a handler not installed from Python: Python's default then.
+            signal.signal(signal.SIGINT, self._previous or signal.default_int_handler)
+            self._installed = False
+
+    def _handle(self, signum, frame) -> None:
+        if self.received:
+            self._restore()
+            raise KeyboardInterrupt
+        self.received = True
+        try:  # os.write, not print: print may be in the middle of a write to the same stream
+            os.write(2, self.NOTICE.encode())
+        except OSError:
+            pass
+
+    def __enter__(self) -> "DeferCtrlC":
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._handle)
+            self._installed = True
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._restore()
+
+
+def save_despite_ctrl_c(project, path: str) -> tuple[str, bool]:
+    """Save ``project`` at ``path`` even when Ctrl+C is pressed during the save.
+
+    Returns
+    -------
+    saved : str
+        The absolute path written.
+    interrupted : bool
+        Whether a Ctrl+C arrived during the save (the caller then stops with status 130).
+
+    Raises
+    ------
+    ProjectError
+        When the file cannot be written.
+    KeyboardInterrupt
+        On a second Ctrl+C during the save (the old file, if any, is kept).
+    """
+    with DeferCtrlC() as guard:
+        saved = str(save_project(project, path))
+    return saved, guard.received

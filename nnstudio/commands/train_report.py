@@ -1,0 +1,93 @@
+"""What ``nnstudio train`` says after a run: the scores, the window's verdict, where it saved."""
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+
+from nnstudio.commands.report import format_score, score_table, strict_json, wrap
+
+#: The verdict is written for the window; its buttons and plots mean nothing in a terminal.
+#: (pattern, command-line wording) pairs applied in order.
+CLI_WORDING = (
+    (re.compile(r"(?:press )?Reset weights \(Ctrl\+R\),? and train again"),
+     "train again from fresh weights (add --reset when training a project file)"),
+    (re.compile(r"(?:press )?Reset weights \(Ctrl\+R\)"),
+     "start from fresh weights (add --reset when training a project file)"),
+    (re.compile(r";? ?the loss plot marks the best epoch"), ""),
+)
+
+
+def run_verdict(project, run_start: int, dataset, val_y, final: dict, status: str) -> dict | None:
+    """The window's plain-words verdict on the run, worded for a terminal.
+
+    Parameters
+    ----------
+    project : Project
+        Its ``history`` holds this run's epochs from index ``run_start`` on.
+    run_start : int
+        Epochs trained before this run.
+    dataset : Dataset
+        The whole data set (raw targets), as the window passes it.
+    val_y : ndarray of shape (n_val,) or (n_val, n_outputs)
+        The validation targets.
+    final : dict
+        ``{"train", "val", "test"}`` scores from :func:`~nnstudio.project.evaluation.evaluate_dataset`.
+    status : str
+        ``completed``, ``interrupted`` or ``diverged``.
+
+    Returns
+    -------
+    dict or None
+        ``{"text", "level"}`` (level ``info`` or ``warning``); None for a diverged run, whose
+        message already says what happened and what to try (the window gives none either).
+    """
+    from nnstudio.doctor import summarize_run
+
+    if status == "diverged":
+        return None
+    test = final["test"]
+    test_metrics = (test["loss"], test.get("accuracy")) if test["n_samples"] else None
+    rate = project.training["optimizer"]["config"].get("learning_rate", 0.01)
+    errors = None
+    if dataset.task == "regression":  # the mean absolute errors, as the window's Fit view
+        errors = (final["val"].get("mae"), test.get("mae"))
+    text, level = summarize_run(project.history, run_start, dataset, val_y, test_metrics, rate, errors)
+    if status == "interrupted":
+        text = text.replace("Training finished", "Training stopped")
+    return {"text": cli_wording(text), "level": level}
+
+
+def cli_wording(text: str) -> str:
+    """``text`` with the window's remedies (buttons, shortcuts, plots) in command-line terms."""
+    for pattern, replacement in CLI_WORDING:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def print_report(args: argparse.Namespace, human, result: dict) -> None:
+    """Print ``result``: JSON on stdout with ``--json``, else scores, verdict and file to ``human``.
+
+    ``--quiet`` keeps all of this: it hides only the progress bar and the per-epoch lines.
+    """
+    if result["message"]:
+        print(result["message"], file=sys.stderr, flush=True)
+    if args.json:
+        print(strict_json(result))
+        return
+    speed = result["samples_per_second"]
+    heading = "Finished" if result["status"] == "completed" else "Stopped"
+    seconds = result["elapsed_seconds"]
+    print(f"{heading} after {format_score(seconds, 2 if seconds < 10 else 1)} s"
+          + (f" ({speed:,.0f} samples/s)" if speed else "") + ":", file=human)
+    labels = {"train": "train", "val": "validation", "test": "test"}
+    print(score_table({labels[part]: s for part, s in result["final"].items()}, indent="  "),
+          file=human)
+    if result["verdict"]:
+        print(file=human)
+        print(wrap(result["verdict"]["text"]), file=human)
+    if result["saved"]:
+        print(f"Saved to {result['saved']}", file=human)
+    elif not result["save_error"]:
+        print("Not saved (add --save FILE.nnproj to keep the trained network).", file=human)
+    human.flush()
