@@ -9,8 +9,12 @@ This module must not import Qt: the window is imported only in the branch that o
 from __future__ import annotations
 
 import argparse
+import difflib
+import multiprocessing
 import os
+import re
 import sys
+from pathlib import Path
 from typing import Sequence
 
 from nnstudio import __version__
@@ -43,11 +47,15 @@ def _positive_int(text: str) -> int:
     return value
 
 
-def _int(text: str) -> int:
+def _seed(text: str) -> int:
+    # numpy refuses negative seeds with a ValueError deep inside training set-up.
     try:
-        return int(text)
+        value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 0, got {text!r}")
+    return value
 
 
 def _float_check(text: str, ok, what: str) -> float:
@@ -106,7 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
     source.add_argument("--dataset", metavar="NAME", help="a built-in data set (see 'nnstudio datasets')")
     source.add_argument("--samples", type=_positive_int, metavar="N", help="number of samples (synthetic data sets)")
     source.add_argument("--noise", type=_non_negative, metavar="X", help="noise level (synthetic data sets)")
-    source.add_argument("--data-seed", type=_int, metavar="N", help="random seed of the generated data")
+    source.add_argument("--data-seed", type=_seed, metavar="N", help="random seed of the generated data")
     source.add_argument("--csv", metavar="FILE", help="a CSV file with one sample per row")
     source.add_argument("--target", metavar="COLUMN", help="the CSV column to predict (default: last)")
     source.add_argument("--missing", choices=("drop", "mean"),
@@ -125,7 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
     net.add_argument("--batch-size", type=_positive_int, metavar="N", help="samples per step (default 32)")
     net.add_argument("--epochs", type=_positive_int, metavar="N", help="passes over the training data (default 100)")
     net.add_argument("--l2", type=_non_negative, metavar="X", help="L2 weight penalty (default 0)")
-    net.add_argument("--seed", type=_int, metavar="N", help="random seed of weights and shuffling (default 0)")
+    net.add_argument("--seed", type=_seed, metavar="N", help="random seed of weights and shuffling (default 0)")
     net.add_argument("--reset", action="store_true",
                      help="with a project file: forget its trained weights and start over")
 
@@ -149,7 +157,16 @@ def build_parser() -> argparse.ArgumentParser:
 # ------------------------------------------------------------------ entry point
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``nnstudio`` command; returns the process exit status."""
+    # First of all: in a frozen Windows build, child processes (the trainer) re-run this
+    # executable with multiprocessing's own arguments; this runs the child and exits.
+    multiprocessing.freeze_support()
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and _looks_like_a_command(argv[0]):
+        near = difflib.get_close_matches(argv[0], COMMANDS, n=1)
+        _error(f"unknown command {argv[0]!r}" + (f" (did you mean {near[0]!r}?)" if near else "")
+               + f"; the commands are {', '.join(COMMANDS)}, or give a project file "
+               "(.nnproj) to open it in the window (see 'nnstudio --help')")
+        return EXIT_USAGE
     if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help", "--version")):
         return _open_window(argv)
     parser = build_parser()
@@ -159,6 +176,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # --help, --version and usage errors; keep main() returning
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     return _run_command(args)
+
+
+def _looks_like_a_command(first: str) -> bool:
+    """True for a first argument such as ``export`` that is meant as a command we do not have.
+
+    Not for a project to open: anything that exists as a file, ends in ``.nnproj`` or does
+    not look like a single word (a path, an option) still goes to the window.
+    """
+    if first in COMMANDS or not re.fullmatch(r"[A-Za-z][A-Za-z0-9_-]*", first):
+        return False
+    return not first.lower().endswith(".nnproj") and not Path(first).exists()
 
 
 def _run_command(args: argparse.Namespace) -> int:
