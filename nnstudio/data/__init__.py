@@ -8,12 +8,13 @@ from nnstudio.data.columns import NA_MARKERS, is_missing
 from nnstudio.data.csv_options import CsvOptions, CsvPreview
 from nnstudio.data.csv_reader import preview_csv, read_csv
 from nnstudio.data.dataset import Dataset
+from nnstudio.data.na_rules import STRONG_NA, WEAK_NA, MissingValuesError, NaWord
 from nnstudio.data.scaling import Standardizer
 from nnstudio.data.sources import BUILTINS, BuiltinInfo, list_builtins, load_builtin, load_dataset_source
 from nnstudio.data.split import Split, split_dataset
 
 __all__ = [
-    "BUILTINS", "BuiltinInfo", "CsvOptions", "CsvPreview", "Dataset", "NA_MARKERS", "Split",
-    "Standardizer", "is_missing", "list_builtins", "load_builtin", "load_dataset_source", "preview_csv",
-    "read_csv", "split_dataset",
+    "BUILTINS", "BuiltinInfo", "CsvOptions", "CsvPreview", "Dataset", "MissingValuesError", "NA_MARKERS",
+    "NaWord", "STRONG_NA", "Split", "Standardizer", "WEAK_NA", "is_missing", "list_builtins",
+    "load_builtin", "load_dataset_source", "preview_csv", "read_csv", "split_dataset",
 ]

@@ -10,11 +10,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-#: Cell texts (after stripping surrounding spaces) that mean "no value here". Case matters on
-#: purpose: "Na" is sodium and "NONE" may be a real category; the usual spellings are listed.
-NA_MARKERS = ("", "NA", "N/A", "n/a", "na", "#N/A", "nan", "NaN", "NAN", "null", "NULL", "Null",
-              "None", "none", "?", "-", "--")
-_NA_SET = frozenset(NA_MARKERS)
+from nnstudio.data.na_rules import STRONG_NA, WEAK_NA, NaWord
+
+#: Every cell text (after stripping surrounding spaces) the reader may treat as "no value here":
+#: ``STRONG_NA`` in any column, ``WEAK_NA`` only in a column of numbers (see na_rules for why).
+#: Case matters on purpose: "Na" is sodium. The person can switch any word per column.
+NA_MARKERS = STRONG_NA + WEAK_NA
+_STRONG_SET = frozenset(STRONG_NA)
 MAX_CATEGORIES = 20          # more distinct words than this and a text column is left out
 MIN_ROWS_FOR_UNIQUE_ID = 20  # "every value differs" only means ID-like with enough rows
 MOSTLY_NUMERIC = 0.9         # share of number cells above which the rest count as missing
@@ -58,6 +60,9 @@ class ColumnInfo:
         Words found in a mostly-number column that were treated as missing.
     kept : bool
         True when the person chose to use a column the reader would have left out.
+    na_words : list of NaWord
+        Marker words found in the column (and words the person chose for it), with how they
+        were treated: missing, or kept as values.
     """
 
     name: str
@@ -70,6 +75,7 @@ class ColumnInfo:
     stray: list[str] = field(default_factory=list)
     decimal_comma: bool = False
     kept: bool = False
+    na_words: list[NaWord] = field(default_factory=list)
 
     @property
     def usable(self) -> bool:
@@ -77,17 +83,18 @@ class ColumnInfo:
 
 
 def is_missing(text: str) -> bool:
-    """True when one cell's text is an empty cell or an NA marker ("NA", "?", "null", ...).
+    """True when one cell's text is missing in any column: empty, "NA", "N/A", "NaN", "#N/A"...
 
-    This is the rule for any column. A number column also counts a few stray words
-    ("unknown") as missing; ``analyse_column(...).missing`` applies both rules to a column.
+    Words such as "None", "null", "?" or "-" depend on the column (missing among numbers, a
+    value among words) and so are not missing here; ``analyse_column(...).missing`` applies
+    the whole rule to a column, including stray words ("unknown") in a number column.
     """
-    return str(text).strip() in _NA_SET
+    return str(text).strip() in _STRONG_SET
 
 
 def missing_mask(values: np.ndarray) -> np.ndarray:
     """``is_missing`` for a whole column of stripped cells, shape (n,) -> bool (n,)."""
-    return np.isin(values, NA_MARKERS)
+    return np.isin(values, STRONG_NA)
 
 
 def merge_case(uniques: np.ndarray, counts: np.ndarray) -> tuple[list[str], np.ndarray, list[tuple]]:
@@ -195,20 +202,90 @@ def _quote_list(items: list[str], limit: int = 3) -> str:
     return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
 
 
-def analyse_column(name: str, values: np.ndarray, decimal_comma: bool = False) -> ColumnInfo:
-    """Classify one column of stripped text cells, shape (n_rows,)."""
-    missing = missing_mask(values)
-    n_present = int((~missing).sum())
-    if n_present == 0:
-        return ColumnInfo(name, "empty", missing, reason=f"'{name}' has no values, so it was left out.")
-    present = values[~missing]
+@dataclass
+class MissingRule:
+    """What ``column_missing`` decided for one column of text cells (shape (n,) throughout).
+
+    ``numbers`` / ``ok`` are ``to_numbers`` of ``values[~missing]`` when the column holds
+    numbers (``numeric``), else None.
+    """
+
+    missing: np.ndarray
+    numeric: bool
+    numbers: np.ndarray | None
+    ok: np.ndarray | None
+    words: list[NaWord]
+
+
+def column_missing(values: np.ndarray, decimal_comma: bool = False,
+                   choices: dict[str, str] | None = None) -> MissingRule:
+    """Which cells of one column of stripped text cells are missing values.
+
+    ``STRONG_NA`` words are missing in any column. ``WEAK_NA`` words ("None", "?", "-", ...)
+    are missing only when the column's other cells are numbers; among words they are values
+    (a category "None"). ``choices`` ({word: "missing" | "value"}) overrides both for the
+    words it names, and may mark any other word as missing.
+    """
+    choices = choices or {}
+    as_value = [w for w, c in choices.items() if c == "value"]
+    # One pass over the column finds every candidate cell; the rest works on those few only.
+    found = np.isin(values, NA_MARKERS + tuple(choices))
+    at = np.flatnonzero(found)
+    sub = values[at]
+    chosen = np.array([choices.get(str(v), "") for v in sub.tolist()], dtype=object)
+    strong = np.zeros(len(values), dtype=bool)
+    weak = np.zeros(len(values), dtype=bool)
+    strong[at] = (np.isin(sub, STRONG_NA) & (chosen == "")) | (chosen == "missing")
+    weak[at] = np.isin(sub, WEAK_NA) & (chosen == "")
+    present = values[~(strong | weak)]
+    numeric, numbers, ok = False, None, None
     # A quick look at the first cells settles most text columns without parsing them all.
-    if to_numbers(present[:200], decimal_comma)[1].mean() >= 0.5:
+    if present.size and to_numbers(present[:200], decimal_comma)[1].mean() >= 0.5:
         numbers, ok = to_numbers(present, decimal_comma)
         n_ok = int(ok.sum())
-        if n_ok == n_present or (n_ok >= MOSTLY_NUMERIC * n_present
-                                 and len(np.unique(present[~ok])) <= 5):
-            return _numeric(name, values, missing, numbers, ok, decimal_comma)
+        strays = np.unique(present[~ok])
+        # A word the person called a value is not a stray gap: it makes the column text.
+        numeric = n_ok == len(present) or (n_ok >= MOSTLY_NUMERIC * len(present) and len(strays) <= 5
+                                           and not np.isin(strays, as_value).any())
+    gaps_in_numbers = numeric or not present.size
+    missing = strong | weak if gaps_in_numbers else strong
+    if not numeric:
+        numbers = ok = None
+    words = []
+    if at.size:
+        uniques, counts = np.unique(sub, return_counts=True)
+        for word, count in zip(uniques.tolist(), counts.tolist()):
+            word = str(word)
+            default = word in _STRONG_SET or (gaps_in_numbers and word in WEAK_NA)
+            words.append(NaWord(word, int(count), choices.get(word, "missing" if default else "value")
+                                == "missing", default))
+    return MissingRule(missing, numeric, numbers, ok, words)
+
+
+def analyse_column(name: str, values: np.ndarray, decimal_comma: bool = False,
+                   choices: dict[str, str] | None = None) -> ColumnInfo:
+    """Classify one column of stripped text cells, shape (n_rows,).
+
+    ``choices`` ({word: "missing" | "value"}) are the person's missing-value choices for it.
+    """
+    rule = column_missing(values, decimal_comma, choices)
+    missing = rule.missing
+    n_present = int((~missing).sum())
+    if n_present == 0:
+        return ColumnInfo(name, "empty", missing, reason=f"'{name}' has no values, so it was left out.",
+                          na_words=rule.words)
+    if rule.numeric:
+        info = _numeric(name, values, missing, rule.numbers, rule.ok, decimal_comma)
+        info.na_words = rule.words
+        return info
+    info = _words(name, values, missing)
+    info.na_words = rule.words
+    return info
+
+
+def _words(name: str, values: np.ndarray, missing: np.ndarray) -> ColumnInfo:
+    n_present = int((~missing).sum())
+    present = values[~missing]
     uniques, inverse, counts = np.unique(present, return_inverse=True, return_counts=True)
     date_like = np.array([bool(_DATE_PATTERNS.match(str(u))) for u in uniques])
     date_share = counts[date_like].sum() / n_present

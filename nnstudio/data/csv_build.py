@@ -8,11 +8,12 @@ from __future__ import annotations
 import numpy as np
 
 from nnstudio.data.column_use import use_anyway
-from nnstudio.data.columns import (ColumnInfo, analyse_column, describe_merges, merge_case, missing_mask,
-                                   to_numbers)
+from nnstudio.data.columns import (ColumnInfo, analyse_column, column_missing, describe_merges, merge_case,
+                                   missing_mask, to_numbers)
 from nnstudio.data.csv_options import DELIMITER_NAMES, CsvOptions
 from nnstudio.data.csv_parse import Table
 from nnstudio.data.dataset import Dataset, balance_notes
+from nnstudio.data.na_rules import MissingValuesError, words_note
 from nnstudio.data.progress import Progress
 from nnstudio.errors import DataError
 
@@ -42,6 +43,51 @@ def resolve_column(spec: str | int, table: Table, what: str) -> int:
     hint = "" if table.has_header else " (the file has no header row, so columns are called 'column 1', 'column 2', ...)"
     raise DataError(f"{what} column '{spec}' was not found. Available columns: {_names(names, 30)}{hint}. "
                     "Choose one of them.")
+
+
+def na_choices(options: CsvOptions, table: Table, strict: bool = True) -> dict[int, dict[str, str]]:
+    """The person's missing-value choices by 0-based column: {column: {word: "missing" | "value"}}.
+
+    With ``strict`` an unknown column name raises DataError; without (the preview, whose
+    columns change with the separator and header choice) it is skipped.
+    """
+    out: dict[int, dict[str, str]] = {}
+    for column, word, choice in options.na_values:
+        try:
+            index = resolve_column(column, table, "Missing-value choice")
+        except DataError:
+            if strict:
+                raise
+            continue
+        out.setdefault(index, {})[word] = choice
+    return out
+
+
+def _class_keys(values: np.ndarray, decimal_comma: bool) -> set:
+    """The classes ``values`` (target cells, shape (n,)) fall into, compared as the target is
+    encoded: numbers by value ("1" is "1.0"), words ignoring letter case."""
+    numbers, ok = to_numbers(values, decimal_comma)
+    if ok.all():
+        return set(numbers.tolist())
+    return {str(v).casefold() for v in np.unique(values).tolist()}
+
+
+def _lost_class_notes(name: str, before: np.ndarray, after: np.ndarray, decimal_comma: bool) -> list[str]:
+    """Name each class of the target ``name`` whose every row was dropped for gaps in features."""
+    lost = _class_keys(before, decimal_comma) - _class_keys(after, decimal_comma)
+    if not lost:
+        return []
+    numbers, ok = to_numbers(before, decimal_comma)
+    keys = numbers if ok.all() else np.array([str(v).casefold() for v in before.tolist()], dtype=object)
+    notes = []
+    for key in sorted(lost, key=str):
+        rows = keys == key
+        shown = str(before[rows][0])
+        notes.append(f"Class {shown!r} of the target '{name}' had only rows with gaps and is gone: all its "
+                     f"{int(rows.sum())} row(s) were dropped with the rows with missing values. Fill the "
+                     "gaps instead ('fill with column mean', on the command line --missing mean) to keep "
+                     "it, or leave out the columns with the gaps.")
+    return notes
 
 
 def _class_name(value: float) -> str:
@@ -126,10 +172,9 @@ def _handle_missing(usable: list[ColumnInfo], choice: str | None, n_rows: int) -
     gappy = np.any([info.missing for info in usable], axis=0)
     listing = ", ".join(f"'{n}' {c} row(s)" for n, c in counts.items())
     if choice is None:
-        raise DataError(f"Some feature values are missing: {listing}. Choose what to do with them in the "
-                        f"import options: 'drop rows' removes the {int(gappy.sum())} row(s) with a gap, "
-                        "'fill with column mean' fills numbers with the column average and categories "
-                        "with their most common value.")
+        # The facts travel with the error, so the window and the command line can each name
+        # their own remedy (the import options / --missing drop|mean).
+        raise MissingValuesError(counts, int(gappy.sum()))
     if choice == "drop":
         keep = np.flatnonzero(~gappy)
         if keep.size == 0:
@@ -201,10 +246,13 @@ def build_dataset(table: Table, options: CsvOptions, name: str, progress: Progre
     notes = list(notes) + [f"Read {table.n_rows} rows and {n_cols} columns from '{name}' "
                            f"(values separated by {sep}; {header})."] + list(table.notes)
     decimal_comma = table.delimiter != ","
+    choices = na_choices(options, table)
 
     # Rows without a target cannot teach anything; they go whatever the missing-value choice.
+    # The target follows the same rule as the inputs: in a target of words "None" is a class.
     tvalues = table.columns[target]
-    tmissing = missing_mask(tvalues)
+    target_rule = column_missing(tvalues, decimal_comma, choices.get(target))
+    tmissing = target_rule.missing
     if options.task != "classification":
         numbers, ok = to_numbers(tvalues, decimal_comma)
         stray = ~ok & ~tmissing
@@ -225,7 +273,7 @@ def build_dataset(table: Table, options: CsvOptions, name: str, progress: Progre
     for k, j in enumerate(feature_cols):
         progress.report(start + (0.95 - start) * k / max(len(feature_cols), 1))
         values = table.columns[j][rows]
-        info = analyse_column(names[j], values, decimal_comma)
+        info = analyse_column(names[j], values, decimal_comma, choices.get(j))
         infos.append(use_anyway(info, values, decimal_comma) if j in kept else info)
     notes += [f"'{names[j]}' was left out, as you chose." for j in sorted(left_out)]
     usable = [info for info in infos if info.usable]
@@ -233,8 +281,11 @@ def build_dataset(table: Table, options: CsvOptions, name: str, progress: Progre
         raise _no_features_error(name, infos, tname)
 
     keep, missing_notes = _handle_missing(usable, options.missing, len(rows))
+    before = tvalues[rows]
     rows = rows[keep]
     task, y, class_names, target_notes = encode_target(tname, tvalues[rows], options.task, decimal_comma)
+    if task == "classification" and len(keep) < len(before):
+        missing_notes += _lost_class_notes(tname, before, tvalues[rows], decimal_comma)
 
     blocks, feature_names = [], []
     for info in usable:
@@ -254,6 +305,9 @@ def build_dataset(table: Table, options: CsvOptions, name: str, progress: Progre
     commas = [i.name for i in usable if i.decimal_comma]
     if commas:
         notes.append(f"Decimal commas (like 1,5) were read as decimal points in {_names(commas)}.")
+    found = {i.name: i.na_words for i in infos if i.na_words}
+    found[tname] = target_rule.words
+    notes += words_note({n: found[n] for n in names if found.get(n)})
     notes += missing_notes
     if task == "classification":
         notes += balance_notes(y, class_names)

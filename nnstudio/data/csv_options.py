@@ -4,6 +4,7 @@ from __future__ import annotations
 import numbers
 from dataclasses import asdict, dataclass, field
 
+from nnstudio.data.na_rules import NaWord, check_na_values, na_values_dict
 from nnstudio.errors import DataError
 
 MISSING_CHOICES = (None, "drop", "mean")
@@ -36,6 +37,13 @@ class CsvOptions:
         Columns to use as inputs even when the reader would leave them out (an ID, dates, free
         text, one value everywhere): dates become days since the earliest date, number-like
         IDs stay numbers, words become categories. No effect on columns used anyway.
+    na_values : dict {column name: {word: "missing" | "value"}}
+        The person's choices about words that may mean "no value" (see ``na_rules``): by
+        default empty cells, "NA", "N/A", "NaN" and "#N/A" are missing in any column, while
+        "None", "null", "?", "-" ... are missing only in a column of numbers and are values
+        (categories, classes) in a column of words. ``{"Exer": {"None": "missing"}}`` makes
+        "None" a gap in 'Exer'; ``{"Region": {"NA": "value"}}`` keeps "NA" (North America) as
+        a category. Stored as sorted (column, word, choice) triples; ``to_dict`` gives the dict.
     """
 
     target: str | int | None = None
@@ -45,6 +53,7 @@ class CsvOptions:
     task: str | None = None
     drop_columns: tuple = field(default_factory=tuple)
     keep_columns: tuple = field(default_factory=tuple)
+    na_values: tuple = field(default_factory=tuple)
 
     def __post_init__(self) -> None:
         target = self.target
@@ -63,12 +72,14 @@ class CsvOptions:
             raise DataError(f"has_header must be True, False or None, got {self.has_header!r}")
         for key in ("drop_columns", "keep_columns"):
             object.__setattr__(self, key, _column_list(key, getattr(self, key)))
+        object.__setattr__(self, "na_values", check_na_values(self.na_values))
 
     def to_dict(self) -> dict:
-        """JSON-able dict (drop_columns and keep_columns as lists)."""
+        """JSON-able dict (drop_columns and keep_columns as lists, na_values as a dict)."""
         data = asdict(self)
         data["drop_columns"] = list(self.drop_columns)
         data["keep_columns"] = list(self.keep_columns)
+        data["na_values"] = na_values_dict(self.na_values)
         return data
 
     @classmethod
@@ -106,11 +117,14 @@ class CsvPreview:
 
     ``column_kinds`` maps each column name to one of "number", "category", "text" (too many
     different words; would be left out), "id", "date", "constant" or "empty", judged from the
-    rows checked (up to the first 2000). ``missing_counts`` counts missing cells per column in
-    those rows by ``read_csv``'s own rules: empty cells, NA markers ("NA", "?", ...) and, in a
-    number column, the few stray words it holds ("unknown"). ``missing_mask[r][c]`` tells the
-    same for each shown cell ``rows[r][c]``. ``n_rows_exact`` is False when the file was too
-    big to read whole and ``n_rows_total_estimate`` is an estimate.
+    rows checked: the first ``n_rows_checked`` (at most 2000). ``missing_counts`` counts missing
+    cells per column in those rows only, by ``read_csv``'s own rules: empty cells and "NA"-like
+    markers, words such as "None" or "?" in a number column, and the few stray words a number
+    column holds ("unknown"); ``counts_whole_file`` says whether those rows are the whole file.
+    ``missing_mask[r][c]`` tells the same for each shown cell ``rows[r][c]``. ``na_words`` lists,
+    per column, the words that may mean "no value" found in those rows and how they are treated
+    (``NaWord.missing``), the person's ``na_values`` choices included. ``n_rows_exact`` is
+    False when the file was too big to read whole and ``n_rows_total_estimate`` is an estimate.
     """
 
     columns: list[str]
@@ -124,3 +138,10 @@ class CsvPreview:
     notes: list[str] = field(default_factory=list)
     missing_mask: list[list[bool]] = field(default_factory=list)
     n_rows_exact: bool = True
+    na_words: dict[str, list[NaWord]] = field(default_factory=dict)
+    n_rows_checked: int = 0
+
+    @property
+    def counts_whole_file(self) -> bool:
+        """True when ``missing_counts`` cover every row of the file, not just its first rows."""
+        return self.n_rows_exact and self.n_rows_checked >= self.n_rows_total_estimate

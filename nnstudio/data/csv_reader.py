@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from nnstudio.data.columns import analyse_column
-from nnstudio.data.csv_build import build_dataset
+from nnstudio.data.csv_build import build_dataset, na_choices
 from nnstudio.data.csv_options import CsvOptions, CsvPreview
 from nnstudio.data.csv_parse import decode, parse_table, read_bytes
 from nnstudio.data.dataset import Dataset
@@ -71,7 +71,8 @@ def preview_csv(path: str | os.PathLike, n_rows: int = 20,
     """Show the first ``n_rows`` data rows of a CSV file and what the reader guesses about it.
 
     Reads at most the first megabyte, so it is quick on any file. ``options`` (optional) fixes
-    the delimiter or header choice. Rows with the wrong number of values are left out and
+    the delimiter or header choice, and its ``na_values`` which words count as missing (choices
+    for columns the file does not have are ignored). Rows with the wrong number of values are left out and
     described in ``CsvPreview.notes`` rather than raised, so the person can see the file;
     unreadable files (missing, empty, binary) raise DataError.
     """
@@ -92,14 +93,16 @@ def preview_csv(path: str | os.PathLike, n_rows: int = 20,
     table = parse_table(text, options.delimiter, options.has_header, name, strict=False)
     n_kind = min(table.n_rows, max(PREVIEW_KIND_ROWS, n_rows))
     n_shown = min(n_rows, table.n_rows)
-    kinds, missing, masks = {}, {}, []
-    for column_name, column in zip(table.names, table.columns):
+    choices = na_choices(options, table, strict=False)
+    kinds, missing, masks, words = {}, {}, [], {}
+    for j, (column_name, column) in enumerate(zip(table.names, table.columns)):
         # The reader's own analysis, so "missing" means here exactly what it means on import
         # (including stray words such as "unknown" in a number column).
-        info = analyse_column(column_name, column[:n_kind], table.delimiter != ",")
+        info = analyse_column(column_name, column[:n_kind], table.delimiter != ",", choices.get(j))
         kinds[column_name] = info.kind
         missing[column_name] = int(info.missing.sum())
         masks.append(info.missing[:n_shown])
+        words[column_name] = [w for w in info.na_words if w.word]  # empty cells: no choice to make
     if truncated and table.n_rows:
         estimate = int(round(table.n_rows * size / max(len(raw), 1)))
     else:
@@ -110,4 +113,4 @@ def preview_csv(path: str | os.PathLike, n_rows: int = 20,
                       has_header=table.has_header, n_rows_total_estimate=estimate,
                       column_kinds=kinds, missing_counts=missing, encoding=encoding,
                       notes=notes + table.notes, missing_mask=mask.tolist(),
-                      n_rows_exact=not truncated)
+                      n_rows_exact=not truncated, na_words=words, n_rows_checked=n_kind)

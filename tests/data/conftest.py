@@ -67,7 +67,8 @@ def write_messy_csv(path, n_rows=3000, seed=0):
     """A customer-churn-like file with every kind of mess the importer must explain.
 
     Columns: customer_id (ID), signup_date (dates), age (ints, NA markers), income (floats with
-    '?' and 'N/A'), city (5 categories, some 'null'), remarks (text with >20 distinct values),
+    '?' and 'N/A'), city (5 categories, some 'null': a value among words unless marked missing),
+    remarks (text with >20 distinct values),
     country (constant), email (all distinct), score (clean floats), churned (target 'yes'/'no',
     about 10 % 'yes', 7 rows empty).
 
@@ -77,8 +78,8 @@ def write_messy_csv(path, n_rows=3000, seed=0):
     """
     rng = np.random.default_rng(seed)
     lines = ["customer_id,signup_date,age,income,city,remarks,country,email,score,churned"]
-    expected = {"age_missing": 0, "income_missing": 0, "city_missing": 0, "target_missing": 0,
-                "yes": 0, "no": 0, "gappy_rows": 0}
+    expected = {"age_missing": 0, "income_missing": 0, "city_null": 0, "target_missing": 0,
+                "yes": 0, "no": 0, "gappy_rows": 0, "gappy_rows_null_missing": 0}
     for i in range(n_rows):
         # Missing-value counts only cover rows that keep their target (the rest are dropped first).
         churned = "yes" if rng.random() < 0.1 else "no"
@@ -98,10 +99,11 @@ def write_messy_csv(path, n_rows=3000, seed=0):
             income, gap = ["?", "N/A"][i % 2], True
             expected["income_missing"] += has_target
         city = CITIES[int(rng.integers(0, 5))]
+        expected["gappy_rows"] += gap and has_target
         if i % 211 == 11:
             city, gap = "null", True
-            expected["city_missing"] += has_target
-        expected["gappy_rows"] += gap and has_target
+            expected["city_null"] += has_target
+        expected["gappy_rows_null_missing"] += gap and has_target
         remarks = " ".join(rng.choice(WORDS, 2))
         date = f"2021-{1 + i % 12:02d}-{1 + i % 28:02d}"
         lines.append(f"{1000 + i},{date},{age},{income},{city},\"{remarks}, noted\",NL,"

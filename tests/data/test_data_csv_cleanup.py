@@ -77,8 +77,11 @@ def test_many_tiny_classes_share_one_note():
 
 
 def test_na_markers_are_public_and_match_the_reader():
-    assert "NA" in NA_MARKERS and "?" in NA_MARKERS
-    assert is_missing("") and is_missing("  NA ") and is_missing("n/a") and is_missing("?")
+    assert "NA" in NA_MARKERS and "?" in NA_MARKERS and "None" in NA_MARKERS
+    # Missing in any column: empty cells and the spellings programs write for a gap.
+    assert is_missing("") and is_missing("  NA ") and is_missing("n/a") and is_missing("#N/A")
+    # "?" and "None" depend on the column (a gap among numbers, a value among words).
+    assert not is_missing("?") and not is_missing("None")
     assert not is_missing("unknown") and not is_missing("0") and not is_missing("Na")
 
 

@@ -170,7 +170,9 @@ def test_unbalanced_classes_are_reported(tmp_path):
 
 def test_messy_realistic_file(messy_csv):
     path, expected = messy_csv
-    ds = read_csv(path, CsvOptions(missing="mean"))
+    # 'null' among city names is a value by default (see test_data_csv_na.py); here it means
+    # "no city", so it is marked missing, as a person would in the import options.
+    ds = read_csv(path, CsvOptions(missing="mean", na_values={"city": {"null": "missing"}}))
     n_kept = 3000 - expected["target_missing"]
     assert ds.X.shape == (n_kept, 8)
     assert ds.feature_names == ["age", "income", "city=Amsterdam", "city=Berlin", "city=Cork",
@@ -184,13 +186,20 @@ def test_messy_realistic_file(messy_csv):
         "'country' has the same value ('NL')", "'email' has a different text in every row",
         f"Filled {expected['age_missing']} missing value(s) in 'age'",
         f"Filled {expected['income_missing']} missing value(s) in 'income'",
-        f"Filled {expected['city_missing']} missing value(s) in 'city'",
+        f"Filled {expected['city_null']} missing value(s) in 'city'",
+        f"'null' in 'city' ({expected['city_null']} rows, as you chose)",
         "The classes are unbalanced",
     ]:
         assert fragment in text, fragment
     assert np.all(np.isfinite(ds.X))
-    dropped = read_csv(path, CsvOptions(missing="drop"))
-    assert dropped.n_samples == n_kept - expected["gappy_rows"]
+    dropped = read_csv(path, CsvOptions(missing="drop", na_values={"city": {"null": "missing"}}))
+    assert dropped.n_samples == n_kept - expected["gappy_rows_null_missing"]
+
+    # Without that choice 'null' is a sixth city, and the notes say it was kept as a value.
+    default = read_csv(path, CsvOptions(missing="drop"))
+    assert default.n_samples == n_kept - expected["gappy_rows"]
+    assert "city=null" in default.feature_names
+    assert f"Kept as values, not as gaps: 'null' in 'city' ({expected['city_null']} rows)" in notes_of(default)
 
 
 def test_source_reloads_the_same_data(messy_csv):
