@@ -179,6 +179,15 @@ def test_train_gives_the_windows_verdict(capsys, tmp_path, argv):
     assert flat(text) in flat(out)
 
 
+def test_verdict_names_the_command_line_remedies(capsys):
+    """The window says 'press Reset weights (Ctrl+R)'; a terminal has flags instead."""
+    code, out, err = run(capsys, "train", "--dataset", "moons", "--epochs", 30, "--lr", 1, "--json")
+    verdict = strict_loads(out)["verdict"]
+    assert verdict["level"] == "warning", verdict
+    assert "Ctrl+R" not in verdict["text"] and "--reset" in verdict["text"]
+    assert "--lr 0.1" in verdict["text"]
+
+
 def test_regression_verdict_in_real_units(capsys, houses):
     code, out, err = run(capsys, "evaluate", houses, "--json")
     path = houses.with_name("more.nnproj")

@@ -10,11 +10,15 @@ from nnstudio.commands.report import format_score, score_table, strict_json, wra
 #: The verdict is written for the window; its buttons and plots mean nothing in a terminal.
 #: (pattern, command-line wording) pairs applied in order.
 CLI_WORDING = (
+    (re.compile(r", (?:press )?Reset weights \(Ctrl\+R\),? and train again"),
+     " and train again from fresh weights (add --reset when training a project file)"),
     (re.compile(r"(?:press )?Reset weights \(Ctrl\+R\),? and train again"),
      "train again from fresh weights (add --reset when training a project file)"),
     (re.compile(r"(?:press )?Reset weights \(Ctrl\+R\)"),
      "start from fresh weights (add --reset when training a project file)"),
     (re.compile(r";? ?the loss plot marks the best epoch"), ""),
+    # "Try 0.1" / "(now 1; try 10)": every number the verdict says to try is a learning rate.
+    (re.compile(r"\b([Tt]ry) (\d[\d.]*(?:e[+-]?\d+)?)\b"), r"\1 --lr \2"),
 )
 
 
