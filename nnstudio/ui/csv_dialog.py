@@ -12,7 +12,8 @@ from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QDialog, QDia
 from nnstudio.data import CsvOptions, CsvPreview, preview_csv
 from nnstudio.errors import NNStudioError
 from nnstudio.ui.csv_loader import CsvLoadThread
-from nnstudio.ui.csv_preview_table import CsvPreviewTableWidget
+from nnstudio.ui.csv_na_words import NaWordsWidget
+from nnstudio.ui.csv_preview_table import CsvPreviewTableWidget, rows_checked
 from nnstudio.ui.text_style import error, mute, warn
 
 PREVIEW_ROWS = 20
@@ -86,6 +87,8 @@ class CsvImportDialog(QDialog):
         self._missing_group.addButton(self.missing_mean)
         self.missing_label = QLabel()
         self.missing_label.setWordWrap(True)
+        self.na_words = NaWordsWidget()
+        self.na_words.choices_changed.connect(self._on_na_words_choices_changed)
 
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
@@ -101,8 +104,10 @@ class CsvImportDialog(QDialog):
         for w in (self.missing_drop, self.missing_mean, self.missing_label):
             missing_box.addWidget(w)
         form.addRow("Missing values:", missing_box)
+        form.addRow(self._buddy("&Words for no value:", self.na_words), self.na_words)
+        self._form = form
         self._options_widgets = [self.delimiter_combo, self.header_check, self.target_combo,
-                                 self.task_combo, self.missing_drop, self.missing_mean]
+                                 self.task_combo, self.missing_drop, self.missing_mean, self.na_words]
 
         self.table = CsvPreviewTableWidget()
         self.table.column_use_toggled.connect(self._on_table_column_use_toggled)
@@ -166,7 +171,8 @@ class CsvImportDialog(QDialog):
 
     # ------------------------------------------------------------------ preview
     def _refresh_preview(self) -> None:
-        options = CsvOptions(delimiter=self._delimiter, has_header=self._has_header)
+        options = CsvOptions(delimiter=self._delimiter, has_header=self._has_header,
+                             na_values=self.na_words.na_values())
         try:
             self.preview = preview_csv(self.path, PREVIEW_ROWS, options)
         except NNStudioError as exc:
@@ -209,6 +215,8 @@ class CsvImportDialog(QDialog):
 
         self.preview_note.setText(" ".join(p.notes))
         self.preview_note.setVisible(bool(p.notes))
+        self.na_words.show_preview(p)
+        self._form.setRowVisible(self.na_words, self.na_words.count() > 0)
         self._fill_table(p)
 
     def _fill_table(self, p: CsvPreview) -> None:
@@ -217,7 +225,8 @@ class CsvImportDialog(QDialog):
 
     def _show_missing(self, p: CsvPreview) -> None:
         text = self.table.missing_summary()
-        self.missing_label.setText(text or "No missing values in the rows checked.")
+        where = rows_checked(p) or " in the file"
+        self.missing_label.setText(text or f"No missing values{where}.")
         (warn if text else mute)(self.missing_label)
 
     def set_column_used(self, name: str, used: bool) -> None:
@@ -228,6 +237,13 @@ class CsvImportDialog(QDialog):
 
     def _on_table_column_use_toggled(self, _name: str, _used: bool) -> None:
         self._show_missing(self.preview)
+
+    def _on_na_words_choices_changed(self) -> None:
+        self._refresh_preview()
+
+    def set_na_word(self, column: str, word: str, missing: bool) -> None:
+        """Count ``word`` in ``column`` as missing or keep it as a value, as a click would."""
+        self.na_words.set_missing(column, word, missing)
 
     def _on_table_target_requested(self, index: int) -> None:
         self.target_combo.setCurrentIndex(index)
@@ -255,7 +271,8 @@ class CsvImportDialog(QDialog):
                           delimiter=p.delimiter if p else self._delimiter,
                           has_header=p.has_header if p else self._has_header,
                           task=self.task_combo.currentData(),
-                          drop_columns=drop, keep_columns=keep)
+                          drop_columns=drop, keep_columns=keep,
+                          na_values=self.na_words.na_values(p.columns if p else None))
 
     def set_target(self, name: str) -> None:
         """Choose the column to predict by name (for callers and tests)."""

@@ -31,6 +31,12 @@ TARGET_CELL = QColor("#e1ecfb")
 USE_ROW = QColor("#f2f2f2")
 
 
+def rows_checked(p: CsvPreview) -> str:
+    """Where the preview's missing-value counts come from, for a sentence: "" when they cover
+    the whole file, else " in the first 2,000 rows" (the preview reads only the file's start)."""
+    return "" if p.counts_whole_file else f" in the first {p.n_rows_checked:,} rows"
+
+
 def default_use(kind: str) -> bool:
     """Whether the reader uses a column of ``kind`` as an input when nobody says otherwise."""
     return kind in USABLE_KINDS
@@ -85,6 +91,8 @@ class CsvPreviewTableWidget(QTableWidget):
             self.setRowCount(len(p.rows) + 1)
             self.setVerticalHeaderLabels(["Use"] + [str(r + 1) for r in range(len(p.rows))])
             self.verticalHeaderItem(0).setToolTip("Tick the columns the network should learn from.")
+            # Marker words kept as values ("None" among words): say so where the person sees them.
+            kept = [{w.word for w in p.na_words.get(col, []) if not w.missing} for col in p.columns]
             for r, row in enumerate(p.rows):
                 mask = p.missing_mask[r] if r < len(p.missing_mask) else [False] * len(row)
                 for c, text in enumerate(row):
@@ -92,6 +100,9 @@ class CsvPreviewTableWidget(QTableWidget):
                     if c < len(mask) and mask[c]:
                         item.setBackground(MISSING_CELL)
                         item.setToolTip("Missing: the import fills or drops this value.")
+                    elif text.strip() in kept[c]:
+                        item.setToolTip(f"{text.strip()!r} is read as a value here, not a gap; "
+                                        "change that under 'Words for no value'.")
                     self.setItem(r + 1, c, item)
             for c, col in enumerate(p.columns):
                 kind = p.column_kinds.get(col, "")
@@ -123,13 +134,14 @@ class CsvPreviewTableWidget(QTableWidget):
         used = set(self.used_columns())
         missing = [(c, n) for c, n in p.missing_counts.items() if n and c in used]
         parts = []
+        where = rows_checked(p)
         if missing:
             listed = ", ".join(f"'{c}' {n}" for c, n in missing)
-            parts.append(f"Missing values in the rows checked: {listed}.")
+            parts.append(f"Missing values{where}: {listed}.")
         target = p.columns[self._target] if 0 <= self._target < len(p.columns) else None
         if target and p.missing_counts.get(target, 0):
-            parts.append(f"{p.missing_counts[target]} row(s) have no '{target}' value to predict; "
-                         "they will be left out.")
+            parts.append(f"{where.strip().capitalize() + ', ' if where else ''}{p.missing_counts[target]} "
+                         f"row(s) have no '{target}' value to predict; they will be left out.")
         return " ".join(parts)
 
     def is_used(self, column: int) -> bool:
@@ -160,7 +172,7 @@ class CsvPreviewTableWidget(QTableWidget):
         if not is_target and not used:
             head.setForeground(QBrush(grey))
         missing = p.missing_counts.get(col, 0)
-        head.setToolTip(f"'{col}': {KIND_LABELS.get(kind, kind)}, {missing} missing in the rows checked. "
+        head.setToolTip(f"'{col}': {KIND_LABELS.get(kind, kind)}, {missing} missing{rows_checked(p)}. "
                         "Right-click for choices.")
         self.setHorizontalHeaderItem(c, head)
 
