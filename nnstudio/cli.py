@@ -119,6 +119,14 @@ def build_parser() -> argparse.ArgumentParser:
     source.add_argument("--target", metavar="COLUMN", help="the CSV column to predict (default: last)")
     source.add_argument("--missing", choices=("drop", "mean"),
                         help="CSV rows with empty cells: drop them or fill in the column mean")
+    source.add_argument("--na-values", action="append", metavar="COLUMN=WORD",
+                        help="count WORD in CSV column COLUMN as a missing value, e.g. "
+                             "--na-values Exer=None (repeat for more). By default empty cells, NA, N/A, "
+                             "NaN and #N/A are missing in every column, while None, null, ?, - and -- "
+                             "are missing only in columns of numbers and are values among words")
+    source.add_argument("--not-na", action="append", metavar="COLUMN=WORD",
+                        help="keep WORD in CSV column COLUMN as a value, not a gap, e.g. "
+                             "--not-na Region=NA when NA means North America (repeat for more)")
     source.add_argument("--val", type=_fraction, metavar="F", help="fraction kept for validation (default 0.2)")
     source.add_argument("--test", type=_fraction, metavar="F", help="fraction kept for testing (default 0.2)")
 

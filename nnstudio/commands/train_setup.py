@@ -5,7 +5,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from nnstudio.errors import ConfigError
+from nnstudio.errors import ConfigError, DataError
 from nnstudio.project import Project, load_project
 from nnstudio.project.document import default_split, default_training
 from nnstudio.project.session import default_network_config
@@ -14,6 +14,7 @@ from nnstudio.project.session import default_network_config
 NEW_PROJECT_FLAGS = {
     "samples": "--samples", "noise": "--noise", "data_seed": "--data-seed", "target": "--target",
     "missing": "--missing", "layers": "--layers", "activation": "--activation",
+    "na_values": "--na-values", "not_na": "--not-na",
 }
 # Built-in data set parameter behind each data flag.
 DATA_PARAMS = {"samples": "n_samples", "noise": "noise", "data_seed": "seed"}
@@ -78,7 +79,7 @@ def _from_file(args: argparse.Namespace) -> Project:
 
 
 def _new_project(args: argparse.Namespace, progress):
-    from nnstudio.data import CsvOptions, read_csv
+    from nnstudio.data import CsvOptions, MissingValuesError, read_csv
 
     if args.dataset:
         dataset = _load_builtin(args)
@@ -86,14 +87,31 @@ def _new_project(args: argparse.Namespace, progress):
         for attr in DATA_PARAMS:
             if getattr(args, attr) is not None:
                 raise ConfigError(f"{NEW_PROJECT_FLAGS[attr]} only applies to --dataset")
-        options = CsvOptions(target=_csv_target(args.csv, args.target), missing=args.missing)
-        dataset = read_csv(args.csv, options, progress=progress)
+        options = CsvOptions(target=_csv_target(args.csv, args.target), missing=args.missing,
+                             na_values=_na_values(args))
+        try:
+            dataset = read_csv(args.csv, options, progress=progress)
+        except MissingValuesError as exc:  # the window's wording names its options, not flags
+            raise DataError(exc.command_line_message()) from None
     hidden = (16, 16) if args.layers is None else args.layers
     network = default_network_config(dataset, hidden=hidden, activation=args.activation or "relu",
                                      seed=args.seed or 0)
     name = Path(args.save).stem if args.save else dataset.name
     return Project(name=name, data_source=dict(dataset.source), split=default_split(),
                    network=network, training=default_training()), dataset
+
+
+def _na_values(args: argparse.Namespace) -> dict[str, dict[str, str]]:
+    """``--na-values COLUMN=WORD`` (missing) and ``--not-na COLUMN=WORD`` (a value) as
+    ``CsvOptions.na_values``; the last ``=`` splits, as column names may hold one, words not."""
+    choices: dict[str, dict[str, str]] = {}
+    for flag, attr, choice in (("--na-values", "na_values", "missing"), ("--not-na", "not_na", "value")):
+        for text in getattr(args, attr, None) or ():
+            column, sep, word = text.rpartition("=")
+            if not sep or not column.strip():
+                raise ConfigError(f"{flag} takes COLUMN=WORD, such as {flag} Exer=None, got {text!r}")
+            choices.setdefault(column.strip(), {})[word.strip()] = choice
+    return choices
 
 
 def _csv_target(path: str, target: str | None) -> str | int | None:
@@ -110,8 +128,8 @@ def _csv_target(path: str, target: str | None) -> str | int | None:
 def _load_builtin(args: argparse.Namespace):
     from nnstudio.data import list_builtins, load_builtin
 
-    for attr in ("target", "missing"):
-        if getattr(args, attr) is not None:
+    for attr in ("target", "missing", "na_values", "not_na"):
+        if getattr(args, attr, None) is not None:
             raise ConfigError(f"{NEW_PROJECT_FLAGS[attr]} only applies to --csv")
     infos = {info.name: info for info in list_builtins()}
     info = infos.get(args.dataset)
