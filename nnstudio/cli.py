@@ -214,7 +214,7 @@ def _run_command(args: argparse.Namespace) -> int:
         build_parser().print_help()
         return EXIT_USAGE
     except NNStudioError as exc:
-        _error(str(exc))
+        _error(_command_line_wording(exc, args))
     except BrokenPipeError:  # `nnstudio ... | head`: the reader left, which is not an error
         _silence_stdout()
         return 0
@@ -224,6 +224,22 @@ def _run_command(args: argparse.Namespace) -> int:
         print("nnstudio: stopped.", file=sys.stderr)
         return 130
     return EXIT_USAGE
+
+
+def _command_line_wording(exc: NNStudioError, args: argparse.Namespace) -> str:
+    """The error's message, with remedies a terminal can act on where the window's differ."""
+    from nnstudio.data import MissingValuesError
+
+    if not isinstance(exc, MissingValuesError):
+        return str(exc)
+    if getattr(args, "csv", None):
+        return exc.command_line_message()
+    # A project file whose CSV has gaps now (edited since it was saved): --missing describes a
+    # new project, so the remedies are a new project or the window.
+    return (f"Some feature values are missing in the project's CSV file: {exc.listing()}, and the "
+            "project does not say what to do with them. Train a new project from the file with "
+            "--csv FILE --missing drop (removes the rows with a gap) or --missing mean (fills them "
+            "in), or open the project in the window and choose in its import options.")
 
 
 def _silence_stdout() -> None:

@@ -207,3 +207,24 @@ def test_python_m_nnstudio_calls_freeze_support_and_only_runs_as_main(monkeypatc
     calls.clear()
     runpy.run_module("nnstudio", run_name="__mp_main__")
     assert calls == []
+
+
+# ------------------------------------------------------------------ missing values
+def test_missing_values_in_a_projects_csv_name_the_command_line_remedy(capsys, tmp_path):
+    csv_path = tmp_path / "data.csv"
+    rows = ["a,b,kind"] + [f"{i % 7},{i % 5},{'x' if i % 2 else 'y'}" for i in range(60)]
+    csv_path.write_text("\n".join(rows) + "\n")
+    project = tmp_path / "p.nnproj"
+    assert main(["train", "--csv", str(csv_path), "--epochs", "2", "--save", str(project),
+                 "--quiet"]) == 0
+    rows[7] = "3,,x"  # the file was edited after the project was saved: now it has a gap
+    csv_path.write_text("\n".join(rows) + "\n")
+    capsys.readouterr()
+    for argv in (["train", project, "--epochs", 1], ["evaluate", project]):
+        code, _, err = run(capsys, *argv)
+        assert_one_line_error(code, err)
+        assert "'b' 1 row(s)" in err and "--missing drop" in err and "--csv" in err, err
+
+    code, _, err = run(capsys, "train", "--csv", csv_path, "--epochs", 1)
+    assert_one_line_error(code, err)
+    assert "--missing drop" in err and "import options" not in err
