@@ -188,6 +188,13 @@ def test_verdict_names_the_command_line_remedies(capsys):
     assert "--lr 0.1" in verdict["text"]
 
 
+def test_one_epoch_is_too_early_to_judge(capsys):
+    """As the window after a single step: no 'stopped improving' after one epoch."""
+    code, out, err = run(capsys, "train", "--dataset", "iris", "--epochs", 1, "--json")
+    verdict = strict_loads(out)["verdict"]
+    assert verdict["level"] == "info" and "too early to judge" in verdict["text"]
+
+
 def test_regression_verdict_in_real_units(capsys, houses):
     code, out, err = run(capsys, "evaluate", houses, "--json")
     path = houses.with_name("more.nnproj")

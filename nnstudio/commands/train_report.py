@@ -50,6 +50,10 @@ def run_verdict(project, run_start: int, dataset, val_y, final: dict, status: st
 
     if status == "diverged":
         return None
+    if len(project.history.get("epoch", [])) - run_start == 1:
+        # As the window after one step: a verdict on one epoch would judge too early.
+        return {"text": f"Trained one epoch ({project.epochs_trained} so far): too early to judge. "
+                        "Train for more epochs (--epochs N) to get a verdict.", "level": "info"}
     test = final["test"]
     test_metrics = (test["loss"], test.get("accuracy")) if test["n_samples"] else None
     rate = project.training["optimizer"]["config"].get("learning_rate", 0.01)
