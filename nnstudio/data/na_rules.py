@@ -126,16 +126,21 @@ def words_note(words: dict[str, list[NaWord]]) -> list[str]:
                 f"'{column}' ({w.count} row{'s' if w.count != 1 else ''}{why})")
     notes = []
     if gone:
-        listed = "; ".join(f"{word!r} in {', '.join(cols)}" for word, cols in gone.items())
+        listed = "; ".join(f"{word!r} in {_some(cols)}" for word, cols in gone.items())
         notes.append(f"Counted as missing values: {listed}.")
     if kept:
-        listed = "; ".join(f"{word!r} in {', '.join(cols)}" for word, cols in kept.items())
+        listed = "; ".join(f"{word!r} in {_some(cols)}" for word, cols in kept.items())
         column, word = first_kept
         notes.append(f"Kept as values, not as gaps: {listed}. In a column of words such a word can be "
                      "a real category (an answer 'None', a test result '-'); if it means 'no value' "
                      "here, mark it as missing in the import options (on the command line: "
                      f"--na-values \"{column}={word}\").")
     return notes
+
+
+def _some(items: list[str], limit: int = 8) -> str:
+    # A file of 700 pixel columns must not make a note of 700 names.
+    return ", ".join(items[:limit]) + (f" and {len(items) - limit} more columns" if len(items) > limit else "")
 
 
 class MissingValuesError(DataError):

@@ -180,3 +180,12 @@ def test_missing_values_error_carries_the_facts(tmp_path):
     line = exc.command_line_message()
     assert "'Pulse' 6 row(s)" in line and "Use --missing drop to remove the 14 row(s)" in line
     assert "--missing mean" in line and "import options" not in line
+
+
+def test_a_word_in_many_columns_is_one_short_note(tmp_path):
+    header = ",".join(f"p{j}" for j in range(12)) + ",label"
+    rows = "\n".join(",".join("NA" if (i + j) % 5 == 0 else str(i * j % 7) for j in range(12)) + f",{'ab'[i % 2]}"
+                     for i in range(30))
+    text = notes_of(load(tmp_path, f"{header}\n{rows}\n", missing="mean"))
+    assert "Counted as missing values: 'NA' in 'p0' (6 rows), " in text
+    assert "'p7' (6 rows) and 4 more columns." in text
