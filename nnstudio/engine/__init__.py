@@ -10,6 +10,7 @@ from nnstudio.engine.losses import LOSSES, Loss, auto_loss, get_loss
 from nnstudio.engine.network import Network
 from nnstudio.engine.optimizers import (OPTIMIZERS, SGD, Adam, Optimizer, optimizer_from_config,
                                         optimizer_to_config)
+from nnstudio.engine.target_scaling import TargetScaling
 from nnstudio.engine.training import BatchRecord, Diverged, EpochRecord, fit
 
 
@@ -27,5 +28,5 @@ __all__ = [
     "ACTIVATIONS", "Activation", "get_activation", "LAYERS", "Dense", "Dropout", "Layer",
     "layer_from_config", "layer_to_config", "LOSSES", "Loss", "auto_loss", "get_loss", "Network",
     "OPTIMIZERS", "SGD", "Adam", "Optimizer", "optimizer_from_config", "optimizer_to_config",
-    "BatchRecord", "Diverged", "EpochRecord", "fit", "output_layer_for",
+    "BatchRecord", "Diverged", "EpochRecord", "fit", "output_layer_for", "TargetScaling",
 ]

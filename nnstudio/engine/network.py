@@ -11,6 +11,7 @@ import numpy as np
 from nnstudio.engine.layers import Dense, Dropout, Layer, layer_from_config, layer_to_config
 from nnstudio.engine.losses import Loss, auto_loss, get_loss
 from nnstudio.engine.memory import check_batch_memory, check_network_memory, rows_within
+from nnstudio.engine.target_scaling import TargetScaling
 from nnstudio.errors import ConfigError
 
 _PREDICT_CHUNK = 4096
@@ -46,7 +47,15 @@ class Network:
         Seed of the weight initialisation.
     dtype : numpy dtype
         float32 normally; float64 only for gradient checks.
+
+    Attributes
+    ----------
+    target_scaling : TargetScaling or None
+        Regression only: :func:`~nnstudio.engine.fit` trains against scaled targets and
+        :meth:`predict` answers in the targets' own units (see :meth:`fit_target_scaling`).
     """
+
+    _target_scaling: TargetScaling | None = None
 
     def __init__(self, n_inputs: int, layers: list[Layer], loss: str = "auto", seed: int = 0,
                  dtype=np.float32):
@@ -67,6 +76,40 @@ class Network:
         self.loss: Loss = self._resolve_loss(loss)
         self._allocate()
         self.reinitialize(seed)
+
+    # ------------------------------------------------------------------ target scaling
+    @property
+    def target_scaling(self) -> TargetScaling | None:
+        return self._target_scaling
+
+    @target_scaling.setter
+    def target_scaling(self, value: TargetScaling | dict | None) -> None:
+        if isinstance(value, dict):
+            value = TargetScaling.from_config(value)
+        if value is not None:
+            if not isinstance(value, TargetScaling):
+                raise ConfigError(f"target_scaling must be a TargetScaling, a config or None, got {value!r:.80}")
+            if self.loss.is_classification:
+                raise ConfigError(f"target scaling is for predicting numbers, but the loss is "
+                                  f"{self.loss.display_name}")
+            if value.n_outputs != self.n_outputs:
+                raise ConfigError(f"target scaling has {value.n_outputs} outputs, the network has "
+                                  f"{self.n_outputs}")
+        self._target_scaling = value
+
+    def fit_target_scaling(self, y: np.ndarray) -> TargetScaling | None:
+        """Learn the target scaling from training targets ``y`` (n_samples,) or (n_samples,
+        n_outputs) and use it; None (no scaling) for classification and bounded outputs.
+
+        Fit it on the training part only, before training from fresh weights: trained weights
+        answer in the scaling they were trained with, so it must stay with them.
+        """
+        scaling = None
+        if not self.loss.is_classification:
+            Y = self.loss.prepare_targets(y, self.n_outputs, np.float64)
+            scaling = TargetScaling.fit(Y, self.layers[-1].activation.key)
+        self.target_scaling = scaling
+        return scaling
 
     # ------------------------------------------------------------------ structure
     def _resolve_loss(self, key: str) -> Loss:
@@ -173,6 +216,7 @@ class Network:
         self._allocate()
         self.reinitialize(seed)
         self.set_weights(kept, partial=True)
+        self._target_scaling = None  # a fresh output: fit_target_scaling on its targets
 
     # ------------------------------------------------------------------ weights and config
     def get_weights(self) -> dict[str, np.ndarray]:
@@ -207,8 +251,11 @@ class Network:
             expected[name][...] = arr
 
     def get_config(self) -> dict:
-        return {"n_inputs": self.n_inputs, "loss": self.loss_key,
-                "layers": [layer_to_config(l) for l in self.layers]}
+        config = {"n_inputs": self.n_inputs, "loss": self.loss_key,
+                  "layers": [layer_to_config(l) for l in self.layers]}
+        if self._target_scaling is not None:
+            config["target_scaling"] = self._target_scaling.get_config()
+        return config
 
     @classmethod
     def from_config(cls, config: dict, seed: int = 0, dtype=np.float32) -> "Network":
@@ -217,7 +264,10 @@ class Network:
         if not isinstance(config["layers"], list):
             raise ConfigError(f"'layers' must be a list, got {config['layers']!r}")
         layers = [layer_from_config(spec) for spec in config["layers"]]
-        return cls(config["n_inputs"], layers, loss=config.get("loss", "auto"), seed=seed, dtype=dtype)
+        net = cls(config["n_inputs"], layers, loss=config.get("loss", "auto"), seed=seed, dtype=dtype)
+        # Absent in configs written before target scaling: those weights answer unscaled.
+        net.target_scaling = config.get("target_scaling")
+        return net
 
     # ------------------------------------------------------------------ computation
     def buffers(self, batch: int) -> _Buffers:
@@ -303,14 +353,16 @@ class Network:
         raise ConfigError("every layer is frozen, so there is nothing to train; unfreeze at least one layer")
 
     def predict(self, X: np.ndarray) -> np.ndarray:
-        """Outputs for ``X`` of shape (n_samples, n_inputs): probabilities or predicted values,
-        shape (n_samples, n_outputs). Dropout is off."""
+        """Outputs for ``X`` of shape (n_samples, n_inputs): probabilities or predicted values
+        (in the targets' own units), shape (n_samples, n_outputs). Dropout is off."""
         X = self._check_X(X)
         out = np.empty((len(X), self.n_outputs), self.dtype)
         chunk = rows_within(self.n_inputs, self.layers, _PREDICT_CHUNK, _PREDICT_BUDGET, self.dtype.itemsize)
         for s in range(0, len(X), chunk):
             xb = X[s:s + chunk]
             self.forward_train(xb, self.buffers(len(xb)), None, out=out[s:s + len(xb)])
+        if self._target_scaling is not None:
+            self._target_scaling.inverse_in_place(out)
         return out
 
     def predict_classes(self, X: np.ndarray) -> np.ndarray:
@@ -321,7 +373,8 @@ class Network:
         return p.argmax(axis=1).astype(np.int64)
 
     def evaluate(self, X: np.ndarray, y: np.ndarray) -> tuple[float, float | None]:
-        """Mean loss and accuracy (None for regression) on ``(X, y)``."""
+        """Mean loss (in the targets' units: no L2 penalty) and accuracy (None for regression)
+        on ``(X, y)``."""
         if len(X) == 0:
             return float("nan"), None
         return self.scores(self.predict(X), y)

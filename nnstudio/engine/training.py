@@ -80,6 +80,10 @@ def fit(network: Network, X: np.ndarray, y: np.ndarray, *, optimizer: Optimizer,
         validation data, each time they are scored (before that epoch's record is yielded):
         a confusion matrix, say, without predicting every row a second time.
 
+    With ``network.target_scaling`` set, the gradients (and so the learning rate and any L2
+    penalty) work on the scaled targets, while every loss in the records, like
+    :meth:`Network.predict`, is in the targets' own units.
+
     Raises
     ------
     Diverged
@@ -97,6 +101,17 @@ def fit(network: Network, X: np.ndarray, y: np.ndarray, *, optimizer: Optimizer,
         raise ConfigError(f"X has {n} samples but y has {len(y)}")
     loss = network.loss
     Y = loss.prepare_targets(y, network.n_outputs, network.dtype)
+    loss_value = loss.value
+    scaling = network.target_scaling
+    if scaling is not None:
+        # Scaled once per call, so the hot loop is unchanged. Regression losses depend on
+        # output - target only, so the shift cancels and scaling both by ``scale`` gives the
+        # loss in real units.
+        Y = scaling.transform(Y, network.dtype)
+        scale = scaling.scale
+
+        def loss_value(p, t):
+            return loss.value(p * scale, t * scale)
     if validation is not None and len(validation[0]) == 0:
         validation = None
     if validation is not None:
@@ -154,7 +169,7 @@ def fit(network: Network, X: np.ndarray, y: np.ndarray, *, optimizer: Optimizer,
                     optimizer.step()
                 if chunk_end < n_batches:
                     seg = slice(starts[last_report], min(starts[chunk_end - 1] + batch_size, n))
-                    value = loss.value(P[seg], Ys[seg])
+                    value = loss_value(P[seg], Ys[seg])
             if chunk_end < n_batches:
                 if not math.isfinite(value):
                     _diverged(network, snapshot, epoch, optimizer)
@@ -164,7 +179,7 @@ def fit(network: Network, X: np.ndarray, y: np.ndarray, *, optimizer: Optimizer,
                                   total_seconds + epoch_seconds)
                 t0 = time.perf_counter()
         with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-            train_loss = loss.value(P, Ys)
+            train_loss = loss_value(P, Ys)
             finite = math.isfinite(train_loss) and bool(np.isfinite(network.params).all())
         if not finite:
             _diverged(network, snapshot, epoch, optimizer)

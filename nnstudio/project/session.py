@@ -82,7 +82,10 @@ def build_from_project(
     Returns
     -------
     network : Network
-        Built from ``project.network``; carries ``project.weights`` when present.
+        Built from ``project.network``; carries ``project.weights`` when present. Its target
+        scaling (regression) is the saved one when the project is trained (none for projects
+        saved before there was any: those weights answer unscaled), else fitted on the
+        training split only. Save ``network.get_config()`` with the weights it trains.
     split : Split
         Train / validation / test ``Dataset`` objects holding the *raw* features; pass them
         through :func:`scaled_split` (or ``scaler.transform``) before the network sees them.
@@ -120,6 +123,8 @@ def build_from_project(
             scaler = Standardizer.fit(split.train.X)
     if project.weights:
         network.set_weights(project.weights)
+    else:  # fresh weights learn in the scale of this data, whatever was saved before
+        network.fit_target_scaling(split.train.y)
     return network, split, scaler
 
 

@@ -13,7 +13,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
 from nnstudio.data import Dataset, Standardizer, split_dataset
-from nnstudio.engine import Network, layer_from_config, optimizer_from_config
+from nnstudio.engine import Network, TargetScaling, layer_from_config, optimizer_from_config
 from nnstudio.errors import NNStudioError
 from nnstudio.project import Project
 from nnstudio.project.session import output_layer_config, scaled_split
@@ -49,6 +49,9 @@ class ProjectController(QObject):
         self.layers: list[dict] = []
         self._ids: list[int] = []
         self._weight_cache: dict[int, tuple] = {}  # weights by layer identity, for undo/redo
+        #: Target scaling config (regression) by output layer identity: it belongs to the
+        #: output layer's weights, which answer in the scale they were trained in.
+        self._output_scaling: dict[int, dict | None] = {}
         self.selected = -1
         self.dataset: Dataset | None = None
         self.split = None          # raw Split
@@ -74,6 +77,9 @@ class ProjectController(QObject):
         self.layers = copy.deepcopy(cfg.get("layers", [])) or [output_layer_config(dataset)]
         self._ids = [next(_uids) for _ in self.layers]
         self._weight_cache.clear()
+        self._output_scaling.clear()
+        if project.weights:  # trained: the saved scaling (none in older files) stays with them
+            self._output_scaling[self._ids[-1]] = (project.network or {}).get("target_scaling")
         self.selected = -1
         self._rebuild(weights=project.weights)
         self.undo_stack.clear()
@@ -170,6 +176,8 @@ class ProjectController(QObject):
             self.dataset_changed.emit()
             return
         trained = bool(self.project.history.get("epoch"))
+        if not (trained or self.kept_learning):  # fresh weights learn this split's scale
+            self._refit_target_scaling()
         self.project.clear_results()
         self.kept_learning = trained or self.kept_learning  # same weights, new split
         self.touch()
@@ -193,10 +201,38 @@ class ProjectController(QObject):
             self.scaler = Standardizer.fit(self.split.train.X)
         self.data = scaled_split(self.split, self.scaler)
 
+    # ------------------------------------------------------------------ target scaling
+    def _target_scaling(self) -> dict | None:
+        """The output layer's target scaling, fitted on the training part when that layer is
+        first built (see :meth:`Network.fit_target_scaling`)."""
+        if self._ids and self._ids[-1] not in self._output_scaling:
+            self._output_scaling[self._ids[-1]] = self._fit_target_scaling()
+        return self._output_scaling.get(self._ids[-1]) if self._ids else None
+
+    def _fit_target_scaling(self) -> dict | None:
+        if self.split is None or self.dataset.task != "regression" or self.output_issue():
+            return None  # no numbers to predict, or an output that cannot take them anyway
+        scaling = TargetScaling.fit(self.split.train.y, layer_from_config(self.layers[-1]).activation.key)
+        return None if scaling is None else scaling.get_config()
+
+    def _set_target_scaling(self, config: dict | None) -> None:
+        """Use ``config`` for the current output layer, in the live network too."""
+        self._output_scaling[self._ids[-1]] = config
+        if self.network is not None:
+            self.network.target_scaling = config
+
+    def _refit_target_scaling(self) -> None:
+        """Fresh weights (a reset, a new split before training): fit on the training part."""
+        self._set_target_scaling(self._fit_target_scaling())
+
     # ------------------------------------------------------------------ network edits
     def network_config(self) -> dict:
         n_in = self.dataset.n_features if self.dataset else 1
-        return {"n_inputs": n_in, "loss": "auto", "layers": copy.deepcopy(self.layers)}
+        config = {"n_inputs": n_in, "loss": "auto", "layers": copy.deepcopy(self.layers)}
+        scaling = self._target_scaling()
+        if scaling is not None:
+            config["target_scaling"] = copy.deepcopy(scaling)
+        return config
 
     def output_issue(self) -> str | None:
         """Why the output layer does not fit the data, or None when it does."""

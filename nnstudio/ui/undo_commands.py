@@ -79,10 +79,12 @@ class ResetCommand(QUndoCommand):
         self._ctl = ctl
         self._params = ctl.network.params.copy()
         self._history = copy.deepcopy(ctl.project.history)
+        self._scaling = ctl._target_scaling()
 
     def redo(self):
         ctl = self._ctl
         ctl.network.reinitialize(ctl.project.training.get("seed", 0))
+        ctl._refit_target_scaling()  # e.g. an old project trained unscaled: start scaled
         ctl.project.clear_results()
         ctl.kept_learning = False
         ctl.weights_changed.emit()
@@ -90,4 +92,5 @@ class ResetCommand(QUndoCommand):
 
     def undo(self):
         self._ctl.network.params[...] = self._params
+        self._ctl._set_target_scaling(self._scaling)
         self._ctl._restore_history(self._history)
