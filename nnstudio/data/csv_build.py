@@ -14,6 +14,7 @@ from nnstudio.data.csv_options import DELIMITER_NAMES, CsvOptions
 from nnstudio.data.csv_parse import Table
 from nnstudio.data.dataset import Dataset, balance_notes
 from nnstudio.data.na_rules import MissingValuesError, words_note
+from nnstudio.data.number_columns import analyse_numbers, check_float32_range, number_missing, select_columns
 from nnstudio.data.progress import Progress
 from nnstudio.errors import DataError
 
@@ -94,9 +95,12 @@ def _class_name(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
 
-def encode_target(name: str, values: np.ndarray, task: str | None,
-                  decimal_comma: bool) -> tuple[str, np.ndarray, list[str], list[str]]:
-    """Return (task, y, class_names, notes) for target cells ``values`` of shape (n,)."""
+def encode_target(name: str, values: np.ndarray, task: str | None, decimal_comma: bool,
+                  lines: np.ndarray | None = None) -> tuple[str, np.ndarray, list[str], list[str]]:
+    """Return (task, y, class_names, notes) for target cells ``values`` of shape (n,).
+
+    ``lines`` (shape (n,), optional) are the file lines of the cells, for messages.
+    """
     numbers, ok = to_numbers(values, decimal_comma)
     numeric = bool(ok.all())
     if task == "regression" and not numeric:
@@ -119,6 +123,7 @@ def encode_target(name: str, values: np.ndarray, task: str | None,
     if task is None:
         chosen = "classification" if not numeric or (whole and len(uniques) <= MAX_AUTO_CLASSES) else "regression"
     if chosen == "regression":
+        check_float32_range(name, numbers, lines)
         y = numbers.astype(np.float32)
         why = " (you chose regression)" if task else ""
         notes = [f"Target: '{name}', a number to predict (regression){why}. Its values run from "
@@ -203,6 +208,19 @@ def _handle_missing(usable: list[ColumnInfo], choice: str | None, n_rows: int) -
     return keep, notes
 
 
+def _stack_features(usable: list[ColumnInfo]) -> tuple[np.ndarray, list[str]]:
+    """X of shape (n_rows, n_features) float32 from the usable columns, and the feature names."""
+    blocks, feature_names = [], []
+    for info in usable:
+        if info.numbers is not None:
+            blocks.append(info.numbers[:, None])
+            feature_names.append(info.name)
+        else:
+            blocks.append(info.codes[:, None] == np.arange(len(info.categories)))
+            feature_names += [f"{info.name}={c}" for c in info.categories]
+    return np.hstack([b.astype(np.float32) for b in blocks]), feature_names
+
+
 def _no_features_error(name: str, infos: list[ColumnInfo], target: str) -> DataError:
     reasons = " ".join(info.reason for info in infos)
     return DataError(f"'{name}' has no column that can be used as a feature besides the target '{target}'. "
@@ -251,7 +269,8 @@ def build_dataset(table: Table, options: CsvOptions, name: str, progress: Progre
     # Rows without a target cannot teach anything; they go whatever the missing-value choice.
     # The target follows the same rule as the inputs: in a target of words "None" is a class.
     tvalues = table.columns[target]
-    target_rule = column_missing(tvalues, decimal_comma, choices.get(target))
+    target_rule = (number_missing(tvalues) if tvalues.dtype.kind == "f"   # read by csv_fast
+                   else column_missing(tvalues, decimal_comma, choices.get(target)))
     tmissing = target_rule.missing
     if options.task != "classification":
         numbers, ok = to_numbers(tvalues, decimal_comma)
@@ -272,30 +291,35 @@ def build_dataset(table: Table, options: CsvOptions, name: str, progress: Progre
     feature_cols = [j for j in range(n_cols) if j != target and j not in left_out]
     for k, j in enumerate(feature_cols):
         progress.report(start + (0.95 - start) * k / max(len(feature_cols), 1))
-        values = table.columns[j][rows]
-        info = analyse_column(names[j], values, decimal_comma, choices.get(j))
+        # All rows kept (the usual case): the column itself, no copy (a float column of csv_fast
+        # is a view of its matrix, and the numbers of the info stay views).
+        values = table.columns[j] if len(rows) == table.n_rows else table.columns[j][rows]
+        info = (analyse_numbers(names[j], values) if values.dtype.kind == "f"
+                else analyse_column(names[j], values, decimal_comma, choices.get(j)))
         infos.append(use_anyway(info, values, decimal_comma) if j in kept else info)
     notes += [f"'{names[j]}' was left out, as you chose." for j in sorted(left_out)]
     usable = [info for info in infos if info.usable]
     if not usable:
         raise _no_features_error(name, infos, tname)
+    row_lines = table.line_numbers[rows]
+    for info in usable:
+        if info.numbers is not None:
+            check_float32_range(info.name, info.numbers, row_lines)
 
     keep, missing_notes = _handle_missing(usable, options.missing, len(rows))
     before = tvalues[rows]
     rows = rows[keep]
-    task, y, class_names, target_notes = encode_target(tname, tvalues[rows], options.task, decimal_comma)
+    task, y, class_names, target_notes = encode_target(tname, tvalues[rows], options.task, decimal_comma,
+                                                       table.line_numbers[rows])
     if task == "classification" and len(keep) < len(before):
         missing_notes += _lost_class_notes(tname, before, tvalues[rows], decimal_comma)
 
-    blocks, feature_names = [], []
-    for info in usable:
-        if info.numbers is not None:
-            blocks.append(info.numbers[:, None])
-            feature_names.append(info.name)
-        else:
-            blocks.append(info.codes[:, None] == np.arange(len(info.categories)))
-            feature_names += [f"{info.name}={c}" for c in info.categories]
-    X = np.hstack([b.astype(np.float32) for b in blocks])
+    if table.matrix is not None and len(rows) == table.n_rows:
+        # Every cell was a number (csv_fast) and every row stays: one selection of the matrix.
+        used = [j for j, info in zip(feature_cols, infos) if info.usable]
+        X, feature_names = select_columns(table.matrix, used), [info.name for info in usable]
+    else:
+        X, feature_names = _stack_features(usable)
 
     numeric = [i.name for i in usable if i.kind == "number"]
     notes += target_notes

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
+import stat
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +39,9 @@ class Table:
     delimiter: str
     has_header: bool
     notes: list[str] = field(default_factory=list)
+    #: (n_rows, n_columns) float32, column-major, when every cell is a number (``csv_fast``);
+    #: ``columns`` are then float columns (views of it, or float64 where float32 is not exact).
+    matrix: np.ndarray | None = None
 
     @property
     def n_rows(self) -> int:
@@ -45,11 +50,19 @@ class Table:
 
 def read_bytes(path: Path, progress: Progress | None = None, weight: float = 0.1,
                limit: int | None = None) -> bytes:
-    """Read at most ``limit`` bytes of ``path``, reporting progress from 0 to ``weight``."""
+    """Read at most ``limit`` bytes of ``path``, reporting progress from 0 to ``weight``.
+
+    Only regular files are read: a device (/dev/zero) never ends and opening a named pipe
+    waits for a writer, so both are refused before ``open``.
+    """
     try:
-        size = path.stat().st_size
-        if path.is_dir():
+        info = os.stat(path)
+        size = info.st_size
+        if stat.S_ISDIR(info.st_mode):
             raise IsADirectoryError
+        if not stat.S_ISREG(info.st_mode):
+            raise DataError(f"'{path}' is {_special_kind(info.st_mode)}, not a regular file, so nnstudio "
+                            "cannot read data from it. Choose a CSV file saved on disk.")
         chunks, done = [], 0
         with open(path, "rb") as handle:
             while limit is None or done < limit:
@@ -71,6 +84,16 @@ def read_bytes(path: Path, progress: Progress | None = None, weight: float = 0.1
     except OSError as exc:
         raise DataError(f"The file '{path}' could not be read ({exc.strerror or exc}).") from None
     return b"".join(chunks)
+
+
+def _special_kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a special file"
 
 
 def decode(raw: bytes, name: str) -> tuple[str, str, list[str]]:
@@ -181,11 +204,16 @@ def detect_header(first: list[str], rest: list[list[str]], delimiter: str) -> bo
 def unique_names(raw: list[str]) -> list[str]:
     """Column names with blanks filled ("column 3") and duplicates numbered ("a (2)")."""
     names, seen = [], set()
+    # Next number to try per base name: 40,000 columns called "x" would otherwise try
+    # "x (2)" .. "x (n)" for the n-th one (minutes). Numbers skipped were taken and stay taken,
+    # so the names are the same as trying from 2 each time.
+    next_k: dict[str, int] = {}
     for i, name in enumerate(raw):
         name = name.strip(STRIP_CHARS) or f"column {i + 1}"
-        base, k = name, 2
+        base, k = name, next_k.get(name, 2)
         while name in seen:
             name, k = f"{base} ({k})", k + 1
+        next_k[base] = k
         seen.add(name)
         names.append(name)
     return names
@@ -219,6 +247,36 @@ def _ragged_error(bad: list[tuple[int, int, bool]], width: int, has_header: bool
                      "Fix the file in a text editor or spreadsheet and load it again.")
 
 
+def sniff_format(text: str, delimiter: str | None, name: str) -> tuple[int, int, list[str], str]:
+    """Where the table starts in ``text`` and its separator.
+
+    Returns
+    -------
+    cut : int
+        Characters to skip: an Excel "sep=;" first line, else 0.
+    skipped_lines : int
+        Lines those characters hold (line numbers count from the top of the file).
+    lines : list of str
+        The first non-blank lines of the table, for guessing the header.
+    delimiter : str
+        ``delimiter``, else the one the sep= line names, else the one detected.
+    """
+    lines = sample_lines(text)
+    if not lines:
+        raise DataError(f"The file '{name}' is empty. Choose a CSV file that contains data.")
+    hint = _SEP_LINE.match(lines[0])
+    cut = skipped_lines = 0
+    if hint:
+        # Excel writes "sep=;" as a first line to name the separator; obey it and skip it.
+        cut = text.index(lines[0]) + len(lines[0])
+        skipped_lines = text[:cut].count("\n") or 1
+        lines = lines[1:]
+        delimiter = delimiter or hint.group(1)
+        if not lines:
+            raise DataError(f"The file '{name}' is empty. Choose a CSV file that contains data.")
+    return cut, skipped_lines, lines, delimiter or sniff_delimiter(lines)
+
+
 def parse_table(text: str, delimiter: str | None, has_header: bool | None, name: str,
                 progress: Progress | None = None, start: float = 0.1, end: float = 0.6,
                 strict: bool = True) -> Table:
@@ -231,21 +289,9 @@ def parse_table(text: str, delimiter: str | None, has_header: bool | None, name:
         True raises DataError on rows with the wrong number of values; False (used by the
         preview) leaves them out and explains them in ``Table.notes``.
     """
-    lines = sample_lines(text)
-    if not lines:
-        raise DataError(f"The file '{name}' is empty. Choose a CSV file that contains data.")
-    hint = _SEP_LINE.match(lines[0])
-    skipped_lines = 0
-    if hint:
-        # Excel writes "sep=;" as a first line to name the separator; obey it and skip it.
-        cut = text.index(lines[0]) + len(lines[0])
-        skipped_lines = text[:cut].count("\n") or 1
+    cut, skipped_lines, lines, delimiter = sniff_format(text, delimiter, name)
+    if cut:
         text = text[cut:]
-        lines = lines[1:]
-        delimiter = delimiter or hint.group(1)
-        if not lines:
-            raise DataError(f"The file '{name}' is empty. Choose a CSV file that contains data.")
-    delimiter = delimiter or sniff_delimiter(lines)
     total = max(len(text), 1)
     consumed = 0
 

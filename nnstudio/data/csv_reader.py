@@ -8,6 +8,7 @@ import numpy as np
 
 from nnstudio.data.columns import analyse_column
 from nnstudio.data.csv_build import build_dataset, na_choices
+from nnstudio.data.csv_fast import read_table
 from nnstudio.data.csv_options import CsvOptions, CsvPreview
 from nnstudio.data.csv_parse import decode, parse_table, read_bytes
 from nnstudio.data.dataset import Dataset
@@ -58,7 +59,7 @@ def read_csv(path: str | os.PathLike, options: CsvOptions | dict | None = None,
     raw = read_bytes(path, steps, weight=0.1)
     text, encoding, notes = decode(raw, name)
     del raw    # the text copy is all we need from here; big files should not be held twice
-    table = parse_table(text, options.delimiter, options.has_header, name, steps, start=0.1, end=0.6)
+    table = read_table(text, options, name, steps, start=0.1, end=0.6)   # numbers fast, else as text
     del text
     dataset = build_dataset(table, options, name, steps, notes, start=0.6)
     dataset.source = {"kind": "csv", "path": str(path.resolve()), "options": options.to_dict()}

@@ -9,10 +9,14 @@ A project file is a zip archive with three members:
 ``weights.npz``
     the trained weights (``np.savez``; absent arrays when the project is untrained)
 
-Saving is atomic: the archive is written to a temporary file beside the target, flushed
-and fsynced, then moved over the target with ``os.replace``, so a crash mid-save leaves the
-previous file untouched. Loading never executes code (JSON plus ``np.load(...,
-allow_pickle=False)``) and checks everything before handing back a project; anything
+Saving is atomic: the archive is written to a temporary file beside the target
+(``.<name>.nnproj.tmp-<pid>-<random>``, created under the user's umask), flushed and
+fsynced, then moved over the target with ``os.replace``, so a crash mid-save leaves the
+previous file untouched; the next save removes such a leftover. :func:`check_writable` tells
+before a long run whether a save will succeed. Loading opens regular files only, never
+executes code (JSON plus ``np.load(..., allow_pickle=False)``), checks every size a file
+declares before allocating it (see :mod:`nnstudio.project.weights_file` and
+:mod:`nnstudio.engine.memory`) and checks everything before handing back a project; anything
 wrong raises :class:`~nnstudio.errors.ProjectError` with a plain message.
 """
 from __future__ import annotations
@@ -21,7 +25,6 @@ import io
 import json
 import os
 import struct
-import tempfile
 import uuid
 import zipfile
 import zlib
@@ -32,9 +35,15 @@ from typing import Callable
 import numpy as np
 
 from nnstudio import __version__
-from nnstudio.errors import ProjectError
+from nnstudio.errors import NNStudioError, ProjectError
 from nnstudio.project.document import Project
-from nnstudio.project.validate import validate_document
+from nnstudio.project.safe_files import (check_target, check_writable, create_temp_beside,
+                                         open_regular_file, remove_stale_temps, write_error)
+from nnstudio.project.validate import too_big, validate_document
+from nnstudio.project.weights_file import read_weights
+
+__all__ = ["FORMAT_VERSION", "MIGRATIONS", "FILE_SUFFIX", "check_writable", "load_project",
+           "save_project"]
 
 #: Newest file format this version writes and reads.
 FORMAT_VERSION = 1
@@ -78,7 +87,8 @@ def save_project(project: Project, path: str | os.PathLike) -> Path:
     Raises
     ------
     ProjectError
-        When the file cannot be written (no permission, disk full...).
+        When the file cannot be written (no permission, disk full...); see also
+        :func:`check_writable`.
     """
     target = Path(path).expanduser().absolute()
     now = _now()
@@ -88,12 +98,12 @@ def save_project(project: Project, path: str | os.PathLike) -> Path:
     body = _project_text(project)
     weights = _weights_bytes(project.weights)
 
-    if not target.parent.is_dir():
-        raise ProjectError(f"Cannot save the project: the folder {str(target.parent)!r} does not exist.")
+    check_target(target)
+    remove_stale_temps(target)  # left by a save that crashed (power cut, killed process)
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        fd, tmp_name = create_temp_beside(target)
     except OSError as exc:
-        raise ProjectError(f"Cannot save the project to {str(target)!r}: {exc.strerror or exc}.") from None
+        raise write_error(target, exc) from None
     try:
         with os.fdopen(fd, "wb") as fh:
             _write_archive(fh, metadata, body, weights)
@@ -107,7 +117,7 @@ def save_project(project: Project, path: str | os.PathLike) -> Path:
         except OSError:
             pass
         if isinstance(exc, OSError):
-            raise ProjectError(f"Cannot save the project to {str(target)!r}: {exc.strerror or exc}.") from exc
+            raise write_error(target, exc) from exc
         raise
     _fsync_dir(target.parent)
     project.created, project.modified = created, now
@@ -170,12 +180,12 @@ def _weights_bytes(weights: dict | None) -> bytes:
     return buf.getvalue()
 
 
-def _copy_mode(target: Path, tmp_name: str) -> None:
-    # mkstemp creates 0600 files; keep the old file's mode, else a usual 0644.
+def _copy_mode(target: Path, tmp_name: Path) -> None:
+    # A new file keeps the mode the umask gave the temporary file; a replaced one keeps its own.
     try:
         mode = target.stat().st_mode & 0o777
     except OSError:
-        mode = 0o644
+        return
     os.chmod(tmp_name, mode)
 
 
@@ -214,12 +224,9 @@ def load_project(path: str | os.PathLike) -> Project:
     """
     path = Path(path).expanduser()
     label = path.name
-    if not path.exists():
-        raise ProjectError(f"The project file {str(path)!r} does not exist.")
-    if path.is_dir():
-        raise ProjectError(f"{str(path)!r} is a folder, not a project file.")
+    fh = open_regular_file(path)  # a pipe or a device would block or never end
     try:
-        with zipfile.ZipFile(path) as zf:
+        with fh, zipfile.ZipFile(fh) as zf:
             names = set(zf.namelist())
             if PROJECT_NAME not in names:
                 raise ProjectError(f"{label!r} is not an nnstudio project (no {PROJECT_NAME} inside).")
@@ -229,7 +236,8 @@ def load_project(path: str | os.PathLike) -> Project:
             metadata = _read_json(zf, METADATA_NAME, label)
             version = _check_version(metadata, label)
             body = _read_json(zf, PROJECT_NAME, label)
-            weights = _read_weights(zf, label) if WEIGHTS_NAME in names else {}
+            expected = _expected_weights(body, version, label)
+            weights = _read_weights(zf, label, expected) if WEIGHTS_NAME in names else {}
     except zipfile.BadZipFile as exc:
         if "File is not a zip file" in str(exc):
             raise ProjectError(f"{label!r} is not an nnstudio project, or it is damaged "
@@ -321,15 +329,32 @@ def _reject_constant(name: str):
     raise ValueError(f"{name} is not allowed")
 
 
-def _read_weights(zf: zipfile.ZipFile, label: str) -> dict[str, np.ndarray]:
+def _expected_weights(body: dict, version: int, label: str) -> dict[str, tuple[int, ...]] | None:
+    """The weight shapes the file's network needs, after checking it fits in memory; None
+    when not known yet (an older format still to migrate, or a description that
+    :func:`validate_document` will reject with a better message)."""
+    # Imported here so reading a project file's settings never pays for the engine import.
+    from nnstudio.engine.memory import (MemoryLimitError, check_network_memory, layers_from_config,
+                                        parameter_shapes)
+
+    config = body.get("network")
+    if version != FORMAT_VERSION or not isinstance(config, dict) or not config:
+        return None
+    try:
+        n_inputs, layers = layers_from_config(config)
+        check_network_memory(n_inputs, layers)
+    except MemoryLimitError as exc:
+        raise too_big(label, exc) from None
+    except (NNStudioError, KeyError, TypeError, ValueError, AttributeError):
+        return None
+    return parameter_shapes(n_inputs, layers)
+
+
+def _read_weights(zf: zipfile.ZipFile, label: str,
+                  expected: dict[str, tuple[int, ...]] | None) -> dict[str, np.ndarray]:
     raw = _read_member(zf, WEIGHTS_NAME, MAX_WEIGHTS_BYTES, label)
     try:
-        with zipfile.ZipFile(io.BytesIO(raw)) as inner:
-            total = sum(info.file_size for info in inner.infolist())
-            if total > MAX_WEIGHTS_BYTES:
-                raise ProjectError(f"{label!r} is not a usable project: its weights are too large.")
-        with np.load(io.BytesIO(raw), allow_pickle=False) as npz:
-            return {name: npz[name] for name in npz.files}
+        return read_weights(raw, label, MAX_WEIGHTS_BYTES, expected)
     except ProjectError:
         raise
     except (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError, zlib.error, struct.error,

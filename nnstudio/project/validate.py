@@ -15,8 +15,17 @@ from nnstudio.project.document import HISTORY_KEYS, Project
 _PREFIX = "{label!r} is damaged or was edited by hand: "
 
 
-def _fail(label: str, message: str) -> ProjectError:
+def damaged(label: str, message: str) -> ProjectError:
+    """``'<label>' is damaged or was edited by hand: <message>`` as a ProjectError."""
     return ProjectError(_PREFIX.format(label=label) + message)
+
+
+_fail = damaged
+
+
+def too_big(label: str, exc: Exception) -> ProjectError:
+    """The file may be fine, made on a bigger computer: say so rather than 'damaged'."""
+    return ProjectError(f"{label!r} cannot be opened on this computer. {exc}")
 
 
 def _is_number(value) -> bool:
@@ -93,8 +102,7 @@ def _check_split(label: str, split) -> dict:
     if split["val"] + split["test"] >= 1:
         raise _fail(label, f"split.val + split.test must stay below 1, got "
                            f"{split['val']} + {split['test']}")
-    if not _is_int(split.get("seed")):
-        raise _fail(label, f"split.seed should be a whole number, got {split.get('seed')!r}")
+    _check_seed(label, "split.seed", split.get("seed"))
     _expect(label, split.get("standardize", True), bool, "split.standardize")
     return split
 
@@ -107,13 +115,24 @@ def _check_training(label: str, training) -> dict:
         value = training.get(key)
         if not _is_int(value) or value < 1:
             raise _fail(label, f"training.{key} should be a positive whole number, got {value!r}")
-    if not _is_int(training.get("seed")):
-        raise _fail(label, f"training.seed should be a whole number, got {training.get('seed')!r}")
+    _check_seed(label, "training.seed", training.get("seed"))
+    # The window's speed (epochs a second, 0 = as fast as possible). Files from before it
+    # have none (0), or the old "slow motion" switch: about 10 epochs a second.
+    speed = training.setdefault("epochs_per_second", 10 if training.pop("slow_motion", False) is True else 0)
+    if not _is_number(speed) or speed < 0:
+        raise _fail(label, f"training.epochs_per_second should be a number of 0 or more (0 = as fast "
+                           f"as possible), got {speed!r}")
     try:
         optimizer_from_config(_expect(label, training.get("optimizer"), dict, "training.optimizer"))
     except (NNStudioError, KeyError, TypeError, ValueError) as exc:
         raise _fail(label, f"training.optimizer is not valid ({exc})") from None
     return training
+
+
+def _check_seed(label: str, what: str, value) -> None:
+    # numpy's random generators take seeds from 0 up only (default_rng(-1) is a ValueError).
+    if not _is_int(value) or value < 0:
+        raise _fail(label, f"{what} should be a whole number from 0 up, got {value!r:.80}")
 
 
 def _check_history(label: str, history) -> dict:
@@ -133,9 +152,12 @@ def _check_history(label: str, history) -> dict:
 
 def _build_network(label: str, config: dict):
     from nnstudio.engine import Network
+    from nnstudio.engine.memory import MemoryLimitError
 
     try:
         return Network.from_config(config)
+    except MemoryLimitError as exc:
+        raise too_big(label, exc) from None
     except (NNStudioError, KeyError, TypeError, ValueError, AttributeError) as exc:
         raise _fail(label, f"the network description is not valid ({exc})") from None
 

@@ -1,0 +1,144 @@
+"""CSV import time and peak memory against pandas.read_csv, in one run, interleaved repetitions.
+
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE .venv/bin/python bench/csv_read.py
+
+Target (issue 8): nnstudio's ``read_csv`` within 1.5x of ``pandas.read_csv``'s time, with a peak
+memory of at most 3x the float32 array of the file's cells. Every run is a fresh subprocess, so
+its peak resident memory (ru_maxrss, interpreter and imports included) is its own. pandas is only
+the peer: install it for the bench (``pip install pandas``, never a dependency of nnstudio) or
+point ``--peer-python`` at an interpreter that has it.
+
+Cases: an MNIST-shaped file (60,000 rows x 785 whole numbers, 110 MB; ``--mnist`` reuses one,
+else it is generated), a 50,000-row mixed file (numbers, words, dates, "NA" gaps: the text road)
+and a 200,000-row file of 20 decimal columns (a regression table).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+WORKER = r"""
+import json, resource, sys, time
+tool, path, target = sys.argv[1], sys.argv[2], sys.argv[3]
+if tool == "nnstudio":
+    from nnstudio.data import CsvOptions, read_csv
+    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024   # KiB on Linux
+    start = time.perf_counter()
+    ds = read_csv(path, CsvOptions(target=target, missing="mean"))
+    seconds = time.perf_counter() - start
+    shape = list(ds.X.shape)
+else:
+    import pandas as pd
+    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    start = time.perf_counter()
+    frame = pd.read_csv(path)
+    seconds = time.perf_counter() - start
+    shape = list(frame.shape)
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"seconds": seconds, "peak_mb": peak, "base_mb": base, "shape": shape}))
+"""
+
+
+def write_mnist_like(path: Path, n: int = 60_000, seed: int = 0) -> None:
+    """Whole numbers 0..255, ~80 % zeros, as in MNIST's CSV; header label,pixel0..pixel783."""
+    rng = np.random.default_rng(seed)
+    words = np.array([str(v) for v in range(256)], dtype=object)
+    with open(path, "w", encoding="ascii") as out:
+        out.write("label," + ",".join(f"pixel{i}" for i in range(784)) + "\n")
+        for start in range(0, n, 5_000):
+            block = rng.integers(0, 256, (min(5_000, n - start), 785))
+            block[:, 1:][rng.random((len(block), 784)) < 0.8] = 0
+            block[:, 0] %= 10
+            out.write("\n".join(",".join(row) for row in words[block]) + "\n")
+
+
+def write_mixed(path: Path, n: int = 50_000, seed: int = 0) -> None:
+    """Numbers, categories, free text, dates and 'NA' gaps: a file only the text road can read."""
+    rng = np.random.default_rng(seed)
+    cities = np.array(["Amsterdam", "Berlin", "Cork", "Dijon", "Essen"])
+    words = np.array(["late", "early", "vip", "new", "promo", "web", "store", "phone"])
+    lines = ["id,date,age,income,city,remark,score,churned"]
+    ages, incomes = rng.integers(18, 80, n), rng.normal(40_000, 9_000, n)
+    for i in range(n):
+        age = "NA" if i % 97 == 5 else str(ages[i])
+        income = "?" if i % 131 == 7 else f"{incomes[i]:.2f}"
+        lines.append(f"{i + 1},2021-{1 + i % 12:02d}-{1 + i % 28:02d},{age},{income},{cities[i % 5]},"
+                     f'"{words[i % 8]} {words[(i * 7) % 8]}, noted",{rng.normal():.4f},'
+                     f"{'yes' if rng.random() < 0.2 else 'no'}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def write_decimals(path: Path, n: int = 200_000, seed: int = 0) -> None:
+    rng = np.random.default_rng(seed)
+    data = rng.normal(0, 100, (n, 20))
+    header = ",".join(f"x{i}" for i in range(19)) + ",y"
+    np.savetxt(path, data, fmt="%.6g", delimiter=",", header=header, comments="")
+
+
+def run(python: str, tool: str, path: Path, target: str) -> dict:
+    done = subprocess.run([python, "-c", WORKER, tool, str(path), target], capture_output=True, text=True,
+                          check=False)
+    if done.returncode:
+        raise SystemExit(f"{tool} failed on {path.name}:\n{done.stderr[-2000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--repeat", type=int, default=3, help="interleaved repetitions per case")
+    parser.add_argument("--mnist", default="/tmp/mnist_like.csv", help="an MNIST-shaped CSV to reuse")
+    parser.add_argument("--peer-python", default=sys.executable, help="interpreter with pandas installed")
+    args = parser.parse_args()
+    check = subprocess.run([args.peer_python, "-c", "import pandas; print(pandas.__version__)"],
+                           capture_output=True, text=True, check=False)
+    if check.returncode:
+        raise SystemExit(f"pandas is not importable by {args.peer_python}; pip install pandas there, or "
+                         "pass --peer-python")
+    print(f"numpy {np.__version__}, pandas {check.stdout.strip()}, {os.cpu_count()} CPUs, "
+          f"{args.repeat} interleaved repetitions, medians; peak = max resident memory of a fresh process")
+    with tempfile.TemporaryDirectory() as tmp:
+        mnist = Path(args.mnist)
+        if not mnist.is_file():
+            mnist = Path(tmp) / "mnist_like.csv"
+            print(f"writing {mnist} ...")
+            write_mnist_like(mnist)
+        cases = [("mnist 60000x785", mnist, "label"), ("mixed 50000x8", Path(tmp) / "mixed.csv", "churned"),
+                 ("decimals 200000x20", Path(tmp) / "decimals.csv", "y")]
+        write_mixed(cases[1][1])
+        write_decimals(cases[2][1])
+        print(f"\n{'case':<19} {'file MB':>7} {'nnstudio s':>10} {'pandas s':>9} {'ratio':>6} {'peak MB':>8} "
+              f"{'f32 MB':>7} {'peak/f32':>8}  target met?  (pandas peak)")
+        for label, path, target in cases:
+            ours, peer = [], []
+            for _ in range(args.repeat):
+                ours.append(run(sys.executable, "nnstudio", path, target))
+                peer.append(run(args.peer_python, "pandas", path, target))
+            seconds = statistics.median(r["seconds"] for r in ours)
+            peer_seconds = statistics.median(r["seconds"] for r in peer)
+            peak = statistics.median(r["peak_mb"] for r in ours)
+            base = statistics.median(r["base_mb"] for r in ours)
+            rows, cols = peer[0]["shape"]
+            f32 = rows * cols * 4 / 2 ** 20     # the float32 array of every cell of the file
+            ratio, peak_ratio = seconds / peer_seconds, peak / f32
+            # Small files: the interpreter and imports (~base MB) dwarf the data, so the memory
+            # target is judged on what reading added to them.
+            judged = peak_ratio if f32 >= 100 else (peak - base) / f32
+            met = "yes" if ratio <= 1.5 and judged <= 3.0 else "NO"
+            size = path.stat().st_size / 2 ** 20
+            peer_peak = statistics.median(r["peak_mb"] for r in peer)
+            extra = "" if f32 >= 100 else f" (read added {peak - base:.0f} MB: {judged:.1f}x)"
+            print(f"{label:<19} {size:7.0f} {seconds:10.2f} {peer_seconds:9.2f} {ratio:6.2f} {peak:8.0f} "
+                  f"{f32:7.0f} {peak_ratio:8.2f}  {met:<11}  ({peer_peak:.0f} MB)"
+                  f"{extra}")
+
+
+if __name__ == "__main__":
+    main()
