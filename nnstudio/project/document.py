@@ -21,12 +21,17 @@ def default_split() -> dict:
 
 
 def default_training() -> dict:
-    """Training settings of a new project (Adam, learning rate 0.01, batch 32)."""
+    """Training settings of a new project (Adam, learning rate 0.01, batch 32, full speed).
+
+    ``epochs_per_second`` paces training in the window so a class can watch it (0 = as fast
+    as possible); the command line ignores it.
+    """
     return {
         "optimizer": {"class": "Adam", "config": {"learning_rate": 0.01}},
         "batch_size": 32,
         "epochs": 100,
         "seed": 0,
+        "epochs_per_second": 0,
     }
 
 
