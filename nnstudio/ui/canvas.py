@@ -141,7 +141,7 @@ class NetworkCanvasWidget(QWidget):
         if col.frozen:
             lines.append("\U0001F512 Frozen: its weights stay fixed while training.")
         if col.is_output:
-            lines.append(html.escape(output_explanation(ctl.dataset)))
+            lines.append(html.escape(output_explanation(ctl.dataset, spec)))
             issue = ctl.output_issue()
             if issue:
                 lines.append(f"<span style='color:#c5221f'>\u26a0 {html.escape(issue)}</span>")
@@ -362,7 +362,7 @@ class NetworkCanvasWidget(QWidget):
         elif key in (Qt.Key_Left, Qt.Key_Right) and ctl.layers:
             step = -1 if key == Qt.Key_Left else 1
             ctl.select(max(0, min(len(ctl.layers) - 1, ctl.selected + step)))
-        elif key == Qt.Key_Escape:
+        elif key == Qt.Key_Escape and not ctl.training_active:  # during a run Esc stops it (the window)
             ctl.select(-1)
         else:
             return super().keyPressEvent(e)

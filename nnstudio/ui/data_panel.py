@@ -4,7 +4,7 @@ from __future__ import annotations
 import html
 import os
 
-from PySide6.QtCore import QDir, QSettings, Qt, QTimer
+from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QFrame,
                                QGroupBox, QHBoxLayout, QLabel, QPushButton, QScrollArea,
                                QSizePolicy, QSpinBox, QToolButton, QVBoxLayout, QWidget)
@@ -13,6 +13,7 @@ from nnstudio.data import BUILTINS, list_builtins, load_builtin
 from nnstudio.errors import NNStudioError
 from nnstudio.ui.csv_dialog import CsvImportDialog
 from nnstudio.ui.data_summary import balance_text, classes_html
+from nnstudio.ui.file_actions import start_folder
 from nnstudio.ui.scatter import DataScatterWidget
 from nnstudio.ui.split_editor import SplitEditorWidget
 from nnstudio.ui.text_style import mute, warn
@@ -338,9 +339,9 @@ class DataPanel(QWidget):
         return self.settings
 
     def last_csv_dir(self) -> str:
-        """The folder of the last CSV file opened, if it still exists; else the home folder."""
-        folder = self._settings().value(LAST_CSV_DIR_KEY, "")
-        return folder if isinstance(folder, str) and folder and os.path.isdir(folder) else QDir.homePath()
+        """The folder of the last CSV file opened, if it still exists; else beside the current
+        project or the last file (see :func:`~nnstudio.ui.file_actions.start_folder`)."""
+        return start_folder(self.ctl, self._settings(), first=(self._settings().value(LAST_CSV_DIR_KEY, ""),))
 
     def open_csv_dialog(self) -> CsvImportDialog | None:
         """Ask for a CSV file (Ctrl+O), starting in the last CSV folder, and open the import dialog."""

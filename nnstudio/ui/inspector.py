@@ -187,7 +187,7 @@ class LayerInspectorPanel(QWidget):
         self.params_label.show()
         self.output_label.setVisible(is_output and ctl.dataset is not None)
         if is_output and ctl.dataset is not None:
-            self.output_label.setText(output_explanation(ctl.dataset))
+            self.output_label.setText(output_explanation(ctl.dataset, spec))
         issue = ctl.output_issue() if is_output else None
         self.issue_label.setVisible(issue is not None)
         self.issue_label.setText(f"\u26a0 {issue}" if issue else "")

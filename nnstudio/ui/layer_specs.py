@@ -32,13 +32,16 @@ def output_issue(spec: dict, dataset) -> str | None:
         if act not in ("softmax", "sigmoid"):
             return (f"The data has {k} classes, so the output layer needs softmax (or one sigmoid "
                     f"neuron for two classes), not {act}.")
-        if act == "sigmoid" and not (k == 2 and units == 1):
+        if act == "sigmoid" and k == 2 and units != 1:
+            return (f"A sigmoid output for two classes has 1 neuron (the chance of the second class), "
+                    f"not {units}: set it to 1, or use softmax with 2 neurons.")
+        if act == "sigmoid" and k != 2:
             return (f"A sigmoid output fits two classes with 1 neuron; this data has {k} classes: "
                     f"use softmax with {k} neurons.")
         if act == "softmax" and units != k:
             return f"The data has {k} classes but the output layer has {units} neurons; set it to {k}."
         return None
-    n_targets = 1 if dataset.y.ndim == 1 else dataset.y.shape[1]
+    n_targets = _n_targets(dataset)
     if act in ("softmax", "sigmoid"):
         return (f"This data asks for numbers, not classes: the output layer should be linear, "
                 f"not {act}.")
@@ -47,17 +50,44 @@ def output_issue(spec: dict, dataset) -> str | None:
     return None
 
 
-def output_explanation(dataset) -> str:
-    """One line on why the output layer looks the way it does for ``dataset``."""
+def _n_targets(dataset) -> int:
+    return 1 if dataset.y.ndim == 1 else dataset.y.shape[1]
+
+
+def output_explanation(dataset, spec: dict | None = None) -> str:
+    """One line on the output layer for ``dataset``: what it does, or, when the layer ``spec``
+    does not fit the data (see :func:`output_issue`), what it should be instead.
+
+    The help line sits beside the warning in the inspector and the canvas tooltip: it must
+    never describe a sigmoid output while the warning says the layer is ReLU. Without ``spec``
+    it describes the output nnstudio builds for the data.
+    """
+    wrong = spec is not None and output_issue(spec, dataset) is not None
+    units, act = (spec["config"].get("units"), _act(spec)) if spec is not None else (None, None)
     if dataset.task == "classification":
         k = dataset.n_classes
-        if k == 2:
-            return ("Two classes: the output is 1 sigmoid neuron giving the probability of "
-                    f"'{dataset.class_names[1]}', measured with binary cross-entropy.")
+        chance = f"the chance of '{dataset.class_names[1]}'" if k == 2 else ""
+        if wrong and k == 2:
+            return (f"Two classes: the output layer should be 1 sigmoid neuron giving {chance} "
+                    "(binary cross-entropy), or 2 softmax neurons (cross-entropy).")
+        if wrong:
+            return (f"{k} classes: the output layer should have {k} softmax neurons whose "
+                    "probabilities add up to 1, measured with cross-entropy.")
+        if k == 2 and act != "softmax":
+            return (f"Two classes: the output is 1 sigmoid neuron giving {chance}, measured with "
+                    "binary cross-entropy.")
+        two = " (1 sigmoid neuron would do the same)" if k == 2 else ""
         return (f"{k} classes: the output has {k} softmax neurons whose probabilities add up to 1, "
-                "measured with cross-entropy.")
-    return ("Numbers to predict: the output is a linear neuron (any value), measured with mean "
-            "squared error.")
+                f"measured with cross-entropy{two}.")
+    n = _n_targets(dataset)
+    neurons = "a linear neuron" if n == 1 else f"{n} linear neurons"
+    if wrong:
+        return (f"Numbers to predict: the output layer should be {neurons} (any value), measured "
+                "with mean squared error.")
+    if act not in (None, "linear"):
+        return (f"Numbers to predict, measured with mean squared error. This output uses {act}, "
+                f"which limits the values it can give; {neurons} (any value) is the usual choice.")
+    return f"Numbers to predict: the output is {neurons} (any value), measured with mean squared error."
 
 
 def describe_params(n_in: int, spec: dict) -> str:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import os
 
-from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtCore import QSettings, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QApplication, QDockWidget, QMainWindow, QMessageBox,
                                QSplitter, QStyle, QVBoxLayout, QWidget)
 
-from nnstudio import __version__
 from nnstudio.ui.canvas import NetworkCanvasWidget
 from nnstudio.ui.controller import ProjectController
 from nnstudio.ui.data_panel import DataPanel
@@ -25,6 +24,20 @@ from nnstudio.ui.plots import TrainingViewsPanel
 from nnstudio.ui.training_panel import TrainingPanel
 from nnstudio.ui.training_runner import TrainingRunner
 from nnstudio.ui.wheel_guard import WheelGuard
+from nnstudio.ui.window_help import CANVAS_TIPS, about, getting_started
+
+#: The window's first size on a big screen.
+DEFAULT_SIZE = QSize(1360, 860)
+#: Room left for the window's title bar, which the screen's available area still includes.
+TITLE_BAR = 40
+
+
+def initial_size(available: QSize) -> QSize:
+    """The first size of the window on a screen with ``available`` room: at 860 px it reached
+    below a 1366x768 laptop's screen, and the run buttons and plots were cut off there."""
+    return QSize(min(DEFAULT_SIZE.width(), available.width()),
+                 min(DEFAULT_SIZE.height(), available.height() - TITLE_BAR))
+
 
 class MainWindow(QMainWindow):
     """Everything is wired here; the panels talk only to the controller and the runner."""
@@ -48,10 +61,14 @@ class MainWindow(QMainWindow):
         lay.setContentsMargins(4, 4, 4, 0)
         lay.addWidget(self.messages)
         split = QSplitter(Qt.Vertical)
+        split.setObjectName("centre_split")
         split.addWidget(self.canvas)
         split.addWidget(self.views)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 2)
+        # Half and half: at 3:2 the plots got ~200 px on a 1366x768 laptop, too flat to read a
+        # curve from across a classroom, while the network looks the same at 300 px.
+        split.setStretchFactor(0, 1)
+        split.setStretchFactor(1, 1)
+        split.setSizes([1000, 1000])
         lay.addWidget(split, 1)
         self.setCentralWidget(centre)
 
@@ -69,7 +86,8 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self._wheel_guard = WheelGuard(self)
         self._wheel_guard.install(QApplication.instance(), self)
-        self.resize(1360, 860)
+        screen = self.screen() or QApplication.primaryScreen()
+        self.resize(initial_size(screen.availableGeometry().size()) if screen else DEFAULT_SIZE)
         # The layer settings need more room than the training settings below them.
         self.resizeDocks([self._docks["inspector_dock"], self._docks["training_dock"]], [470, 330],
                          Qt.Vertical)
@@ -93,12 +111,14 @@ class MainWindow(QMainWindow):
         self._docks = dict(getattr(self, "_docks", {}), **{name: dock})
         return dock
 
-    def _action(self, key: str, text: str, slot, shortcut=None, tip: str = "") -> QAction:
+    def _action(self, key: str, text: str, slot, shortcut=None, tip: str = "", or_key: str = "") -> QAction:
+        """``or_key``: a second key the window handles itself (Space, Esc: see keyPressEvent)."""
         a = QAction(text, self)
         if shortcut:
             a.setShortcut(QKeySequence(shortcut))
             a.setShortcutContext(Qt.WindowShortcut)
-        a.setToolTip(f"{tip} ({a.shortcut().toString(QKeySequence.NativeText)})" if shortcut else tip)
+        keys = a.shortcut().toString(QKeySequence.NativeText) + (f" or {or_key}" if or_key else "")
+        a.setToolTip(f"{tip} ({keys})" if shortcut else tip)
         a.setStatusTip(tip)
         a.triggered.connect(slot)
         self.actions[key] = a
@@ -126,13 +146,14 @@ class MainWindow(QMainWindow):
         self._action("delete", "&Delete layer", lambda: self.ctl.remove_layer(self.ctl.selected),
                      QKeySequence.Delete, "Remove the selected layer")
         self.actions["delete"].setShortcutContext(Qt.WidgetWithChildrenShortcut)
-        self._action("train", "Train", r.start, "F5", "Train the network with these settings")
-        self._action("pause", "Pause", self._on_pause_triggered, "F6", "Pause or resume training")
-        self._action("stop", "Stop", lambda: r.stop(), "Shift+F5", "Stop training; the weights so far are kept")
-        self._action("step", "Step epoch", r.step, "F10", "Train exactly one more epoch, then pause")
+        self._action("train", "Train", r.start, "F5", "Train the network with these settings", "Space")
+        self._action("pause", "Pause", self._on_pause_triggered, "F6", "Pause or resume training", "Space")
+        self._action("stop", "Stop", lambda: r.stop(), "Shift+F5", "Stop training; the weights so far are kept",
+                     "Esc")
+        self._action("step", "Step epoch", r.step, "F10", "Train exactly one more epoch, then stop")
         self._action("reset", "Reset weights", self.ctl.reset_weights, "Ctrl+R",
                      "Start again from new random weights (the history is cleared; Undo brings both back)")
-        self._action("help", "Getting started", self._getting_started, QKeySequence.HelpContents,
+        self._action("help", "Getting started", lambda: getting_started(self), QKeySequence.HelpContents,
                      "A short tour: what to do first")
         # Toolbar copies of undo/redo with fixed labels: the menu's "Undo Set neurons to 32"
         # would make every later toolbar button jump sideways as the text changes.
@@ -174,7 +195,7 @@ class MainWindow(QMainWindow):
         for dock in self._view_menu_docks:
             m.addAction(dock.toggleViewAction())
         m = mb.addMenu("&Help")
-        m.addAction("About nnstudio", self._about)
+        m.addAction("About nnstudio", lambda: about(self))
         m.addAction(a["help"])
         tb = self.addToolBar("Main")
         tb.setObjectName("main_toolbar")
@@ -220,7 +241,7 @@ class MainWindow(QMainWindow):
         r.run_failed.connect(self._on_runner_failed)
         c.history_changed.connect(self._on_ctl_history_changed)
         self.training_panel.learning_rate_edited.connect(r.set_learning_rate)
-        self.training_panel.slow_motion_toggled.connect(r.set_slow_motion)
+        self.training_panel.speed_edited.connect(r.set_speed)
         self.files.recent_changed.connect(self._fill_recent)
 
     # ------------------------------------------------------------------ model -> UI
@@ -274,6 +295,24 @@ class MainWindow(QMainWindow):
         elif self.runner.state == "paused":
             self.runner.resume()
 
+    def keyPressEvent(self, e) -> None:  # Qt override
+        """Space starts, pauses and resumes training, Esc stops it (as in TensorFlow Playground).
+
+        Not shortcuts: a key reaches the window only when the focused widget did not use it,
+        so Space still types a space in a text box, ticks a check box, opens a combo box or
+        picks a list row, and Esc still closes what it closes there.
+        """
+        key, plain = e.key(), e.modifiers() == Qt.NoModifier
+        if key == Qt.Key_Space and plain:
+            if not e.isAutoRepeat():  # holding Space down must not flicker between run and pause
+                self.runner.toggle()
+            e.accept()
+        elif key == Qt.Key_Escape and plain and self.runner.state != "idle":
+            self.runner.stop()
+            e.accept()
+        else:
+            super().keyPressEvent(e)
+
     def _on_runner_state(self, state: str) -> None:
         a = self.actions
         idle = state == "idle"
@@ -281,11 +320,12 @@ class MainWindow(QMainWindow):
             self._run_failed, self.status.run_end = False, None  # a new run
             self.messages.clear_message()  # whatever it said belongs to before this run
         if state == "running":
-            self.messages.set_hint("Training… you can change the learning rate at any time; Pause (F6) "
-                                   "to look closely, Stop (Shift+F5) keeps the weights learned so far.")
+            self.messages.set_hint("Training… you can change the learning rate and the speed at any time; "
+                                   "Space pauses to look closely, Esc stops and keeps the weights learned "
+                                   "so far.")
         elif state == "paused":
             self.messages.set_hint("Paused. Look around the views; Step epoch (F10) trains one more epoch, "
-                                   "Resume (F6) carries on.")
+                                   "Space carries on.")
         a["train"].setEnabled(idle)
         a["pause"].setEnabled(not idle)
         a["pause"].setText("Resume" if state == "paused" else "Pause")
@@ -294,7 +334,7 @@ class MainWindow(QMainWindow):
         a["stop"].setEnabled(not idle)
         a["reset"].setEnabled(idle)
         self.status.set_active(not idle)
-        self.canvas.setToolTip("" if idle else "Training is running: changing the network will ask to stop it.")
+        self.canvas.setToolTip(CANVAS_TIPS[state])
 
     def _on_runner_epoch(self, rec) -> None:
         self.status.last_record = rec
@@ -311,6 +351,12 @@ class MainWindow(QMainWindow):
         self.status.refresh()
         ctl = self.ctl
         if self._run_failed or ctl.network is None or ctl.data is None:
+            return
+        if self.runner.single_step and reason == "completed":
+            # A verdict on one epoch would judge too early ("it learned nothing").
+            n = len(ctl.project.history.get("epoch", []))
+            self.messages.set_hint(f"Trained one more epoch ({n} so far). Step epoch (F10) trains "
+                                   "another; Train (F5) or Space goes on for the whole run.")
             return
         test = ctl.data.test
         test_metrics = self.runner.test_metrics  # scored by the worker when the run completed
@@ -333,8 +379,9 @@ class MainWindow(QMainWindow):
     def _confirm_stop_training(self) -> bool:
         answer = QMessageBox.question(
             self, "Stop training?",
-            "Training is running. To change the network or the data, training has to stop first "
-            "(the weights learned so far are kept). Stop training now?",
+            f"Training is {'paused' if self.runner.state == 'paused' else 'running'}. To change the "
+            "network or the data, this run has to stop first (the weights learned so far are kept). "
+            "Stop training now?",
             QMessageBox.Yes | QMessageBox.No, QMessageBox.No)
         if answer != QMessageBox.Yes:
             return False
@@ -342,32 +389,6 @@ class MainWindow(QMainWindow):
         return True
 
     # ------------------------------------------------------------------ window
-    def _getting_started(self) -> None:
-        QMessageBox.information(self, "Getting started", (
-            "<ol>"
-            "<li><b>Data</b> (left): pick a data set, or import your own CSV file (Ctrl+I). "
-            "Each row is one sample; the last column is usually what to predict.</li>"
-            "<li><b>Network</b> (middle): the first column has one neuron per feature of the data, "
-            "the last one gives the answer. Drag a <i>Dense layer</i> from the palette between two "
-            "columns to add hidden neurons; click a column to change it on the right.</li>"
-            "<li><b>Train</b> (F5): each epoch shows every training sample once; the loss (error) "
-            "should fall. Validation data, which the network does not learn from, shows whether it "
-            "also works on new samples.</li>"
-            "<li>If the validation loss stops falling while the training loss keeps falling, the "
-            "network is memorising: use more data, fewer neurons, dropout or L2. If the loss jumps "
-            "around or explodes, lower the learning rate.</li>"
-            "<li><b>Slow motion</b> (Training settings) trains about ten epochs a second, so a class "
-            "can watch the views below the network change: <i>Loss &amp; accuracy</i>, the "
-            "<i>Weights</i>, the <i>Decision map</i> (which answer the network gives where) and the "
-            "<i>Confusion matrix</i> (which classes it mixes up). Pause (F6) and Step epoch (F10) "
-            "go one epoch at a time.</li>"
-            "<li>Save your work with Ctrl+S.</li></ol>"))
-
-    def _about(self) -> None:
-        QMessageBox.about(self, "About nnstudio",
-                          f"<b>nnstudio {__version__}</b><p>Build neural networks by drag and drop "
-                          "and watch them learn.</p>")
-
     def _restore_layout(self) -> None:
         geo = self.settings.value("geometry")
         if geo is not None:

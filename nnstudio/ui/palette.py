@@ -136,6 +136,12 @@ class LayerPaletteWidget(QListWidget):
         item = self.currentItem()
         if item is not None:
             self.make_drag(item).exec(Qt.CopyAction)
+        self._unselect()
+
+    def _unselect(self) -> None:
+        # The press that began the drag selected the row; left highlighted, it looked as if
+        # that kind were "chosen" for the next click. Enter still adds the current row.
+        self.clearSelection()
 
     def add_layer(self, kind: str) -> bool:
         """Add a ``kind`` layer just before the output layer (undoable)."""
@@ -148,6 +154,7 @@ class LayerPaletteWidget(QListWidget):
 
     def _on_item_double_clicked(self, item: QListWidgetItem) -> None:
         self.add_layer(self.kind_of(item))
+        self._unselect()
 
     def keyPressEvent(self, e) -> None:
         if e.key() in (Qt.Key_Return, Qt.Key_Enter) and self.currentItem() is not None:

@@ -9,9 +9,32 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QVBox
 from nnstudio.ui.plots.palette import CLASS_COLORS  # one palette for every view
 from nnstudio.ui.text_style import mute
 
+#: Dots are this opaque (0-255): where samples pile up, the pile shows darker, and a class
+#: drawn first still shows through the one drawn over it.
+DOT_ALPHA = 150
+#: Whole-number features (counts, ratings, 0/1 flags) put many samples on the very same spot:
+#: each dot is moved at random by up to this share of the step between two values, in the
+#: picture only; the data and the network never see it.
+JITTER = 0.3
+PLOT_TIP = ("Each dot is one sample, placed by two of its features and coloured by its class (or "
+            "by the value to predict). Dots are see-through, so darker spots hold more samples.")
+JITTER_TIP = (" Whole-number features are spread out a little (jitter) so that samples with the same "
+              "values do not hide each other; this is only in the picture, the data is unchanged.")
 #: More points than this are thinned out (evenly, with a fixed seed): a 300 px plot cannot
 #: show them anyway, and per-point brushes for 100 000 points would stall the event loop.
 MAX_POINTS = 4000
+
+
+def jitter(values: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, bool]:
+    """Where to draw ``values`` (shape (n,)): whole numbers moved by up to :data:`JITTER` of the
+    step between two distinct values, anything else unchanged; True when moved. A copy: the
+    data keeps its values."""
+    v = np.asarray(values, dtype=float)
+    if v.size == 0 or not np.all(np.isfinite(v)) or not np.array_equal(v, np.round(v)):
+        return v, False
+    distinct = np.unique(v)
+    step = float(np.min(np.diff(distinct))) if len(distinct) > 1 else 1.0
+    return v + rng.uniform(-JITTER, JITTER, v.shape) * step, True
 
 
 def class_color(index: int) -> QColor:
@@ -69,8 +92,9 @@ class DataScatterWidget(QWidget):
 
         self.plot = StaticPlotWidget()
         self.plot.setMinimumHeight(180)
-        self.plot.setToolTip("Each dot is one sample, placed by two of its features and "
-                             "coloured by its class (or by the value to predict).")
+        self.plot.setToolTip(PLOT_TIP)
+        #: (x, y): whether that axis is drawn with jitter (whole-number values).
+        self.jittered = (False, False)
         self.plot.getPlotItem().setContentsMargins(0, 2, 6, 0)
         self._style_plot()
 
@@ -167,12 +191,17 @@ class DataScatterWidget(QWidget):
             ys, y_name = X[:, fy], ds.feature_names[fy]
         self.plot.setLabel("bottom", ds.feature_names[fx])
         self.plot.setLabel("left", y_name)
+        rng = np.random.default_rng(0)  # the same picture at every redraw: dots must not dance
+        (xs, jx), (ys, jy) = jitter(xs, rng), jitter(ys, rng)
+        self.jittered = (jx, jy)
+        self.plot.setToolTip(PLOT_TIP + (JITTER_TIP if jx or jy else ""))
         if ds.task == "classification":
             for c in range(ds.n_classes):
                 mask = y == c
-                self._add(xs[mask], ys[mask], brush=pg.mkBrush(class_color(c)), name=ds.class_names[c])
+                self._add(xs[mask], ys[mask], brush=pg.mkBrush(_see_through(class_color(c))),
+                          name=ds.class_names[c])
         elif fy is None:
-            self._add(xs, ys, brush=pg.mkBrush(CLASS_COLORS[0]), name="samples")
+            self._add(xs, ys, brush=pg.mkBrush(_see_through(QColor(CLASS_COLORS[0]))), name="samples")
         else:
             self._add(xs, ys, brush=self._value_brushes(y), name="samples")
         self.plot.getPlotItem().enableAutoRange()
@@ -190,7 +219,7 @@ class DataScatterWidget(QWidget):
         lo, hi = float(values.min()), float(values.max())
         scaled = (values - lo) / (hi - lo) if hi > lo else np.zeros_like(values)
         colors = pg.colormap.get("viridis").mapToQColor(scaled)
-        return [pg.mkBrush(c) for c in colors]
+        return [pg.mkBrush(_see_through(c)) for c in colors]
 
     def _note_text(self, ds, fy: int | None) -> str:
         parts = []
@@ -204,4 +233,13 @@ class DataScatterWidget(QWidget):
             parts.append(f"Showing 2 of the {ds.n_features} features; pick others above.")
         if self._rows is not None:
             parts.append(f"Showing {len(self._rows):,} of {ds.n_samples:,} points.")
+        if any(self.jittered):
+            parts.append("Whole numbers are spread out a little so equal samples stay visible "
+                         "(only in the picture).")
         return " ".join(parts)
+
+
+def _see_through(color: QColor) -> QColor:
+    c = QColor(color)
+    c.setAlpha(DOT_ALPHA)
+    return c

@@ -4,8 +4,8 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGridLayout, QGroupBox,
-                               QHBoxLayout, QSlider, QSpinBox, QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout,
+                               QLabel, QSlider, QSpinBox, QToolButton, QVBoxLayout, QWidget)
 
 #: What the optimizer combo shows -> (optimizer class, momentum, nesterov).
 OPTIMIZER_CHOICES = {
@@ -24,6 +24,33 @@ _OPT_TIPS = {
 LR_MIN, LR_MAX, LR_STEPS_PER_DECADE = 1e-5, 10.0, 20
 
 
+#: The speed slider's stops, slow to fast, in epochs a second; 0 = as fast as possible. The
+#: demo's 200 epochs take under a second at full speed: over before a class has looked.
+SPEEDS = (1, 3, 10, 30, 100, 0)
+SPEED_TIP = ("How fast training goes. Slide left to slow it down (down to one epoch a second) so a "
+             "class can watch the curves, the weights and the decision map change; slide right for "
+             "as fast as this computer can. You can change it while training; the project keeps it.")
+
+
+def speed_text(epochs_per_second: float) -> str:
+    """``0`` -> ``"Fastest"``, ``10`` -> ``"10 epochs a second"``, ``1`` -> ``"1 epoch a second"``."""
+    if not epochs_per_second:
+        return "Fastest"
+    return f"{epochs_per_second:g} epoch{'' if epochs_per_second == 1 else 's'} a second"
+
+
+def speed_to_slider(epochs_per_second: float) -> int:
+    """The slider stop nearest to ``epochs_per_second`` (0 = the "Fastest" stop at the right).
+
+    A value from a hand-edited file that is no stop (say 5) shows at the nearest one; the
+    run still uses the value itself.
+    """
+    if not epochs_per_second or epochs_per_second <= 0:
+        return len(SPEEDS) - 1
+    steps = [abs(math.log(epochs_per_second / s)) for s in SPEEDS[:-1]]
+    return steps.index(min(steps))
+
+
 def lr_to_slider(lr: float) -> int:
     return round((math.log10(lr) - math.log10(LR_MIN)) * LR_STEPS_PER_DECADE)
 
@@ -39,7 +66,8 @@ class TrainingPanel(QWidget):
     """
 
     learning_rate_edited = Signal(float)
-    slow_motion_toggled = Signal(bool)
+    #: Epochs a second (0 = as fast as possible), on every move of the speed slider.
+    speed_edited = Signal(float)
 
     def __init__(self, ctl, actions: dict, parent=None):
         super().__init__(parent)
@@ -91,13 +119,26 @@ class TrainingPanel(QWidget):
         self.seed.setToolTip("Seed of the random starting weights, shuffling and dropout: the same "
                              "seed gives exactly the same training run.")
         form.addRow("Seed", self.seed)
-        self.slow = QCheckBox("Slow motion (about 10 epochs a second)")
-        self.slow.setToolTip("Trains slowly enough to watch the decision map, the weights and the "
-                             "curves change epoch by epoch. Untick it for full speed; you can switch "
-                             "while training.")
-        form.addRow(self.slow)
+        self.speed = QSlider(Qt.Horizontal)
+        self.speed.setRange(0, len(SPEEDS) - 1)
+        self.speed.setPageStep(1)
+        self.speed.setTickPosition(QSlider.TicksBelow)
+        self.speed.setAccessibleName("Training speed")
+        self.speed_label = QLabel()
+        # As wide as the longest text, so the slider does not jump while it moves.
+        self.speed_label.setMinimumWidth(max(self.speed_label.fontMetrics().horizontalAdvance(speed_text(v))
+                                             for v in SPEEDS))
+        for w in (self.speed, self.speed_label):
+            w.setToolTip(SPEED_TIP)
+        speed_row = QHBoxLayout()
+        speed_row.addWidget(self.speed, 1)
+        speed_row.addWidget(self.speed_label)
+        form.addRow("Speed", speed_row)
 
         buttons = QGridLayout()
+        # The same inset as the settings box above: the right-hand buttons must not touch the
+        # window's edge, where a window frame or the screen's edge cuts them off.
+        buttons.setContentsMargins(4, 0, 4, 0)
         names = ["train", "pause", "stop", "step", "reset"]
         for i, key in enumerate(names):
             b = QToolButton()
@@ -120,7 +161,7 @@ class TrainingPanel(QWidget):
         self.epochs.valueChanged.connect(lambda v: ctl.set_training(epochs=v))
         self.l2.valueChanged.connect(lambda v: ctl.set_training(weight_decay=v))
         self.seed.valueChanged.connect(lambda v: ctl.set_training(seed=v))
-        self.slow.toggled.connect(self._on_slow_toggled)
+        self.speed.valueChanged.connect(self._on_speed_moved)
         ctl.settings_changed.connect(self.refresh)
         self.refresh()
 
@@ -138,7 +179,7 @@ class TrainingPanel(QWidget):
         else:
             choice = "SGD"
         widgets = (self.optimizer, self.lr_slider, self.lr_box, self.batch, self.epochs, self.l2, self.seed,
-                   self.slow)
+                   self.speed)
         blockers = [QSignalBlocker(w) for w in widgets]
         self.optimizer.setCurrentText(choice)
         self.optimizer.setToolTip("How the weights are changed after each batch. " + _OPT_TIPS[choice])
@@ -149,12 +190,16 @@ class TrainingPanel(QWidget):
         self.epochs.setValue(t.get("epochs", 100))
         self.l2.setValue(cfg.get("weight_decay", 0.0))
         self.seed.setValue(t.get("seed", 0))
-        self.slow.setChecked(bool(t.get("slow_motion", False)))
+        speed = t.get("epochs_per_second", 0)
+        self.speed.setValue(speed_to_slider(speed))
+        self.speed_label.setText(speed_text(speed))
         del blockers
 
-    def _on_slow_toggled(self, on: bool) -> None:
-        self._ctl.set_training(slow_motion=on)
-        self.slow_motion_toggled.emit(on)
+    def _on_speed_moved(self, pos: int) -> None:
+        speed = SPEEDS[pos]
+        self.speed_label.setText(speed_text(speed))
+        self._ctl.set_training(epochs_per_second=speed)
+        self.speed_edited.emit(float(speed))
 
     def _on_optimizer_changed(self, text: str) -> None:
         cls, momentum, nesterov = OPTIMIZER_CHOICES[text]

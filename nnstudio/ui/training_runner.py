@@ -12,8 +12,9 @@ from nnstudio.trainer.transport import release_shared_data
 from nnstudio.ui.worker import TrainerWorker, boundary_grid_for, start_worker_thread, stop_worker_thread
 
 
-#: Slow motion: about 10 epochs a second, slow enough to watch the views change.
-SLOW_MOTION_SECONDS = 0.1
+def seconds_per_epoch(epochs_per_second: float | None) -> float:
+    """The shortest time an epoch may take at the speed the training panel shows (0 = no limit)."""
+    return 1.0 / float(epochs_per_second) if epochs_per_second and epochs_per_second > 0 else 0.0
 
 
 class TrainingRunner(QObject):
@@ -42,11 +43,14 @@ class TrainingRunner(QObject):
         self._paused_total = 0.0
         self._paused_since: float | None = None
         self.test_metrics = None
+        #: True while (and after) a run started by Step epoch from idle: one epoch, no verdict.
+        self.single_step = False
         #: The highest learning rate of the current (or last) run: it can change mid-run.
         self.highest_rate: float | None = None
 
     def start(self, step: bool = False) -> bool:
-        """Begin training with the current settings; ``step`` trains one epoch, then pauses."""
+        """Begin training with the current settings; ``step`` trains exactly one epoch (a run
+        of its own that ends there, not a paused run of the whole epoch count)."""
         if self.state != "idle":
             return False
         ctl = self._ctl
@@ -79,8 +83,9 @@ class TrainingRunner(QObject):
         grid = boundary_grid_for(d.train.X) if ctl.dataset.task == "classification" else None
         # Continue from where earlier runs ended: a different shuffle seed for each run.
         seed = t.get("seed", 0) + len(ctl.project.history.get("epoch", []))
+        epochs = 1 if step else t.get("epochs", 100)
         self._worker = TrainerWorker(ctl.network, d.train.X, d.train.y, d.val.X, d.val.y, optimizer,
-                                     t.get("epochs", 100), t.get("batch_size", 32), seed=seed,
+                                     epochs, t.get("batch_size", 32), seed=seed,
                                      boundary_grid=grid, n_classes=ctl.dataset.n_classes,
                                      test=(d.test.X, d.test.y))
         self.test_metrics = None
@@ -93,13 +98,13 @@ class TrainingRunner(QObject):
         w.state_changed.connect(self._on_worker_state)
         w.failed.connect(self._on_worker_failed)
         w.finished.connect(self._on_worker_finished)
-        w.min_epoch_seconds = SLOW_MOTION_SECONDS if t.get("slow_motion") else 0.0
-        if step:
-            w.step_epoch()
+        # One epoch needs no pacing: waiting out its time slot would only delay the end.
+        w.min_epoch_seconds = 0.0 if step else seconds_per_epoch(t.get("epochs_per_second", 0))
+        self.single_step = step
         ctl.training_active = True
         self.started_at = time.monotonic()
         self._paused_total, self._paused_since = 0.0, None
-        self.epochs_this_run = t.get("epochs", 100)
+        self.epochs_this_run = epochs
         self.run_start = len(ctl.project.history.get("epoch", []))
         self.epochs_done = 0
         self._thread = start_worker_thread(w)
@@ -134,16 +139,26 @@ class TrainingRunner(QObject):
         if self._worker is not None and self.state == "paused":
             self._worker.resume()
 
+    def toggle(self) -> None:
+        """Space: train when idle, pause when running, resume when paused."""
+        if self.state == "idle":
+            self.start()
+        elif self.state == "running":
+            self.pause()
+        else:
+            self.resume()
+
     def step(self) -> None:
-        """One more epoch: from idle it starts a run that pauses after its first epoch."""
+        """One more epoch: from idle a one-epoch run; in a run, one epoch and then pause."""
         if self.state == "idle":
             self.start(step=True)
         elif self._worker is not None:
             self._worker.step_epoch()
 
-    def set_slow_motion(self, on: bool) -> None:
+    def set_speed(self, epochs_per_second: float) -> None:
+        """Pace the current run at ``epochs_per_second`` (0 = as fast as possible) from now on."""
         if self._worker is not None:
-            self._worker.min_epoch_seconds = SLOW_MOTION_SECONDS if on else 0.0
+            self._worker.min_epoch_seconds = seconds_per_epoch(epochs_per_second)
 
     def set_learning_rate(self, lr: float) -> None:
         if self._worker is not None:

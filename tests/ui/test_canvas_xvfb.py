@@ -56,6 +56,7 @@ steps = [
 ]
 def next_step():
     print("LAYERS", [l["class"] for l in ctl.layers], flush=True)
+    print("PALETTE SELECTED", len(pal.selectedItems()), flush=True)
     if steps:
         QTimer.singleShot(300, steps.pop(0))
     else:
@@ -73,3 +74,6 @@ def test_real_drags_insert_and_reorder_layers(on_xvfb):
     layers = [line for line in out.stdout.splitlines() if line.startswith("LAYERS")]
     assert layers[1:] == ["LAYERS ['Dense', 'Dropout', 'Dense', 'Dense']",
                           "LAYERS ['Dropout', 'Dense', 'Dense', 'Dense']"], out.stdout + out.stderr
+    # The row the drag came from is not left highlighted, as if that kind were "chosen".
+    selected = [line for line in out.stdout.splitlines() if line.startswith("PALETTE SELECTED")]
+    assert selected[-1] == "PALETTE SELECTED 0", out.stdout  # printed after the drag ended
