@@ -88,6 +88,8 @@ def _check_array_header(inner: zipfile.ZipFile, info: zipfile.ZipInfo, label: st
         # Object arrays are pickles: refused without reading them.
         raise ProjectError(f"{label!r} is damaged: its weights cannot be read safely "
                            f"(weights {name!r} hold Python objects, not numbers).")
+    if any(n < 0 for n in shape):
+        raise damaged(label, f"weights {name!r} declare the impossible shape {tuple(shape)}")
     count = 1
     for n in shape:
         count *= int(n)

@@ -90,6 +90,14 @@ def test_weights_declaring_more_data_than_the_file_holds_are_refused(tmp_path, t
     assert peak < 20 * 1024**2
 
 
+def test_weights_declaring_a_negative_size_are_refused(tmp_path, trained_project):
+    path = tmp_path / "p.nnproj"
+    save_project(trained_project, path)
+    _rewrite(path, weights_npz=_weights_with(path, **{"9/W.npy": _npy_claiming((-4, 1))}))
+    with pytest.raises(ProjectError, match=r"weights '9/W' declare the impossible shape \(-4, 1\)"):
+        load_project(path)
+
+
 def _huge_network(project) -> dict:
     network = json.loads(json.dumps(project.network))
     network["layers"][0]["config"]["units"] = 200_000
