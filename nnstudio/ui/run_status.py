@@ -68,7 +68,9 @@ class RunStatus(QObject):
         self.progress.setMaximum(max(1, r.epochs_this_run))
         self.progress.setValue(r.epochs_done)
         if r.state == "idle":
-            ended = {"completed": "done: %v epochs", "stopped": "stopped: %v / %m"}
+            # Step epoch from idle is a run of one epoch: "done: 1 epoch", not "1 epochs".
+            ended = {"completed": "done: %v epoch" + ("" if r.epochs_done == 1 else "s"),
+                     "stopped": "stopped: %v / %m"}
             self.progress.setFormat(ended.get(self.run_end or "", "ready"))
             if self.run_end not in ended:
                 self.progress.setValue(0)
