@@ -19,6 +19,9 @@ JUMPED = 1.2
 #: A loss this many times that of a naive constant answer (see :func:`loss_trend`): answers
 #: confidently wrong by far, which steps that are too large produce.
 ABOVE_NAIVE = 2.0
+#: Regression: a final validation loss this many times its lowest in the run, while the
+#: training loss kept falling, is memorising (overfitting).
+OVERFIT_LOSS = 1.05
 #: Share of the epochs, at the end of the run, in which "still falling" is judged ...
 TAIL = 0.2
 #: ... where the loss must have fallen by more than this fraction ...
@@ -141,19 +144,25 @@ def summarize_run(history: dict, run_start: int, dataset, val_y, test_metrics: t
     last_val_acc = _last(history.get("val_acc", []))
     last_train_acc = _last(history.get("train_acc", []))
     classes = dataset.task == "classification"
+    run_val_loss = [v for v in history.get("val_loss", [])[run_start:] if v is not None]
+    # A training loss still falling while the validation loss climbs is memorising, not a
+    # network that learns slowly: where it applies, that evidence comes first.
+    if classes:
+        trend = loss_trend(losses, naive_loss=math.log(max(2, dataset.n_classes)))
+    else:
+        y = np.asarray(dataset.y, dtype=float)
+        trend = loss_trend(losses, naive_loss=float(np.nanmean(y * y)) if y.size else None)
+    memorising = _memorising(run_val_loss, losses, run_start, trend)
     if classes:
         counts = np.bincount(val_y.astype(np.int64).ravel(), minlength=dataset.n_classes)
         majority = dataset.class_names[int(counts.argmax())]
         baseline = counts.max() / max(1, counts.sum())
-        trend = loss_trend(losses, naive_loss=math.log(max(2, dataset.n_classes)))
         acc = last_val_acc if last_val_acc is not None else last_train_acc
         if acc is not None and acc <= baseline + 0.02 and dataset.n_classes > 1:
             return (f"The network has not learned: it gets {_pct(acc)} right, no better than always "
                     f"answering “{majority}” ({_pct(baseline)}). "
-                    + _advice(trend, losses, too_high, smaller, learning_rate), "warning")
-    else:
-        y = np.asarray(dataset.y, dtype=float)
-        trend = loss_trend(losses, naive_loss=float(np.nanmean(y * y)) if y.size else None)
+                    + (memorising.strip() or _advice(trend, losses, too_high, smaller, learning_rate)),
+                    "warning")
     run_val_acc = [v for v in history.get("val_acc", [])[run_start:] if v is not None]
     if len(run_val_acc) >= 5 and max(run_val_acc) - run_val_acc[-1] > 0.10:
         best = max(run_val_acc)
@@ -170,13 +179,12 @@ def summarize_run(history: dict, run_start: int, dataset, val_y, test_metrics: t
     if trend == "rose":
         return (f"The training loss got worse during this run ({losses[0]:.3g} → {losses[-1]:.3g}): "
                 f"{too_high}. {smaller}, press Reset weights (Ctrl+R) and train again.", "warning")
-    run_val_loss = [v for v in history.get("val_loss", [])[run_start:] if v is not None]
     # Still improving at the end: on validation data when there is some (what counts).
     improving = loss_trend(run_val_loss or losses) == "falling"
     more = " The loss was still falling when the run ended: more epochs may improve it."
     if not classes:
-        return _regression(dataset, val_y, losses, run_val_loss, trend, typical_errors,
-                           too_high, smaller, learning_rate, improving, more)
+        return _regression(dataset, val_y, losses, run_val_loss, trend, typical_errors, too_high,
+                           smaller, learning_rate, improving, more, memorising)
     parts = [f"Training finished: {n} epochs."]
     if last_val_acc is not None:
         parts.append(f"Validation accuracy {_pct(last_val_acc)} (always answering “{majority}” "
@@ -189,7 +197,7 @@ def summarize_run(history: dict, run_start: int, dataset, val_y, test_metrics: t
 
 
 def _regression(dataset, val_y, losses, run_val_loss, trend, typical_errors, too_high, smaller,
-                learning_rate, improving, more) -> tuple[str, str]:
+                learning_rate, improving, more, memorising) -> tuple[str, str]:
     y = np.asarray(dataset.y, dtype=float)
     on_val = bool(run_val_loss)
     loss = run_val_loss[-1] if on_val else losses[-1]
@@ -200,7 +208,8 @@ def _regression(dataset, val_y, losses, run_val_loss, trend, typical_errors, too
     if baseline_mse > 0 and loss > baseline_mse:
         return (f"The predictions are worse than always answering the average value (error "
                 f"{_num(math.sqrt(loss))} vs {_num(math.sqrt(baseline_mse))}). "
-                + _advice(trend, losses, too_high, smaller, learning_rate), "warning")
+                + (memorising.strip() or _advice(trend, losses, too_high, smaller, learning_rate)),
+                "warning")
     val_err, test_err = typical_errors or (None, None)
     if val_err is None or not math.isfinite(val_err):
         val_err = math.sqrt(loss)
@@ -211,7 +220,21 @@ def _regression(dataset, val_y, losses, run_val_loss, trend, typical_errors, too
         text += f"; on the test data, which training never saw: {_num(test_err)}"
     scale = (f" For scale: the values to predict range from {_num(np.nanmin(y))} to "
              f"{_num(np.nanmax(y))}.") if y.size else ""
-    return text + "." + scale + (more if improving else ""), "info"
+    return text + "." + scale + (more if improving else memorising), "info"
+
+
+def _memorising(run_val_loss: list, losses: list, run_start: int, trend: str) -> str:
+    """A sentence when the validation loss turned back up while the training loss kept falling
+    (for numbers, and for classes whose accuracy never rose); else ""."""
+    if len(run_val_loss) < 5 or len(run_val_loss) != len(losses) or trend in ("rose", "jumped"):
+        return ""  # a loss that rose or jumped points at the step size first
+    best = int(np.argmin(run_val_loss))
+    if run_val_loss[-1] <= OVERFIT_LOSS * run_val_loss[best] or losses[-1] > 0.95 * losses[best]:
+        return ""
+    return (f" The network started memorising the training data (overfitting): the validation loss "
+            f"was lowest at epoch {run_start + best + 1} ({run_val_loss[best]:.3g}) and ended at "
+            f"{run_val_loss[-1]:.3g}, while the training loss kept falling. Fewer epochs, a Dropout "
+            "layer or some L2 penalty help; the loss plot marks the best epoch.")
 
 
 def _last(values: list):

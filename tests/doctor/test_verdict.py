@@ -203,3 +203,28 @@ def test_real_regression_that_overshoots_is_told_to_lower_the_rate():
     prices = _prices()
     text, level = _train(prices, (8,), "Adam", 3.0, 15)
     assert level == "warning" and "too high" in text and "Try 0.3" in text
+
+
+def test_memorising_numbers_are_not_told_to_learn_faster():
+    # The training loss falls steadily while the validation loss climbs back: overfitting.
+    curve = load_builtin("regression_1d")
+    var = float(np.var(curve.y))
+    train = [var * (1 - 0.04 * i) for i in range(20)]
+    val = [var * 0.6, var * 0.5, var * 0.45] + [var * (0.45 + 0.05 * i) for i in range(1, 18)]
+    text, level = summarize_run(hist(train, val_loss=val), 0, curve, curve.y[:10], None,
+                                learning_rate=0.01)
+    assert level == "warning" and "worse than always answering the average" in text
+    assert "memorising" in text and "lowest at epoch 3" in text and "larger learning rate" not in text
+    # The same climb with a jumpy training loss blames the step size instead.
+    jumpy = train[:10] + [var * 2] + train[11:]
+    text, _ = summarize_run(hist(jumpy, val_loss=val), 0, curve, curve.y[:10], None, learning_rate=0.5)
+    assert "memorising" not in text and "Try 0.05" in text
+
+
+def test_real_regression_that_memorises_says_so():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(100, 6)).astype(np.float32)
+    y = (300 + 50 * X[:, 0] + rng.normal(0, 60, 100)).astype(np.float32)  # mostly noise
+    noisy = Dataset(X, y, [f"f{i}" for i in range(6)], [], "regression", {"kind": "test"}, "noisy")
+    text, level = _train(noisy, (32,), "Adam", 0.01, 100)
+    assert level == "warning" and "memorising" in text and "larger learning rate" not in text
