@@ -47,10 +47,12 @@ class TrainingSnapshot:
     confusion : ndarray of shape (n_classes, n_classes) or None
         Validation counts, rows = true class, columns = predicted class.
     fit_curve : (ndarray of shape (m,), ndarray of shape (m, n_outputs)) or None
-        Regression with 1 feature: the network's answer ``y`` at ``m`` evenly spaced ``x``
-        (scaled, as the network sees it) over the training data's range.
+        Regression with 1 feature: the network's answer ``y`` (in the targets' units: the
+        network undoes its target scaling) at ``m`` evenly spaced ``x`` (scaled, as the
+        network sees it) over the training data's range.
     predictions : (ndarray of shape (r, n_outputs), ndarray of shape (r, n_outputs)) or None
-        Regression: ``(true, predicted)`` for up to 2000 rows of ``error_split``.
+        Regression: ``(true, predicted)`` in the targets' units for up to 2000 rows of
+        ``error_split``.
     mean_abs_error, rms_error : float or None
         Regression: mean absolute and root-mean-square error over all rows of ``error_split``.
     error_split : str
