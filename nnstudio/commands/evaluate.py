@@ -10,7 +10,7 @@ from nnstudio.commands.report import not_finite_note, score_table, strict_json, 
 from nnstudio.errors import ProjectError
 from nnstudio.project import build_from_project, load_project, scaled_split
 from nnstudio.project.evaluation import evaluate_dataset
-from nnstudio.project.session import data_label
+from nnstudio.project.session import data_changed, data_label
 
 PART_LABELS = {"val": "validation", "test": "test"}
 
@@ -32,6 +32,11 @@ def evaluate_project(path: str) -> dict:
         raise ProjectError(f"The project {project.name!r} has not been trained yet; "
                            "train it first (nnstudio train FILE --save FILE).")
     network, split, scaler = build_from_project(project)
+    changed = data_changed(project, split)
+    if changed:
+        raise ProjectError(f"{changed} So nnstudio evaluate does not report them. To score this "
+                           "network, put the data file back as it was; to train afresh on the file "
+                           f"as it is now: nnstudio train {path} --reset --save {path}")
     data = scaled_split(split, scaler)
     # Overflowing outputs are reported in plain words (see report.not_finite_note), not as
     # numpy's RuntimeWarnings.

@@ -21,7 +21,7 @@ from nnstudio.commands.train_setup import prepare_project
 from nnstudio.errors import ProjectError
 from nnstudio.project import build_from_project, optimizer_from_project, scaled_split
 from nnstudio.project.evaluation import evaluate_dataset
-from nnstudio.project.session import data_label
+from nnstudio.project.session import data_changed, data_label, stamp_data
 
 EXIT_OK, EXIT_DIVERGED, EXIT_INTERRUPTED = 0, 1, 130
 
@@ -68,6 +68,12 @@ def run_train(args: argparse.Namespace) -> int:
         dataset = load_dataset_source(project.data_source, progress=reading)
     network, split, scaler = build_from_project(project, progress=reading, dataset=dataset)
     bar.clear()
+    changed = data_changed(project, split)
+    if changed:
+        print(f"nnstudio: warning: {changed} Training goes on, but the validation and test scores "
+              "of this network cannot be trusted; add --reset to train it afresh on the data as it "
+              "is now.", file=sys.stderr, flush=True)
+    stamp_data(project, split)
     data = scaled_split(split, scaler)
     train, val = data.train, data.val
     epochs, batch_size = project.training["epochs"], project.training["batch_size"]
@@ -138,7 +144,7 @@ def run_train(args: argparse.Namespace) -> int:
         "epochs_run": project.epochs_trained - already, "epochs_total": project.epochs_trained,
         "final": final, "history": project.history, "elapsed_seconds": round(elapsed, 3),
         "samples_per_second": round(samples / elapsed, 1) if elapsed > 0 else None,
-        "saved": saved, "save_error": save_error,
+        "saved": saved, "save_error": save_error, "data_warning": changed,
         "verdict": run_verdict(project, already, dataset, val.y, final, status),
     }
     print_report(args, human, result)

@@ -64,6 +64,10 @@ class Project:
     scaler : dict or None
         ``Standardizer.get_config()`` fitted on the training split, kept so predictions on
         new data use the same scaling the network was trained with.
+    data_check : dict or None
+        :func:`~nnstudio.project.fingerprint.data_fingerprint` of the data and split the
+        weights first trained on, so a CSV file that changed since (sorted, shuffled,
+        appended) is noticed before its held-out scores are trusted; None when untrained.
     created, modified : str or None
         ISO-8601 times, filled in by ``save_project``.
     notes : list of str
@@ -79,6 +83,7 @@ class Project:
     history: dict = field(default_factory=empty_history)
     weights: dict | None = None
     scaler: dict | None = None
+    data_check: dict | None = None
     created: str | None = None
     modified: str | None = None
     #: Things worth telling the user about how the file was read (not saved, not compared).
@@ -98,8 +103,10 @@ class Project:
         """A deep copy (weights arrays copied too), safe to edit independently."""
         weights = None if self.weights is None else {k: v.copy() for k, v in self.weights.items()}
         other = copy.deepcopy(
-            Project(self.name, self.data_source, self.split, self.network, self.training,
-                    {}, None, self.scaler, self.created, self.modified)
+            Project(name=self.name, data_source=self.data_source, split=self.split,
+                    network=self.network, training=self.training, history={}, weights=None,
+                    scaler=self.scaler, data_check=self.data_check, created=self.created,
+                    modified=self.modified)
         )
         other.weights = weights
         # The history holds only numbers and None: copying the lists is enough, and a deepcopy
@@ -111,6 +118,7 @@ class Project:
         """Forget trained weights, scaler and history (after the network or data changed)."""
         self.weights = None
         self.scaler = None
+        self.data_check = None
         self.history = empty_history()
 
     def append_epoch(self, record) -> None:
@@ -140,7 +148,7 @@ class Project:
         return same_weights and all(
             getattr(self, f) == getattr(other, f)
             for f in ("name", "data_source", "split", "network", "training", "history",
-                      "scaler", "created", "modified")
+                      "scaler", "data_check", "created", "modified")
         )
 
 

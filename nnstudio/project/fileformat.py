@@ -145,6 +145,7 @@ def _project_text(project: Project) -> str:
         "network": project.network,
         "training": project.training,
         "scaler": project.scaler,
+        "data_check": project.data_check,
     }
     try:
         # Round-trip now so a bad value fails before any file is touched.

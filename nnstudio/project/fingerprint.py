@@ -53,22 +53,43 @@ def data_fingerprint(dataset, split=None) -> dict:
     Returns
     -------
     dict
-        ``{"rows": int, "features": int, "ordered": hex, "rowset": hex[, "split": hex]}``:
-        ``ordered`` changes when rows are reordered, ``rowset`` only when rows themselves change.
+        ``{"rows", "features", "ordered", "rowset", "columns"[, "split"]}``: ``ordered``
+        changes when rows are reordered, ``rowset`` only when rows themselves change.
     """
     rows = _row_hashes(np.asarray(dataset.X), np.asarray(dataset.y))
+    result = _summary(rows, dataset)
+    if split is not None:
+        result["split"] = split_fingerprint(split)
+    return result
+
+
+def split_data_fingerprint(split) -> dict:
+    """:func:`data_fingerprint` of the data set ``split`` was drawn from, with the split.
+
+    The parts and their row indices give back every row at its place in the file, so the
+    whole data set need not be at hand (``build_from_project`` returns only the split).
+    """
+    parts = [(getattr(split, key), np.asarray(getattr(split, f"{key}_indices"), dtype=np.int64))
+             for key in ("train", "val", "test")]
+    n = sum(len(idx) for _, idx in parts)
+    rows = np.zeros(n, dtype=np.uint64)
+    for part, idx in parts:
+        if len(idx):
+            rows[idx] = _row_hashes(np.asarray(part.X), np.asarray(part.y))
+    result = _summary(rows, split.train)
+    result["split"] = split_fingerprint(split)
+    return result
+
+
+def _summary(rows: np.ndarray, dataset) -> dict:
     positions = np.arange(1, len(rows) + 1, dtype=np.uint64)
     with np.errstate(over="ignore"):
         ordered = int(((rows ^ (positions * np.uint64(0x9E3779B97F4A7C15))) * np.uint64(3)).sum(
             dtype=np.uint64)) & _MASK
-    digest = hashlib.sha256(np.sort(rows).tobytes()).hexdigest()[:16]
     names = hashlib.sha256("\x1f".join(map(str, getattr(dataset, "feature_names", []))).encode())
-    result = {"rows": int(len(rows)), "features": int(np.asarray(dataset.X[:1]).size),
-              "ordered": f"{ordered:016x}", "rowset": digest,
-              "columns": names.hexdigest()[:16]}
-    if split is not None:
-        result["split"] = split_fingerprint(split)
-    return result
+    return {"rows": int(len(rows)), "features": int(np.asarray(dataset.X[:1]).size),
+            "ordered": f"{ordered:016x}", "rowset": hashlib.sha256(np.sort(rows).tobytes()).hexdigest()[:16],
+            "columns": names.hexdigest()[:16]}
 
 
 def split_fingerprint(split) -> str:
@@ -80,14 +101,20 @@ def split_fingerprint(split) -> str:
     return h.hexdigest()[:16]
 
 
-def compare_fingerprint(saved: dict | None, dataset, split=None) -> str | None:
-    """None when ``dataset`` (and ``split``) match the ``saved`` fingerprint, else plain words.
+def compare_fingerprint(saved: dict | None, dataset=None, split=None) -> str | None:
+    """None when the data (and split) match the ``saved`` fingerprint, else plain words.
 
-    Old projects carry no fingerprint (``saved`` None or empty): nothing can be said, None.
+    Give ``dataset`` (and optionally ``split``), or only ``split`` (its parts are the whole
+    data set). Old projects carry no fingerprint (``saved`` None or empty): None.
     """
     if not saved:
         return None
-    now = data_fingerprint(dataset, split if "split" in saved else None)
+    if dataset is None:
+        now = split_data_fingerprint(split)
+    else:
+        now = data_fingerprint(dataset, split if "split" in saved else None)
+    if "split" not in saved:
+        now.pop("split", None)
     if now == saved:
         return None
     if now.get("columns") != saved.get("columns") or now["features"] != saved.get("features"):

@@ -165,3 +165,25 @@ def scaled_split(split, scaler):
         return replace(ds, X=np.asarray(X, dtype=np.float32))
 
     return replace(split, train=part(split.train), val=part(split.val), test=part(split.test))
+
+
+def stamp_data(project: Project, split) -> None:
+    """Remember which data and split ``project``'s weights start training on.
+
+    Call when a run starts. A project that already carries a fingerprint keeps it: its
+    weights saw that data, so if the data or split changed since, the held-out rows may hold
+    rows it trained on, and only fresh weights (``clear_results``) earn a new fingerprint.
+    """
+    from nnstudio.project.fingerprint import split_data_fingerprint
+
+    if not project.data_check:
+        project.data_check = split_data_fingerprint(split)
+
+
+def data_changed(project: Project, split) -> str | None:
+    """Plain words when ``split``'s data is not what ``project``'s weights were trained on."""
+    from nnstudio.project.fingerprint import compare_fingerprint
+
+    if not project.weights:
+        return None
+    return compare_fingerprint(project.data_check, split=split)

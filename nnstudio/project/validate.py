@@ -70,10 +70,12 @@ def validate_document(document: dict, label: str) -> Project:
     network = _build_network(label, network_cfg) if network_cfg else None
     weights = _check_weights(label, document.get("weights") or {}, network)
     scaler = _check_scaler(label, body.get("scaler"), network)
+    data_check = _check_data_check(label, body.get("data_check"))
     created = metadata.get("created") if isinstance(metadata.get("created"), str) else None
     modified = metadata.get("modified") if isinstance(metadata.get("modified"), str) else None
     return Project(name=name, data_source=data_source, split=split, network=network_cfg,
                    training=training, history=history, weights=weights or None, scaler=scaler,
+                   data_check=data_check,
                    created=created, modified=modified)
 
 
@@ -202,3 +204,28 @@ def _check_scaler(label: str, scaler, network) -> dict | None:
     if any(v <= 0 for v in scaler["std"]):
         raise _fail(label, "scaler.std should hold positive numbers only")
     return scaler
+
+
+_DATA_CHECK_TEXT = ("ordered", "rowset", "columns", "split")
+
+
+def _check_data_check(label: str, check) -> dict | None:
+    """The data fingerprint (see project/fingerprint.py): small ints and short hex strings."""
+    if check is None:
+        return None
+    _expect(label, check, dict, "data_check")
+    unknown = sorted(set(check) - {"rows", "features", *_DATA_CHECK_TEXT})
+    if unknown:
+        raise _fail(label, f"data_check has an unknown entry {unknown[0]!r}")
+    for key in ("rows", "features"):
+        value = check.get(key)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise _fail(label, f"data_check.{key} should be a whole number from 0 up, got {value!r:.40}")
+    for key in _DATA_CHECK_TEXT:
+        value = check.get(key)
+        if key == "split" and value is None:
+            continue
+        if not isinstance(value, str) or not 0 < len(value) <= 64:
+            raise _fail(label, f"data_check.{key} should be a short text, got {value!r:.40}")
+    return dict(check)
+

@@ -7,7 +7,7 @@ from dataclasses import replace
 import numpy as np
 
 from nnstudio.data import load_builtin, split_dataset
-from nnstudio.project.fingerprint import compare_fingerprint, data_fingerprint
+from nnstudio.project.fingerprint import compare_fingerprint, data_fingerprint, split_data_fingerprint
 
 
 def _iris():
@@ -63,3 +63,41 @@ def test_another_split_of_the_same_rows_is_noticed():
     other = split_dataset(dataset, seed=1)
     assert "split into training, validation and test data differently" in \
         compare_fingerprint(saved, dataset, other)
+
+
+def test_the_split_alone_gives_the_same_fingerprint_as_the_whole_data():
+    dataset, split = _iris()
+    assert split_data_fingerprint(split) == data_fingerprint(dataset, split)
+    shuffled = _reordered(dataset, np.random.default_rng(2).permutation(dataset.n_samples))
+    assert "another order" in compare_fingerprint(data_fingerprint(dataset, split),
+                                                  split=split_dataset(shuffled, seed=0))
+
+
+def test_fingerprint_is_saved_with_the_project_and_checked_on_load(tmp_path, trained_project):
+    import zipfile
+
+    import pytest
+
+    from nnstudio.errors import ProjectError
+    from nnstudio.project import load_project, save_project
+
+    dataset, split = _iris()
+    trained_project.data_check = data_fingerprint(dataset, split)
+    path = save_project(trained_project, tmp_path / "p.nnproj")
+    assert load_project(path) == trained_project
+    copy = trained_project.copy()
+    assert copy.data_check == trained_project.data_check
+    copy.clear_results()
+    assert copy.data_check is None
+
+    with zipfile.ZipFile(path) as zf:
+        members = {name: zf.read(name) for name in zf.namelist()}
+    body = json.loads(members["project.json"])
+    body["data_check"]["rows"] = "many"
+    members["project.json"] = json.dumps(body).encode()
+    bad = tmp_path / "bad.nnproj"
+    with zipfile.ZipFile(bad, "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    with pytest.raises(ProjectError, match="data_check.rows should be a whole number"):
+        load_project(bad)
