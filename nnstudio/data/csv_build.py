@@ -294,8 +294,11 @@ def build_dataset(table: Table, options: CsvOptions, name: str, progress: Progre
         # All rows kept (the usual case): the column itself, no copy (a float column of csv_fast
         # is a view of its matrix, and the numbers of the info stay views).
         values = table.columns[j] if len(rows) == table.n_rows else table.columns[j][rows]
-        info = (analyse_numbers(names[j], values) if values.dtype.kind == "f"
-                else analyse_column(names[j], values, decimal_comma, choices.get(j)))
+        if values.dtype.kind == "f":
+            span = table.ranges[:, j] if table.ranges is not None and len(rows) == table.n_rows else None
+            info = analyse_numbers(names[j], values, span)
+        else:
+            info = analyse_column(names[j], values, decimal_comma, choices.get(j))
         infos.append(use_anyway(info, values, decimal_comma) if j in kept else info)
     notes += [f"'{names[j]}' was left out, as you chose." for j in sorted(left_out)]
     usable = [info for info in infos if info.usable]

@@ -39,9 +39,11 @@ class Table:
     delimiter: str
     has_header: bool
     notes: list[str] = field(default_factory=list)
-    #: (n_rows, n_columns) float32, column-major, when every cell is a number (``csv_fast``);
-    #: ``columns`` are then float columns (views of it, or float64 where float32 is not exact).
+    #: (n_rows, n_columns) float32 when every cell is a number (``csv_fast``); ``columns`` are
+    #: then float columns (views of it, or float64 where float32 is not exact), and ``ranges``
+    #: (2, n_columns) float64 holds the smallest and largest value of each.
     matrix: np.ndarray | None = None
+    ranges: np.ndarray | None = None
 
     @property
     def n_rows(self) -> int:

@@ -12,9 +12,7 @@ from nnstudio.data.columns import MIN_ROWS_FOR_UNIQUE_ID, ColumnInfo, MissingRul
 from nnstudio.errors import DataError
 
 FLOAT32_MAX = float(np.finfo(np.float32).max)   # 3.4e38: the largest number X can hold
-#: Rows copied at a time between row-major and column-major arrays (a transpose): a tile of
-#: 512 x 785 floats fits the cache; whole blocks or single rows were 2-5x slower here.
-ROWS_PER_COPY = 512
+ROWS_PER_COPY = 4096    # rows gathered at a time by select_columns
 
 
 def number_missing(values: np.ndarray) -> MissingRule:
@@ -24,16 +22,23 @@ def number_missing(values: np.ndarray) -> MissingRule:
     return MissingRule(missing, True, numbers, np.ones(len(numbers), dtype=bool), [])
 
 
-def analyse_numbers(name: str, values: np.ndarray) -> ColumnInfo:
+def analyse_numbers(name: str, values: np.ndarray, span: tuple[float, float] | None = None) -> ColumnInfo:
     """Classify one float column, shape (n_rows,) (NaN = missing), as ``analyse_column`` would.
 
+    ``span`` is the column's (smallest, largest) value when the caller knows it (``csv_fast``
+    does, in float64, and its columns hold no NaN): then most columns are judged without
+    walking them, which matters for a column of a row-major matrix (a strided view).
     ``ColumnInfo.numbers`` is ``values`` itself (no copy) for a usable column.
     """
-    missing = np.isnan(values)
-    good = values[~missing] if missing.any() else values
-    if good.size == 0:
-        return ColumnInfo(name, "empty", missing, reason=f"'{name}' has no values, so it was left out.")
-    low, high = float(good.min()), float(good.max())
+    if span is None:
+        missing = np.isnan(values)
+        good = values[~missing] if missing.any() else values
+        if good.size == 0:
+            return ColumnInfo(name, "empty", missing, reason=f"'{name}' has no values, so it was left out.")
+        low, high = float(good.min()), float(good.max())
+    else:
+        missing, good = np.zeros(len(values), dtype=bool), values
+        low, high = float(span[0]), float(span[1])
     if low == high:
         return ColumnInfo(name, "constant", missing, reason=(
             f"'{name}' has the same value ({low:g}) in every row, so it tells nothing apart and was "
@@ -94,12 +99,12 @@ def check_float32_range(name: str, numbers: np.ndarray, lines: np.ndarray | None
 
 
 def select_columns(matrix: np.ndarray, columns: list[int]) -> np.ndarray:
-    """``matrix[:, columns]`` as a row-major float32 array, shape (n_rows, len(columns)).
+    """``matrix[:, columns]`` of a row-major float32 matrix, as a row-major array (n_rows, k).
 
-    Copied a tile of rows at a time: one fancy index of a column-major matrix would give a
-    column-major result, and making that row-major would hold a third copy at once.
+    ``np.take`` a block of rows at a time into the result: ~15x faster here than one fancy
+    index, whose result is column-major (and would need another copy to become row-major).
     """
     out = np.empty((matrix.shape[0], len(columns)), dtype=np.float32)
     for row in range(0, len(out), ROWS_PER_COPY):
-        out[row:row + ROWS_PER_COPY] = matrix[row:row + ROWS_PER_COPY, columns]
+        np.take(matrix[row:row + ROWS_PER_COPY], columns, axis=1, out=out[row:row + ROWS_PER_COPY])
     return out

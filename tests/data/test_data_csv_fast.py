@@ -247,3 +247,19 @@ def test_a_device_is_refused_before_it_is_read():
         read_csv("/dev/zero")
     with pytest.raises(DataError, match="is a device"):
         preview_csv("/dev/zero")
+
+
+@pytest.mark.parametrize("change, fast", [
+    (lambda t: t.replace("\n", "\r\n"), True),                     # Windows line ends
+    (lambda t: t.replace("\n1005,", '\n"1005",'), True),            # a quoted number
+    (lambda t: t.replace("\n", "\r"), False),                       # old Mac line ends
+    (lambda t: t.replace("\n1005,", "\n   \n1005,"), False),        # a line of spaces: a note
+    (lambda t: "\n" + t, False),                                    # a blank first line
+    (lambda t: t.replace("\n1005,", "\n,,,,,,,,\n1005,"), False),   # a line of separators
+])
+def test_line_level_oddities(tmp_path, change, fast):
+    path = numeric_file(tmp_path / "numbers.csv")
+    path.write_text(change(path.read_text()), newline="")
+    options = CsvOptions(target="label")
+    assert (fast_table(path, options) is not None) == fast
+    assert_same(read_csv(path, options), text_road(path, options))
