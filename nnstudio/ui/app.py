@@ -80,6 +80,7 @@ def _offer_recovery(window) -> bool:
         f"nnstudio did not close normally last time. Unsaved work on “{note['name']}” from {when} "
         "was kept. Restore it?", QMessageBox.Yes | QMessageBox.No, QMessageBox.Yes)
     if answer == QMessageBox.Yes and window.recovery.restore(load_dataset_source):
+        window.files.warn_if_data_changed()
         return True
     window.recovery.discard()
     return False

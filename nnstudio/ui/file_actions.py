@@ -11,7 +11,7 @@ from nnstudio.data import load_builtin, load_dataset_source
 from nnstudio.errors import ConfigError, NNStudioError
 from nnstudio.project import FILE_SUFFIX, Project, demo_project, load_project, save_project
 from nnstudio.engine import Network
-from nnstudio.project.session import check_fits, output_layer_config
+from nnstudio.project.session import check_fits, data_changed, output_layer_config
 
 MAX_RECENT = 8
 #: Epochs a second the demo opens with: 200 epochs in 20 s, each step of the views visible.
@@ -97,6 +97,7 @@ class FileActions(QObject):
         self._ctl.load(project, dataset, path=os.path.abspath(path))
         if relocated:
             self._ctl.touch()  # the new place of the data is worth saving
+        self.warn_if_data_changed()
         self._add_recent(os.path.abspath(path))
         notes = " ".join(project.notes)
         self._ctl.message_posted.emit(f"Opened {os.path.basename(path)}. {notes}".strip(),
@@ -131,6 +132,14 @@ class FileActions(QObject):
         if not self._ctl.path:
             return self.save_as()
         return self._save_to(self._ctl.path)
+
+    def warn_if_data_changed(self) -> None:
+        """Say so when the loaded project's weights were trained on other rows of its data."""
+        changed = data_changed(self._ctl.project, self._ctl.split)
+        if changed:
+            self._ctl.message_posted.emit(
+                f"{changed} Reset weights (Ctrl+R) and train again for scores you can trust.",
+                "warning")
 
     def save_as(self) -> bool:
         start = self._ctl.path or os.path.join(self._last_dir(), self._suggested_name() + FILE_SUFFIX)

@@ -8,6 +8,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QObject, QTimer
 
 from nnstudio.engine import EpochRecord
 from nnstudio.errors import NNStudioError
+from nnstudio.project.session import stamp_data
 from nnstudio.trainer.transport import release_shared_data
 from nnstudio.ui.worker import TrainerWorker, boundary_grid_for, start_worker_thread, stop_worker_thread
 
@@ -88,6 +89,7 @@ class TrainingRunner(QObject):
                                      epochs, t.get("batch_size", 32), seed=seed,
                                      boundary_grid=grid, n_classes=ctl.dataset.n_classes,
                                      test=(d.test.X, d.test.y))
+        stamp_data(ctl.project, ctl.split)  # which rows these weights learn from, for later checks
         self.test_metrics = None
         self.highest_rate = float(optimizer.learning_rate)
         w = self._worker

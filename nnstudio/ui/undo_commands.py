@@ -80,6 +80,7 @@ class ResetCommand(QUndoCommand):
         self._params = ctl.network.params.copy()
         self._history = copy.deepcopy(ctl.project.history)
         self._scaling = ctl._target_scaling()
+        self._data_check = ctl.project.data_check
 
     def redo(self):
         ctl = self._ctl
@@ -94,3 +95,4 @@ class ResetCommand(QUndoCommand):
         self._ctl.network.params[...] = self._params
         self._ctl._set_target_scaling(self._scaling)
         self._ctl._restore_history(self._history)
+        self._ctl.project.data_check = self._data_check

@@ -672,3 +672,36 @@ def test_a_small_laptop_screen_shows_every_run_button(qtbot):
             assert dock.rect().contains(rect), f"{size}: {key} outside ({rect}, {dock.rect()})"
             assert button.width() >= button.sizeHint().width(), f"{size}: {key} squeezed"
     w.ctl._set_dirty(False)
+
+
+def test_training_remembers_its_rows_and_a_changed_csv_is_flagged_on_open(window, qtbot, tmp_path):
+    from nnstudio.cli import main
+
+    rows = [f"{(i * 37) % 11},{(i * 13) % 7},{'x' if (i * 37) % 11 > 5 else 'y'}" for i in range(80)]
+    csv = tmp_path / "data.csv"
+    csv.write_text("a,b,kind\n" + "\n".join(rows) + "\n")
+    path = tmp_path / "p.nnproj"
+    assert main(["train", "--csv", str(csv), "--target", "kind", "--epochs", "1",
+                 "--save", str(path), "--quiet"]) == 0
+    shown = []
+    window.ctl.message_posted.connect(lambda text, level: shown.append((text, level)))
+    assert window.files.open_path(str(path), ask=False)
+    assert not [t for t, _ in shown if "data changed" in t]
+
+    csv.write_text("a,b,kind\n" + "\n".join(sorted(rows)) + "\n")
+    assert window.files.open_path(str(path), ask=False)
+    text, level = next((t, lv) for t, lv in shown if "data changed" in t)
+    assert level == "warning" and "another order" in text and "Reset weights" in text
+
+    # Fresh weights trained in the window on the file as it is now carry their own fingerprint.
+    window.actions["reset"].trigger()
+    assert window.ctl.project.data_check is None
+    window.ctl.undo_stack.undo()                       # undo brings the old weights' check back
+    assert window.ctl.project.data_check is not None
+    window.ctl.undo_stack.redo()
+    train_to_the_end(window, qtbot, 2)
+    assert window.ctl.snapshot().data_check["rows"] == 80
+    window.files._save_to(str(path))
+    shown.clear()
+    assert window.files.open_path(str(path), ask=False)
+    assert not [t for t, _ in shown if "data changed" in t]
