@@ -178,8 +178,11 @@ class ProjectController(QObject):
         trained = bool(self.project.history.get("epoch"))
         if not (trained or self.kept_learning):  # fresh weights learn this split's scale
             self._refit_target_scaling()
+        check = self.project.data_check
         self.project.clear_results()
         self.kept_learning = trained or self.kept_learning  # same weights, new split
+        if self.kept_learning:  # they saw the old split's rows: held-out scores stay suspect
+            self.project.data_check = check
         self.touch()
         self.dataset_changed.emit()
         self.history_changed.emit()
@@ -333,9 +336,12 @@ class ProjectController(QObject):
         self._ids = list(ids)
         self._rebuild(keep=self._weight_cache)
         if not keep_history:
+            check = self.project.data_check
             self.project.clear_results()
             # Layers that did not change keep their trained weights: say so, not "untrained".
             self.kept_learning = trained_before and bool(unchanged)
+            if self.kept_learning:  # what they learned came from the rows of that fingerprint
+                self.project.data_check = check
         self.network_changed.emit()
         self.history_changed.emit()
         self.select(select)

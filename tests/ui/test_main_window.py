@@ -705,3 +705,16 @@ def test_training_remembers_its_rows_and_a_changed_csv_is_flagged_on_open(window
     shown.clear()
     assert window.files.open_path(str(path), ask=False)
     assert not [t for t, _ in shown if "data changed" in t]
+
+
+def test_a_new_split_of_trained_weights_keeps_the_old_fingerprint(window, qtbot):
+    train_to_the_end(window, qtbot, 2)
+    first = window.ctl.project.data_check
+    assert first and first["split"]
+    window.ctl.set_split(seed=7)
+    assert window.ctl.project.data_check == first    # these weights saw the old split's rows
+    train_to_the_end(window, qtbot, 1)
+    assert window.ctl.project.data_check == first
+    from nnstudio.project.session import data_changed
+    assert "split into training, validation and test data differently" in \
+        data_changed(window.ctl.snapshot(), window.ctl.split)
