@@ -1,6 +1,7 @@
 """``nnstudio train --csv F --na-values COLUMN=WORD / --not-na COLUMN=WORD`` (issue 8)."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from nnstudio.cli import main
@@ -78,3 +79,18 @@ def test_help_explains_the_rule(capsys):
     text = " ".join(out.split())
     assert "--na-values COLUMN=WORD" in text and "--not-na COLUMN=WORD" in text
     assert "None, null, ?, - and -- are missing only in columns of numbers" in text
+
+
+def test_train_report_lists_what_the_import_did(tmp_path, capsys):
+    from nnstudio.cli import main
+
+    csv = tmp_path / "survey.csv"
+    rows = ["id,pulse,exer"] + [f"{i},{60 + i % 30},{['Freq', 'Some', 'None'][i % 3]}" for i in range(60)]
+    csv.write_text("\n".join(rows) + "\n")
+    assert main(["train", "--csv", str(csv), "--target", "exer", "--epochs", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "- Kept as values, not as gaps: 'None' in 'exer' (20 rows)" in out
+    assert "'id' looks like an ID" in out
+    assert main(["train", "--csv", str(csv), "--target", "exer", "--epochs", "1", "--json"]) == 0
+    notes = json.loads(capsys.readouterr().out)["import_notes"]
+    assert any("'None' in 'exer'" in note for note in notes)

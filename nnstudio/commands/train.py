@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
+import textwrap
 import threading
 import time
 
@@ -64,6 +65,12 @@ def run_train(args: argparse.Namespace) -> int:
 
     reading = lambda f: bar.update(f, "reading data")  # noqa: E731
     project, dataset = prepare_project(args, progress=reading)
+    import_notes = list(dataset.notes) if dataset is not None and args.csv else []
+    if import_notes:  # what the import did with each column, the words it took as gaps, ...
+        bar.clear()
+        _say(args, human, "\n".join(textwrap.fill(note, 88, initial_indent="- ", subsequent_indent="  ",
+                                                  break_on_hyphens=False, break_long_words=False)
+                                    for note in import_notes) + "\n")
     if dataset is None:  # a project file: load its data here, the verdict needs all of it
         dataset = load_dataset_source(project.data_source, progress=reading)
     network, split, scaler = build_from_project(project, progress=reading, dataset=dataset)
@@ -145,6 +152,7 @@ def run_train(args: argparse.Namespace) -> int:
         "final": final, "history": project.history, "elapsed_seconds": round(elapsed, 3),
         "samples_per_second": round(samples / elapsed, 1) if elapsed > 0 else None,
         "saved": saved, "save_error": save_error, "data_warning": changed,
+        "import_notes": import_notes,
         "verdict": run_verdict(project, already, dataset, val.y, final, status),
     }
     print_report(args, human, result)
