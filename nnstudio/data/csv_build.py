@@ -14,7 +14,7 @@ from nnstudio.data.csv_options import DELIMITER_NAMES, CsvOptions
 from nnstudio.data.csv_parse import Table
 from nnstudio.data.dataset import Dataset, balance_notes
 from nnstudio.data.na_rules import MissingValuesError, words_note
-from nnstudio.data.number_columns import analyse_numbers, check_float32_range, number_missing, select_columns
+from nnstudio.data.number_columns import analyse_numbers, check_float32_range, gather_features, number_missing
 from nnstudio.data.progress import Progress
 from nnstudio.errors import DataError
 
@@ -317,10 +317,10 @@ def build_dataset(table: Table, options: CsvOptions, name: str, progress: Progre
     if task == "classification" and len(keep) < len(before):
         missing_notes += _lost_class_notes(tname, before, tvalues[rows], decimal_comma)
 
-    if table.matrix is not None and len(rows) == table.n_rows:
-        # Every cell was a number (csv_fast) and every row stays: one selection of the matrix.
+    if table.matrix is not None:
+        # Read by csv_fast: number columns come straight from its float32 matrix.
         used = [j for j, info in zip(feature_cols, infos) if info.usable]
-        X, feature_names = select_columns(table.matrix, used), [info.name for info in usable]
+        X, feature_names = gather_features(table.matrix, table.columns, usable, used, len(rows))
     else:
         X, feature_names = _stack_features(usable)
 

@@ -6,21 +6,26 @@ numpy text columns). ``np.loadtxt`` parses the same bytes in C at pandas' speed 
 this module feeds it the text a few megabytes at a time (progress moves and cancel is polled
 between blocks) and writes the numbers straight into one float32 matrix.
 
-The fast road only takes files it can read exactly as the text road would: any cell that is not
-a finite number (a word, an empty cell, "NA", "nan", a decimal comma, a row of another width,
-a quoted line break, a line of spaces) sends the whole file down the text road, which explains
-such cells in its notes. ``read_table`` is the one entry point and returns a ``Table`` either way.
+Columns that hold anything but finite numbers (words, empty cells, "NA", "nan", decimal commas)
+are found from the first block that shows them and read again as text cells, through a loadtxt
+converter, so a big file of numbers with a column of names or a few gaps stays fast; those text
+columns then get the text road's own analysis. Whatever loadtxt could read differently from
+the csv module (a row of another width, a quoted line break, a quote after a space, a line of
+spaces, "\r" line ends) sends the whole file down the text road, which explains such lines.
+``read_table`` is the one entry point and returns a ``Table`` either way.
 """
 from __future__ import annotations
 
 import csv
 import io
+from dataclasses import dataclass
 
 import numpy as np
 
 from nnstudio.data.csv_build import resolve_column
 from nnstudio.data.csv_options import DELIMITERS, CsvOptions
-from nnstudio.data.csv_parse import Table, detect_header, parse_table, sniff_format, unique_names
+from nnstudio.data.csv_parse import (STRIP_CHARS, Table, detect_header, pack_cells, parse_table, sniff_format,
+                                     unique_names)
 from nnstudio.data.progress import Progress
 from nnstudio.errors import DataError
 
@@ -30,6 +35,7 @@ FIRST_BLOCK_CHARS = 1 << 16   # the first call is small, so a file of words leav
 #: float64: 8-digit IDs or Unix times must stay all-different to be recognised as IDs, and
 #: values beyond float32's range must reach the "too large" message, not become inf.
 EXACT_IN_FLOAT32 = float(2 ** 24)
+MAX_PASSES = 4             # a block that shows new columns of words starts the reading again
 
 
 def read_table(text: str, options: CsvOptions, name: str, progress: Progress | None = None,
@@ -53,62 +59,127 @@ def _numeric_choice(options: CsvOptions) -> bool:
     return False
 
 
-def read_numbers(text: str, options: CsvOptions, name: str, progress: Progress | None = None,
-                 start: float = 0.1, end: float = 0.6) -> Table | None:
-    """The Table of a file whose every data cell is a finite number, or None for any other file.
+@dataclass
+class _Layout:
+    """Where the rows start and what they are called (shared by every pass)."""
 
-    Returns
-    -------
-    Table or None
-        ``matrix`` holds all cells as float32, shape (n_rows, n_columns); ``ranges`` the
-        smallest and largest value of each column (float64, shape (2, n_columns)), so the column
-        analysis rarely needs to walk a column. ``columns[j]`` is ``matrix[:, j]``, or a float64
-        copy for the target and for columns with values past 2**24 (see ``EXACT_IN_FLOAT32``).
-        None means "use the text road".
-    """
+    names: list[str]
+    delimiter: str
+    has_header: bool
+    cut: int              # characters before the table (an Excel "sep=" line)
+    pos: int              # where the first data row starts
+    line: int             # its line number in the file
+    target: int | None    # the target column, kept in float64 when it is a number
+
+
+def _layout(text: str, options: CsvOptions, name: str) -> _Layout | None:
+    """Header, separator and target as the text road would find them; None to leave the file to it."""
     if _numeric_choice(options):
         return None
     cut, skipped, sample, delimiter = sniff_format(text, options.delimiter, name)
     if delimiter not in DELIMITERS:
         return None
-    newline = "\n"                    # ("\r\n" too; old Mac "\r" alone: the text road)
-    stop = text.find(newline, cut)
+    stop = text.find("\n", cut)
     stop = len(text) if stop < 0 else stop
     first_line = text[cut:stop].rstrip("\r\n")
     if not first_line.strip() or first_line.count('"') % 2 or "\r" in first_line:
         return None                  # blank, odd quotes, "\r" line ends: the text road
     first = next(csv.reader([first_line], delimiter=delimiter, skipinitialspace=True))
-    width = len(first)
     has_header = options.has_header
     if has_header is None:
         rest = list(csv.reader(sample[1:], delimiter=delimiter, skipinitialspace=True))
         has_header = detect_header(first, rest, delimiter)
-    if width < 2:
+    if len(first) < 2:
         return None
-    names = unique_names(first) if has_header else [f"column {i + 1}" for i in range(width)]
-    line = skipped + 1                # line number of the next line handed to loadtxt
-    pos = cut
-    if has_header:
-        pos, line = min(stop + 1, len(text)), line + 1
+    names = unique_names(first) if has_header else [f"column {i + 1}" for i in range(len(first))]
+    pos, line = (min(stop + 1, len(text)), skipped + 2) if has_header else (cut, skipped + 1)
     probe = Table(names=names, columns=[], line_numbers=np.zeros(0, np.int64), delimiter=delimiter,
                   has_header=has_header)
     try:
         target = resolve_column(options.target if options.target is not None else -1, probe, "Target")
     except DataError:
         target = None                 # build_dataset says what is wrong with the choice
+    return _Layout(names, delimiter, bool(has_header), cut, pos, line, target)
 
+
+def read_numbers(text: str, options: CsvOptions, name: str, progress: Progress | None = None,
+                 start: float = 0.1, end: float = 0.6) -> Table | None:
+    """The Table of ``text`` read by loadtxt, or None to leave the file to the text road.
+
+    Returns
+    -------
+    Table or None
+        ``matrix`` holds the cells as float32, shape (n_rows, n_columns), and ``ranges`` the
+        smallest and largest value of each column (float64, shape (2, n_columns)), so the column
+        analysis rarely needs to walk a column. ``columns[j]`` is ``matrix[:, j]``; a float64
+        copy for the target and for columns with values past 2**24 (see ``EXACT_IN_FLOAT32``);
+        or, for a column that holds words, its stripped text cells as the text road packs them
+        (its matrix column and range then mean nothing).
+    """
+    layout = _layout(text, options, name)
+    if layout is None:
+        return None
+    words: set[int] = set()
+    for _ in range(MAX_PASSES):
+        found = _read_blocks(text, layout, sorted(words), progress, start, end)
+        if not isinstance(found, set):
+            return found
+        words |= found
+        if len(words) == len(layout.names):
+            return None               # no column of numbers: nothing to gain here
+    return None
+
+
+def _word_columns(chunk: str, delimiter: str, width: int, words: list[int]) -> set[int] | None:
+    """Columns of ``chunk`` (text of whole rows) holding a cell that is not a finite number.
+
+    None when the rows do not split into ``width`` cells the way the csv module splits them:
+    then loadtxt failed for another reason, and the text road must explain it.
+    """
+    try:
+        rows = [row for row in csv.reader(io.StringIO(chunk, newline=""), delimiter=delimiter,
+                                          skipinitialspace=True) if row]
+    except csv.Error:
+        return None                   # (a cell past the csv module's size limit)
+    if any(len(row) != width for row in rows):
+        return None
+    found = set()
+    for j in set(range(width)) - set(words):
+        cells = np.char.strip(np.array([row[j] for row in rows], dtype=str), STRIP_CHARS)
+        try:
+            numbers = cells.astype(np.float64)
+        except ValueError:
+            found.add(j)
+            continue
+        if not np.isfinite(numbers).all():
+            found.add(j)
+    return found or None
+
+
+def _read_blocks(text: str, layout: _Layout, words: list[int], progress: Progress | None,
+                 start: float, end: float) -> Table | set[int] | None:
+    """One pass of loadtxt over the rows, with columns ``words`` read as text cells.
+
+    Returns the Table; or the set of columns found to hold words (read again with them); or
+    None for the text road.
+    """
+    width, delimiter, pos, line = len(layout.names), layout.delimiter, layout.pos, layout.line
+    cells: dict[int, list[str]] = {j: [] for j in words}
+    # loadtxt hands each cell of these columns, unquoted, to its converter, in row order.
+    converters = {j: (lambda cell, keep=cells[j].append: keep(cell) or 0.0) for j in words}
     # Rows are at most the line breaks + 1. np.empty only reserves that: pages never written
     # (the share of blank lines) never take memory.
-    capacity = text.count(newline, pos) + 1
+    capacity = text.count("\n", pos) + 1
     matrix = np.empty((capacity, width), dtype=np.float32)
     ranges = np.array([np.full(width, np.inf), np.full(width, -np.inf)])
+    target = layout.target if layout.target not in cells else None
     wide: dict[int, list[np.ndarray]] = {} if target is None else {target: []}
     line_numbers: list[np.ndarray] = []
     n = 0
-    total = max(len(text) - cut, 1)
+    total = max(len(text) - layout.cut, 1)
     block_chars = FIRST_BLOCK_CHARS
     while pos < len(text):
-        stop = text.find(newline, min(pos + block_chars, len(text)))
+        stop = text.find("\n", min(pos + block_chars, len(text)))
         block_chars = BLOCK_CHARS
         stop = len(text) if stop < 0 else stop + 1
         chunk = text[pos:stop]
@@ -129,15 +200,16 @@ def read_numbers(text: str, options: CsvOptions, name: str, progress: Progress |
         try:
             # Bytes, not str lines: loadtxt decodes a byte stream in C, 2x faster here.
             block = np.loadtxt(io.BytesIO(chunk.encode("utf-8")), delimiter=delimiter, dtype=np.float64,
-                               comments=None, quotechar='"', ndmin=2, encoding="utf-8")
+                               comments=None, quotechar='"', ndmin=2, encoding="utf-8", converters=converters)
         except ValueError:
-            return None                # a word, a gap or a row of another width
-        del chunk
+            return _word_columns(chunk, delimiter, width, words)   # a word, a gap, a ragged row
         if block.shape != (len(at), width) or n + len(at) > capacity:
             return None                # a quoted line break joined lines: the text road explains
         low, high = block.min(axis=0), block.max(axis=0)
-        if not (np.isfinite(low).all() and np.isfinite(high).all()):
-            return None                # "nan" / "inf" cells: missing or stray words there
+        odd = ~(np.isfinite(low) & np.isfinite(high))
+        if odd.any():
+            return set(np.flatnonzero(odd).tolist())   # "nan" / "inf" cells: read them as text
+        del chunk
         np.minimum(ranges[0], low, out=ranges[0])
         np.maximum(ranges[1], high, out=ranges[1])
         for j in np.flatnonzero(np.maximum(-low, high) > EXACT_IN_FLOAT32).tolist():
@@ -153,9 +225,17 @@ def read_numbers(text: str, options: CsvOptions, name: str, progress: Progress |
         line_numbers.append(at)
         n += len(at)
         if progress is not None:
-            progress.report(start + (end - start) * (pos - cut) / total)
+            progress.report(start + (end - start) * (pos - layout.cut) / total)
     matrix = matrix[:n]
     columns = [np.concatenate(wide[j]) if wide.get(j) else matrix[:, j] for j in range(width)]
+    limit = csv.field_size_limit()
+    for j, texts in cells.items():
+        # A quote left in a cell means loadtxt split a line the csv module splits otherwise
+        # (1, "a,b"): only the text road reads such lines right.
+        # A cell longer than the csv module takes gets the text road's message.
+        if len(texts) != n or any('"' in cell or len(cell) > limit for cell in texts):
+            return None
+        columns[j] = pack_cells(texts)
     lines_of_rows = np.concatenate(line_numbers) if line_numbers else np.zeros(0, np.int64)
-    return Table(names=names, columns=columns, line_numbers=lines_of_rows.astype(np.int64),
-                 delimiter=delimiter, has_header=bool(has_header), matrix=matrix, ranges=ranges)
+    return Table(names=layout.names, columns=columns, line_numbers=lines_of_rows.astype(np.int64),
+                 delimiter=delimiter, has_header=layout.has_header, matrix=matrix, ranges=ranges)

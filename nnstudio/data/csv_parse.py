@@ -39,9 +39,10 @@ class Table:
     delimiter: str
     has_header: bool
     notes: list[str] = field(default_factory=list)
-    #: (n_rows, n_columns) float32 when every cell is a number (``csv_fast``); ``columns`` are
-    #: then float columns (views of it, or float64 where float32 is not exact), and ``ranges``
-    #: (2, n_columns) float64 holds the smallest and largest value of each.
+    #: (n_rows, n_columns) float32 when ``csv_fast`` read the file: ``columns`` are then float
+    #: columns (views of it, or float64 where float32 is not exact) except those that hold words
+    #: (text cells, as here), and ``ranges`` (2, n_columns) float64 holds the smallest and
+    #: largest value of each float column.
     matrix: np.ndarray | None = None
     ranges: np.ndarray | None = None
 
@@ -221,7 +222,8 @@ def unique_names(raw: list[str]) -> list[str]:
     return names
 
 
-def _pack(column: list[str]) -> np.ndarray:
+def pack_cells(column: list[str]) -> np.ndarray:
+    """One column of cells as a stripped text array, shape (n,) (object dtype for long cells)."""
     # Fixed-width numpy text is compact and fast for np.unique / isin, but its width is set by
     # the longest cell, so one very long cell would make the whole column huge.
     if column and max(map(len, column)) > WIDE_TEXT:
@@ -318,7 +320,7 @@ def parse_table(text: str, delimiter: str | None, has_header: bool | None, name:
 
     def flush() -> None:
         if pending:
-            chunks.append([_pack(list(col)) for col in zip(*pending)])
+            chunks.append([pack_cells(list(col)) for col in zip(*pending)])
             pending.clear()
 
     try:

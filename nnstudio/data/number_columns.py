@@ -98,13 +98,48 @@ def check_float32_range(name: str, numbers: np.ndarray, lines: np.ndarray | None
                     "or leave it out.")
 
 
-def select_columns(matrix: np.ndarray, columns: list[int]) -> np.ndarray:
-    """``matrix[:, columns]`` of a row-major float32 matrix, as a row-major array (n_rows, k).
+def gather_features(matrix: np.ndarray, columns: list[np.ndarray], usable: list[ColumnInfo], used: list[int],
+                    n_rows: int) -> tuple[np.ndarray, list[str]]:
+    """X of shape (n_rows, n_features) float32 and the feature names, as ``csv_build`` stacks them.
 
-    ``np.take`` a block of rows at a time into the result: ~15x faster here than one fancy
-    index, whose result is column-major (and would need another copy to become row-major).
+    Parameters
+    ----------
+    matrix : ndarray of float32, shape (n_file_rows, n_columns)
+        ``Table.matrix``; ``columns`` are ``Table.columns``.
+    usable : the columns that become features, each from file column ``used[i]``.
+
+    A feature whose numbers are still the matrix column itself (all rows kept, nothing filled)
+    is copied from the matrix with ``np.take`` a block of rows at a time, ~15x faster here than
+    one fancy index (whose result is column-major and would need another copy); the others
+    (float64 columns, text columns made numbers or yes/no columns) are written one by one.
     """
-    out = np.empty((matrix.shape[0], len(columns)), dtype=np.float32)
-    for row in range(0, len(out), ROWS_PER_COPY):
-        np.take(matrix[row:row + ROWS_PER_COPY], columns, axis=1, out=out[row:row + ROWS_PER_COPY])
-    return out
+    names, slots, direct, width = [], [], [], 0
+    for info, j in zip(usable, used):
+        slots.append(width)
+        if info.numbers is not None:
+            names.append(info.name)
+            if info.numbers is columns[j] and columns[j].dtype == np.float32:
+                direct.append((width, j))
+            width += 1
+        else:
+            names += [f"{info.name}={c}" for c in info.categories]
+            width += len(info.categories)
+    X = np.empty((n_rows, width), dtype=np.float32)
+    if direct:
+        at, take = [d[0] for d in direct], [d[1] for d in direct]
+        whole = at == list(range(width))
+        for row in range(0, n_rows, ROWS_PER_COPY):
+            block = slice(row, row + ROWS_PER_COPY)
+            if whole:
+                np.take(matrix[block], take, axis=1, out=X[block])
+            else:
+                X[block, at] = np.take(matrix[block], take, axis=1)
+    done = {d[0] for d in direct}
+    for info, slot in zip(usable, slots):
+        if slot in done:
+            continue
+        if info.numbers is not None:
+            X[:, slot] = info.numbers
+        else:
+            X[:, slot:slot + len(info.categories)] = info.codes[:, None] == np.arange(len(info.categories))
+    return X, names
