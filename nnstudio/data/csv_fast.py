@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,7 +36,8 @@ FIRST_BLOCK_CHARS = 1 << 16   # the first call is small, so a file of words leav
 #: float64: 8-digit IDs or Unix times must stay all-different to be recognised as IDs, and
 #: values beyond float32's range must reach the "too large" message, not become inf.
 EXACT_IN_FLOAT32 = float(2 ** 24)
-MAX_PASSES = 4             # a block that shows new columns of words starts the reading again
+MAX_TRIES = 8              # tries per block, each finding new columns of words (or "nan")
+_AT_ROW = re.compile(r"at row (\d+), column \d+")
 
 
 def read_table(text: str, options: CsvOptions, name: str, progress: Progress | None = None,
@@ -119,32 +121,33 @@ def read_numbers(text: str, options: CsvOptions, name: str, progress: Progress |
     layout = _layout(text, options, name)
     if layout is None:
         return None
-    words: set[int] = set()
-    for _ in range(MAX_PASSES):
-        found = _read_blocks(text, layout, sorted(words), progress, start, end)
-        if not isinstance(found, set):
-            return found
-        words |= found
-        if len(words) == len(layout.names):
-            return None               # no column of numbers: nothing to gain here
-    return None
+    return _Reader(text, layout).read(progress, start, end)
 
 
-def _word_columns(chunk: str, delimiter: str, width: int, words: list[int]) -> set[int] | None:
+def _word_columns(chunk: str, delimiter: str, width: int, words: set[int], error: str) -> set[int] | None:
     """Columns of ``chunk`` (text of whole rows) holding a cell that is not a finite number.
 
-    None when the rows do not split into ``width`` cells the way the csv module splits them:
-    then loadtxt failed for another reason, and the text road must explain it.
+    loadtxt's ``error`` names the row it stopped at ("... at row 1383, column 5."): that row
+    alone is looked at when it can be found (a big block of a wide file costs ~0.6 s to scan
+    whole); the next try of the block finds any other. None when the rows do not split into
+    ``width`` cells the way the csv module splits them: then loadtxt failed for another reason,
+    and the text road must explain it.
     """
+    where = _AT_ROW.search(error)
+    text = chunk
+    if where:
+        rows_text = [part for part in chunk.split("\n") if part not in ("", "\r")]
+        if int(where.group(1)) < len(rows_text):
+            text = rows_text[int(where.group(1))]
     try:
-        rows = [row for row in csv.reader(io.StringIO(chunk, newline=""), delimiter=delimiter,
+        rows = [row for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter,
                                           skipinitialspace=True) if row]
     except csv.Error:
         return None                   # (a cell past the csv module's size limit)
     if any(len(row) != width for row in rows):
         return None
     found = set()
-    for j in set(range(width)) - set(words):
+    for j in set(range(width)) - words:
         cells = np.char.strip(np.array([row[j] for row in rows], dtype=str), STRIP_CHARS)
         try:
             numbers = cells.astype(np.float64)
@@ -156,86 +159,129 @@ def _word_columns(chunk: str, delimiter: str, width: int, words: list[int]) -> s
     return found or None
 
 
-def _read_blocks(text: str, layout: _Layout, words: list[int], progress: Progress | None,
-                 start: float, end: float) -> Table | set[int] | None:
-    """One pass of loadtxt over the rows, with columns ``words`` read as text cells.
+class _Reader:
+    """One pass of loadtxt over the rows of ``text``; columns of words are read as text cells."""
 
-    Returns the Table; or the set of columns found to hold words (read again with them); or
-    None for the text road.
-    """
-    width, delimiter, pos, line = len(layout.names), layout.delimiter, layout.pos, layout.line
-    cells: dict[int, list[str]] = {j: [] for j in words}
-    # loadtxt hands each cell of these columns, unquoted, to its converter, in row order.
-    converters = {j: (lambda cell, keep=cells[j].append: keep(cell) or 0.0) for j in words}
-    # Rows are at most the line breaks + 1. np.empty only reserves that: pages never written
-    # (the share of blank lines) never take memory.
-    capacity = text.count("\n", pos) + 1
-    matrix = np.empty((capacity, width), dtype=np.float32)
-    ranges = np.array([np.full(width, np.inf), np.full(width, -np.inf)])
-    target = layout.target if layout.target not in cells else None
-    wide: dict[int, list[np.ndarray]] = {} if target is None else {target: []}
-    line_numbers: list[np.ndarray] = []
-    n = 0
-    total = max(len(text) - layout.cut, 1)
-    block_chars = FIRST_BLOCK_CHARS
-    while pos < len(text):
-        stop = text.find("\n", min(pos + block_chars, len(text)))
-        block_chars = BLOCK_CHARS
-        stop = len(text) if stop < 0 else stop + 1
-        chunk = text[pos:stop]
-        pos = stop
-        if "\r" in chunk and chunk.count("\r") != chunk.count("\r\n"):
-            return None                # a lone "\r" ends a line for the text road, not for loadtxt
-        n_lines = chunk.count("\n") + (not chunk.endswith("\n"))
-        if "\n\n" in chunk or "\n\r\n" in chunk or chunk.startswith(("\n", "\r\n")):
-            # Blank lines: loadtxt and the text road both skip them (without a note); number
-            # the rest by where they are.
-            index = [i for i, part in enumerate(chunk.split("\n")[:n_lines]) if part not in ("", "\r")]
-            at = line + np.asarray(index, dtype=np.int64)
-        else:
-            at = np.arange(line, line + n_lines)
-        line += n_lines
-        if not len(at):
-            continue
-        try:
-            # Bytes, not str lines: loadtxt decodes a byte stream in C, 2x faster here.
-            block = np.loadtxt(io.BytesIO(chunk.encode("utf-8")), delimiter=delimiter, dtype=np.float64,
-                               comments=None, quotechar='"', ndmin=2, encoding="utf-8", converters=converters)
-        except ValueError:
-            return _word_columns(chunk, delimiter, width, words)   # a word, a gap, a ragged row
-        if block.shape != (len(at), width) or n + len(at) > capacity:
-            return None                # a quoted line break joined lines: the text road explains
+    def __init__(self, text: str, layout: _Layout) -> None:
+        self.text, self.layout = text, layout
+        self.width = len(layout.names)
+        self.cells: dict[int, list[str]] = {}      # column -> its text cells so far (columns of words)
+        self.converters: dict = {}
+        self.spans: list[tuple[int, int]] = []      # text of the blocks read so far
+        # Rows are at most the line breaks + 1. np.empty only reserves that: pages never written
+        # (the share of blank lines) never take memory.
+        self.capacity = text.count("\n", layout.pos) + 1
+        self.matrix = np.empty((self.capacity, self.width), dtype=np.float32)
+        self.ranges = np.array([np.full(self.width, np.inf), np.full(self.width, -np.inf)])
+        self.wide: dict[int, list[np.ndarray]] = {} if layout.target is None else {layout.target: []}
+        self.n = 0
+
+    def _loadtxt(self, chunk: str, usecols: list[int] | None = None) -> np.ndarray:
+        # Bytes, not str lines: loadtxt decodes a byte stream in C, 2x faster here.
+        converters = self.converters if usecols is None else {j: self.converters[j] for j in usecols}
+        return np.loadtxt(io.BytesIO(chunk.encode("utf-8")), delimiter=self.layout.delimiter,
+                          dtype=np.float64, comments=None, quotechar='"', ndmin=2, encoding="utf-8",
+                          usecols=usecols, converters=converters)
+
+    def _add_words(self, found: set[int], n_rows: int) -> bool:
+        """Read columns ``found`` as text from now on, and their cells of the blocks read so far."""
+        if len(self.cells) + len(found) == self.width:
+            return False              # no column of numbers left: nothing to gain here
+        for j in sorted(found):
+            self.cells[j] = []
+            # loadtxt hands each cell of these columns, unquoted, to its converter, in row order.
+            self.converters[j] = lambda cell, keep=self.cells[j].append: keep(cell) or 0.0
+            self.wide.pop(j, None)
+        for begin, stop in self.spans:
+            self._loadtxt(self.text[begin:stop], usecols=sorted(found))
+        return all(len(self.cells[j]) == n_rows for j in found)
+
+    def _block(self, begin: int, stop: int, n_rows: int) -> np.ndarray | None:
+        """The numbers of the rows in ``text[begin:stop]``; None for the text road."""
+        chunk = self.text[begin:stop]
+        for _ in range(MAX_TRIES):
+            for texts in self.cells.values():
+                del texts[self.n:]    # cells a failed try of this block handed over
+            try:
+                block = self._loadtxt(chunk)
+            except ValueError as error:   # a word, a gap, a ragged row
+                found = _word_columns(chunk, self.layout.delimiter, self.width, set(self.cells), str(error))
+            else:
+                if block.shape != (n_rows, self.width) or self.n + n_rows > self.capacity:
+                    return None       # a quoted line break joined lines: the text road explains
+                finite = np.isfinite(block.min(axis=0)) & np.isfinite(block.max(axis=0))
+                if finite.all():
+                    return block
+                found = set(np.flatnonzero(~finite).tolist())   # "nan" / "inf": read as text
+            if not found or not self._add_words(found, self.n):
+                return None
+        return None
+
+    def read(self, progress: Progress | None, start: float, end: float) -> Table | None:
+        text, layout, width = self.text, self.layout, self.width
+        pos, line = layout.pos, layout.line
+        line_numbers: list[np.ndarray] = []
+        total = max(len(text) - layout.cut, 1)
+        block_chars = FIRST_BLOCK_CHARS
+        while pos < len(text):
+            stop = text.find("\n", min(pos + block_chars, len(text)))
+            block_chars = BLOCK_CHARS
+            stop = len(text) if stop < 0 else stop + 1
+            begin, pos = pos, stop
+            if text.count("\r", begin, stop) != text.count("\r\n", begin, stop):
+                return None           # a lone "\r" ends a line for the text road, not for loadtxt
+            n_lines = text.count("\n", begin, stop) + (not text.endswith("\n", begin, stop))
+            if text.startswith(("\n", "\r\n"), begin, stop) or text.find("\n\n", begin, stop) >= 0 \
+                    or text.find("\n\r\n", begin, stop) >= 0:
+                # Blank lines: loadtxt and the text road both skip them (without a note); number
+                # the rest by where they are.
+                parts = text[begin:stop].split("\n")[:n_lines]
+                at = line + np.asarray([i for i, part in enumerate(parts) if part not in ("", "\r")],
+                                       dtype=np.int64)
+            else:
+                at = np.arange(line, line + n_lines)
+            line += n_lines
+            if not len(at):
+                continue
+            block = self._block(begin, stop, len(at))
+            if block is None:
+                return None
+            self.spans.append((begin, stop))
+            self._store(block)
+            line_numbers.append(at)
+            if progress is not None:
+                progress.report(start + (end - start) * (pos - layout.cut) / total)
+        return self._table(line_numbers)
+
+    def _store(self, block: np.ndarray) -> None:
+        n, rows = self.n, len(block)
         low, high = block.min(axis=0), block.max(axis=0)
-        odd = ~(np.isfinite(low) & np.isfinite(high))
-        if odd.any():
-            return set(np.flatnonzero(odd).tolist())   # "nan" / "inf" cells: read them as text
-        del chunk
-        np.minimum(ranges[0], low, out=ranges[0])
-        np.maximum(ranges[1], high, out=ranges[1])
+        np.minimum(self.ranges[0], low, out=self.ranges[0])
+        np.maximum(self.ranges[1], high, out=self.ranges[1])
         for j in np.flatnonzero(np.maximum(-low, high) > EXACT_IN_FLOAT32).tolist():
-            if j not in wide:
+            if j not in self.wide and j not in self.cells:
                 # The rows so far were all within 2**24 here, so float32 held them exactly
                 # (or they were not whole numbers, and then exactness does not decide anything).
-                wide[j] = [matrix[:n, j].astype(np.float64)]
-        for j, parts in wide.items():
+                self.wide[j] = [self.matrix[:n, j].astype(np.float64)]
+        for j, parts in self.wide.items():
             parts.append(block[:, j].copy())
         with np.errstate(over="ignore"):   # past float32's range: inf here, refused by name later
-            matrix[n:n + len(at)] = block
-        del block
-        line_numbers.append(at)
-        n += len(at)
-        if progress is not None:
-            progress.report(start + (end - start) * (pos - layout.cut) / total)
-    matrix = matrix[:n]
-    columns = [np.concatenate(wide[j]) if wide.get(j) else matrix[:, j] for j in range(width)]
-    limit = csv.field_size_limit()
-    for j, texts in cells.items():
-        # A quote left in a cell means loadtxt split a line the csv module splits otherwise
-        # (1, "a,b"): only the text road reads such lines right.
-        # A cell longer than the csv module takes gets the text road's message.
-        if len(texts) != n or any('"' in cell or len(cell) > limit for cell in texts):
-            return None
-        columns[j] = pack_cells(texts)
-    lines_of_rows = np.concatenate(line_numbers) if line_numbers else np.zeros(0, np.int64)
-    return Table(names=layout.names, columns=columns, line_numbers=lines_of_rows.astype(np.int64),
-                 delimiter=delimiter, has_header=layout.has_header, matrix=matrix, ranges=ranges)
+            self.matrix[n:n + rows] = block
+        self.n += rows
+
+    def _table(self, line_numbers: list[np.ndarray]) -> Table | None:
+        n, layout = self.n, self.layout
+        matrix = self.matrix[:n]
+        columns = [np.concatenate(self.wide[j]) if self.wide.get(j) else matrix[:, j]
+                   for j in range(self.width)]
+        limit = csv.field_size_limit()
+        for j, texts in self.cells.items():
+            # A quote left in a cell means loadtxt split a line the csv module splits otherwise
+            # (1, "a,b"); a cell longer than the csv module takes gets the text road's message.
+            if len(texts) != n or any('"' in cell or len(cell) > limit for cell in texts):
+                return None
+            columns[j] = pack_cells(texts)
+        lines_of_rows = np.concatenate(line_numbers) if line_numbers else np.zeros(0, np.int64)
+        return Table(names=layout.names, columns=columns, line_numbers=lines_of_rows.astype(np.int64),
+                     delimiter=layout.delimiter, has_header=layout.has_header, matrix=matrix,
+                     ranges=self.ranges)

@@ -291,3 +291,27 @@ def test_line_level_oddities(tmp_path, change, fast):
     options = CsvOptions(target="label")
     assert (fast_table(path, options) is not None) == fast
     assert_same(read_csv(path, options), text_road(path, options))
+
+
+def test_columns_of_words_found_late_are_read_again_from_the_top(tmp_path, monkeypatch, make_messy_csv):
+    # 'score' holds numbers for 1,400 rows, then a word and a 'nan': it becomes a column of text
+    # cells (its earlier cells read again) while the columns of words found at once stay so.
+    monkeypatch.setattr(csv_fast, "BLOCK_CHARS", 2_000)
+    path = tmp_path / "customers.csv"
+    make_messy_csv(path, n_rows=1500)
+    lines = path.read_text().splitlines()
+    for at, word in ((1401, "unknown"), (1450, "nan")):
+        parts = lines[at].split(",")
+        parts[-2] = word
+        lines[at] = ",".join(parts)
+    path.write_text("\n".join(lines) + "\n")
+    options = CsvOptions(missing="mean")
+    table = fast_table(path, options)
+    assert "".join(c.dtype.kind for c in table.columns) == "fUUUUUUUUU"
+    assert table.columns[8][:2].tolist() == [line.split(",")[-2] for line in lines[1:3]]
+    fast = read_csv(path, options)
+    assert_same(fast, text_road(path, options))
+    notes = "\n".join(fast.notes)
+    assert "'score' holds numbers and is used as a feature. 1 cell(s) held words instead of numbers " \
+           "('unknown')" in notes
+    assert "'nan' in 'score' (1 row)" in notes and "Filled 2 missing value(s) in 'score'" in notes
