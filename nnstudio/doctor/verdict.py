@@ -14,8 +14,12 @@ import numpy as np
 
 #: The last epoch's loss above the first one by this factor: the run made things worse.
 ROSE = 1.05
-#: A loss this many times the lowest one before it: a step overshot.
+#: A loss this many times the lowest one before it: a step overshot ...
 JUMPED = 1.2
+#: ... when the rise is also at least this share of the run's first loss. Near zero a loss
+#: wobbles by large factors (0.044 -> 0.057 late in a run that began at 1.3) without any step
+#: overshooting: that wobble is not what "the learning rate is too high" means.
+JUMP_SHARE = 0.05
 #: A loss this many times that of a naive constant answer (see :func:`loss_trend`): answers
 #: confidently wrong by far, which steps that are too large produce.
 ABOVE_NAIVE = 2.0
@@ -56,7 +60,8 @@ def loss_trend(losses: list[float], naive_loss: float | None = None) -> str:
     -------
     str
         ``"rose"`` (it ended above where it started), ``"jumped"`` (it went well above a value
-        it had already reached, or far above ``naive_loss``), ``"falling"`` (still falling steadily
+        it had already reached, by a visible share of where it started, or far above
+        ``naive_loss``), ``"falling"`` (still falling steadily
         over the last fifth of the epochs), ``"flat"`` (none of these: it stopped improving) or
         ``"short"`` (under 3 epochs and no jump: too few to tell).
     """
@@ -64,8 +69,9 @@ def loss_trend(losses: list[float], naive_loss: float | None = None) -> str:
     if n >= 3 and losses[-1] > losses[0] * ROSE:
         return "rose"
     lowest = math.inf
+    floor = JUMP_SHARE * abs(losses[0]) if n else 0.0
     for value in losses:
-        if value > JUMPED * lowest:
+        if value > JUMPED * lowest and value - lowest > floor:
             return "jumped"
         lowest = min(lowest, value)
     if naive_loss and max(losses) > ABOVE_NAIVE * naive_loss:

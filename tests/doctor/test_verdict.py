@@ -228,3 +228,24 @@ def test_real_regression_that_memorises_says_so():
     noisy = Dataset(X, y, [f"f{i}" for i in range(6)], [], "regression", {"kind": "test"}, "noisy")
     text, level = _train(noisy, (32,), "Adam", 0.01, 100)
     assert level == "warning" and "memorising" in text and "larger learning rate" not in text
+
+
+def test_a_loss_wobbling_near_zero_is_memorising_not_a_too_high_rate():
+    # The survey CSV (Exer from 21 features, Adam 0.01): the training loss fell from 1.3 to
+    # ~0.05 and then wobbled by +30 % (0.044 -> 0.057) while the validation loss climbed from
+    # 1.1 to 4.6. That wobble is not an overshooting step: the verdict must say memorising.
+    train = [1.3 * 0.95 ** i * (1.3 if i >= 50 and i % 7 == 6 else 1.0) for i in range(100)]
+    val = [1.1, 1.05] + [1.05 + 0.035 * i for i in range(1, 99)]
+    assert loss_trend(train, naive_loss=np.log(3)) != "jumped"
+    text, level = summarize_run(hist(train, val_acc=[0.42] * 100, val_loss=val), 0, SURVEY_LIKE,
+                                SURVEY_VAL_Y, (3.45, 0.458), learning_rate=0.01)
+    assert level == "warning" and "has not learned" in text
+    assert "memorising" in text and "lowest at epoch 2" in text
+    assert "too high" not in text and "Try 0.001" not in text
+    # A real overshoot late in a run still counts: 0.1 -> 0.5 is 30 % of the first loss.
+    assert loss_trend([1.3, 0.6, 0.2, 0.1, 0.5, 0.3], naive_loss=np.log(3)) == "jumped"
+
+
+SURVEY_VAL_Y = np.array([0] * 23 + [1] * 5 + [2] * 20)
+SURVEY_LIKE = Dataset(np.zeros((48, 2), np.float32), SURVEY_VAL_Y, ["a", "b"], ["Freq", "None", "Some"],
+                      "classification", {"kind": "test"}, "survey")
