@@ -435,3 +435,16 @@ def test_fit_view_follows_a_change_in_the_number_of_outputs(qtbot, curve_data):
         net = Network(1, [Dense(units, "linear")], seed=0)
         w.show(make_snapshot(net, 1, None, None, Xs, y, 0, fit_x=grid))
         assert [len(_xy(c)[0]) for c in w.curves] == drawn
+
+
+def test_validation_settled_near_its_best_is_not_called_memorising():
+    # House prices, one Dense-8 layer: the validation loss was lowest at epoch 81 and ended
+    # 1.9 % above it while the training loss still crept down 3.5 %. The verdict calls the run
+    # fine; the hint under the plot must not say "memorising".
+    n = 100
+    train = np.concatenate([np.linspace(6e9, 5.51e7, 81), np.linspace(5.51e7, 5.32e7, 19)])
+    val = np.concatenate([np.linspace(4e9, 7.52e7, 81), np.full(19, 7.66e7)])
+    assert training_hints(np.arange(1, n + 1), train, val) == []
+    # The same run with the validation loss climbing 20 % above its best is memorising.
+    rising = np.concatenate([val[:81], np.linspace(7.6e7, 9.0e7, 19)])
+    assert [h.kind for h in training_hints(np.arange(1, n + 1), train, rising)] == ["overfitting"]

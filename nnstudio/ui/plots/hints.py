@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from nnstudio.doctor.verdict import OVERFIT_LOSS
+
 #: Fewest epochs with validation loss before overfitting is judged (early curves are noisy).
 MIN_EPOCHS = 10
 
@@ -30,8 +32,9 @@ def _patience(n: int) -> int:
 
 
 def overfitting_hint(epochs: np.ndarray, train_loss: np.ndarray, val_loss: np.ndarray) -> Hint | None:
-    """Hint when validation loss has not improved for ``patience`` epochs while training loss
-    fell by more than 2 % over the same epochs. Arrays have shape (n_epochs,), NaN = missing."""
+    """Hint when validation loss has not improved for ``patience`` epochs, has climbed back above
+    its best (by the verdict's ``OVERFIT_LOSS`` factor), and training loss fell by more than 2 %
+    over the same epochs. Arrays have shape (n_epochs,), NaN = missing."""
     ok = np.isfinite(val_loss) & np.isfinite(train_loss)
     if ok.sum() < MIN_EPOCHS:
         return None
@@ -42,6 +45,10 @@ def overfitting_hint(epochs: np.ndarray, train_loss: np.ndarray, val_loss: np.nd
         return None
     if not tr[-1] < tr[best] - 0.02 * abs(tr[best]):
         return None  # both flat: a plateau, not memorising
+    if not va[-1] > OVERFIT_LOSS * va[best]:
+        # Validation settled within a few % of its best (a regression at its noise floor): the
+        # run's verdict calls that fine, so the hint under the plot must not cry "memorising".
+        return None
     return Hint("overfitting", int(e[best]),
                 f"Validation loss has not improved for {since} epochs (best at epoch {int(e[best])}): "
                 "the network may be memorising the training data (overfitting). "
