@@ -124,7 +124,7 @@ def test_save_into_a_read_only_folder_is_refused_before_training(capsys, tmp_pat
     folder.mkdir()
     folder.chmod(0o500)
     try:
-        assert_refused_before_training(capsys, folder / "x.nnproj", "Permission denied")
+        assert_refused_before_training(capsys, folder / "x.nnproj", "permission denied")
     finally:
         folder.chmod(0o700)
 

@@ -1,47 +1,19 @@
 """Saving the trained project from the command line without losing it.
 
-Two ways a run used to be lost: a ``--save`` target that could not be written was found only
-after the run (an hour of training, then "Permission denied"), and a Ctrl+C that arrived while
-the finished network was being written aborted the (atomic) save, so the old file stayed and
-the training was thrown away.
+A Ctrl+C that arrived while the finished network was being written aborted the (atomic) save,
+so the old file stayed and the training was thrown away. (The other way a run was lost, a
+``--save`` target that cannot be written, is found before training by
+:func:`nnstudio.project.check_writable`.)
 """
 from __future__ import annotations
 
 import os
 import signal
-import tempfile
 import threading
 from pathlib import Path
 
 from nnstudio.errors import ProjectError
 from nnstudio.project import save_project
-
-
-def check_save_target(path: str) -> None:
-    """Raise :class:`ProjectError` unless a project can be saved at ``path``.
-
-    Called before training starts. Besides the folder existing, it creates and deletes a
-    temporary file beside the target, as the real (atomic) save will: a read-only folder or
-    a file system that refuses new files is found now, not after the run.
-    """
-    target = Path(path).expanduser().absolute()
-    if target.is_dir():
-        raise ProjectError(f"Cannot save to {path!r}: it is a folder; give a file name, "
-                           f"e.g. {str(target / 'model.nnproj')!r}.")
-    folder = target.parent
-    if not folder.is_dir():
-        what = "is a file, not a folder" if folder.exists() else "does not exist"
-        raise ProjectError(f"Cannot save to {path!r}: the folder {str(folder)!r} {what}.")
-    try:
-        fd, probe = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".check", dir=folder)
-    except OSError as exc:
-        raise ProjectError(f"Cannot save to {path!r}: {exc.strerror or exc} (a test file could "
-                           f"not be created in {str(folder)!r}); choose another place.") from None
-    os.close(fd)
-    try:
-        os.unlink(probe)
-    except OSError:
-        pass
 
 
 class DeferCtrlC:

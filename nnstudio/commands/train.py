@@ -16,11 +16,11 @@ import time
 import numpy as np
 
 from nnstudio.commands.progress import ProgressBar, epoch_line, print_every
-from nnstudio.commands.safe_save import check_save_target, save_despite_ctrl_c
+from nnstudio.commands.safe_save import save_despite_ctrl_c
 from nnstudio.commands.train_report import print_report, run_verdict
 from nnstudio.commands.train_setup import prepare_project
 from nnstudio.errors import ProjectError
-from nnstudio.project import build_from_project, optimizer_from_project, scaled_split
+from nnstudio.project import build_from_project, check_writable, optimizer_from_project, scaled_split
 from nnstudio.project.evaluation import evaluate_dataset
 from nnstudio.project.session import data_changed, data_label, stamp_data
 
@@ -61,7 +61,7 @@ def run_train(args: argparse.Namespace) -> int:
     human = sys.stderr if args.json else sys.stdout  # keep stdout pure JSON with --json
     bar = ProgressBar(sys.stderr, enabled=not args.quiet and sys.stderr.isatty())
     if args.save:
-        check_save_target(args.save)
+        check_writable(args.save)
 
     reading = lambda f: bar.update(f, "reading data")  # noqa: E731
     project, dataset = prepare_project(args, progress=reading)

@@ -19,6 +19,7 @@ import numpy as np
 from nnstudio.data.csv_options import DELIMITER_NAMES, DELIMITERS
 from nnstudio.data.progress import Progress
 from nnstudio.errors import DataError
+from nnstudio.file_kinds import special_kind
 
 _SEP_LINE = re.compile(r"^\s*sep=(.)\s*$")
 READ_CHUNK = 1 << 20          # bytes per read, so progress moves and cancel is polled on big files
@@ -64,7 +65,7 @@ def read_bytes(path: Path, progress: Progress | None = None, weight: float = 0.1
         if stat.S_ISDIR(info.st_mode):
             raise IsADirectoryError
         if not stat.S_ISREG(info.st_mode):
-            raise DataError(f"'{path}' is {_special_kind(info.st_mode)}, not a regular file, so nnstudio "
+            raise DataError(f"'{path}' is {special_kind(info.st_mode)}, not a regular file, so nnstudio "
                             "cannot read data from it. Choose a CSV file saved on disk.")
         chunks, done = [], 0
         with open(path, "rb") as handle:
@@ -89,23 +90,13 @@ def read_bytes(path: Path, progress: Progress | None = None, weight: float = 0.1
     return b"".join(chunks)
 
 
-def _special_kind(mode: int) -> str:
-    if stat.S_ISFIFO(mode):
-        return "a named pipe (FIFO)"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    return "a special file"
-
-
 def decode(raw: bytes, name: str) -> tuple[str, str, list[str]]:
     """Turn file bytes into text; returns (text, encoding, notes).
 
     Tries UTF-8 (with or without BOM) and UTF-16 (with BOM), then falls back to Windows Latin-1
     with a note. Empty, compressed, spreadsheet and binary files raise DataError.
     """
-    if not raw.strip():
+    if not raw or raw.isspace():      # (not raw.strip(): that copies a 100 MB file)
         raise DataError(f"The file '{name}' is empty. Choose a CSV file that contains data.")
     if raw[:4] == b"PK\x03\x04" or raw[:4] == b"\xd0\xcf\x11\xe0":
         raise DataError(f"'{name}' looks like an Excel workbook (or a zip file), not a CSV text file. "

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from nnstudio.errors import ProjectError
+from nnstudio.file_kinds import special_kind
 
 TEMP_MARK = ".tmp-"
 #: A temporary file older than this is stale even when its process cannot be checked (Windows)
@@ -24,16 +25,6 @@ TEMP_MARK = ".tmp-"
 STALE_AFTER_SECONDS = 3600.0
 
 _BINARY = getattr(os, "O_BINARY", 0)  # Windows would otherwise translate line endings
-
-
-def _kind(mode: int) -> str:
-    if stat.S_ISFIFO(mode):
-        return "a named pipe"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    return "not an ordinary file"
 
 
 def open_regular_file(path: Path) -> BinaryIO:
@@ -55,7 +46,7 @@ def open_regular_file(path: Path) -> BinaryIO:
     if stat.S_ISDIR(mode):
         raise ProjectError(f"{str(path)!r} is a folder, not a project file.")
     if not stat.S_ISREG(mode):
-        raise ProjectError(f"{str(path)!r} is {_kind(mode)}, not a project file; "
+        raise ProjectError(f"{str(path)!r} is {special_kind(mode)}, not a project file; "
                            f"choose a saved .nnproj file.")
     # O_NONBLOCK: should the path have become a pipe since the look above, opening it must
     # still not wait for a writer; the second look below then refuses it.
@@ -68,7 +59,7 @@ def open_regular_file(path: Path) -> BinaryIO:
     mode = os.fstat(fd).st_mode
     if not stat.S_ISREG(mode):
         os.close(fd)
-        raise ProjectError(f"{str(path)!r} is {_kind(mode)}, not a project file; "
+        raise ProjectError(f"{str(path)!r} is {special_kind(mode)}, not a project file; "
                            f"choose a saved .nnproj file.")
     return os.fdopen(fd, "rb")
 
@@ -83,14 +74,14 @@ def write_error(target: Path, exc: OSError) -> ProjectError:
         reason = f"the folder {folder!r} is on a read-only disk"
     else:
         reason = exc.strerror or str(exc)
-    return ProjectError(f"Cannot save the project to {str(target)!r}: {reason}.")
+    return ProjectError(f"Cannot save the project to {str(target)!r}: {reason}; choose another place.")
 
 
 def check_target(target: Path) -> None:
     """Refuse a save target whose folder is missing or that is a folder or a special file."""
     parent = target.parent
     if not parent.is_dir():
-        what = "is not a folder" if parent.exists() else "does not exist"
+        what = "is a file, not a folder" if parent.exists() else "does not exist"
         raise ProjectError(f"Cannot save the project: the folder {str(parent)!r} {what}.")
     try:
         mode = os.stat(target).st_mode
@@ -102,7 +93,7 @@ def check_target(target: Path) -> None:
         raise ProjectError(f"Cannot save the project to {str(target)!r}: that is a folder; "
                            f"choose a file name such as {target.name + '.nnproj'!r} inside it.")
     if not stat.S_ISREG(mode):
-        raise ProjectError(f"Cannot save the project to {str(target)!r}: it is {_kind(mode)}, "
+        raise ProjectError(f"Cannot save the project to {str(target)!r}: it is {special_kind(mode)}, "
                            "not a file.")
 
 

@@ -178,7 +178,7 @@ def test_a_named_pipe_is_refused_at_once(tmp_path):
         worker.join(5)
         pytest.fail("load_project blocked on a named pipe")
     assert isinstance(outcome[0], ProjectError)
-    assert "is a named pipe, not a project file" in str(outcome[0])
+    assert "is a named pipe (FIFO), not a project file" in str(outcome[0])
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="needs /dev/zero")
@@ -191,7 +191,7 @@ def test_a_device_is_refused():
 def test_saving_over_a_special_file_or_a_folder_is_refused(tmp_path, trained_project):
     fifo = tmp_path / "pipe.nnproj"
     os.mkfifo(fifo)
-    with pytest.raises(ProjectError, match="it is a named pipe, not a file"):
+    with pytest.raises(ProjectError, match=r"it is a named pipe \(FIFO\), not a file"):
         save_project(trained_project, fifo)
     assert stat.S_ISFIFO(os.stat(fifo).st_mode)
     (tmp_path / "folder").mkdir()
@@ -294,7 +294,7 @@ def test_check_writable_names_a_missing_folder_and_a_folder_target(tmp_path):
     with pytest.raises(ProjectError, match=r"the folder '.*nope' does not exist"):
         check_writable(tmp_path / "nope" / "p.nnproj")
     (tmp_path / "a file").write_text("x")
-    with pytest.raises(ProjectError, match=r"the folder '.*a file' is not a folder"):
+    with pytest.raises(ProjectError, match=r"the folder '.*a file' is a file, not a folder"):
         check_writable(tmp_path / "a file" / "p.nnproj")
     with pytest.raises(ProjectError, match="that is a folder; choose a file name such as"):
         check_writable(tmp_path)
