@@ -38,7 +38,7 @@ def _pct(x: float) -> str:
     return f"{x:.1%}"
 
 
-def _num(x: float) -> str:
+def plain_number(x: float) -> str:
     """3 significant digits, without e-notation for everyday sizes: 7507 -> '7,510'."""
     if not math.isfinite(x) or x == 0 or not 1e3 <= abs(x) < 1e12:
         return f"{x:.3g}"
@@ -213,19 +213,19 @@ def _regression(dataset, val_y, losses, run_val_loss, trend, typical_errors, too
     baseline_mse = float(np.mean((rows - centre) ** 2)) if rows.size else 0.0
     if baseline_mse > 0 and loss > baseline_mse:
         return (f"The predictions are worse than always answering the average value (error "
-                f"{_num(math.sqrt(loss))} vs {_num(math.sqrt(baseline_mse))}). "
+                f"{plain_number(math.sqrt(loss))} vs {plain_number(math.sqrt(baseline_mse))}). "
                 + (memorising.strip() or _advice(trend, losses, too_high, smaller, learning_rate)),
                 "warning")
     val_err, test_err = typical_errors or (None, None)
     if val_err is None or not math.isfinite(val_err):
         val_err = math.sqrt(loss)
-    text = f"Training finished: {len(losses)} epochs. Typical error (validation): {_num(val_err)}"
+    text = f"Training finished: {len(losses)} epochs. Typical error (validation): {plain_number(val_err)}"
     if rows.size:
-        text += f" (always answering the average: {_num(float(np.mean(np.abs(rows - centre))))})"
+        text += f" (always answering the average: {plain_number(float(np.mean(np.abs(rows - centre))))})"
     if test_err is not None and math.isfinite(test_err):
-        text += f"; on the test data, which training never saw: {_num(test_err)}"
-    scale = (f" For scale: the values to predict range from {_num(np.nanmin(y))} to "
-             f"{_num(np.nanmax(y))}.") if y.size else ""
+        text += f"; on the test data, which training never saw: {plain_number(test_err)}"
+    scale = (f" For scale: the values to predict range from {plain_number(np.nanmin(y))} to "
+             f"{plain_number(np.nanmax(y))}.") if y.size else ""
     return text + "." + scale + (more if improving else memorising), "info"
 
 

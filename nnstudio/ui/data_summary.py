@@ -6,6 +6,7 @@ import html
 import numpy as np
 
 from nnstudio.data.dataset import MIN_CLASS_SAMPLES
+from nnstudio.doctor.verdict import plain_number
 from nnstudio.ui.scatter import class_color
 
 UNBALANCED_RATIO = 2.0   # largest class / smallest class above which the summary warns
@@ -17,8 +18,9 @@ def classes_html(ds) -> str:
         y = ds.y if ds.y.ndim == 1 else ds.y[:, 0]
         if not len(y):
             return ""
-        return (f"Values to predict: from {float(y.min()):.3g} to {float(y.max()):.3g} "
-                f"(average {float(y.mean()):.3g})")
+        # Written as the verdict writes them ("28,600", not "2.86e+04"): a teacher reads prices.
+        return (f"Values to predict: from {plain_number(float(y.min()))} to "
+                f"{plain_number(float(y.max()))} (average {plain_number(float(y.mean()))})")
     parts = []
     for i, (name, count) in enumerate(ds.class_counts().items()):
         parts.append(f"<span style='color:{class_color(i).name()}'>\u25cf</span>&nbsp;"

@@ -128,3 +128,16 @@ def test_the_fit_curve_is_drawn_in_prices(window, qtbot):
     expected = 20000 + 650 * x - 280 * 40 - 1800 * 8
     assert float(np.median(np.abs(y - expected))) < 12_000
     assert not fit.off_chart
+
+
+def test_the_data_panel_writes_prices_as_the_verdict_does(qtbot, houses, tmp_path):
+    # "from 2.86e+04 to 1.9e+05" read as code to a teacher; the verdict says "28,600".
+    from nnstudio.ui.data_panel import DataPanel
+
+    panel = DataPanel(houses, settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(panel)
+    panel._show_summary(houses.dataset)
+    text = panel.classes_label.text()
+    y = houses.dataset.y
+    assert "e+0" not in text
+    assert f"from {round(float(y.min()), -2):,.0f} to {round(float(y.max()), -3):,.0f}" in text
