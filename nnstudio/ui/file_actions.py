@@ -97,9 +97,10 @@ class FileActions(QObject):
         self._ctl.load(project, dataset, path=os.path.abspath(path))
         if relocated:
             self._ctl.touch()  # the new place of the data is worth saving
-        self.warn_if_data_changed()
         self._add_recent(os.path.abspath(path))
-        notes = " ".join(project.notes)
+        # One message: the bar shows only the last one, so a separate warning about changed
+        # data was replaced at once by "Opened ..." and never seen.
+        notes = " ".join(filter(None, [*project.notes, self.data_changed_text()]))
         self._ctl.message_posted.emit(f"Opened {os.path.basename(path)}. {notes}".strip(),
                                       "warning" if notes else "info")
         return True
@@ -133,13 +134,18 @@ class FileActions(QObject):
             return self.save_as()
         return self._save_to(self._ctl.path)
 
+    def data_changed_text(self) -> str:
+        """What changed when the loaded project's weights were trained on other rows of its
+        data, with the remedy; "" when nothing did."""
+        changed = data_changed(self._ctl.project, self._ctl.split)
+        return (f"{changed} Reset weights (Ctrl+R) and train again for scores you can trust."
+                if changed else "")
+
     def warn_if_data_changed(self) -> None:
         """Say so when the loaded project's weights were trained on other rows of its data."""
-        changed = data_changed(self._ctl.project, self._ctl.split)
-        if changed:
-            self._ctl.message_posted.emit(
-                f"{changed} Reset weights (Ctrl+R) and train again for scores you can trust.",
-                "warning")
+        text = self.data_changed_text()
+        if text:
+            self._ctl.message_posted.emit(text, "warning")
 
     def save_as(self) -> bool:
         start = self._ctl.path or os.path.join(self._last_dir(), self._suggested_name() + FILE_SUFFIX)

@@ -692,6 +692,10 @@ def test_training_remembers_its_rows_and_a_changed_csv_is_flagged_on_open(window
     assert window.files.open_path(str(path), ask=False)
     text, level = next((t, lv) for t, lv in shown if "data changed" in t)
     assert level == "warning" and "another order" in text and "Reset weights" in text
+    # ... and it is what the message bar shows (a later "Opened p.nnproj." used to replace it).
+    bar = window.messages.text.text()
+    assert bar.startswith("Opened p.nnproj.") and "another order" in bar and "Reset weights" in bar
+    assert window.messages.level == "warning"
 
     # Fresh weights trained in the window on the file as it is now carry their own fingerprint.
     window.actions["reset"].trigger()
