@@ -88,7 +88,8 @@ def loss_trend(losses: list[float], naive_loss: float | None = None) -> str:
 
 def _tail_words(losses: list[float]) -> str:
     window = min(len(losses) - 1, max(2, round(len(losses) * TAIL)))
-    return f"{losses[-window - 1]:.3g} → {losses[-1]:.3g} in the last {window} epochs"
+    first, last = plain_number(losses[-window - 1]), plain_number(losses[-1])
+    return f"{first} → {last} in the last {window} epochs"
 
 
 def _advice(trend: str, losses: list[float], too_high: str, smaller: str, learning_rate: float) -> str:
@@ -104,8 +105,8 @@ def _advice(trend: str, losses: list[float], too_high: str, smaller: str, learni
         return (f"The loss was still falling steadily when the run ended ({_tail_words(losses)}): "
                 f"it is learning, slowly. Train for more epochs, or try a larger learning rate "
                 f"(now {learning_rate:g}; try {learning_rate * 10:g}).")
-    return (f"The loss stopped improving (it ended at {losses[-1]:.3g}), so more epochs of the "
-            "same will not help: press Reset weights (Ctrl+R) and train again, and if it gets "
+    return (f"The loss stopped improving (it ended at {plain_number(losses[-1])}), so more epochs "
+            "of the same will not help: press Reset weights (Ctrl+R) and train again, and if it gets "
             "stuck again, try another learning rate or more neurons.")
 
 
@@ -183,7 +184,8 @@ def summarize_run(history: dict, run_start: int, dataset, val_y, test_metrics: t
         return (f"Training was unstable: {fell}. {too_high[0].upper()}{too_high[1:]}; "
                 f"{smaller[0].lower()}{smaller[1:]}.", "warning")
     if trend == "rose":
-        return (f"The training loss got worse during this run ({losses[0]:.3g} → {losses[-1]:.3g}): "
+        return (f"The training loss got worse during this run ({plain_number(losses[0])} → "
+                f"{plain_number(losses[-1])}): "
                 f"{too_high}. {smaller}, press Reset weights (Ctrl+R) and train again.", "warning")
     # Still improving at the end: on validation data when there is some (what counts).
     improving = loss_trend(run_val_loss or losses) == "falling"
@@ -237,10 +239,12 @@ def _memorising(run_val_loss: list, losses: list, run_start: int, trend: str) ->
     best = int(np.argmin(run_val_loss))
     if run_val_loss[-1] <= OVERFIT_LOSS * run_val_loss[best] or losses[-1] > 0.95 * losses[best]:
         return ""
+    # plain_number: a price model's loss is in the tens of millions; "7.14e+07" reads as code.
     return (f" The network started memorising the training data (overfitting): the validation loss "
-            f"was lowest at epoch {run_start + best + 1} ({run_val_loss[best]:.3g}) and ended at "
-            f"{run_val_loss[-1]:.3g}, while the training loss kept falling. Fewer epochs, a Dropout "
-            "layer or some L2 penalty help; the loss plot marks the best epoch.")
+            f"was lowest at epoch {run_start + best + 1} ({plain_number(run_val_loss[best])}) and "
+            f"ended at {plain_number(run_val_loss[-1])}, while the training loss kept falling. "
+            "Fewer epochs, a Dropout layer or some L2 penalty help; the loss plot marks the best "
+            "epoch.")
 
 
 def _last(values: list):

@@ -249,3 +249,15 @@ def test_a_loss_wobbling_near_zero_is_memorising_not_a_too_high_rate():
 SURVEY_VAL_Y = np.array([0] * 23 + [1] * 5 + [2] * 20)
 SURVEY_LIKE = Dataset(np.zeros((48, 2), np.float32), SURVEY_VAL_Y, ["a", "b"], ["Freq", "None", "Some"],
                       "classification", {"kind": "test"}, "survey")
+
+
+def test_a_price_models_memorising_loss_is_written_without_e_notation():
+    # Ctrl+C after 13,589 epochs of house prices: "lowest at epoch 59 (7.14e+07) and ended at
+    # 1.76e+08" read as code; the verdict writes 71,400,000 as it writes the typical error.
+    prices = _prices()
+    train = [5e7 * (1 - 0.004 * i) for i in range(100)]
+    val = [7.5e7, 7.14e7] + [7.14e7 * (1 + 0.015 * i) for i in range(1, 99)]
+    text, level = summarize_run(hist(train, val_loss=val), 0, prices, prices.y[:60], None,
+                                learning_rate=0.01)
+    assert "memorising" in text and "lowest at epoch 2 (71,400,000)" in text
+    assert "e+0" not in text
