@@ -78,7 +78,9 @@ class CsvImportDialog(QDialog):
                                    "'Decide for me' looks at the values.")
         self.missing_drop = QRadioButton("&Drop rows with missing values")
         self.missing_drop.setToolTip("Leave out every row that has an empty or NA cell.")
-        self.missing_mean = QRadioButton("&Fill with the column mean")
+        # Word columns get their most common word, not a mean: the label says both (survey.csv's
+        # 'Sex' or 'Smoke' gaps made "column mean" read as untrue).
+        self.missing_mean = QRadioButton("&Fill in: the column's average, or its most common word")
         self.missing_mean.setToolTip("Fill empty number cells with the column's average and empty "
                                      "category cells with the most common value; keeps every row.")
         self.missing_mean.setChecked(True)

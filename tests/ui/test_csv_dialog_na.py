@@ -102,3 +102,20 @@ def test_counts_of_a_long_file_say_they_cover_its_first_rows(qtbot, panel, tmp_p
     assert dialog.na_words.item(0).text() == "'NA' in 'a' (500 rows in the first 2,000 rows): missing"
     c = dialog.preview.columns.index("a")
     assert "500 missing in the first 2,000 rows" in dialog.table.horizontalHeaderItem(c).toolTip()
+
+
+def test_the_fill_choice_says_what_word_columns_get(qtbot, panel):
+    # survey.csv has gaps in word columns ('Sex', 'Smoke'): they get the most common word, and
+    # the choice must not claim "the column mean" for them.
+    dialog = panel.open_csv(str(SURVEY))
+    qtbot.addWidget(dialog)
+    label = dialog.missing_mean.text().replace("&", "")
+    assert "most common word" in label and "average" in label
+    notes = _import_notes(qtbot, dialog)
+    assert "with its most common value ('" in notes  # what the import did for a word column
+
+
+def _import_notes(qtbot, dialog) -> str:
+    dialog.set_target("Exer")
+    _import(qtbot, dialog)
+    return dialog.notes_text()
