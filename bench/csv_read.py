@@ -9,7 +9,8 @@ the peer: install it for the bench (``pip install pandas``, never a dependency o
 point ``--peer-python`` at an interpreter that has it.
 
 Cases: an MNIST-shaped file (60,000 rows x 785 whole numbers, 110 MB; ``--mnist`` reuses one,
-else it is generated), a 50,000-row mixed file (numbers, words, dates, "NA" gaps: the text road)
+else it is generated); the same with a column of words and one "NA" (those two columns become
+text cells, the rest stay numbers); a 50,000-row mixed file (numbers, words, dates, "NA" gaps);
 and a 200,000-row file of 20 decimal columns (a regression table).
 """
 from __future__ import annotations
@@ -58,6 +59,19 @@ def write_mnist_like(path: Path, n: int = 60_000, seed: int = 0) -> None:
             block[:, 1:][rng.random((len(block), 784)) < 0.8] = 0
             block[:, 0] %= 10
             out.write("\n".join(",".join(row) for row in words[block]) + "\n")
+
+
+def write_with_words(source: Path, path: Path) -> None:
+    """``source`` (MNIST-shaped) plus a column of words and an 'NA' half way: the fast road
+    reads those two columns as text cells and the rest as numbers."""
+    with open(source, encoding="ascii") as lines, open(path, "w", encoding="ascii") as out:
+        out.write(next(lines).rstrip("\n") + ",kind\n")
+        for i, line in enumerate(lines):
+            if i == 30_000:
+                cells = line.split(",")
+                cells[5] = "NA"
+                line = ",".join(cells)
+            out.write(line.rstrip("\n") + (",a\n" if i % 3 else ",b\n"))
 
 
 def write_mixed(path: Path, n: int = 50_000, seed: int = 0) -> None:
@@ -110,10 +124,12 @@ def main() -> None:
             mnist = Path(tmp) / "mnist_like.csv"
             print(f"writing {mnist} ...")
             write_mnist_like(mnist)
-        cases = [("mnist 60000x785", mnist, "label"), ("mixed 50000x8", Path(tmp) / "mixed.csv", "churned"),
+        cases = [("mnist 60000x785", mnist, "label"), ("+ words + NA", Path(tmp) / "words.csv", "label"),
+                 ("mixed 50000x8", Path(tmp) / "mixed.csv", "churned"),
                  ("decimals 200000x20", Path(tmp) / "decimals.csv", "y")]
-        write_mixed(cases[1][1])
-        write_decimals(cases[2][1])
+        write_with_words(mnist, cases[1][1])
+        write_mixed(cases[2][1])
+        write_decimals(cases[3][1])
         print(f"\n{'case':<19} {'file MB':>7} {'nnstudio s':>10} {'pandas s':>9} {'ratio':>6} {'peak MB':>8} "
               f"{'f32 MB':>7} {'peak/f32':>8}  target met?  (pandas peak)")
         for label, path, target in cases:

@@ -175,12 +175,16 @@ class _Reader:
         self.ranges = np.array([np.full(self.width, np.inf), np.full(self.width, -np.inf)])
         self.wide: dict[int, list[np.ndarray]] = {} if layout.target is None else {layout.target: []}
         self.n = 0
+        # Whole numbers parse ~1.7x faster as int32 than as floats; the first block with a
+        # decimal point (or a number past +-2**31) switches to floats for good. Values are the
+        # same, but for the sign of "-0".
+        self.whole = True
 
-    def _loadtxt(self, chunk: str, usecols: list[int] | None = None) -> np.ndarray:
+    def _loadtxt(self, chunk: str, usecols: list[int] | None = None, dtype: type = np.float64) -> np.ndarray:
         # Bytes, not str lines: loadtxt decodes a byte stream in C, 2x faster here.
         converters = self.converters if usecols is None else {j: self.converters[j] for j in usecols}
         return np.loadtxt(io.BytesIO(chunk.encode("utf-8")), delimiter=self.layout.delimiter,
-                          dtype=np.float64, comments=None, quotechar='"', ndmin=2, encoding="utf-8",
+                          dtype=dtype, comments=None, quotechar='"', ndmin=2, encoding="utf-8",
                           usecols=usecols, converters=converters)
 
     def _add_words(self, found: set[int], n_rows: int) -> bool:
@@ -190,35 +194,43 @@ class _Reader:
         for j in sorted(found):
             self.cells[j] = []
             # loadtxt hands each cell of these columns, unquoted, to its converter, in row order.
-            self.converters[j] = lambda cell, keep=self.cells[j].append: keep(cell) or 0.0
+            self.converters[j] = lambda cell, keep=self.cells[j].append: keep(cell) or 0
             self.wide.pop(j, None)
         for begin, stop in self.spans:
             self._loadtxt(self.text[begin:stop], usecols=sorted(found))
         return all(len(self.cells[j]) == n_rows for j in found)
 
-    def _block(self, begin: int, stop: int, n_rows: int) -> np.ndarray | None:
-        """The numbers of the rows in ``text[begin:stop]``; None for the text road."""
-        chunk = self.text[begin:stop]
+    def _block(self, chunk: str) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """The numbers of the rows in ``chunk``, shape (rows, n_columns), and each column's
+        smallest and largest (float64); None for the text road."""
         for _ in range(MAX_TRIES):
             for texts in self.cells.values():
                 del texts[self.n:]    # cells a failed try of this block handed over
             try:
-                block = self._loadtxt(chunk)
-            except ValueError as error:   # a word, a gap, a ragged row
+                block = self._loadtxt(chunk, dtype=np.int32 if self.whole else np.float64)
+            except ValueError as error:   # a word, a gap, a ragged row; or a decimal point
+                if self.whole:
+                    self.whole = False    # numbers with decimals: floats from here on
+                    continue
                 found = _word_columns(chunk, self.layout.delimiter, self.width, set(self.cells), str(error))
             else:
-                if block.shape != (n_rows, self.width) or self.n + n_rows > self.capacity:
-                    return None       # a quoted line break joined lines: the text road explains
-                finite = np.isfinite(block.min(axis=0)) & np.isfinite(block.max(axis=0))
+                if block.shape[1] != self.width or self.n + len(block) > self.capacity:
+                    return None
+                low, high = block.min(axis=0).astype(np.float64), block.max(axis=0).astype(np.float64)
+                if block.dtype == np.int32:
+                    if max(-low.min(), high.max()) > EXACT_IN_FLOAT32:
+                        block = block.astype(np.float64)   # round as the text road does: via float64
+                    return block, low, high
+                finite = np.isfinite(low) & np.isfinite(high)
                 if finite.all():
-                    return block
+                    return block, low, high
                 found = set(np.flatnonzero(~finite).tolist())   # "nan" / "inf": read as text
             if not found or not self._add_words(found, self.n):
                 return None
         return None
 
     def read(self, progress: Progress | None, start: float, end: float) -> Table | None:
-        text, layout, width = self.text, self.layout, self.width
+        text, layout = self.text, self.layout
         pos, line = layout.pos, layout.line
         line_numbers: list[np.ndarray] = []
         total = max(len(text) - layout.cut, 1)
@@ -227,35 +239,39 @@ class _Reader:
             stop = text.find("\n", min(pos + block_chars, len(text)))
             block_chars = BLOCK_CHARS
             stop = len(text) if stop < 0 else stop + 1
-            begin, pos = pos, stop
-            if text.count("\r", begin, stop) != text.count("\r\n", begin, stop):
+            chunk, pos = text[pos:stop], stop
+            if "\r" in chunk and chunk.count("\r") != chunk.count("\r\n"):
                 return None           # a lone "\r" ends a line for the text road, not for loadtxt
-            n_lines = text.count("\n", begin, stop) + (not text.endswith("\n", begin, stop))
-            if text.startswith(("\n", "\r\n"), begin, stop) or text.find("\n\n", begin, stop) >= 0 \
-                    or text.find("\n\r\n", begin, stop) >= 0:
+            n_lines = chunk.count("\n") + (not chunk.endswith("\n"))
+            if chunk.isspace():       # only line breaks (skipped), or a line of spaces (a note)
+                if chunk.strip("\r\n"):
+                    return None
+                line += n_lines
+                continue
+            parsed = self._block(chunk)
+            if parsed is None:
+                return None
+            block = parsed[0]
+            if len(block) == n_lines:
+                at = np.arange(line, line + n_lines)
+            else:
                 # Blank lines: loadtxt and the text road both skip them (without a note); number
-                # the rest by where they are.
-                parts = text[begin:stop].split("\n")[:n_lines]
+                # the rest by where they are. Any other shortfall is a quoted line break.
+                parts = chunk.split("\n")[:n_lines]
                 at = line + np.asarray([i for i, part in enumerate(parts) if part not in ("", "\r")],
                                        dtype=np.int64)
-            else:
-                at = np.arange(line, line + n_lines)
+                if len(at) != len(block):
+                    return None
             line += n_lines
-            if not len(at):
-                continue
-            block = self._block(begin, stop, len(at))
-            if block is None:
-                return None
-            self.spans.append((begin, stop))
-            self._store(block)
+            self.spans.append((stop - len(chunk), stop))
+            self._store(*parsed)
             line_numbers.append(at)
             if progress is not None:
                 progress.report(start + (end - start) * (pos - layout.cut) / total)
         return self._table(line_numbers)
 
-    def _store(self, block: np.ndarray) -> None:
+    def _store(self, block: np.ndarray, low: np.ndarray, high: np.ndarray) -> None:
         n, rows = self.n, len(block)
-        low, high = block.min(axis=0), block.max(axis=0)
         np.minimum(self.ranges[0], low, out=self.ranges[0])
         np.maximum(self.ranges[1], high, out=self.ranges[1])
         for j in np.flatnonzero(np.maximum(-low, high) > EXACT_IN_FLOAT32).tolist():
@@ -264,7 +280,7 @@ class _Reader:
                 # (or they were not whole numbers, and then exactness does not decide anything).
                 self.wide[j] = [self.matrix[:n, j].astype(np.float64)]
         for j, parts in self.wide.items():
-            parts.append(block[:, j].copy())
+            parts.append(block[:, j].astype(np.float64))
         with np.errstate(over="ignore"):   # past float32's range: inf here, refused by name later
             self.matrix[n:n + rows] = block
         self.n += rows

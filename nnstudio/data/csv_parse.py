@@ -53,7 +53,7 @@ class Table:
 
 
 def read_bytes(path: Path, progress: Progress | None = None, weight: float = 0.1,
-               limit: int | None = None) -> bytes:
+               limit: int | None = None) -> bytearray:
     """Read at most ``limit`` bytes of ``path``, reporting progress from 0 to ``weight``.
 
     Only regular files are read: a device (/dev/zero) never ends and opening a named pipe
@@ -67,16 +67,27 @@ def read_bytes(path: Path, progress: Progress | None = None, weight: float = 0.1
         if not stat.S_ISREG(info.st_mode):
             raise DataError(f"'{path}' is {special_kind(info.st_mode)}, not a regular file, so nnstudio "
                             "cannot read data from it. Choose a CSV file saved on disk.")
-        chunks, done = [], 0
+        # Read into one buffer of the file's size: a list of chunks joined at the end held the
+        # file twice for a moment (and the join took ~0.05 s per 100 MB).
+        want = size if limit is None else min(size, limit)
+        raw, done = bytearray(want), 0
+        view = memoryview(raw)
         with open(path, "rb") as handle:
-            while limit is None or done < limit:
+            while done < want:
+                got = handle.readinto(view[done:min(done + READ_CHUNK, want)])
+                if not got:
+                    break                  # the file shrank while being read
+                done += got
+                if progress is not None and size:
+                    progress.report(weight * done / size)
+            view.release()
+            del raw[done:]
+            while limit is None or done < limit:     # the file grew while being read
                 chunk = handle.read(READ_CHUNK if limit is None else min(READ_CHUNK, limit - done))
                 if not chunk:
                     break
-                chunks.append(chunk)
+                raw += chunk
                 done += len(chunk)
-                if progress is not None and size:
-                    progress.report(weight * done / size)
     except FileNotFoundError:
         raise DataError(f"The file '{path}' was not found. It may have been moved, renamed or deleted; "
                         "choose the file again.") from None
@@ -87,10 +98,10 @@ def read_bytes(path: Path, progress: Progress | None = None, weight: float = 0.1
                         "or copy it to a folder you own and open the copy.") from None
     except OSError as exc:
         raise DataError(f"The file '{path}' could not be read ({exc.strerror or exc}).") from None
-    return b"".join(chunks)
+    return raw
 
 
-def decode(raw: bytes, name: str) -> tuple[str, str, list[str]]:
+def decode(raw: bytes | bytearray, name: str) -> tuple[str, str, list[str]]:
     """Turn file bytes into text; returns (text, encoding, notes).
 
     Tries UTF-8 (with or without BOM) and UTF-16 (with BOM), then falls back to Windows Latin-1
