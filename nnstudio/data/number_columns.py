@@ -37,7 +37,9 @@ def analyse_numbers(name: str, values: np.ndarray, span: tuple[float, float] | N
             return ColumnInfo(name, "empty", missing, reason=f"'{name}' has no values, so it was left out.")
         low, high = float(good.min()), float(good.max())
     else:
-        missing, good = np.zeros(len(values), dtype=bool), values
+        # No gaps: one read-only row of False shared by every column (785 columns x 60,000 rows
+        # of their own masks were 47 MB); writing into it raises instead of corrupting others.
+        missing, good = np.broadcast_to(np.False_, values.shape), values
         low, high = float(span[0]), float(span[1])
     if low == high:
         return ColumnInfo(name, "constant", missing, reason=(
