@@ -320,7 +320,8 @@ def build_dataset(table: Table, options: CsvOptions, name: str, progress: Progre
     if table.matrix is not None:
         # Read by csv_fast: number columns come straight from its float32 matrix.
         used = [j for j, info in zip(feature_cols, infos) if info.usable]
-        X, feature_names = gather_features(table.matrix, table.columns, usable, used, len(rows))
+        X, feature_names = gather_features(table.matrix, table.columns, usable, used, len(rows), reuse=True)
+        table.matrix = None    # used up: X lives in its memory now (nothing below reads the columns)
     else:
         X, feature_names = _stack_features(usable)
 

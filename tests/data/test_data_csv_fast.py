@@ -316,3 +316,29 @@ def test_columns_of_words_found_late_are_read_again_from_the_top(tmp_path, monke
     assert "'score' holds numbers and is used as a feature. 1 cell(s) held words instead of numbers " \
            "('unknown')" in notes
     assert "'nan' in 'score' (1 row)" in notes and "Filled 2 missing value(s) in 'score'" in notes
+
+
+@pytest.mark.parametrize("words", [False, True], ids=["numbers", "with a column of words"])
+def test_features_written_into_the_matrix_itself(tmp_path, monkeypatch, words):
+    # X takes the memory of the matrix it is gathered from, a few rows at a time: every tile
+    # boundary must keep rows that are not read yet.
+    from nnstudio.data import number_columns
+    monkeypatch.setattr(number_columns, "ROWS_PER_COPY", 7)
+    rng = np.random.default_rng(3)
+    values = rng.integers(0, 50, (300, 12))
+    header = [f"x{i}" for i in range(11)] + ["label"]
+    rows = [[str(v) for v in row] for row in values]
+    if words:
+        header.insert(4, "kind")
+        for i, row in enumerate(rows):
+            row.insert(4, "ab"[i % 2])
+    path = tmp_path / "wide.csv"
+    path.write_text("\n".join(",".join(r) for r in [header] + rows) + "\n")
+    options = CsvOptions(task="regression")
+    fast = read_csv(path, options)
+    assert_same(fast, text_road(path, options))
+    expected = values[:, :11].astype(np.float32)
+    if words:
+        kind_a = (np.arange(300) % 2 == 0)[:, None]
+        expected = np.hstack([expected[:, :4], kind_a, ~kind_a, expected[:, 4:]])
+    np.testing.assert_array_equal(fast.X, expected)
