@@ -183,6 +183,30 @@ class Network:
                          "total": w + b, "trainable": layer.trainable})
         return rows
 
+    def param_slices(self) -> dict[str, tuple[int, int, tuple[int, ...]]]:
+        """Every parameter in buffer order: ``name -> (start, size, shape)`` in the flat
+        :attr:`params` / :attr:`grads` buffers (``params[start:start + size].reshape(shape)``
+        is the parameter itself). Names are those of :meth:`get_weights`."""
+        out: dict[str, tuple[int, int, tuple[int, ...]]] = {}
+        sizes = self.layer_sizes()
+        for i, (layer, n_in, (start, _)) in enumerate(zip(self.layers, sizes, self._ranges)):
+            off = start
+            for suffix, shape in zip(("W", "b"), layer.param_shapes(n_in)):
+                size = int(np.prod(shape))
+                out[f"{i}/{suffix}"] = (off, size, tuple(int(d) for d in shape))
+                off += size
+        return out
+
+    def param_trainable(self, name: str) -> bool:
+        """Whether the parameter ``name`` (a key of :meth:`param_slices`) belongs to a layer
+        that trains (False for frozen layers)."""
+        return self._param_layer(name).trainable
+
+    def _param_layer(self, name: str) -> Layer:
+        if name not in self.param_slices():
+            raise ConfigError(f"this network has no parameter named {name!r}")
+        return self.layers[int(name.split("/", 1)[0])]
+
     def trainable_segments(self) -> tuple[list, list]:
         """Views ``(params, grads)`` over trainable parameters (contiguous runs merged) and over
         trainable weight matrices (for L2)."""
