@@ -402,6 +402,7 @@ def test_panel_switches_the_prediction_tab_with_the_task(qtbot, snapshot, curve_
     assert panel.tabText(2) == "Fit" and panel.widget(2) is panel.fit
     assert panel.currentIndex() == 2 and panel.count() == 4
     assert panel.confusion.message.text().endswith("how close the network's answers are.")
+    assert not panel.isTabVisible(3)  # numbers have no classes to confuse
     net = Network(1, [Dense(4, "tanh"), Dense(1, "linear")], seed=0)
     panel.on_snapshot(make_snapshot(net, 2, None, None, Xs, y, 0,
                                     fit_x=fit_points(fit_range_for(Xs))))
@@ -410,7 +411,7 @@ def test_panel_switches_the_prediction_tab_with_the_task(qtbot, snapshot, curve_
     assert panel.tabText(2) == "Predicted vs true" and panel.widget(2) is panel.fit
     panel.set_dataset(Classes)
     assert panel.tabText(2) == "Decision map" and panel.widget(2) is panel.boundary
-    assert panel.currentIndex() == 2
+    assert panel.currentIndex() == 2 and panel.isTabVisible(3)
     panel.on_snapshot(snapshot)
     assert panel.boundary.image_item.image.shape == (12, 12, 3)
 

@@ -91,11 +91,14 @@ class TrainingViewsPanel(QTabWidget):
         if data is None:
             self.boundary.set_data(None, None, [])
             self.confusion.set_class_names(None)
+            self.setTabVisible(self.indexOf(self.confusion), True)
             self._use_prediction_view("decision")
         else:
             names = list(getattr(data, "class_names", []) or [])
             task = getattr(data, "task", None) or ("classification" if names else "regression")
             self.confusion.set_class_names(names)
+            # Numbers to predict have no classes to confuse: no tab that can only say so.
+            self.setTabVisible(self.indexOf(self.confusion), task != "regression")
             if task == "regression":
                 self.fit.set_data(data.X, data.y, getattr(data, "feature_names", ()), scaler)
                 self.boundary.set_data(None, None, [])
