@@ -294,7 +294,7 @@ class _Reader:
         for j, texts in self.cells.items():
             # A quote left in a cell means loadtxt split a line the csv module splits otherwise
             # (1, "a,b"); a cell longer than the csv module takes gets the text road's message.
-            if len(texts) != n or any('"' in cell or len(cell) > limit for cell in texts):
+            if len(texts) != n or '"' in "".join(texts) or max(map(len, texts), default=0) > limit:
                 return None
             columns[j] = pack_cells(texts)
         lines_of_rows = np.concatenate(line_numbers) if line_numbers else np.zeros(0, np.int64)
