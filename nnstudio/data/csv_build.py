@@ -83,7 +83,8 @@ def _lost_class_notes(name: str, before: np.ndarray, after: np.ndarray, decimal_
     notes = []
     for key in sorted(lost, key=str):
         rows = keys == key
-        shown = str(before[rows][0])
+        # A float target (read by csv_fast) has no text left: show the class as its name.
+        shown = _class_name(before[rows][0]) if before.dtype.kind == "f" else str(before[rows][0])
         notes.append(f"Class {shown!r} of the target '{name}' had only rows with gaps and is gone: all its "
                      f"{int(rows.sum())} row(s) were dropped with the rows with missing values. Fill the "
                      "gaps instead ('fill with column mean', on the command line --missing mean) to keep "

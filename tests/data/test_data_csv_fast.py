@@ -9,6 +9,8 @@ import sys
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from nnstudio.data import CsvOptions, load_dataset_source, preview_csv, read_csv
 from nnstudio.data import csv_fast
@@ -342,3 +344,38 @@ def test_features_written_into_the_matrix_itself(tmp_path, monkeypatch, words):
         kind_a = (np.arange(300) % 2 == 0)[:, None]
         expected = np.hstack([expected[:, :4], kind_a, ~kind_a, expected[:, 4:]])
     np.testing.assert_array_equal(fast.X, expected)
+
+
+CELLS = ["1", "2", "-1", "0.5", "1e3", "12", "100000000", "3000000000", "NA", "", "nan", "inf", "a", "b",
+         "None", "?", '"5"', ' "4"', '"a,b"', 'a"b', "x y", "  8 ", "1,5", "2021-01-02", "1e39", "-", "1_0",
+         "\u00a0 3"]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_any_small_file_reads_as_the_text_road_reads_it(tmp_path_factory, monkeypatch, data):
+    monkeypatch.setattr(csv_fast, "BLOCK_CHARS", 120)
+    monkeypatch.setattr(csv_fast, "FIRST_BLOCK_CHARS", 30)
+    sep = data.draw(st.sampled_from([",", ";", "\t"]))
+    width = data.draw(st.integers(2, 4))
+    kinds = data.draw(st.lists(st.sampled_from(["int", "float", "word"]), min_size=width, max_size=width))
+    plain = {"int": st.integers(0, 9).map(str), "float": st.floats(0, 1).map(lambda v: f"{v:.3f}"),
+             "word": st.sampled_from(["a", "b", "c"])}
+    rows = [[data.draw(st.one_of(plain[k], st.sampled_from(CELLS)) if data.draw(st.booleans()) else plain[k])
+             for k in kinds] for _ in range(data.draw(st.integers(1, 30)))]
+    lines = [sep.join(f"c{j}" for j in range(width))] + [sep.join(r) for r in rows]
+    text = "\n".join(lines) + "\n"
+    if data.draw(st.booleans()):
+        text = text.replace("\n", "\r\n")
+    path = tmp_path_factory.mktemp("fuzz") / "data.csv"
+    path.write_text(text, newline="")
+    options = CsvOptions(**data.draw(st.sampled_from([{}, {"missing": "mean"}, {"missing": "drop"},
+                                                      {"missing": "mean", "task": "regression"}])))
+    try:
+        slow = text_road(path, options)
+    except DataError as err:
+        with pytest.raises(DataError) as raised:
+            read_csv(path, options)
+        assert str(raised.value) == str(err)
+    else:
+        assert_same(read_csv(path, options), slow)
