@@ -1,10 +1,10 @@
-"""The fast road for files of plain numbers: numpy's C reader instead of csv + text columns.
+"""The fast road for files of numbers: numpy's C reader instead of csv + text columns.
 
 A file whose every cell is a number (MNIST-shaped: 60,000 rows x 785 columns, 110 MB) took
 ~23 s and 1.4 GB on the text road (``csv_parse.parse_table``: a Python string per cell, then
-numpy text columns). ``np.loadtxt`` parses the same bytes in C at pandas' speed or better, so
-this module feeds it the text a few megabytes at a time (progress moves and cancel is polled
-between blocks) and writes the numbers straight into one float32 matrix.
+numpy text columns). ``np.loadtxt`` parses the same bytes in C at about pandas' speed, so this
+module feeds it the text a few megabytes at a time (progress moves and cancel is polled between
+blocks) and writes the numbers straight into one float32 matrix (~2 s and 0.35 GB there).
 
 Columns that hold anything but finite numbers (words, empty cells, "NA", "nan", decimal commas)
 are found from the first block that shows them and read again as text cells, through a loadtxt
@@ -38,12 +38,27 @@ FIRST_BLOCK_CHARS = 1 << 16   # the first call is small, so a file of words leav
 EXACT_IN_FLOAT32 = float(2 ** 24)
 MAX_TRIES = 8              # tries per block, each finding new columns of words (or "nan")
 _AT_ROW = re.compile(r"at row (\d+), column \d+")
+_NOT_INT32 = re.compile(r"could not convert string '(.*)' to int32")
+_NEGATIVE_ZERO = re.compile(r"-0+(?=[\s,;|\"]|$)")   # "-0" is -0.0 as a float, 0 as an integer
+
+
+def _number_not_int32(error: str) -> bool:
+    """True when loadtxt's int32 ``error`` is about a number (0.5, 3000000000, nan), not a word,
+    or when it cannot tell (then floats are the safe way on)."""
+    cell = _NOT_INT32.search(error)
+    if cell is None:
+        return "int32" in error
+    try:
+        float(cell.group(1))
+    except ValueError:
+        return False
+    return True
 
 
 def read_table(text: str, options: CsvOptions, name: str, progress: Progress | None = None,
                start: float = 0.1, end: float = 0.6) -> Table:
-    """Split ``text`` into a Table: numbers through ``read_numbers`` when every cell is one,
-    else ``csv_parse.parse_table`` (same arguments, same errors and notes)."""
+    """Split ``text`` into a Table: through ``read_numbers`` when loadtxt can read it as the csv
+    module would, else ``csv_parse.parse_table`` (same arguments, same errors and notes)."""
     table = read_numbers(text, options, name, progress, start, end)
     if table is None:
         table = parse_table(text, options.delimiter, options.has_header, name, progress, start, end)
@@ -63,7 +78,7 @@ def _numeric_choice(options: CsvOptions) -> bool:
 
 @dataclass
 class _Layout:
-    """Where the rows start and what they are called (shared by every pass)."""
+    """Where the rows start and what they are called."""
 
     names: list[str]
     delimiter: str
@@ -175,9 +190,8 @@ class _Reader:
         self.ranges = np.array([np.full(self.width, np.inf), np.full(self.width, -np.inf)])
         self.wide: dict[int, list[np.ndarray]] = {} if layout.target is None else {layout.target: []}
         self.n = 0
-        # Whole numbers parse ~1.7x faster as int32 than as floats; the first block with a
-        # decimal point (or a number past +-2**31) switches to floats for good. Values are the
-        # same, but for the sign of "-0".
+        # Whole numbers parse ~1.7x faster as int32 than as floats, to the same values; the
+        # first block with a decimal point (or a number past +-2**31) switches to floats for good.
         self.whole = True
 
     def _loadtxt(self, chunk: str, usecols: list[int] | None = None, dtype: type = np.float64) -> np.ndarray:
@@ -203,14 +217,16 @@ class _Reader:
     def _block(self, chunk: str) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
         """The numbers of the rows in ``chunk``, shape (rows, n_columns), and each column's
         smallest and largest (float64); None for the text road."""
+        # "-0" read as an integer would lose its sign (the text road keeps -0.0): floats here.
+        whole = not ("-0" in chunk and _NEGATIVE_ZERO.search(chunk))
         for _ in range(MAX_TRIES):
             for texts in self.cells.values():
                 del texts[self.n:]    # cells a failed try of this block handed over
             try:
-                block = self._loadtxt(chunk, dtype=np.int32 if self.whole else np.float64)
+                block = self._loadtxt(chunk, dtype=np.int32 if self.whole and whole else np.float64)
             except ValueError as error:   # a word, a gap, a ragged row; or a decimal point
-                if self.whole:
-                    self.whole = False    # numbers with decimals: floats from here on
+                if self.whole and _number_not_int32(str(error)):
+                    self.whole = False    # 0.5, 1e3, 3000000000, nan: floats from here on
                     continue
                 found = _word_columns(chunk, self.layout.delimiter, self.width, set(self.cells), str(error))
             else:

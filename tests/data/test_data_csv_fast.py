@@ -346,9 +346,9 @@ def test_features_written_into_the_matrix_itself(tmp_path, monkeypatch, words):
     np.testing.assert_array_equal(fast.X, expected)
 
 
-CELLS = ["1", "2", "-1", "0.5", "1e3", "12", "100000000", "3000000000", "NA", "", "nan", "inf", "a", "b",
-         "None", "?", '"5"', ' "4"', '"a,b"', 'a"b', "x y", "  8 ", "1,5", "2021-01-02", "1e39", "-", "1_0",
-         "\u00a0 3"]
+CELLS = ["1", "2", "-1", "-0", "0.5", "1e3", "12", "100000000", "3000000000", "NA", "", "nan", "inf", "a",
+         "b", "None", "?", '"5"', ' "4"', '"a,b"', 'a"b', "x y", "  8 ", "1,5", "2021-01-02", "1e39", "-",
+         "1_0", "\u00a0 3"]
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
