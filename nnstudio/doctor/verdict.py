@@ -1,119 +1,30 @@
-"""Plain-words verdict on a finished training run (pure python: no Qt here).
+"""The verdict on a finished training run, as findings (pure python: no Qt here).
 
 A run that "finished" is not always a success: a learning rate that is too high can leave a
-network that answers the same class for everything, or a loss that grew. The window says so
-and what to try, instead of only "finished". The advice follows what the loss did
-(:func:`loss_trend`): a smaller learning rate only when the loss rose or jumped, more epochs
-or a larger rate when it was still falling steadily when the run ended.
+network that answers the same class for everything, or a loss that grew. The verdict says so
+and what to try. The curves are read by :func:`~nnstudio.doctor.curves.curve_findings`, the
+same reading the hints under the loss plot show while the run goes; the advice for a run that
+did not learn follows what the loss did (:func:`~nnstudio.doctor.curves.loss_trend`): a smaller
+learning rate only when the loss rose or jumped, more epochs or a larger rate when it was still
+falling steadily when the run ended.
 """
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 
-#: The last epoch's loss above the first one by this factor: the run made things worse.
-ROSE = 1.05
-#: A loss this many times the lowest one before it: a step overshot ...
-JUMPED = 1.2
-#: ... when the rise is also at least this share of the run's first loss. Near zero a loss
-#: wobbles by large factors (0.044 -> 0.057 late in a run that began at 1.3) without any step
-#: overshooting: that wobble is not what "the learning rate is too high" means.
-JUMP_SHARE = 0.05
-#: A loss this many times that of a naive constant answer (see :func:`loss_trend`): answers
-#: confidently wrong by far, which steps that are too large produce.
-ABOVE_NAIVE = 2.0
-#: Regression: a final validation loss this many times its lowest in the run, while the
-#: training loss kept falling, is memorising (overfitting).
-OVERFIT_LOSS = 1.05
-#: Share of the epochs, at the end of the run, in which "still falling" is judged ...
-TAIL = 0.2
-#: ... where the loss must have fallen by more than this fraction ...
-STILL_FALLING = 0.01
-#: ... in at least this share of those epochs.
-STEADY = 0.75
+from nnstudio.doctor import thresholds as T
+from nnstudio.doctor.curves import (as_array, curve_findings, jump_finding, loss_trend,
+                                    rate_advice, tail_window)
+from nnstudio.doctor.findings import Finding, Remedy, level
 
 
-def _pct(x: float) -> str:
-    return f"{x:.1%}"
-
-
-def plain_number(x: float) -> str:
-    """3 significant digits, without e-notation for everyday sizes: 7507 -> '7,510'."""
-    if not math.isfinite(x) or x == 0 or not 1e3 <= abs(x) < 1e12:
-        return f"{x:.3g}"
-    return f"{round(x, 2 - int(math.floor(math.log10(abs(x))))):,.0f}"
-
-
-def loss_trend(losses: list[float], naive_loss: float | None = None) -> str:
-    """What the loss of one run did, as evidence for the advice.
-
-    Parameters
-    ----------
-    losses : list of float
-        The run's training loss per epoch, oldest first.
-    naive_loss : float or None
-        The loss of a naive constant answer, near where fresh weights start: ln(n_classes)
-        for classes (each equally likely), mean(y²) for numbers (always 0).
-
-    Returns
-    -------
-    str
-        ``"rose"`` (it ended above where it started), ``"jumped"`` (it went well above a value
-        it had already reached, by a visible share of where it started, or far above
-        ``naive_loss``), ``"falling"`` (still falling steadily
-        over the last fifth of the epochs), ``"flat"`` (none of these: it stopped improving) or
-        ``"short"`` (under 3 epochs and no jump: too few to tell).
-    """
-    n = len(losses)
-    if n >= 3 and losses[-1] > losses[0] * ROSE:
-        return "rose"
-    lowest = math.inf
-    floor = JUMP_SHARE * abs(losses[0]) if n else 0.0
-    for value in losses:
-        if value > JUMPED * lowest and value - lowest > floor:
-            return "jumped"
-        lowest = min(lowest, value)
-    if naive_loss and max(losses) > ABOVE_NAIVE * naive_loss:
-        return "jumped"
-    if n < 3:
-        return "short"
-    window = min(n - 1, max(2, round(n * TAIL)))
-    tail = losses[-window - 1:]
-    falls = sum(b < a for a, b in zip(tail, tail[1:]))
-    if falls >= STEADY * window and tail[-1] < (1 - STILL_FALLING) * tail[0]:
-        return "falling"
-    return "flat"
-
-
-def _tail_words(losses: list[float]) -> str:
-    window = min(len(losses) - 1, max(2, round(len(losses) * TAIL)))
-    first, last = plain_number(losses[-window - 1]), plain_number(losses[-1])
-    return f"{first} → {last} in the last {window} epochs"
-
-
-def _advice(trend: str, losses: list[float], too_high: str, smaller: str, learning_rate: float) -> str:
-    """What to try, from what the loss did (the sentence after the diagnosis)."""
-    if trend in ("rose", "jumped"):
-        what = "got worse" if trend == "rose" else "jumped up"
-        return (f"The loss {what} during the run: {too_high}. {smaller}, press Reset weights "
-                "(Ctrl+R) and train again.")
-    if trend == "short":
-        return (f"{len(losses)} epoch{'s are' if len(losses) > 1 else ' is'} too few to tell what "
-                "the loss will do: train for more epochs.")
-    if trend == "falling":
-        return (f"The loss was still falling steadily when the run ended ({_tail_words(losses)}): "
-                f"it is learning, slowly. Train for more epochs, or try a larger learning rate "
-                f"(now {learning_rate:g}; try {learning_rate * 10:g}).")
-    return (f"The loss stopped improving (it ended at {plain_number(losses[-1])}), so more epochs "
-            "of the same will not help: press Reset weights (Ctrl+R) and train again, and if it gets "
-            "stuck again, try another learning rate or more neurons.")
-
-
-def summarize_run(history: dict, run_start: int, dataset, val_y, test_metrics: tuple | None,
-                  learning_rate: float, typical_errors: tuple | None = None,
-                  highest_rate: float | None = None) -> tuple[str, str]:
-    """Return ``(message, level)`` for the epochs ``history[...][run_start:]`` of one run.
+def diagnose_run(history: dict, run_start: int, dataset, val_y, test_metrics: tuple | None,
+                 learning_rate: float, typical_errors: tuple | None = None,
+                 highest_rate: float | None = None, stopped: bool = False) -> list[Finding]:
+    """The findings for the epochs ``history[...][run_start:]`` of one run, most important first.
 
     Parameters
     ----------
@@ -123,7 +34,7 @@ def summarize_run(history: dict, run_start: int, dataset, val_y, test_metrics: t
         Index of this run's first epoch in the history lists.
     dataset : Dataset
         For the task, class names and targets.
-    val_y : ndarray
+    val_y : ndarray of shape (n_val,) or (n_val, n_outputs)
         Validation targets (used for the "always the same answer" baselines).
     test_metrics : (loss, accuracy or None) or None
         On the test part, which training never saw.
@@ -134,121 +45,144 @@ def summarize_run(history: dict, run_start: int, dataset, val_y, test_metrics: t
     highest_rate : float or None
         The highest learning rate of the run (it can be changed while training): when it was
         well above the final one, that is what the advice blames.
+    stopped : bool
+        The user stopped the run (the ``finished`` finding says "stopped").
     """
-    losses = [v for v in history.get("train_loss", [])[run_start:] if v is not None]
-    n = len(losses)
-    if n == 0:
-        return "Training stopped before the first epoch ended.", "info"
-    raised = highest_rate is not None and highest_rate > 1.5 * learning_rate
-    if raised:  # the user turned it up and back down: blame the high value, not today's
-        too_high = (f"the learning rate was {highest_rate:g} for part of this run (it is "
-                    f"{learning_rate:g} now), which was probably too high")
-        smaller = f"Keep it nearer {learning_rate:g}"
-    else:
-        too_high = f"the learning rate ({learning_rate:g}) is probably too high"
-        smaller = f"Try {learning_rate / 10:g}"
-    val_y = np.asarray(val_y) if val_y is not None and len(val_y) else np.asarray(dataset.y)
-    last_val_acc = _last(history.get("val_acc", []))
-    last_train_acc = _last(history.get("train_acc", []))
+    n_rows = len(history.get("train_loss", [])[run_start:])
+    column = {k: _column(history, k, run_start, n_rows)
+              for k in ("train_loss", "val_loss", "val_acc", "train_acc")}
+    column["epoch"] = np.arange(run_start + 1, run_start + n_rows + 1, dtype=float)
+    ok = np.isfinite(column["train_loss"])
+    losses, epochs = column["train_loss"][ok], column["epoch"][ok]
+    if len(losses) == 0:
+        return [Finding("no_epochs")]
     classes = dataset.task == "classification"
-    run_val_loss = [v for v in history.get("val_loss", [])[run_start:] if v is not None]
-    # A training loss still falling while the validation loss climbs is memorising, not a
-    # network that learns slowly: where it applies, that evidence comes first.
     if classes:
-        trend = loss_trend(losses, naive_loss=math.log(max(2, dataset.n_classes)))
+        naive = math.log(max(2, dataset.n_classes))
     else:
         y = np.asarray(dataset.y, dtype=float)
-        trend = loss_trend(losses, naive_loss=float(np.nanmean(y * y)) if y.size else None)
-    memorising = _memorising(run_val_loss, losses, run_start, trend)
-    if classes:
-        counts = np.bincount(val_y.astype(np.int64).ravel(), minlength=dataset.n_classes)
-        majority = dataset.class_names[int(counts.argmax())]
-        baseline = counts.max() / max(1, counts.sum())
-        acc = last_val_acc if last_val_acc is not None else last_train_acc
-        if acc is not None and acc <= baseline + 0.02 and dataset.n_classes > 1:
-            return (f"The network has not learned: it gets {_pct(acc)} right, no better than always "
-                    f"answering “{majority}” ({_pct(baseline)}). "
-                    + (memorising.strip() or _advice(trend, losses, too_high, smaller, learning_rate)),
-                    "warning")
-    run_val_acc = [v for v in history.get("val_acc", [])[run_start:] if v is not None]
-    if len(run_val_acc) >= 5 and max(run_val_acc) - run_val_acc[-1] > 0.10:
-        best = max(run_val_acc)
-        at = run_start + run_val_acc.index(best) + 1
-        fell = (f"validation accuracy reached {_pct(best)} at epoch {at} but ended at "
-                f"{_pct(run_val_acc[-1])}")
-        if losses[-1] <= 1.05 * min(losses[len(losses) // 2:]):
-            # The training loss kept falling meanwhile: memorising, not a too-large step.
-            return (f"The network started memorising the training data (overfitting): {fell}, while "
-                    "the training loss kept falling. Fewer epochs, more data, a Dropout layer or some "
-                    "L2 penalty help; the loss plot marks the best epoch.", "warning")
-        return (f"Training was unstable: {fell}. {too_high[0].upper()}{too_high[1:]}; "
-                f"{smaller[0].lower()}{smaller[1:]}.", "warning")
-    if trend == "rose":
-        return (f"The training loss got worse during this run ({plain_number(losses[0])} → "
-                f"{plain_number(losses[-1])}): "
-                f"{too_high}. {smaller}, press Reset weights (Ctrl+R) and train again.", "warning")
-    # Still improving at the end: on validation data when there is some (what counts).
-    improving = loss_trend(run_val_loss or losses) == "falling"
-    more = " The loss was still falling when the run ended: more epochs may improve it."
+        naive = float(np.nanmean(y * y)) if y.size else None
+    trend = loss_trend(losses, naive_loss=naive)
+    curve = curve_findings(column["epoch"], column["train_loss"], column["val_loss"],
+                           column["val_acc"], learning_rate, highest_rate)
+    if trend == "jumped" and not (curve and curve[0].kind in ("unstable", "loss_rose")):
+        # Far above a naive answer, which the plot cannot know: that overshoot points at the
+        # step size first (as a jump does), however the validation scores went meanwhile.
+        curve = [jump_finding(losses, epochs, naive, learning_rate, highest_rate)]
+    cause = curve[0] if curve else _trend_finding(trend, losses, learning_rate)
+    val_y = np.asarray(val_y) if val_y is not None and len(val_y) else np.asarray(dataset.y)
     if not classes:
-        return _regression(dataset, val_y, losses, run_val_loss, trend, typical_errors, too_high,
-                           smaller, learning_rate, improving, more, memorising)
-    parts = [f"Training finished: {n} epochs."]
-    if last_val_acc is not None:
-        parts.append(f"Validation accuracy {_pct(last_val_acc)} (always answering “{majority}” "
-                     f"would get {_pct(baseline)}).")
+        return _regression(dataset, val_y, losses, column["val_loss"], curve, cause,
+                           typical_errors, stopped)
+    counts = np.bincount(val_y.astype(np.int64).ravel(), minlength=dataset.n_classes)
+    majority = dataset.class_names[int(counts.argmax())]
+    baseline = float(counts.max() / max(1, counts.sum()))
+    acc, on = _last(column["val_acc"]), "validation"
+    if acc is None:
+        acc, on = _last(column["train_acc"]), "training"
+    if acc is not None and acc <= baseline + T.NOT_LEARNED_MARGIN and dataset.n_classes > 1:
+        return [Finding("not_learned", "warning", None,
+                        {"accuracy": acc, "on": on, "baseline": baseline, "majority": majority}),
+                _fresh_start(cause)]
+    if curve and curve[0].kind in ("unstable", "loss_rose") and \
+            (curve[0].kind == "loss_rose" or curve[0].evidence.get("signal") == "val_acc"):
+        return curve  # the run got worse: that is the verdict, not its scores
+    evidence = {"epochs": len(losses), "stopped": stopped, "baseline": baseline,
+                "majority": majority}
+    if _last(column["val_acc"]) is not None:
+        evidence["val_accuracy"] = _last(column["val_acc"])
     if test_metrics is not None and test_metrics[1] is not None:
-        parts.append(f"Test accuracy {_pct(test_metrics[1])} (data the network never saw).")
-    if improving and (last_val_acc if last_val_acc is not None else last_train_acc or 0) < 1:
-        parts.append(more.strip())
-    return " ".join(parts), "info"
+        evidence["test_accuracy"] = float(test_metrics[1])
+    findings = [Finding("finished", "info", None, evidence)]
+    if _improving(column["val_loss"], losses) and not curve and (acc if acc is not None else 0) < 1:
+        findings.append(Finding("still_improving", "info", None, {}, (Remedy("more_epochs"),)))
+    return findings + curve
 
 
-def _regression(dataset, val_y, losses, run_val_loss, trend, typical_errors, too_high, smaller,
-                learning_rate, improving, more, memorising) -> tuple[str, str]:
+def _regression(dataset, val_y, losses, val_loss, curve, cause, typical_errors,
+                stopped) -> list[Finding]:
     y = np.asarray(dataset.y, dtype=float)
-    on_val = bool(run_val_loss)
-    loss = run_val_loss[-1] if on_val else losses[-1]
+    run_val = val_loss[np.isfinite(val_loss)]
+    on_val = bool(len(run_val))
+    loss = float(run_val[-1] if on_val else losses[-1])
     # The error of always answering the average, on the same rows as the loss.
     rows = np.asarray(val_y, dtype=float) if on_val else y
     centre = np.nanmean(y, axis=0) if y.size else 0.0
     baseline_mse = float(np.mean((rows - centre) ** 2)) if rows.size else 0.0
+    if curve and curve[0].kind == "loss_rose":
+        return curve  # the run made things worse: that is the verdict, not its scores
     if baseline_mse > 0 and loss > baseline_mse:
-        return (f"The predictions are worse than always answering the average value (error "
-                f"{plain_number(math.sqrt(loss))} vs {plain_number(math.sqrt(baseline_mse))}). "
-                + (memorising.strip() or _advice(trend, losses, too_high, smaller, learning_rate)),
-                "warning")
+        return [Finding("worse_than_average", "warning", None,
+                        {"error": math.sqrt(loss), "average_error": math.sqrt(baseline_mse)}),
+                _fresh_start(cause)]
     val_err, test_err = typical_errors or (None, None)
     if val_err is None or not math.isfinite(val_err):
         val_err = math.sqrt(loss)
-    text = f"Training finished: {len(losses)} epochs. Typical error (validation): {plain_number(val_err)}"
+    evidence = {"epochs": len(losses), "stopped": stopped, "typical_error": float(val_err)}
     if rows.size:
-        text += f" (always answering the average: {plain_number(float(np.mean(np.abs(rows - centre))))})"
+        evidence["average_error"] = float(np.mean(np.abs(rows - centre)))
     if test_err is not None and math.isfinite(test_err):
-        text += f"; on the test data, which training never saw: {plain_number(test_err)}"
-    scale = (f" For scale: the values to predict range from {plain_number(np.nanmin(y))} to "
-             f"{plain_number(np.nanmax(y))}.") if y.size else ""
-    return text + "." + scale + (more if improving else memorising), "info"
+        evidence["test_typical_error"] = float(test_err)
+    if y.size:
+        evidence["target_min"], evidence["target_max"] = float(np.nanmin(y)), float(np.nanmax(y))
+    findings = [Finding("finished", "info", None, evidence)]
+    if _improving(val_loss, losses) and not curve:
+        findings.append(Finding("still_improving", "info", None, {}, (Remedy("more_epochs"),)))
+    return findings + curve
 
 
-def _memorising(run_val_loss: list, losses: list, run_start: int, trend: str) -> str:
-    """A sentence when the validation loss turned back up while the training loss kept falling
-    (for numbers, and for classes whose accuracy never rose); else ""."""
-    if len(run_val_loss) < 5 or len(run_val_loss) != len(losses) or trend in ("rose", "jumped"):
-        return ""  # a loss that rose or jumped points at the step size first
-    best = int(np.argmin(run_val_loss))
-    if run_val_loss[-1] <= OVERFIT_LOSS * run_val_loss[best] or losses[-1] > 0.95 * losses[best]:
-        return ""
-    # plain_number: a price model's loss is in the tens of millions; "7.14e+07" reads as code.
-    return (f" The network started memorising the training data (overfitting): the validation loss "
-            f"was lowest at epoch {run_start + best + 1} ({plain_number(run_val_loss[best])}) and "
-            f"ended at {plain_number(run_val_loss[-1])}, while the training loss kept falling. "
-            "Fewer epochs, a Dropout layer or some L2 penalty help; the loss plot marks the best "
-            "epoch.")
+def _fresh_start(cause: Finding) -> Finding:
+    """A network that learned nothing gains nothing from its weights: a rate remedy comes with
+    training again from fresh ones."""
+    kinds = {r.kind for r in cause.advice}
+    if kinds & {"lower_rate", "keep_rate_near"} and "reset" not in kinds:
+        return replace(cause, advice=cause.advice + (Remedy("reset"),))
+    return cause
 
 
-def _last(values: list):
-    for v in reversed(values):
-        if v is not None:
-            return v
-    return None
+def _trend_finding(trend: str, losses: np.ndarray, learning_rate: float) -> Finding:
+    """What the loss did, for a run that did not learn: the cause and what to try."""
+    n = len(losses)
+    if trend == "short":
+        return Finding("too_short", "info", None, {"epochs": n}, (Remedy("more_epochs"),))
+    if trend == "falling":
+        window = tail_window(n)
+        return Finding("still_improving", "info", None,
+                       {"window": window, "loss_before": float(losses[-window - 1]),
+                        "final_loss": float(losses[-1]), "learning_rate": learning_rate},
+                       (Remedy("more_epochs"), Remedy("raise_rate", learning_rate * T.RATE_STEP)))
+    # "flat" (rose and jumped arrive as curve findings)
+    return Finding("stalled", "warning", None, {"final_loss": float(losses[-1])},
+                   (Remedy("reset"), Remedy("other_rate_or_size")))
+
+
+def _improving(val_loss: np.ndarray, losses: np.ndarray) -> bool:
+    """Still improving at the end: on validation data when there is some (what counts)."""
+    run_val = val_loss[np.isfinite(val_loss)]
+    return loss_trend(run_val if len(run_val) else losses) == "falling"
+
+
+def _column(history: dict, key: str, run_start: int, n: int) -> np.ndarray:
+    """``history[key][run_start:]`` as floats, NaN where None (all NaN if not recorded)."""
+    values = as_array(list(history.get(key, [])[run_start:]))
+    return values if len(values) == n else np.full(n, np.nan)
+
+
+def _last(values: np.ndarray) -> float | None:
+    finite = values[np.isfinite(values)]
+    return float(finite[-1]) if len(finite) else None
+
+
+def summarize_run(history: dict, run_start: int, dataset, val_y, test_metrics: tuple | None,
+                  learning_rate: float, typical_errors: tuple | None = None,
+                  highest_rate: float | None = None, stopped: bool = False,
+                  for_: str = "window") -> tuple[str, str]:
+    """``(message, level)`` for one run: :func:`diagnose_run` rendered for ``for_``."""
+    from nnstudio.doctor.render import render
+
+    findings = diagnose_run(history, run_start, dataset, val_y, test_metrics, learning_rate,
+                            typical_errors, highest_rate, stopped)
+    return render(findings, for_=for_), level(findings)
+
+
+__all__ = ["diagnose_run", "summarize_run", "loss_trend", "rate_advice"]

@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 
 from nnstudio.data import Standardizer
+from nnstudio.doctor import curve_findings, render
 from nnstudio.engine import Dense, EpochRecord, Network
 from nnstudio.ui.plots import (ConfusionMatrixWidget, DecisionBoundaryWidget, FitViewWidget,
-                               MetricsPlotWidget, TrainingViewsPanel, WeightHistogramWidget,
-                               training_hints)
+                               MetricsPlotWidget, TrainingViewsPanel, WeightHistogramWidget)
 from nnstudio.ui.plots import boundary, confusion, fit, histograms
 from nnstudio.ui.plots.axes import ReadableAxis, readable_number
 from nnstudio.ui.plots.boundary import probabilities_to_rgb
@@ -133,19 +133,25 @@ def test_no_hint_for_a_healthy_run(qtbot):
     assert w.hint_label.isHidden() and w.hints == []
 
 
-def test_loss_jump_hint_for_a_too_high_learning_rate():
+def test_loss_jump_hint_for_a_too_high_learning_rate(qtbot):
     train = np.concatenate([np.linspace(1.0, 0.2, 30), [0.9, 0.7, 0.5]])
-    hints = training_hints(np.arange(1, 34), train, train + 0.05)
-    assert [h.kind for h in hints] == ["loss_jump"] and hints[0].epoch == 31
-    assert "learning rate" in hints[0].text
+    hints = curve_findings(np.arange(1, 34), train, train + 0.05)
+    assert [h.kind for h in hints] == ["unstable"] and hints[0].epoch == 31
+    assert "learning rate" in render(hints, for_="plot")
     # Tiny wiggles near zero are not jumps.
     calm = np.concatenate([np.linspace(1.0, 1e-5, 30), [3e-5, 1e-5]])
-    assert training_hints(np.arange(1, 33), calm, calm) == []
+    assert curve_findings(np.arange(1, 33), calm, calm) == []
+    # The plot marks the jump, not a best epoch.
+    w = MetricsPlotWidget()
+    qtbot.addWidget(w)
+    w.set_history(_history(train, train + 0.05))
+    assert w.jump_line.isVisible() and w.jump_line.value() == 31 and not w.best_line.isVisible()
+    assert "jumped up at epoch 31" in w.hint_label.text()
 
 
 def test_plateau_is_not_called_overfitting():
     flat = np.full(60, 0.3)
-    assert training_hints(np.arange(1, 61), flat, flat + 0.1) == []
+    assert curve_findings(np.arange(1, 61), flat, flat + 0.1) == []
 
 
 # ---------------------------------------------------------------------- histograms
@@ -445,7 +451,7 @@ def test_validation_settled_near_its_best_is_not_called_memorising():
     n = 100
     train = np.concatenate([np.linspace(6e9, 5.51e7, 81), np.linspace(5.51e7, 5.32e7, 19)])
     val = np.concatenate([np.linspace(4e9, 7.52e7, 81), np.full(19, 7.66e7)])
-    assert training_hints(np.arange(1, n + 1), train, val) == []
+    assert curve_findings(np.arange(1, n + 1), train, val) == []
     # The same run with the validation loss climbing 20 % above its best is memorising.
     rising = np.concatenate([val[:81], np.linspace(7.6e7, 9.0e7, 19)])
-    assert [h.kind for h in training_hints(np.arange(1, n + 1), train, rising)] == ["overfitting"]
+    assert [h.kind for h in curve_findings(np.arange(1, n + 1), train, rising)] == ["overfitting"]

@@ -5,10 +5,9 @@ from __future__ import annotations
 from nnstudio.ui.plots.boundary import DecisionBoundaryWidget
 from nnstudio.ui.plots.confusion import ConfusionMatrixWidget
 from nnstudio.ui.plots.fit import FitViewWidget
-from nnstudio.ui.plots.hints import Hint, training_hints
 from nnstudio.ui.plots.histograms import WeightHistogramWidget
 from nnstudio.ui.plots.metrics import MetricsPlotWidget
 from nnstudio.ui.plots.panel import TrainingViewsPanel
 
-__all__ = ["DecisionBoundaryWidget", "ConfusionMatrixWidget", "FitViewWidget", "Hint", "training_hints",
+__all__ = ["DecisionBoundaryWidget", "ConfusionMatrixWidget", "FitViewWidget",
            "WeightHistogramWidget", "MetricsPlotWidget", "TrainingViewsPanel"]

@@ -13,8 +13,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from nnstudio.doctor import curve_findings, render
 from nnstudio.ui.plots.axes import ReadableAxis
-from nnstudio.ui.plots.hints import training_hints
 from nnstudio.ui.plots.palette import (BACKGROUND, BAD_COLOR, HINT_STYLE, LABEL_STYLE, TRAIN_COLOR,
                                        VAL_COLOR, style_plot)
 
@@ -70,8 +70,10 @@ class MetricsPlotWidget(QWidget):
     ----------
     curves : dict[str, pyqtgraph.PlotDataItem]
         ``"train_loss"``, ``"val_loss"``, ``"train_acc"``, ``"val_acc"``; x = epoch.
+    hints : list of nnstudio.doctor.Finding
+        What :func:`nnstudio.doctor.curve_findings` reads from the curves shown.
     hint_label : QLabel
-        The current hint in plain words; hidden when there is none.
+        The hints in plain words; hidden when there are none.
     log_loss : bool
         The loss axis is logarithmic: the loss exploded (rose 3 decades above its best). The
         curves then hold log10 values (``getData``); ``getOriginalDataset`` gives the losses.
@@ -122,7 +124,7 @@ class MetricsPlotWidget(QWidget):
             self._following[view] = None  # None: follow; False: moved by hand; else: range shown
             view.sigRangeChangedManually.connect(
                 lambda _mask, view=view: self._following.__setitem__(view, False))
-        # Where the best validation loss was, shown with the overfitting hint.
+        # Where the best validation score was, shown with the overfitting hint.
         self.best_line = pg.InfiniteLine(angle=90, pen=pg.mkPen(VAL_COLOR, width=1,
                                          style=Qt.PenStyle.DashLine),
                                          label="best", labelOpts={
@@ -291,17 +293,20 @@ class MetricsPlotWidget(QWidget):
             self._following[view] = None  # follow the data again as it arrives
 
     def _update_hints(self) -> None:
+        """The doctor's reading of the curves so far, the same one the end-of-run verdict
+        starts from: memorising marks the best epoch, an overshooting step where it jumped."""
         n = self._n
-        self.hints = training_hints(self._data[0, :n], self._data[1, :n], self._data[3, :n])
-        kinds = {h.kind: h for h in self.hints}
+        self.hints = curve_findings(*self._data[[0, 1, 3, 4], :n])
+        at = {("best" if f.kind == "overfitting" else "jump"): f.epoch for f in self.hints
+              if f.epoch is not None}
         # Only touch what changed: a new label text re-lays out the widget, a moved line
         # re-renders its HTML label.
-        for kind, line in (("overfitting", self.best_line), ("loss_jump", self.jump_line)):
-            if line.isVisible() != (kind in kinds):
-                line.setVisible(kind in kinds)
-            if kind in kinds and line.value() != kinds[kind].epoch:
-                line.setValue(kinds[kind].epoch)
-        text = "\n".join(h.text for h in self.hints)
+        for key, line in (("best", self.best_line), ("jump", self.jump_line)):
+            if line.isVisible() != (key in at):
+                line.setVisible(key in at)
+            if key in at and line.value() != at[key]:
+                line.setValue(at[key])
+        text = render(self.hints, for_="plot")
         if text != self.hint_label.text():
             self.hint_label.setText(text)
             self.hint_label.setVisible(bool(text))

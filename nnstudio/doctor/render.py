@@ -1,0 +1,195 @@
+"""Findings in plain sentences, for the audience that reads them (pure python).
+
+- ``"window"``: the end-of-run verdict in the message bar; it names the window's buttons
+  ("press Reset weights (Ctrl+R)") and the loss plot's best-epoch line.
+- ``"cli"``: the same verdict after ``nnstudio train``; it names flags (``--reset``, ``--lr``).
+- ``"plot"``: the short hints under the loss plot while the run goes (no learning rate known).
+"""
+from __future__ import annotations
+
+import math
+
+from nnstudio.doctor.findings import Finding, Remedy
+
+AUDIENCES = ("window", "cli", "plot")
+_RESET = {"window": "press Reset weights (Ctrl+R) and train again",
+          "cli": "train again from fresh weights (add --reset when training a project file)"}
+
+
+def plain_number(x: float) -> str:
+    """3 significant digits, without e-notation for everyday sizes: 7507 -> '7,510'.
+
+    A value that had to be rounded keeps its zeros (0.99963 -> '1.00', not '1', which read
+    as a count); an exact one does not (0.5 -> '0.5').
+    """
+    if not math.isfinite(x) or x == 0 or not 1e-3 <= abs(x) < 1e12:
+        return f"{x:.3g}"
+    if abs(x) >= 1e3:
+        return f"{round(x, 2 - int(math.floor(math.log10(abs(x))))):,.0f}"
+    short = f"{x:.3g}"
+    return short if float(short) == x else f"{x:#.3g}".rstrip(".")
+
+
+def _pct(x: float) -> str:
+    return f"{x:.1%}"
+
+
+def _rate(x: float, for_: str) -> str:
+    return f"--lr {x:g}" if for_ == "cli" else f"{x:g}"
+
+
+def _too_high(ev: dict) -> str:
+    """Blames the rate: the high one the user set for part of the run, if so."""
+    if "highest_rate" in ev:
+        return (f"the learning rate was {ev['highest_rate']:g} for part of this run (it is "
+                f"{ev['learning_rate']:g} now), which was probably too high")
+    if "learning_rate" in ev:
+        return f"the learning rate ({ev['learning_rate']:g}) is probably too high"
+    return "the learning rate may be too high"
+
+
+def _smaller(advice: tuple[Remedy, ...], for_: str) -> str:
+    """'Try 0.1' / 'Keep it nearer 0.01' / 'Try a smaller one (for example a tenth of it)'."""
+    for r in advice:
+        if r.kind == "keep_rate_near":
+            return f"Keep it nearer {_rate(r.value, for_)}"
+        if r.kind == "lower_rate":
+            if r.value is None:
+                return "Try a smaller one (for example a tenth of it)"
+            return f"Try {_rate(r.value, for_)}"
+    return ""
+
+
+def _with_reset(advice: tuple[Remedy, ...], for_: str) -> str:
+    """The rate remedy, then the reset if advised: 'Try 0.1, press Reset weights ...'."""
+    smaller = _smaller(advice, for_)
+    if not any(r.kind == "reset" for r in advice) or for_ == "plot":
+        return smaller + "."
+    joint = ", " if for_ == "window" else " and "
+    return f"{smaller}{joint}{_RESET[for_]}."
+
+
+def _epochs(n: int) -> str:
+    return f"{n:,} epoch{'s' if n != 1 else ''}"
+
+
+def sentence(f: Finding, for_: str = "window") -> str:
+    """One finding in words for ``for_`` (one of :data:`AUDIENCES`)."""
+    if for_ not in AUDIENCES:
+        raise ValueError(f"for_ must be one of {', '.join(AUDIENCES)}, got {for_!r}")
+    ev, epoch = f.evidence, f.epoch
+    if f.kind == "no_epochs":
+        return "Training stopped before the first epoch ended."
+    if f.kind == "not_learned":
+        return (f"The network has not learned: it gets {_pct(ev['accuracy'])} right, no better "
+                f"than always answering “{ev['majority']}” ({_pct(ev['baseline'])}).")
+    if f.kind == "worse_than_average":
+        return (f"The predictions are worse than always answering the average value (error "
+                f"{plain_number(ev['error'])} vs {plain_number(ev['average_error'])}).")
+    if f.kind == "finished":
+        return _finished(ev)
+    if f.kind == "loss_rose":
+        if for_ == "plot":
+            return (f"The training loss is above where it started ({plain_number(ev['first_loss'])} → "
+                    f"{plain_number(ev['final_loss'])}): the learning rate may be too high. "
+                    + _smaller(f.advice, for_) + ".")
+        return (f"The training loss got worse during this run ({plain_number(ev['first_loss'])} → "
+                f"{plain_number(ev['final_loss'])}): {_too_high(ev)}. {_with_reset(f.advice, for_)}")
+    if f.kind == "unstable":
+        return _unstable(f, for_)
+    if f.kind == "overfitting":
+        return _overfitting(f, for_)
+    if f.kind == "still_improving":
+        if any(r.kind == "raise_rate" for r in f.advice):
+            raise_to = next(r.value for r in f.advice if r.kind == "raise_rate")
+            return (f"The loss was still falling steadily when the run ended "
+                    f"({plain_number(ev['loss_before'])} → {plain_number(ev['final_loss'])} in the "
+                    f"last {ev['window']:,} epochs): it is learning, slowly. Train for more epochs, "
+                    f"or try a larger learning rate (now {ev['learning_rate']:g}; try "
+                    f"{_rate(raise_to, for_)}).")
+        return "The loss was still falling when the run ended: more epochs may improve it."
+    if f.kind == "stalled":
+        reset = _RESET.get(for_, _RESET["window"])
+        return (f"The loss stopped improving (it ended at {plain_number(ev['final_loss'])}), so more "
+                f"epochs of the same will not help: {reset}, and if it gets stuck again, try "
+                "another learning rate or more neurons.")
+    if f.kind == "too_short":
+        n = ev["epochs"]
+        return (f"{_epochs(n)} {'are' if n != 1 else 'is'} too few to tell what the loss will do: "
+                "train for more epochs.")
+    raise ValueError(f"no words for finding kind {f.kind!r}")
+
+
+def _finished(ev: dict) -> str:
+    head = "Training stopped" if ev.get("stopped") else "Training finished"
+    text = f"{head}: {_epochs(ev['epochs'])}."
+    if "typical_error" in ev:  # numbers
+        text += f" Typical error (validation): {plain_number(ev['typical_error'])}"
+        if "average_error" in ev:
+            text += f" (always answering the average: {plain_number(ev['average_error'])})"
+        if "test_typical_error" in ev:
+            text += (f"; on the test data, which training never saw: "
+                     f"{plain_number(ev['test_typical_error'])}")
+        text += "."
+        if "target_min" in ev:
+            text += (f" For scale: the values to predict range from {plain_number(ev['target_min'])}"
+                     f" to {plain_number(ev['target_max'])}.")
+        return text
+    if "val_accuracy" in ev:
+        text += (f" Validation accuracy {_pct(ev['val_accuracy'])} (always answering "
+                 f"“{ev['majority']}” would get {_pct(ev['baseline'])}).")
+    if "test_accuracy" in ev:
+        text += f" Test accuracy {_pct(ev['test_accuracy'])} (data the network never saw)."
+    return text
+
+
+def _unstable(f: Finding, for_: str) -> str:
+    ev = f.evidence
+    if ev.get("signal") == "val_acc":
+        if for_ == "plot":
+            return (f"Validation accuracy reached {_pct(ev['best_val_acc'])} at epoch {f.epoch:,} "
+                    f"and fell back to {_pct(ev['final_val_acc'])}: training is unstable, the "
+                    f"learning rate may be too high. {_smaller(f.advice, for_)}.")
+        return (f"Training was unstable: validation accuracy reached {_pct(ev['best_val_acc'])} at "
+                f"epoch {f.epoch:,} but ended at {_pct(ev['final_val_acc'])}: {_too_high(ev)}. "
+                f"{_with_reset(f.advice, for_)}")
+    if ev.get("signal") == "above_naive":
+        what = (f"The training loss went far above that of guessing at epoch {f.epoch:,} "
+                f"({plain_number(ev['jumped_to'])}; guessing: {plain_number(ev['naive_loss'])})")
+    else:
+        what = (f"The training loss jumped up at epoch {f.epoch:,} "
+                f"({plain_number(ev['lowest_before'])} → {plain_number(ev['jumped_to'])})")
+    if for_ == "plot":
+        return f"{what}: the learning rate may be too high. {_smaller(f.advice, for_)}."
+    return f"{what}: {_too_high(ev)}. {_with_reset(f.advice, for_)}"
+
+
+def _overfitting(f: Finding, for_: str) -> str:
+    ev = f.evidence
+    if ev["signal"] == "val_loss":
+        if for_ == "plot":
+            shown = (f"Validation loss has not improved for {ev['epochs_since_best']:,} epochs "
+                     f"(best at epoch {f.epoch:,})")
+        else:
+            # plain_number: a price model's loss is in the tens of millions; "7.14e+07" reads as code.
+            shown = (f"the validation loss was lowest at epoch {f.epoch:,} "
+                     f"({plain_number(ev['best_val_loss'])}) and ended at "
+                     f"{plain_number(ev['final_val_loss'])}")
+    else:
+        verb = "fell back to" if for_ == "plot" else "ended at"
+        shown = (f"{'V' if for_ == 'plot' else 'v'}alidation accuracy reached "
+                 f"{_pct(ev['best_val_acc'])} at epoch {f.epoch:,} but {verb} "
+                 f"{_pct(ev['final_val_acc'])}")
+    if for_ == "plot":
+        return (f"{shown}: the network may be memorising the training data (overfitting). "
+                "Try more data, dropout, L2, or fewer epochs (the dashed line marks the best).")
+    return (f"The network started memorising the training data (overfitting): {shown}, while "
+            "the training loss kept falling. Fewer epochs, more data, a Dropout layer or some L2 "
+            "penalty help" + ("; the loss plot marks the best epoch." if for_ == "window" else "."))
+
+
+def render(findings: list[Finding], for_: str = "window") -> str:
+    """The findings as one paragraph for ``for_`` (``"window"``, ``"cli"``; ``"plot"`` puts
+    each on its own line)."""
+    sentences = [sentence(f, for_) for f in findings]
+    return ("\n" if for_ == "plot" else " ").join(sentences)
