@@ -8,9 +8,9 @@ import numpy as np
 
 from nnstudio.commands.report import not_finite_note, score_table, strict_json, wrap
 from nnstudio.errors import ProjectError
-from nnstudio.project import build_from_project, load_project, scaled_split
+from nnstudio.project import Session, load_project
+from nnstudio.project.build import data_label
 from nnstudio.project.evaluation import evaluate_dataset
-from nnstudio.project.session import data_changed, data_label
 
 PART_LABELS = {"val": "validation", "test": "test"}
 
@@ -31,13 +31,13 @@ def evaluate_project(path: str) -> dict:
     if not project.is_trained:
         raise ProjectError(f"The project {project.name!r} has not been trained yet; "
                            "train it first (nnstudio train FILE --save FILE).")
-    network, split, scaler = build_from_project(project)
-    changed = data_changed(project, split)
+    session = Session.open(project)
+    network, split, data = session.network, session.split, session.data
+    changed = session.data_changed()
     if changed:
         raise ProjectError(f"{changed} So nnstudio evaluate does not report them. To score this "
                            "network, put the data file back as it was; to train afresh on the file "
                            f"as it is now: nnstudio train {path} --reset --save {path}")
-    data = scaled_split(split, scaler)
     # Overflowing outputs are reported in plain words (see report.not_finite_note), not as
     # numpy's RuntimeWarnings.
     with np.errstate(all="ignore"):

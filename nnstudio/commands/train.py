@@ -20,9 +20,9 @@ from nnstudio.commands.safe_save import save_despite_ctrl_c
 from nnstudio.commands.train_report import print_report, run_verdict
 from nnstudio.commands.train_setup import prepare_project
 from nnstudio.errors import ProjectError
-from nnstudio.project import build_from_project, check_writable, optimizer_from_project, scaled_split
+from nnstudio.project import Session, check_writable
+from nnstudio.project.build import data_label
 from nnstudio.project.evaluation import evaluate_dataset
-from nnstudio.project.session import data_changed, data_label, stamp_data
 
 EXIT_OK, EXIT_DIVERGED, EXIT_INTERRUPTED = 0, 1, 130
 
@@ -73,15 +73,15 @@ def run_train(args: argparse.Namespace) -> int:
                                     for note in import_notes) + "\n")
     if dataset is None:  # a project file: load its data here, the verdict needs all of it
         dataset = load_dataset_source(project.data_source, progress=reading)
-    network, split, scaler = build_from_project(project, progress=reading, dataset=dataset)
+    session = Session.open(project, dataset=dataset, progress=reading)
+    project, network, split, data = session.project, session.network, session.split, session.data
     bar.clear()
-    changed = data_changed(project, split)
+    changed = session.data_changed()
     if changed:
         print(f"nnstudio: warning: {changed} Training goes on, but the validation and test scores "
               "of this network cannot be trusted; add --reset to train it afresh on the data as it "
               "is now.", file=sys.stderr, flush=True)
-    stamp_data(project, split)
-    data = scaled_split(split, scaler)
+    session.stamp_data()
     train, val = data.train, data.val
     epochs, batch_size = project.training["epochs"], project.training["batch_size"]
     already = project.epochs_trained
@@ -93,7 +93,7 @@ def run_train(args: argparse.Namespace) -> int:
     batches = max(1, -(-train.n_samples // batch_size))
     status, message, last = "completed", None, None
     started = time.perf_counter()
-    gen = fit(network, train.X, train.y, optimizer=optimizer_from_project(project), epochs=epochs,
+    gen = fit(network, train.X, train.y, optimizer=session.make_optimizer(), epochs=epochs,
               batch_size=batch_size, seed=project.training["seed"] + already,
               validation=(val.X, val.y) if val.n_samples else None,
               report_every=max(1, batches // 10))
@@ -102,7 +102,7 @@ def run_train(args: argparse.Namespace) -> int:
             for rec in gen:
                 if isinstance(rec, EpochRecord):
                     last = rec
-                    project.append_epoch(rec)
+                    session.record_epoch(rec)
                     if rec.epoch % every == 0 or rec.epoch in (1, epochs):
                         bar.clear()
                         _say(args, human, epoch_line(rec, rec.epoch, epochs))
@@ -127,7 +127,7 @@ def run_train(args: argparse.Namespace) -> int:
     weights = network.get_weights()
     if all(np.isfinite(w).all() for w in weights.values()):
         project.weights = weights
-        project.scaler = scaler.get_config() if scaler is not None else None
+        project.scaler = session.scaler.get_config() if session.scaler is not None else None
         project.network = network.get_config()  # with the target scaling these weights need
     if args.save:
         try:

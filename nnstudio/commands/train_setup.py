@@ -8,7 +8,7 @@ from pathlib import Path
 from nnstudio.errors import ConfigError, DataError
 from nnstudio.project import Project, load_project
 from nnstudio.project.document import default_split, default_training
-from nnstudio.project.session import default_network_config
+from nnstudio.project.build import default_network_config
 
 # Flags that describe a new project; they make no sense together with a project file.
 NEW_PROJECT_FLAGS = {

@@ -166,7 +166,7 @@ def demo_project() -> Project:
     """
     # Imported here so building a plain Project never pays for the engine and data modules.
     from nnstudio.data import load_builtin
-    from nnstudio.project.session import default_network_config
+    from nnstudio.project.build import default_network_config
 
     dataset = load_builtin("spiral")
     training = default_training()

@@ -1,189 +1,454 @@
-"""Turning a project document into live objects: data split, scaler and network.
+"""The project's live state, without Qt: data, split, scaler, network, weights and history.
 
-Both the command line and the window start training or evaluation from
-:func:`build_from_project`, so they always see the same split, scaling and weights.
+A :class:`Session` owns everything a project turns into when it is opened, and the rules of
+what survives an edit: which trained weights a layer edit keeps (by layer identity), when the
+history is cleared, when the data fingerprint is kept, which target scaling belongs to which
+weights. The command line opens one (:meth:`Session.open`); the window's controller
+(``ui/controller.py``) is a thin Qt adapter over one: signals, the undo stack and messages.
+
+Methods that change the state either return plain values or raise
+:class:`~nnstudio.errors.NNStudioError` before anything changed; edits come in two steps, a
+``plan_*`` that checks and describes the change and an ``apply_*`` that carries it out, so an
+undo stack can keep the plans.
 """
 from __future__ import annotations
 
-from dataclasses import replace
-from pathlib import PurePath
-from typing import Callable, Sequence
+import copy
+from typing import Callable
 
 import numpy as np
 
-from nnstudio.errors import ConfigError
+from nnstudio.errors import ConfigError, NNStudioError
+from nnstudio.project.build import (check_fits, data_changed, output_issue, output_layer_config,
+                                    scaled_split, stamp_data)
 from nnstudio.project.document import Project
+from nnstudio.project.layer_edits import DataSwitch, LayerEdit, new_id
+
+#: What a new split says when trained weights stay.
+SPLIT_WARNING = ("New split: the network keeps its weights, but it has already learned from rows "
+                 "that may now be validation or test data, so those scores would look better than "
+                 "they are. Reset weights (Ctrl+R) for an honest score.")
 
 
-def output_layer_config(dataset) -> dict:
-    """The output layer ``dataset`` needs, as a layer config (the engine's usual choice:
-    one sigmoid neuron for two classes, softmax for more, linear neurons for numbers).
-
-    Parameters
-    ----------
-    dataset : Dataset
-        Its ``task``, ``n_classes`` and, for regression, the number of target columns.
-    """
-    from nnstudio.engine import layer_to_config, output_layer_for
-
-    n_targets = 1 if dataset.y.ndim == 1 else int(dataset.y.shape[1])
-    try:
-        layer = output_layer_for(dataset.task, int(dataset.n_classes), n_targets)
-    except ValueError as exc:  # e.g. a single class: nothing to tell apart
-        raise ConfigError(f"Cannot build a network for the data {dataset.name!r}: {exc}.") from None
-    return layer_to_config(layer)
+def _layer_params(network) -> list[dict[str, np.ndarray]]:
+    """Per layer of ``network``, its parameters by short name (``{"W": view, "b": view}``;
+    ``{}`` for a layer without any), as views into the network's flat buffer."""
+    groups: dict[str, dict[str, np.ndarray]] = {}
+    for name, (start, size, shape) in network.param_slices().items():
+        prefix, _, short = name.rpartition("/")
+        groups.setdefault(prefix, {})[short] = network.params[start:start + size].reshape(shape)
+    # Weights are named after their layer: its name once layers have one, else its position.
+    prefixes = [getattr(layer, "name", None) or str(i) for i, layer in enumerate(network.layers)]
+    return [groups.get(prefix, {}) for prefix in prefixes]
 
 
-def default_network_config(dataset, hidden: Sequence[int] = (16, 16), activation: str = "relu",
-                           seed: int = 0) -> dict:
-    """``Network.get_config()`` of a plain network for ``dataset``.
+class Session:
+    """A project opened for editing, training and evaluation.
 
-    Parameters
-    ----------
-    dataset : Dataset
-        Gives the number of inputs and the output layer (see :func:`output_layer_config`).
-    hidden : sequence of int
-        Units of each hidden Dense layer; empty for no hidden layer.
-    activation : str
-        Activation of the hidden layers.
-    """
-    from nnstudio.engine import Network, layer_from_config
-
-    layers = [layer_from_config({"class": "Dense", "config": {"units": int(u), "activation": activation}})
-              for u in hidden]
-    layers.append(layer_from_config(output_layer_config(dataset)))
-    return Network(n_inputs=dataset.n_features, layers=layers, loss="auto", seed=seed).get_config()
-
-
-def optimizer_from_project(project: Project):
-    """A fresh optimizer built from ``project.training["optimizer"]``."""
-    from nnstudio.engine import optimizer_from_config
-
-    return optimizer_from_config(project.training["optimizer"])
-
-
-def build_from_project(
-    project: Project,
-    progress: Callable[[float], None] | None = None,
-    cancel: Callable[[], bool] | None = None,
-    dataset=None,
-):
-    """Load the project's data, split it, and build its network with any saved weights.
-
-    Parameters
+    Attributes
     ----------
     project : Project
-        Needs a ``data_source`` and a ``network``.
-    progress, cancel : callable, optional
-        Passed to the data loader (CSV files report progress and can be cancelled).
-    dataset : Dataset, optional
-        An already loaded copy of ``project.data_source``, to avoid reading it twice.
-
-    Returns
-    -------
-    network : Network
-        Built from ``project.network``; carries ``project.weights`` when present. Its target
-        scaling (regression) is the saved one when the project is trained (none for projects
-        saved before there was any: those weights answer unscaled), else fitted on the
-        training split only. Save ``network.get_config()`` with the weights it trains.
-    split : Split
-        Train / validation / test ``Dataset`` objects holding the *raw* features; pass them
-        through :func:`scaled_split` (or ``scaler.transform``) before the network sees them.
+        Settings and results (history, data fingerprint); its ``weights`` are those it was
+        opened with: :meth:`to_project` gives the project with the live weights.
+    dataset : Dataset or None
+    split : Split or None
+        Train / validation / test parts with the *raw* features.
+    data : Split or None
+        The same parts with standardized features (float32): what the network sees.
     scaler : Standardizer or None
-        The saved scaler when the project is trained (so the weights see the scaling they
-        were trained with), else one fitted on the training split only; None when the
-        project does not standardize.
-
-    Raises
-    ------
-    ConfigError
-        When the project has no data or network, or they do not fit together.
-    DataError, Cancelled
-        From the data loader.
+    network : Network or None
+        None until there is data, or while the layers cannot be built.
+    layers : list of dict
+        Layer configs, output layer last (the input is the data's features).
+    ids : list of int
+        One identity per layer; trained weights belong to an identity.
+    kept_learning : bool
+        The history was cleared by an edit, but some layers kept trained weights.
     """
-    from nnstudio.data import Standardizer, load_dataset_source, split_dataset
-    from nnstudio.engine import Network
 
-    if not project.data_source:
-        raise ConfigError("This project has no data yet; choose a data set first.")
-    if not project.network:
-        raise ConfigError("This project has no network yet; add some layers first.")
-    if dataset is None:
-        dataset = load_dataset_source(project.data_source, progress=progress, cancel=cancel)
-    split = split_dataset(dataset, val_fraction=project.split["val"],
-                          test_fraction=project.split["test"], seed=project.split["seed"])
-    network = Network.from_config(project.network, seed=project.training.get("seed", 0))
-    check_fits(network, dataset)
+    def __init__(self) -> None:
+        self.project = Project()
+        self.dataset = None
+        self.split = None
+        self.data = None
+        self.scaler = None
+        self.network = None
+        self.layers: list[dict] = []
+        self.ids: list[int] = []
+        self.kept_learning = False
+        self._loss = "auto"
+        #: Weights by layer identity: what a layer learned comes back when it does (undo).
+        self._weight_cache: dict[int, dict[str, np.ndarray]] = {}
+        #: Target scaling config (regression) by output layer identity: it belongs to the
+        #: output layer's weights, which answer in the scale they were trained in.
+        self._output_scaling: dict[int, dict | None] = {}
 
-    scaler = None
-    if project.split.get("standardize", True):
-        if project.weights and project.scaler:
-            scaler = Standardizer.from_config(project.scaler)
+    # ------------------------------------------------------------------ opening and saving
+    @classmethod
+    def open(cls, project: Project, dataset=None, progress: Callable[[float], None] | None = None,
+             cancel: Callable[[], bool] | None = None) -> "Session":
+        """A session for ``project`` that must fit its data (the command line's way in).
+
+        Parameters
+        ----------
+        project : Project
+            Needs a ``data_source`` and a ``network``; it is copied.
+        dataset : Dataset, optional
+            An already loaded copy of ``project.data_source``, to avoid reading it twice.
+        progress, cancel : callable, optional
+            Passed to the data loader (CSV files report progress and can be cancelled).
+
+        Raises
+        ------
+        ConfigError
+            When the project has no data or network, or they do not fit together.
+        DataError, Cancelled
+            From the data loader.
+        """
+        from nnstudio.data import load_dataset_source
+        from nnstudio.engine import Network
+
+        if not project.data_source:
+            raise ConfigError("This project has no data yet; choose a data set first.")
+        if not project.network:
+            raise ConfigError("This project has no network yet; add some layers first.")
+        if dataset is None:
+            dataset = load_dataset_source(project.data_source, progress=progress, cancel=cancel)
+        check_fits(Network.from_config(project.network), dataset)
+        session = cls()
+        error = session.load(project, dataset)
+        if error:
+            raise ConfigError(error)
+        return session
+
+    def load(self, project: Project, dataset) -> str | None:
+        """Use (a copy of) ``project`` with its already loaded ``dataset``.
+
+        A trained project keeps its saved scaler and target scaling (so its weights see the
+        scaling they were trained with; none in files saved before there was any); otherwise
+        both are fitted on the training part only. Returns why the network could not be
+        built (then :attr:`network` is None), or None.
+        """
+        self.project = project.copy()
+        self.dataset = dataset
+        self._resplit(keep_scaler=bool(project.weights and project.scaler))
+        cfg = project.network or {}
+        self._loss = cfg.get("loss", "auto")
+        self.layers = copy.deepcopy(cfg.get("layers", [])) or [output_layer_config(dataset)]
+        self.ids = [new_id() for _ in self.layers]
+        self._weight_cache.clear()
+        self._output_scaling.clear()
+        if project.weights:
+            self._output_scaling[self.ids[-1]] = cfg.get("target_scaling")
+        self.kept_learning = False
+        return self._rebuild(weights=project.weights)
+
+    def to_project(self) -> Project:
+        """The project as it would be saved now: live network config, and the live weights
+        and scaler when it has been trained."""
+        p = self.project.copy()
+        p.network = self.network_config()
+        p.weights = self.network.get_weights() if (self.network and self.trained) else None
+        p.scaler = self.scaler.get_config() if (self.scaler and self.trained) else None
+        return p
+
+    # ------------------------------------------------------------------ results
+    @property
+    def trained(self) -> bool:
+        """True when the history holds at least one epoch."""
+        return bool(self.project.history.get("epoch"))
+
+    def record_epoch(self, record) -> None:
+        """Append one ``EpochRecord`` to the history."""
+        self.project.append_epoch(record)
+
+    def results(self) -> tuple:
+        """What an edit may clear: history, data fingerprint and :attr:`kept_learning`, to
+        hand back to :meth:`restore_results` (undo)."""
+        history = {key: list(values) for key, values in self.project.history.items()}
+        return history, copy.deepcopy(self.project.data_check), self.kept_learning
+
+    def restore_results(self, results: tuple) -> None:
+        history, check, kept = results
+        self.project.history = {key: list(values) for key, values in history.items()}
+        self.project.data_check = copy.deepcopy(check)
+        self.kept_learning = kept
+
+    def stamp_data(self) -> None:
+        """Remember which rows the weights start learning from (call when a run starts)."""
+        stamp_data(self.project, self.split)
+
+    def data_changed(self) -> str | None:
+        """Plain words when the data is not what the saved weights were trained on."""
+        return data_changed(self.project, self.split)
+
+    # ------------------------------------------------------------------ data and split
+    def uses_data(self, dataset) -> bool:
+        """True when ``dataset`` is the data in use (same source, same shape)."""
+        return self.dataset is not None and dataset.source == self.project.data_source \
+            and dataset.X.shape == self.dataset.X.shape
+
+    def plan_data_switch(self, dataset) -> DataSwitch | None:
+        """What using ``dataset`` would do; None when it is the data already in use.
+
+        The hidden layers stay; the output layer becomes the one the data needs. Layers whose
+        settings and weight shapes still fit (the same inputs and classes, say) may keep what
+        they learned: :attr:`DataSwitch.can_keep` says when that is worth asking.
+
+        Raises
+        ------
+        NNStudioError
+            When the data cannot be split or has no output layer (nothing changed).
+        """
+        from nnstudio.data import split_dataset
+
+        if self.uses_data(dataset):
+            return None
+        s = self.project.split
+        split_dataset(dataset, val_fraction=s["val"], test_fraction=s["test"], seed=s["seed"])
+        layers = copy.deepcopy(self.layers[:-1]) + [output_layer_config(dataset)]
+        fresh = [new_id() for _ in layers]
+        fitting = self._fitting_layers(dataset, layers)
+        kept = [self.ids[i] if i in fitting else fresh[i] for i in range(len(layers))]
+        with_weights = [i for i in fitting if _layer_params(self.network)[i]]
+        return DataSwitch(dataset, layers, kept, fresh, with_weights,
+                          can_keep=(self.trained or self.kept_learning) and bool(with_weights))
+
+    def _fitting_layers(self, dataset, layers: list[dict]) -> list[int]:
+        """Positions of ``layers`` that are the current layers there, with the same shapes."""
+        from nnstudio.engine import Network
+
+        if self.network is None:
+            return []
+        try:
+            new = Network.from_config({"n_inputs": dataset.n_features, "loss": "auto",
+                                       "layers": copy.deepcopy(layers)})
+        except NNStudioError:
+            return []
+        old_params, new_params = _layer_params(self.network), _layer_params(new)
+        return [i for i in range(len(layers)) if i < len(self.layers) and layers[i] == self.layers[i]
+                and {k: v.shape for k, v in old_params[i].items()}
+                == {k: v.shape for k, v in new_params[i].items()}]
+
+    def apply_data(self, dataset, layers: list[dict], ids: list[int], keep_learning: bool = False) -> str | None:
+        """Use ``dataset`` with ``layers`` (identities ``ids``: see :meth:`plan_data_switch`).
+
+        The history and fingerprint go (other data, other rows); ``keep_learning`` says the
+        kept identities hold trained weights. Returns why the network could not be built.
+        """
+        self._cache_weights()
+        self.dataset = dataset
+        self.project.data_source = copy.deepcopy(dataset.source)
+        self._resplit()
+        self.layers = copy.deepcopy(layers)
+        self.ids = list(ids)
+        self.project.clear_results()
+        self.kept_learning = keep_learning
+        return self._rebuild()
+
+    def set_split(self, **changes) -> tuple[bool, str | None]:
+        """Change ``val``, ``test``, ``seed`` or ``standardize`` of the split.
+
+        Trained weights stay (with their target scaling); fresh ones learn the new training
+        part's scale. Returns whether anything changed and a warning when trained weights
+        stay (they may have seen rows that are now held out).
+
+        Raises
+        ------
+        NNStudioError
+            When the data cannot be split that way (the old split stays).
+        """
+        new = dict(self.project.split, **changes)
+        if new == self.project.split:
+            return False, None
+        old = self.project.split
+        self.project.split = new
+        try:
+            self._resplit()
+        except NNStudioError:
+            self.project.split = old
+            self._resplit()
+            raise
+        trained = self.trained
+        if not (trained or self.kept_learning):
+            self._set_target_scaling(self._fit_target_scaling())
+        check = self.project.data_check
+        self.project.clear_results()
+        self.kept_learning = trained or self.kept_learning  # same weights, new split
+        if self.kept_learning:  # they saw the old split's rows: held-out scores stay suspect
+            self.project.data_check = check
+        return True, SPLIT_WARNING if trained else None
+
+    def _resplit(self, keep_scaler: bool = False) -> None:
+        from nnstudio.data import Standardizer, split_dataset
+
+        s = self.project.split
+        self.split = split_dataset(self.dataset, val_fraction=s["val"], test_fraction=s["test"],
+                                   seed=s["seed"])
+        if not s.get("standardize", True):
+            self.scaler = None
+        elif keep_scaler:
+            self.scaler = Standardizer.from_config(self.project.scaler)
         else:
-            scaler = Standardizer.fit(split.train.X)
-    if project.weights:
-        network.set_weights(project.weights)
-    else:  # fresh weights learn in the scale of this data, whatever was saved before
-        network.fit_target_scaling(split.train.y)
-    return network, split, scaler
+            self.scaler = Standardizer.fit(self.split.train.X)
+        self.data = scaled_split(self.split, self.scaler)
 
+    # ------------------------------------------------------------------ target scaling
+    def target_scaling(self) -> dict | None:
+        """The output layer's target scaling config, fitted on the training part when that
+        layer is first built (see :meth:`Network.fit_target_scaling`)."""
+        if not self.ids:
+            return None
+        if self.ids[-1] not in self._output_scaling:
+            self._output_scaling[self.ids[-1]] = self._fit_target_scaling()
+        return self._output_scaling[self.ids[-1]]
 
-def data_label(source: dict) -> str:
-    """A short name for a data source: the built-in's display name or the CSV file's name."""
-    if source.get("kind") == "csv":
-        return PurePath(str(source.get("path", "?"))).name
-    if source.get("kind") == "builtin":
-        from nnstudio.data import BUILTINS
+    def _fit_target_scaling(self) -> dict | None:
+        from nnstudio.engine import TargetScaling, layer_from_config
 
-        info = BUILTINS.get(source.get("name"))
-        return info.display_name if info is not None else str(source.get("name"))
-    return "no data"
+        if self.split is None or self.dataset.task != "regression" or self.output_issue():
+            return None  # no numbers to predict, or an output that cannot take them anyway
+        scaling = TargetScaling.fit(self.split.train.y, layer_from_config(self.layers[-1]).activation.key)
+        return None if scaling is None else scaling.get_config()
 
+    def _set_target_scaling(self, config: dict | None) -> None:
+        """Use ``config`` for the current output layer, in the live network too."""
+        self._output_scaling[self.ids[-1]] = config
+        if self.network is not None:
+            self.network.target_scaling = config
 
-def check_fits(network, dataset) -> None:
-    """Raise :class:`ConfigError` when ``network`` cannot take ``dataset``'s inputs or targets."""
-    if network.n_inputs != dataset.n_features:
-        raise ConfigError(f"The network expects {network.n_inputs} inputs but the data "
-                          f"{dataset.name!r} has {dataset.n_features} feature columns.")
-    n_out = network.get_config()["layers"][-1]["config"].get("units")
-    if dataset.task == "classification" and n_out is not None:
-        if n_out != dataset.n_classes and not (n_out == 1 and dataset.n_classes == 2):
-            raise ConfigError(f"The output layer has {n_out} units but the data {dataset.name!r} "
-                              f"has {dataset.n_classes} classes.")
+    # ------------------------------------------------------------------ network
+    def network_config(self) -> dict:
+        """``Network.get_config()`` of the network the layers make for the data."""
+        n_in = self.dataset.n_features if self.dataset else 1
+        config = {"n_inputs": n_in, "loss": self._loss, "layers": copy.deepcopy(self.layers)}
+        scaling = self.target_scaling()
+        if scaling is not None:
+            config["target_scaling"] = copy.deepcopy(scaling)
+        return config
 
+    def output_issue(self) -> str | None:
+        """Why the output layer does not fit the data, or None when it does."""
+        return output_issue(self.layers[-1], self.dataset) if self.layers and self.dataset else None
 
-def scaled_split(split, scaler):
-    """A copy of ``split`` whose three parts have standardized features (``X`` float32).
+    def apply_layers(self, layers: list[dict], ids: list[int], keep_history: bool = False) -> str | None:
+        """Use ``layers`` (see :class:`LayerEdit`): layers whose identity stays keep their
+        weights; unless ``keep_history``, the history goes, and :attr:`kept_learning` says
+        whether trained layers stayed. Returns why the network could not be built."""
+        self._cache_weights()
+        had_learned = self.trained or self.kept_learning
+        unchanged = set(self.ids) & set(ids)
+        self.layers = copy.deepcopy(layers)
+        self.ids = list(ids)
+        error = self._rebuild()
+        if not keep_history:
+            check = self.project.data_check
+            self.project.clear_results()
+            # Layers that did not change keep their trained weights: say so, not "untrained".
+            self.kept_learning = had_learned and bool(unchanged)
+            if self.kept_learning:  # what they learned came from the rows of that fingerprint
+                self.project.data_check = check
+        return error
 
-    Returns ``split`` itself when ``scaler`` is None.
-    """
-    if scaler is None:
-        return split
+    def apply_edit(self, edit: LayerEdit) -> str | None:
+        """:meth:`apply_layers` with a planned edit."""
+        return self.apply_layers(edit.layers, edit.ids, edit.keep_history)
 
-    def part(ds):
-        X = scaler.transform(ds.X) if len(ds.X) else ds.X
-        return replace(ds, X=np.asarray(X, dtype=np.float32))
+    def _cache_weights(self) -> None:
+        if self.network is not None:
+            for uid, params in zip(self.ids, _layer_params(self.network)):
+                if params:
+                    self._weight_cache[uid] = {k: v.copy() for k, v in params.items()}
 
-    return replace(split, train=part(split.train), val=part(split.val), test=part(split.test))
+    def _rebuild(self, weights: dict | None = None) -> str | None:
+        """Build the live network from the layers; layers whose identity has cached weights
+        of the right shapes get them back. Returns why it could not be built, or None."""
+        from nnstudio.engine import Network
 
-
-def stamp_data(project: Project, split) -> None:
-    """Remember which data and split ``project``'s weights start training on.
-
-    Call when a run starts. A project that already carries a fingerprint keeps it: its
-    weights saw that data, so if the data or split changed since, the held-out rows may hold
-    rows it trained on, and only fresh weights (``clear_results``) earn a new fingerprint.
-    """
-    from nnstudio.project.fingerprint import split_data_fingerprint
-
-    if not project.data_check:
-        project.data_check = split_data_fingerprint(split)
-
-
-def data_changed(project: Project, split) -> str | None:
-    """Plain words when ``split``'s data is not what ``project``'s weights were trained on."""
-    from nnstudio.project.fingerprint import compare_fingerprint
-
-    if not project.weights:
+        if self.dataset is None or not self.layers:
+            self.network = None
+            return None
+        try:
+            net = Network.from_config(self.network_config(), seed=self.project.training.get("seed", 0))
+            if weights:
+                net.set_weights(weights)
+        except NNStudioError as exc:
+            self.network = None
+            return str(exc)
+        for uid, params in zip(self.ids, _layer_params(net)):
+            cached = self._weight_cache.get(uid)
+            if params and cached and {k: v.shape for k, v in cached.items()} \
+                    == {k: v.shape for k, v in params.items()}:
+                for key, view in params.items():
+                    view[...] = cached[key]
+        self.network = net
         return None
-    return compare_fingerprint(project.data_check, split=split)
+
+    def weights_state(self) -> tuple:
+        """The weights, their target scaling and the results, for :meth:`restore_weights`."""
+        return self.network.params.copy(), self.target_scaling(), self.results()
+
+    def reset_weights(self) -> None:
+        """Fresh random weights (from the training seed) and no history or fingerprint."""
+        self.network.reinitialize(self.project.training.get("seed", 0))
+        # Fresh weights learn in this split's scale (an old project may have trained unscaled).
+        self._set_target_scaling(self._fit_target_scaling())
+        self.project.clear_results()
+        self.kept_learning = False
+
+    def restore_weights(self, state: tuple) -> None:
+        params, scaling, results = state
+        self.network.params[...] = params
+        self._set_target_scaling(scaling)
+        self.restore_results(results)
+
+    # ------------------------------------------------------------------ training settings
+    def set_training(self, **changes) -> bool:
+        """Change ``batch_size``, ``epochs``, ``seed``, ``epochs_per_second`` or optimizer
+        settings (``optimizer`` = class name, ``learning_rate``, ``momentum``, ``nesterov``,
+        ``weight_decay``). Returns whether anything changed.
+
+        Raises
+        ------
+        NNStudioError
+            For optimizer settings that are not valid (nothing changes).
+        """
+        from nnstudio.engine import optimizer_from_config
+
+        t = copy.deepcopy(self.project.training)
+        opt = t["optimizer"]
+        for key, value in changes.items():
+            if key == "optimizer":
+                if value != opt["class"]:
+                    lr = opt["config"].get("learning_rate", 0.01)
+                    opt = t["optimizer"] = {"class": value, "config": {"learning_rate": lr,
+                                            "weight_decay": opt["config"].get("weight_decay", 0.0)}}
+            elif key in ("learning_rate", "momentum", "nesterov", "weight_decay"):
+                opt["config"][key] = value
+            else:
+                t[key] = value
+        if opt["class"] != "SGD":
+            opt["config"].pop("momentum", None)
+            opt["config"].pop("nesterov", None)
+        optimizer_from_config(opt)
+        if t == self.project.training:
+            return False
+        self.project.training = t
+        return True
+
+    def make_optimizer(self):
+        """A fresh optimizer from the training settings."""
+        from nnstudio.engine import optimizer_from_config
+
+        return optimizer_from_config(self.project.training["optimizer"])
+
+
+def build_from_project(project: Project, progress: Callable[[float], None] | None = None,
+                       cancel: Callable[[], bool] | None = None, dataset=None):
+    """``(network, split, scaler)`` of :meth:`Session.open` (same arguments and errors).
+
+    ``split`` holds the *raw* features: pass it through
+    :func:`~nnstudio.project.build.scaled_split` with ``scaler`` before the network sees it.
+    """
+    session = Session.open(project, dataset=dataset, progress=progress, cancel=cancel)
+    return session.network, session.split, session.scaler

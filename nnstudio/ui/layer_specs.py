@@ -1,57 +1,11 @@
 """Plain-python helpers about layer configs that several panels share (no Qt here)."""
 from __future__ import annotations
 
+from nnstudio.project.build import layer_activation as _act
+from nnstudio.project.build import output_issue, target_count as _n_targets
+
 #: Units offered in the inspector; any positive number is still allowed.
 POWERS_OF_TWO = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024]
-
-
-def default_layer_config(kind: str, layers: list[dict], index: int) -> dict:
-    """Config of a freshly dropped layer of ``kind``: a Dense layer as wide as its neighbour."""
-    if kind == "Dense":
-        units = 16
-        for spec in reversed(layers[:index]):
-            if spec["class"] == "Dense":
-                units = spec["config"]["units"]
-                break
-        return {"class": "Dense", "config": {"units": units, "activation": "relu", "trainable": True}}
-    if kind == "Dropout":
-        return {"class": "Dropout", "config": {"rate": 0.2, "trainable": True}}
-    raise ValueError(f"unknown layer type {kind!r}")
-
-
-def _act(spec: dict) -> str:
-    act = spec["config"].get("activation", "linear")
-    return act if isinstance(act, str) else act.get("name", "linear")
-
-
-def output_issue(spec: dict, dataset) -> str | None:
-    """Why the output layer ``spec`` does not fit ``dataset``, in plain words, or None."""
-    units, act = spec["config"].get("units"), _act(spec)
-    if dataset.task == "classification":
-        k = dataset.n_classes
-        if act not in ("softmax", "sigmoid"):
-            return (f"The data has {k} classes, so the output layer needs softmax (or one sigmoid "
-                    f"neuron for two classes), not {act}.")
-        if act == "sigmoid" and k == 2 and units != 1:
-            return (f"A sigmoid output for two classes has 1 neuron (the chance of the second class), "
-                    f"not {units}: set it to 1, or use softmax with 2 neurons.")
-        if act == "sigmoid" and k != 2:
-            return (f"A sigmoid output fits two classes with 1 neuron; this data has {k} classes: "
-                    f"use softmax with {k} neurons.")
-        if act == "softmax" and units != k:
-            return f"The data has {k} classes but the output layer has {units} neurons; set it to {k}."
-        return None
-    n_targets = _n_targets(dataset)
-    if act in ("softmax", "sigmoid"):
-        return (f"This data asks for numbers, not classes: the output layer should be linear, "
-                f"not {act}.")
-    if units != n_targets:
-        return f"The data has {n_targets} value(s) to predict but the output layer has {units} neurons."
-    return None
-
-
-def _n_targets(dataset) -> int:
-    return 1 if dataset.y.ndim == 1 else dataset.y.shape[1]
 
 
 def output_explanation(dataset, spec: dict | None = None) -> str:

@@ -1,7 +1,8 @@
 """The undo stack's commands for the controller's edits: layers, data, weight resets.
 
-Each keeps what undo needs to bring back (layers, weight identities, history, weights) and
-calls the controller's ``_apply_*`` methods, which do the work and emit its signals.
+Each keeps what undo needs to bring back (layers, weight identities, results, weights); the
+session does the work (``ctl.session``) and the controller's ``_apply_*`` methods emit its
+signals.
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtGui import QUndoCommand
 
 from nnstudio.engine import get_activation
+from nnstudio.project.layer_edits import LayerEdit
 
 if TYPE_CHECKING:
     from nnstudio.ui.controller import ProjectController
@@ -34,41 +36,44 @@ def describe_change(changes: dict) -> str:
 
 
 class LayersCommand(QUndoCommand):
-    """Replace the layer list (and its weight identities) and put it back on undo."""
+    """Apply a planned layer edit, and put the layers (and their results) back on undo."""
 
-    def __init__(self, ctl: "ProjectController", text: str, layers: list[dict], ids: list[int],
-                 select: int, keep_history: bool = False):
-        super().__init__(text)
+    def __init__(self, ctl: "ProjectController", edit: LayerEdit):
+        super().__init__(edit.text)
         self._ctl = ctl
-        self._before = (copy.deepcopy(ctl.layers), list(ctl._ids), ctl.selected)
-        self._after = (layers, ids, select)
-        self._history = copy.deepcopy(ctl.project.history)  # undo brings the results back too
-        self._keep = keep_history
+        session = ctl.session
+        self._before = LayerEdit(edit.text, copy.deepcopy(session.layers), list(session.ids),
+                                 ctl.selected, edit.keep_history)
+        self._after = edit
+        self._results = session.results()  # undo brings the history and fingerprint back too
 
     def redo(self):
-        self._ctl._apply_layers(*self._after, keep_history=self._keep)
+        self._ctl._apply_layers(self._after)
 
     def undo(self):
-        self._ctl._apply_layers(*self._before, keep_history=self._keep)
-        self._ctl._restore_history(self._history)
+        self._ctl._apply_layers(self._before)
+        if not self._after.keep_history:  # else the history went on (e.g. training while frozen)
+            self._ctl._restore_results(self._results)
 
 
 class DatasetCommand(QUndoCommand):
     """Switch to another data set (and the output layer it needs) and back on undo."""
 
-    def __init__(self, ctl: "ProjectController", text: str, dataset, layers: list[dict], ids: list[int]):
+    def __init__(self, ctl: "ProjectController", text: str, dataset, layers: list[dict],
+                 ids: list[int], keep_learning: bool):
         super().__init__(text)
         self._ctl = ctl
-        self._before = (ctl.dataset, copy.deepcopy(ctl.layers), list(ctl._ids))
-        self._after = (dataset, layers, ids)
-        self._history = copy.deepcopy(ctl.project.history)
+        session = ctl.session
+        self._before = (session.dataset, copy.deepcopy(session.layers), list(session.ids), False)
+        self._after = (dataset, layers, ids, keep_learning)
+        self._results = session.results()
 
     def redo(self):
-        self._ctl._apply_dataset(*self._after)
+        self._ctl._apply_data(*self._after)
 
     def undo(self):
-        self._ctl._apply_dataset(*self._before)
-        self._ctl._restore_history(self._history)
+        self._ctl._apply_data(*self._before)
+        self._ctl._restore_results(self._results)
 
 
 class ResetCommand(QUndoCommand):
@@ -77,22 +82,14 @@ class ResetCommand(QUndoCommand):
     def __init__(self, ctl: "ProjectController"):
         super().__init__("Reset weights")
         self._ctl = ctl
-        self._params = ctl.network.params.copy()
-        self._history = copy.deepcopy(ctl.project.history)
-        self._scaling = ctl._target_scaling()
-        self._data_check = ctl.project.data_check
+        self._state = ctl.session.weights_state()
 
     def redo(self):
-        ctl = self._ctl
-        ctl.network.reinitialize(ctl.project.training.get("seed", 0))
-        ctl._refit_target_scaling()  # e.g. an old project trained unscaled: start scaled
-        ctl.project.clear_results()
-        ctl.kept_learning = False
-        ctl.weights_changed.emit()
-        ctl.history_changed.emit()
+        self._ctl.session.reset_weights()
+        self._ctl.weights_changed.emit()
+        self._ctl.history_changed.emit()
 
     def undo(self):
-        self._ctl.network.params[...] = self._params
-        self._ctl._set_target_scaling(self._scaling)
-        self._ctl._restore_history(self._history)
-        self._ctl.project.data_check = self._data_check
+        self._ctl.session.restore_weights(self._state)
+        self._ctl.history_changed.emit()
+        self._ctl.weights_changed.emit()

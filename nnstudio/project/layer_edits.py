@@ -1,0 +1,196 @@
+"""Planning an edit of the layer list: the new layers, which keep their identity, and why not.
+
+A session's layers each carry an identity (an int): trained weights belong to an identity,
+not to a position, so a layer moved or left alone keeps what it learned while a layer that
+changes what it computes (new units or activation, new input size) gets a new identity and
+fresh weights. These functions only plan: :meth:`Session.apply_layers` carries a plan out,
+and the window's undo stack keeps plans to apply them again (redo) or the old state (undo).
+"""
+from __future__ import annotations
+
+import copy
+import itertools
+from dataclasses import dataclass, field
+
+from nnstudio.errors import ConfigError, NNStudioError
+
+_uids = itertools.count(1)
+
+
+def new_id() -> int:
+    """A layer identity never used before in this process."""
+    return next(_uids)
+
+
+class EditRefused(NNStudioError):
+    """An edit that makes no sense (e.g. removing the output layer); the text says why.
+
+    The window shows it as a warning, not an error: nothing is wrong with the network.
+    """
+
+
+@dataclass
+class LayerEdit:
+    """One planned change of the layer list (see :meth:`Session.apply_layers`).
+
+    Attributes
+    ----------
+    text : str
+        What the undo menu says ("Add Dense layer").
+    layers : list of dict
+        The new layer configs, output layer last.
+    ids : list of int
+        Their identities: an identity also in the current list keeps its weights.
+    select : int
+        The layer to select afterwards.
+    keep_history : bool
+        True when the change leaves what the network answers as it was (freezing, a dropout
+        rate): the history of the run stays.
+    """
+
+    text: str
+    layers: list[dict]
+    ids: list[int]
+    select: int
+    keep_history: bool = False
+
+
+@dataclass
+class DataSwitch:
+    """What switching to other data does to the layers (see :meth:`Session.plan_data_switch`).
+
+    Attributes
+    ----------
+    dataset : Dataset
+    layers : list of dict
+        The hidden layers as they are and the output layer the data needs.
+    kept_ids : list of int
+        Identities when what was learned is kept: the current ones for layers whose weights
+        still fit (same place, same settings, same shapes), new ones for the rest.
+    fresh_ids : list of int
+        All new identities: every layer starts afresh.
+    fitting : list of int
+        Positions (0-based) of the layers whose trained weights would be kept.
+    can_keep : bool
+        True when the network has learned something and some of it fits the new data: worth
+        asking whether to keep it.
+    """
+
+    dataset: object
+    layers: list[dict]
+    kept_ids: list[int]
+    fresh_ids: list[int]
+    fitting: list[int] = field(default_factory=list)
+    can_keep: bool = False
+
+
+#: Neurons of a new Dense layer when no Dense layer comes before it.
+DEFAULT_UNITS = 16
+
+
+def default_layer_config(kind: str, layers: list[dict], index: int) -> dict:
+    """Config of a new layer of ``kind`` dropped before position ``index`` of ``layers``: the
+    layer class's own defaults, and a Dense layer as wide as the Dense layer before it.
+
+    Raises
+    ------
+    ConfigError
+        For a kind that is not in the layer registry.
+    """
+    import inspect
+
+    from nnstudio.engine import LAYERS, layer_to_config
+
+    cls = LAYERS.get(kind)
+    if cls is None:
+        raise ConfigError(f"unknown layer type {kind!r}; choose one of {sorted(LAYERS)}")
+    params = {}
+    if "units" in inspect.signature(cls).parameters:  # the one setting without a default
+        params["units"] = next((spec["config"]["units"] for spec in reversed(layers[:index])
+                                if spec["class"] == kind), DEFAULT_UNITS)
+    return layer_to_config(cls(**params))
+
+
+def plan_insert(layers: list[dict], ids: list[int], index: int, config: dict) -> LayerEdit:
+    """Insert the layer ``config`` before position ``index`` (the output layer stays last)."""
+    index = max(0, min(index, len(layers) - 1))
+    new_layers = copy.deepcopy(layers)
+    new_layers.insert(index, copy.deepcopy(config))
+    new_ids = list(ids)
+    new_ids.insert(index, new_id())
+    return LayerEdit(f"Add {config['class']} layer", new_layers, new_ids, index)
+
+
+def plan_remove(layers: list[dict], ids: list[int], index: int) -> LayerEdit | None:
+    """Remove layer ``index``; None when there is no such layer.
+
+    Raises
+    ------
+    EditRefused
+        For the output layer.
+    """
+    if not 0 <= index < len(layers):
+        return None
+    if index == len(layers) - 1:
+        raise EditRefused("The output layer cannot be removed: the network needs it to give an "
+                          "answer. Change its settings instead.")
+    new_layers = copy.deepcopy(layers[:index] + layers[index + 1:])
+    return LayerEdit(f"Remove {layers[index]['class']} layer", new_layers,
+                     ids[:index] + ids[index + 1:], min(index, len(new_layers) - 1))
+
+
+def plan_move(layers: list[dict], ids: list[int], src: int, dst: int) -> LayerEdit | None:
+    """Move hidden layer ``src`` so it lands before position ``dst``; None when nothing moves.
+
+    Raises
+    ------
+    EditRefused
+        For the output layer, which always stays last.
+    """
+    last = len(layers) - 1
+    if src == last:
+        raise EditRefused("The output layer always stays last.")
+    if not 0 <= src < last:
+        return None
+    dst = max(0, min(dst, last))
+    target = dst - 1 if dst > src else dst
+    if target == src:
+        return None
+    new_layers, new_ids = copy.deepcopy(layers), list(ids)
+    new_layers.insert(target, new_layers.pop(src))
+    new_ids.insert(target, new_ids.pop(src))
+    return LayerEdit(f"Move {new_layers[target]['class']} layer", new_layers, new_ids, target)
+
+
+def plan_update(layers: list[dict], ids: list[int], index: int, changes: dict,
+                text: str) -> LayerEdit | None:
+    """Change settings of layer ``index``; None when they already have these values.
+
+    A new number of units or another activation makes a different layer (new weights); new
+    units also change the next Dense layer's inputs, so it starts afresh too. Freezing or a
+    dropout rate changes how training goes on, not what the network answers: what it learned
+    so far, and its history, stay.
+
+    Raises
+    ------
+    ConfigError
+        When the changed layer is not valid (checked before it reaches the undo stack).
+    """
+    from nnstudio.engine import layer_from_config
+
+    old = layers[index]["config"]
+    if all(old.get(k) == v for k, v in changes.items()):
+        return None
+    new_layers = copy.deepcopy(layers)
+    new_layers[index]["config"].update(changes)
+    layer_from_config(new_layers[index])
+    new_ids = list(ids)
+    if any(k in changes for k in ("units", "activation")):
+        new_ids[index] = new_id()
+    if "units" in changes:
+        for k in range(index + 1, len(layers)):
+            if layers[k]["class"] == "Dense":
+                new_ids[k] = new_id()
+                break
+    same_function = set(changes) <= {"trainable", "rate"}
+    return LayerEdit(text, new_layers, new_ids, index, keep_history=same_function)
