@@ -67,28 +67,38 @@ class MemoryEstimate:
         return self.parameters + self.gradients + self.optimizer_state + self.activations + self.data
 
 
-def layer_sizes(n_inputs: int, layers: list) -> list[int]:
-    """``[n_inputs, size after layer 1, ...]`` for engine ``Layer`` objects."""
-    sizes = [int(n_inputs)]
+def _input_shape(n_inputs) -> tuple[int, ...]:
+    return (int(n_inputs),) if isinstance(n_inputs, int) or hasattr(n_inputs, "__index__") \
+        else tuple(int(d) for d in n_inputs)
+
+
+def layer_shapes(n_inputs, layers: list) -> list[tuple[int, ...]]:
+    """Per-sample shapes of the input and of every layer's output, for engine ``Layer``
+    objects (pure arithmetic: nothing is built). ``n_inputs`` is an int or a shape tuple."""
+    shapes = [_input_shape(n_inputs)]
     for layer in layers:
-        sizes.append(int(layer.output_size(sizes[-1])))
-    return sizes
-
-
-def parameter_shapes(n_inputs: int, layers: list) -> dict[str, tuple[int, ...]]:
-    """The shape of every parameter array, named as ``Network.get_weights`` names them
-    (``"<layer index>/W"``, ``"<layer index>/b"``), without allocating anything."""
-    shapes: dict[str, tuple[int, ...]] = {}
-    for i, (layer, n_in) in enumerate(zip(layers, layer_sizes(n_inputs, layers))):
-        param = layer.param_shapes(n_in)
-        if param:
-            (wi, wo), (bo,) = param
-            shapes[f"{i}/W"], shapes[f"{i}/b"] = (wi, wo), (bo,)
+        shapes.append(tuple(layer.compute_output_shape(shapes[-1])))
     return shapes
 
 
-def layers_from_config(config: dict) -> tuple[int, list]:
-    """``(n_inputs, layers)`` of a ``Network.get_config()`` dict, checked but not allocated.
+def layer_sizes(n_inputs, layers: list) -> list[int]:
+    """``[n_inputs, values after layer 1, ...]`` for engine ``Layer`` objects."""
+    return [_prod(s) for s in layer_shapes(n_inputs, layers)]
+
+
+def parameter_shapes(n_inputs, layers: list, names: list[str] | None = None) -> dict[str, tuple[int, ...]]:
+    """The shape of every parameter array, named as ``Network.get_weights`` names them
+    (``"<layer index>/W"``, ``"<layer index>/b"``), without allocating anything."""
+    shapes: dict[str, tuple[int, ...]] = {}
+    for i, (layer, shape) in enumerate(zip(layers, layer_shapes(n_inputs, layers))):
+        stem = names[i] if names is not None else str(i)
+        for pname, pshape in layer.param_shapes(shape).items():
+            shapes[f"{stem}/{pname}"] = tuple(pshape)
+    return shapes
+
+
+def layers_from_config(config: dict) -> tuple[tuple[int, ...], list]:
+    """``(input_shape, layers)`` of a ``Network.get_config()`` dict, checked but not allocated.
 
     Raises
     ------
@@ -97,22 +107,32 @@ def layers_from_config(config: dict) -> tuple[int, list]:
     """
     from nnstudio.engine.layers import layer_from_config
 
-    if not isinstance(config, dict) or "layers" not in config or "n_inputs" not in config:
+    if not isinstance(config, dict) or "layers" not in config or \
+            ("n_inputs" not in config and "input_shape" not in config):
         raise ConfigError(f"a network config needs 'n_inputs' and 'layers', got {config!r:.200}")
-    n_inputs = config["n_inputs"]
-    if isinstance(n_inputs, bool) or not isinstance(n_inputs, int) or n_inputs < 1:
-        raise ConfigError(f"n_inputs must be a positive integer, got {n_inputs!r}")
+    if "input_shape" in config:
+        dims = config["input_shape"]
+        if not isinstance(dims, list) or not dims or any(
+                isinstance(d, bool) or not isinstance(d, int) or d < 1 for d in dims):
+            raise ConfigError(f"input_shape must be a list of positive whole numbers, got {dims!r:.200}")
+        input_shape = tuple(dims)
+    else:
+        n_inputs = config["n_inputs"]
+        if isinstance(n_inputs, bool) or not isinstance(n_inputs, int) or n_inputs < 1:
+            raise ConfigError(f"n_inputs must be a positive integer, got {n_inputs!r}")
+        input_shape = (n_inputs,)
     if not isinstance(config["layers"], list):
         raise ConfigError(f"'layers' must be a list, got {config['layers']!r:.200}")
-    return n_inputs, [layer_from_config(spec) for spec in config["layers"]]
+    return input_shape, [layer_from_config(spec) for spec in config["layers"]]
 
 
 def activation_bytes_per_row(n_inputs: int, layers: list, itemsize: int = 4) -> int:
     """Bytes one sample takes in the per-batch work arrays: every layer's output and its
     gradient, plus the dropout mask of a Dropout layer (see ``network._Buffers``)."""
-    sizes = layer_sizes(n_inputs, layers)
-    per_row = sum(2 * n + (n if getattr(layer, "rate", None) is not None else 0)
-                  for layer, n in zip(layers, sizes[1:]))
+    shapes = layer_shapes(n_inputs, layers)
+    per_row = 0
+    for layer, out_shape in zip(layers, shapes[1:]):
+        per_row += 2 * _prod(out_shape) + layer.cache_values_per_row(out_shape)
     return per_row * itemsize
 
 
@@ -140,11 +160,13 @@ def estimate_memory(n_inputs: int, layers: list, *, optimizer: str = "Adam",
     -------
     MemoryEstimate
     """
-    sizes = layer_sizes(n_inputs, layers)
+    shapes = layer_shapes(n_inputs, layers)
+    sizes = [_prod(s) for s in shapes]
     n_params = 0
     largest, most = None, -1
-    for i, (layer, n_in) in enumerate(zip(layers, sizes)):
-        count = sum(_prod(shape) for shape in layer.param_shapes(n_in))
+    for i, (layer, n_in) in enumerate(zip(layers, shapes)):
+        n_in = _prod(n_in)
+        count = sum(_prod(shape) for shape in layer.param_shapes(shapes[i]).values())
         n_params += count
         if count > most and count:
             largest, most = (i, n_in, sizes[i + 1]), count
@@ -153,7 +175,7 @@ def estimate_memory(n_inputs: int, layers: list, *, optimizer: str = "Adam",
     rows = batch_size if n_samples is None or batch_size is None else min(batch_size, n_samples)
     activations = rows * activation_bytes_per_row(n_inputs, layers, itemsize) if rows else 0
     # The data in float32 and the per-epoch shuffled copy that fit() gathers into.
-    data = 2 * n_samples * (n_inputs + sizes[-1]) * 4 if n_samples else 0
+    data = 2 * n_samples * (sizes[0] + sizes[-1]) * 4 if n_samples else 0
     return MemoryEstimate(n_params=n_params, parameters=(BASE_COPIES - 1) * one_copy,
                           gradients=one_copy, optimizer_state=optimizer_copies * one_copy,
                           activations=activations, data=data, largest=largest)

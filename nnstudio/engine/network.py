@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from nnstudio.engine.layers import Dense, Dropout, Layer, layer_from_config, layer_to_config
+from nnstudio.engine.layers import Dense, Layer, Shape, layer_from_config, layer_to_config
 from nnstudio.engine.losses import Loss, auto_loss, get_loss
-from nnstudio.engine.memory import check_batch_memory, check_network_memory, rows_within
+from nnstudio.engine.memory import (check_batch_memory, check_network_memory, layers_from_config,
+                                    rows_within)
 from nnstudio.engine.target_scaling import TargetScaling
 from nnstudio.errors import ConfigError
 
@@ -19,25 +20,47 @@ _PREDICT_CHUNK = 4096
 _PREDICT_BUDGET = 256 * 1024**2
 
 
+def _prod(shape) -> int:
+    n = 1
+    for d in shape:
+        n *= int(d)
+    return n
+
+
 class _Buffers:
-    """Per-batch-size work arrays, allocated once and reused every step."""
+    """Per-batch-size work arrays, caches and the plan of calls, made once and reused every
+    step: the hot loop is a walk over prebuilt ``(bound method, buffers)`` tuples, with no
+    lookups, type switches or allocation per step."""
 
     def __init__(self, net: "Network", batch: int):
         dt = net.dtype
-        sizes = net.layer_sizes()
-        self.a = [np.empty((batch, n), dt) for n in sizes[1:]]     # outputs of each layer
-        self.g = [np.empty((batch, n), dt) for n in sizes[1:]]     # dL/d(output) of each layer
-        self.mask = [np.empty((batch, n), dt) if isinstance(l, Dropout) else None
-                     for l, n in zip(net.layers, sizes[1:])]
+        layers = net.layers
+        self.a = [np.empty((batch, *l.output_shape), dt) for l in layers]  # outputs of each layer
+        self.g = [np.empty((batch, *l.output_shape), dt) for l in layers]  # dL/d(output) of each
+        self.caches = [l.new_cache(batch, dt) for l in layers]
+        self.mask = [c.mask for c in self.caches]  # dropout masks (None for other layers)
+        stop = net._lowest_trainable_index()
+        for i, cache in enumerate(self.caches):
+            cache.out = self.a[i]
+            # Below the lowest trainable layer nothing needs a gradient: skip that GEMM.
+            cache.grad_in = self.g[i - 1] if i > stop else None
+        # Cross-entropy fused with softmax / sigmoid hands over dL/dz, not dL/da.
+        self.caches[-1].fused = net.loss.fused_with is not None
+        self.forward = [(l.forward, a, c) for l, a, c in zip(layers, self.a, self.caches)][:-1]
+        self.last = (layers[-1].forward, self.caches[-1])
+        self.backward = [(layers[i].backward, self.caches[i],
+                          layers[i].grad_views() if layers[i].trainable else None)
+                         for i in range(len(layers) - 1, min(stop, len(layers)) - 1, -1)]
 
 
 class Network:
-    """A feed-forward network of Dense and Dropout layers.
+    """A feed-forward stack of layers whose parameters live in one flat buffer.
 
     Parameters
     ----------
-    n_inputs : int
-        Number of input features (one input neuron per feature).
+    input_shape : int or tuple of int
+        The shape of one sample: an int (or ``(n,)``) for ``n`` input features (also accepted
+        as ``n_inputs=n``).
     layers : list of Layer
         Hidden and output layers, input side first. The last one must be Dense.
     loss : str
@@ -50,6 +73,9 @@ class Network:
 
     Attributes
     ----------
+    params, grads : ndarray of shape (n_params,)
+        Every parameter, and its gradient, in one flat buffer; each layer holds views into
+        them (see :meth:`param_slices`).
     target_scaling : TargetScaling or None
         Regression only: :func:`~nnstudio.engine.fit` trains against scaled targets and
         :meth:`predict` answers in the targets' own units (see :meth:`fit_target_scaling`).
@@ -57,10 +83,10 @@ class Network:
 
     _target_scaling: TargetScaling | None = None
 
-    def __init__(self, n_inputs: int, layers: list[Layer], loss: str = "auto", seed: int = 0,
-                 dtype=np.float32):
-        if isinstance(n_inputs, bool) or not isinstance(n_inputs, (int, np.integer)) or n_inputs < 1:
-            raise ConfigError(f"n_inputs must be a positive integer, got {n_inputs!r}")
+    def __init__(self, input_shape: int | Shape | None = None, layers: list[Layer] | None = None,
+                 loss: str = "auto", seed: int = 0, dtype=np.float32, *, n_inputs: int | None = None):
+        # ``n_inputs=`` is the keyword of the flat-only engine; it still works.
+        self.input_shape = _check_input_shape(n_inputs if n_inputs is not None else input_shape)
         if not layers:
             raise ConfigError("a network needs at least one layer (the output layer)")
         for layer in layers:
@@ -68,7 +94,6 @@ class Network:
                 raise ConfigError(f"layers must be Layer objects, got {layer!r}")
         if not isinstance(layers[-1], Dense):
             raise ConfigError(f"the last layer must be a Dense output layer, got {layers[-1].kind}")
-        self.n_inputs = int(n_inputs)
         self.dtype = np.dtype(dtype)
         # Copies, so one Layer object never ends up as views into two networks.
         self.layers: list[Layer] = [layer_from_config(layer_to_config(l)) for l in layers]
@@ -76,6 +101,11 @@ class Network:
         self.loss: Loss = self._resolve_loss(loss)
         self._allocate()
         self.reinitialize(seed)
+
+    @property
+    def n_inputs(self) -> int:
+        """Input values per sample (the number of features for flat inputs)."""
+        return _prod(self.input_shape)
 
     # ------------------------------------------------------------------ target scaling
     @property
@@ -125,44 +155,58 @@ class Network:
         return loss
 
     def layer_sizes(self) -> list[int]:
-        """Sizes of the input and of every layer's output: ``[n_inputs, ..., n_outputs]``."""
-        sizes = [self.n_inputs]
-        for layer in self.layers:
-            sizes.append(layer.output_size(sizes[-1]))
-        return sizes
+        """Values per sample of the input and of every layer's output: ``[n_inputs, ...,
+        n_outputs]``."""
+        return [self.n_inputs] + [_prod(l.output_shape) for l in self.layers]
+
+    def _param_name(self, index: int, layer: Layer, param: str) -> str:
+        return f"{index}/{param}"
 
     def _allocate(self) -> None:
         # Before numpy is asked for the buffers: a plain message instead of a MemoryError.
-        check_network_memory(self.n_inputs, self.layers, self.dtype.itemsize)
-        sizes = self.layer_sizes()
-        total = sum(int(np.prod(s)) for l, n in zip(self.layers, sizes) for s in l.param_shapes(n))
+        check_network_memory(self.input_shape, self.layers, self.dtype.itemsize)
+        shape = self.input_shape
+        shapes = []
+        for layer in self.layers:
+            shapes.append(layer.param_shapes(shape))
+            shape = layer.build(shape)
+        total = sum(_prod(s) for ps in shapes for s in ps.values())
         self.params = np.zeros(total, self.dtype)
         self.grads = np.zeros(total, self.dtype)
         self._ranges: list[tuple[int, int]] = []  # flat range of each layer's parameters
+        self._slices: dict[str, tuple[int, int, Shape]] = {}
+        self._names: list[list[str]] = []  # parameter names of each layer
         off = 0
-        for layer, n_in in zip(self.layers, sizes):
+        for i, (layer, pshapes) in enumerate(zip(self.layers, shapes)):
             start = off
-            if isinstance(layer, Dense):
-                (wi, wo), (bo,) = layer.param_shapes(n_in)
-                layer.W = self.params[off:off + wi * wo].reshape(wi, wo)
-                layer.dW = self.grads[off:off + wi * wo].reshape(wi, wo)
-                off += wi * wo
-                layer.b = self.params[off:off + bo]
-                layer.db = self.grads[off:off + bo]
-                off += bo
+            views, grads, names = {}, {}, []
+            for pname, pshape in pshapes.items():
+                size = _prod(pshape)
+                views[pname] = self.params[off:off + size].reshape(pshape)
+                grads[pname] = self.grads[off:off + size].reshape(pshape)
+                name = self._param_name(i, layer, pname)
+                self._slices[name] = (off, size, tuple(pshape))
+                names.append(name)
+                off += size
+            layer.bind(views, grads)
+            layer.watch(self._layers_changed)
             self._ranges.append((start, off))
+            self._names.append(names)
         self._buffers: dict[int, _Buffers] = {}
+
+    def _layers_changed(self) -> None:
+        # A layer was frozen or unfrozen: the per-batch plans know which layers get gradients.
+        self._buffers.clear()
 
     def reinitialize(self, seed: int = 0) -> None:
         """Draw fresh random weights (deterministic for a seed)."""
         rng = np.random.default_rng(seed)
         for layer in self.layers:
-            if isinstance(layer, Dense):
-                layer.initialize(rng)
+            layer.initialize(rng)
 
     @property
     def n_outputs(self) -> int:
-        return self.layers[-1].units
+        return _prod(self.layers[-1].output_shape)
 
     @property
     def n_params(self) -> int:
@@ -173,29 +217,22 @@ class Network:
         return sum(e - s for (s, e), l in zip(self._ranges, self.layers) if l.trainable)
 
     def param_counts(self) -> list[dict]:
-        """Per layer: inputs, units, weights, biases, total and trainable (for the inspector)."""
-        sizes = self.layer_sizes()
+        """Per layer: inputs, units (values in and out per sample), weights, biases, total
+        and trainable."""
         rows = []
-        for layer, n_in, n_out in zip(self.layers, sizes, sizes[1:]):
-            w = n_in * n_out if isinstance(layer, Dense) else 0
-            b = n_out if isinstance(layer, Dense) else 0
-            rows.append({"inputs": n_in, "units": n_out, "weights": w, "biases": b,
-                         "total": w + b, "trainable": layer.trainable})
+        for layer in self.layers:
+            w = layer.params["W"].size if "W" in layer.param_names else 0
+            b = layer.params["b"].size if "b" in layer.param_names else 0
+            total = sum(layer.params[n].size for n in layer.param_names)
+            rows.append({"inputs": _prod(layer.input_shape), "units": _prod(layer.output_shape),
+                         "weights": w, "biases": b, "total": total, "trainable": layer.trainable})
         return rows
 
-    def param_slices(self) -> dict[str, tuple[int, int, tuple[int, ...]]]:
+    def param_slices(self) -> dict[str, tuple[int, int, Shape]]:
         """Every parameter in buffer order: ``name -> (start, size, shape)`` in the flat
         :attr:`params` / :attr:`grads` buffers (``params[start:start + size].reshape(shape)``
         is the parameter itself). Names are those of :meth:`get_weights`."""
-        out: dict[str, tuple[int, int, tuple[int, ...]]] = {}
-        sizes = self.layer_sizes()
-        for i, (layer, n_in, (start, _)) in enumerate(zip(self.layers, sizes, self._ranges)):
-            off = start
-            for suffix, shape in zip(("W", "b"), layer.param_shapes(n_in)):
-                size = int(np.prod(shape))
-                out[f"{i}/{suffix}"] = (off, size, tuple(int(d) for d in shape))
-                off += size
-        return out
+        return dict(self._slices)
 
     def param_trainable(self, name: str) -> bool:
         """Whether the parameter ``name`` (a key of :meth:`param_slices`) belongs to a layer
@@ -203,9 +240,10 @@ class Network:
         return self._param_layer(name).trainable
 
     def _param_layer(self, name: str) -> Layer:
-        if name not in self.param_slices():
-            raise ConfigError(f"this network has no parameter named {name!r}")
-        return self.layers[int(name.split("/", 1)[0])]
+        for layer, names in zip(self.layers, self._names):
+            if name in names:
+                return layer
+        raise ConfigError(f"this network has no parameter named {name!r}")
 
     def trainable_segments(self) -> tuple[list, list]:
         """Views ``(params, grads)`` over trainable parameters (contiguous runs merged) and over
@@ -218,7 +256,8 @@ class Network:
                 else:
                     runs.append([s, e])
         segs = [(self.params[s:e], self.grads[s:e]) for s, e in runs]
-        decay = [(l.W, l.dW) for l in self.layers if isinstance(l, Dense) and l.trainable]
+        decay = [(l.params[n], l.grads[n]) for l in self.layers if l.trainable
+                 for n in l.param_names if n == "W"]  # weights decay, biases do not
         return segs, decay
 
     def replace_output(self, units: int, activation: str | None = None, seed: int = 0) -> None:
@@ -233,8 +272,9 @@ class Network:
                 activation = "softmax" if units >= 2 else "sigmoid"
             else:
                 activation = old.activation.key
-        kept = {k: v for k, v in self.get_weights().items() if not k.startswith(f"{len(self.layers) - 1}/")}
-        self.layers[-1] = Dense(units, activation)
+        dropped = set(self._names[-1])
+        kept = {k: v for k, v in self.get_weights().items() if k not in dropped}
+        self.layers[-1] = Dense(units, activation, name=old.name)
         self.loss = self._resolve_loss("auto" if self.loss_key == "auto" else auto_loss(activation, units))
         self.loss_key = "auto" if self.loss_key == "auto" else self.loss.key
         self._allocate()
@@ -243,21 +283,16 @@ class Network:
         self._target_scaling = None  # a fresh output: fit_target_scaling on its targets
 
     # ------------------------------------------------------------------ weights and config
+    def _views(self) -> dict[str, np.ndarray]:
+        return {name: self.params[s:s + n].reshape(shape) for name, (s, n, shape) in self._slices.items()}
+
     def get_weights(self) -> dict[str, np.ndarray]:
-        """Copies of all parameters, named ``"<layer index>/W"`` and ``"<layer index>/b"``."""
-        out = {}
-        for i, layer in enumerate(self.layers):
-            if isinstance(layer, Dense):
-                out[f"{i}/W"] = layer.W.copy()
-                out[f"{i}/b"] = layer.b.copy()
-        return out
+        """Copies of all parameters by name (``"<layer index>/W"``, ``"<layer index>/b"``)."""
+        return {name: view.copy() for name, view in self._views().items()}
 
     def set_weights(self, weights: dict[str, np.ndarray], partial: bool = False) -> None:
         """Copy named arrays into the network; shapes must match. ``partial`` allows a subset."""
-        expected = {}
-        for i, layer in enumerate(self.layers):
-            if isinstance(layer, Dense):
-                expected[f"{i}/W"], expected[f"{i}/b"] = layer.W, layer.b
+        expected = self._views()
         unknown = set(weights) - set(expected)
         if unknown:
             raise ConfigError(f"weights do not fit this network: unexpected {sorted(unknown)}")
@@ -275,20 +310,17 @@ class Network:
             expected[name][...] = arr
 
     def get_config(self) -> dict:
-        config = {"n_inputs": self.n_inputs, "loss": self.loss_key,
-                  "layers": [layer_to_config(l) for l in self.layers]}
+        config: dict = {"n_inputs": self.input_shape[0]} if len(self.input_shape) == 1 else \
+            {"input_shape": list(self.input_shape)}
+        config.update({"loss": self.loss_key, "layers": [layer_to_config(l) for l in self.layers]})
         if self._target_scaling is not None:
             config["target_scaling"] = self._target_scaling.get_config()
         return config
 
     @classmethod
     def from_config(cls, config: dict, seed: int = 0, dtype=np.float32) -> "Network":
-        if not isinstance(config, dict) or "layers" not in config or "n_inputs" not in config:
-            raise ConfigError(f"a network config needs 'n_inputs' and 'layers', got {config!r}")
-        if not isinstance(config["layers"], list):
-            raise ConfigError(f"'layers' must be a list, got {config['layers']!r}")
-        layers = [layer_from_config(spec) for spec in config["layers"]]
-        net = cls(config["n_inputs"], layers, loss=config.get("loss", "auto"), seed=seed, dtype=dtype)
+        input_shape, layers = layers_from_config(config)
+        net = cls(input_shape, layers, loss=config.get("loss", "auto"), seed=seed, dtype=dtype)
         # Absent in configs written before target scaling: those weights answer unscaled.
         net.target_scaling = config.get("target_scaling")
         return net
@@ -297,7 +329,7 @@ class Network:
     def buffers(self, batch: int) -> _Buffers:
         buf = self._buffers.get(batch)
         if buf is None:
-            check_batch_memory(self.n_inputs, self.layers, batch, self.dtype.itemsize)
+            check_batch_memory(self.input_shape, self.layers, batch, self.dtype.itemsize)
             if len(self._buffers) > 4:  # at most a full and a last partial batch are in use
                 self._buffers.clear()
             buf = self._buffers[batch] = _Buffers(self, batch)
@@ -309,79 +341,48 @@ class Network:
 
         ``out`` (batch, n_outputs) receives the network output instead of the last buffer.
         """
-        # np.dot rather than np.matmul: the same BLAS call for 2-D arrays, but half the
-        # dispatch overhead, which is most of a step at batch size 1.
+        training = rng is not None
         x = X
-        last = len(self.layers) - 1
-        for i, layer in enumerate(self.layers):
-            a = out if (i == last and out is not None) else buf.a[i]
-            if type(layer) is Dense:
-                np.dot(x, layer.W, out=a)
-                a += layer.b
-                layer.activation.forward(a)
-            elif rng is None or layer.rate == 0:
-                np.copyto(a, x)
-            else:
-                m = buf.mask[i]
-                rng.random(dtype=m.dtype, out=m)
-                # floor(r + keep) is 1 exactly when r >= rate: a keep-mask without a bool temporary.
-                keep = 1.0 - layer.rate
-                m += keep
-                np.floor(m, out=m)
-                m *= 1.0 / keep
-                np.multiply(x, m, out=a)
-            x = a
-        return x
+        for forward, a, cache in buf.forward:
+            x = forward(x, a, cache, training, rng)
+        forward, cache = buf.last
+        return forward(x, buf.a[-1] if out is None else out, cache, training, rng)
 
     def backward(self, X: np.ndarray, y: np.ndarray, p: np.ndarray, buf: _Buffers,
-                 dropout: bool) -> None:
+                 dropout: bool = True) -> None:
         """Write the gradient of the loss for targets ``y`` into the gradient buffer.
 
-        ``p`` is the output of :meth:`forward_train`; frozen layers get no gradient and the
-        pass stops below the lowest trainable layer.
+        ``p`` is the output of :meth:`forward_train` on ``X`` with ``buf``, whose caches hold
+        what the pass computed (including whether dropout was on: ``dropout`` is kept for
+        callers of the old signature). Frozen layers get no gradient and the pass stops below
+        the lowest trainable layer.
         """
-        layers = self.layers
-        stop = self._lowest_trainable
-        i = len(layers) - 1
-        g = buf.g[i]
+        g = buf.g[-1]
         self.loss.gradient(p, y, out=g)
-        fused = self.loss.fused_with is not None
-        while True:
-            layer = layers[i]
-            a_prev = buf.a[i - 1] if i > 0 else X
-            if type(layer) is Dense:
-                if not fused:
-                    layer.activation.backward(g, buf.a[i] if i < len(layers) - 1 else p)
-                if layer.trainable:
-                    np.dot(a_prev.T, g, out=layer.dW)
-                    np.add.reduce(g, axis=0, out=layer.db)  # np.sum's Python wrapper costs more at batch 1
-                if i <= stop:
-                    return
-                np.dot(g, layer.W.T, out=buf.g[i - 1])
-            else:
-                if i <= stop:
-                    return
-                if dropout and layer.rate:
-                    np.multiply(g, buf.mask[i], out=buf.g[i - 1])
-                else:
-                    np.copyto(buf.g[i - 1], g)
-            fused = False
-            i -= 1
-            g = buf.g[i]
+        for backward, cache, grads in buf.backward:
+            g = backward(g, cache, grads)
+
+    def _lowest_trainable_index(self) -> int:
+        """Index of the lowest layer whose parameters train; ``len(layers)`` when none."""
+        for i, layer in enumerate(self.layers):
+            if layer.has_params and layer.trainable:
+                return i
+        return len(self.layers)
 
     @property
     def _lowest_trainable(self) -> int:
-        for i, layer in enumerate(self.layers):
-            if isinstance(layer, Dense) and layer.trainable:
-                return i
-        raise ConfigError("every layer is frozen, so there is nothing to train; unfreeze at least one layer")
+        i = self._lowest_trainable_index()
+        if i == len(self.layers):
+            raise ConfigError("every layer is frozen, so there is nothing to train; unfreeze at least one layer")
+        return i
 
     def predict(self, X: np.ndarray) -> np.ndarray:
-        """Outputs for ``X`` of shape (n_samples, n_inputs): probabilities or predicted values
-        (in the targets' own units), shape (n_samples, n_outputs). Dropout is off."""
+        """Outputs for ``X`` of shape (n_samples, *input_shape): probabilities or predicted
+        values (in the targets' own units), shape (n_samples, n_outputs). Dropout is off."""
         X = self._check_X(X)
         out = np.empty((len(X), self.n_outputs), self.dtype)
-        chunk = rows_within(self.n_inputs, self.layers, _PREDICT_CHUNK, _PREDICT_BUDGET, self.dtype.itemsize)
+        chunk = rows_within(self.input_shape, self.layers, _PREDICT_CHUNK, _PREDICT_BUDGET,
+                            self.dtype.itemsize)
         for s in range(0, len(X), chunk):
             xb = X[s:s + chunk]
             self.forward_train(xb, self.buffers(len(xb)), None, out=out[s:s + len(xb)])
@@ -412,10 +413,25 @@ class Network:
 
     def _check_X(self, X) -> np.ndarray:
         X = np.ascontiguousarray(X, dtype=self.dtype)
-        if X.ndim != 2 or X.shape[1] != self.n_inputs:
-            raise ConfigError(f"the network expects {self.n_inputs} input features per sample, "
-                              f"got data of shape {X.shape}")
+        if X.shape[1:] != self.input_shape or X.ndim != len(self.input_shape) + 1:
+            if len(self.input_shape) == 1:
+                raise ConfigError(f"the network expects {self.n_inputs} input features per sample, "
+                                  f"got data of shape {X.shape}")
+            raise ConfigError(f"the network expects samples of shape {self.input_shape}, got data "
+                              f"of shape {X.shape}")
         return X
 
     def __repr__(self) -> str:
         return f"Network({self.layer_sizes()}, params={self.n_params})"
+
+
+def _check_input_shape(value) -> Shape:
+    """``(n,)`` for an int ``n``; a tuple of positive ints as it is."""
+    dims = (value,) if isinstance(value, (int, np.integer)) and not isinstance(value, bool) else value
+    ok = isinstance(dims, (tuple, list)) and len(dims) >= 1 and all(
+        isinstance(d, (int, np.integer)) and not isinstance(d, bool) and d >= 1 for d in dims)
+    if not ok:
+        if isinstance(value, (int, np.integer, bool)) or not isinstance(value, (tuple, list)):
+            raise ConfigError(f"n_inputs must be a positive integer, got {value!r}")
+        raise ConfigError(f"input_shape must be positive whole numbers, got {value!r}")
+    return tuple(int(d) for d in dims)

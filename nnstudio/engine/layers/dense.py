@@ -1,0 +1,127 @@
+"""Dense: every neuron is connected to every input, ``a = activation(x @ W + b)``."""
+from __future__ import annotations
+
+import numpy as np
+
+from nnstudio.engine.activations import Activation, activation_config, get_activation
+from nnstudio.engine.layers.base import Cache, Layer, Shape, describe_shape
+from nnstudio.errors import ConfigError
+
+INITS = ("auto", "he", "glorot")
+
+
+def _check_units(units) -> int:
+    if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units < 1:
+        raise ConfigError(f"units must be a positive integer, got {units!r}")
+    return int(units)
+
+
+class Dense(Layer):
+    """Fully connected layer: ``a = activation(x @ W + b)``.
+
+    Parameters
+    ----------
+    units : int
+        Number of neurons.
+    activation : str
+        Activation key (``"relu"``) or display name (``"ReLU"``).
+    init : {"auto", "he", "glorot"}
+        Weight initialisation. ``"auto"`` picks He for ReLU-like activations, Glorot otherwise.
+    trainable : bool
+        False freezes the layer: the optimizer never changes its weights.
+    name : str or None
+        Names the weights (``"dense_1/W"``); the network gives one when None.
+
+    Attributes
+    ----------
+    W, b, dW, db : ndarray
+        Once in a network: views of shape (inputs, units) and (units,) into its flat
+        parameter and gradient buffers.
+    """
+
+    kind = "Dense"
+    prefix = "dense"
+    description = "Every neuron is connected to every neuron of the previous layer."
+    param_names = ("W", "b")
+
+    def __init__(self, units: int, activation="relu", init: str = "auto", trainable: bool = True,
+                 name: str | None = None):
+        super().__init__(trainable, name)
+        self.units = _check_units(units)
+        self.activation: Activation = get_activation(activation)
+        if init not in INITS:
+            raise ConfigError(f"init must be one of {INITS}, got {init!r}")
+        self.init = init
+        self.W: np.ndarray | None = None
+        self.b: np.ndarray | None = None
+        self.dW: np.ndarray | None = None
+        self.db: np.ndarray | None = None
+
+    def compute_output_shape(self, input_shape: Shape) -> Shape:
+        if len(input_shape) != 1:
+            raise ConfigError(f"Dense needs a flat input (a list of values); this layer receives "
+                              f"{describe_shape(input_shape)}. Put a Flatten layer before it.")
+        return (self.units,)
+
+    def param_shapes(self, input_shape: Shape) -> dict[str, Shape]:
+        self.compute_output_shape(input_shape)  # refuses inputs that are not flat
+        n_in = input_shape[0]
+        return {"W": (int(n_in), self.units), "b": (self.units,)}
+
+    def param_text(self, input_shape: Shape) -> str:
+        (n_in,) = input_shape
+        return f"{n_in:,} x {self.units:,} weights + {self.units:,} biases"
+
+    def flops(self, input_grad: bool = True) -> tuple[int, int]:
+        mac = 2 * self.input_shape[0] * self.units
+        return mac, (mac if self.trainable else 0) + (mac if input_grad else 0)
+
+    def bind(self, params, grads) -> None:
+        super().bind(params, grads)
+        self.W, self.b = params["W"], params["b"]
+        self.dW, self.db = grads["W"], grads["b"]
+        # Looked up once here, not per step.
+        self._act_forward = self.activation.forward
+        self._act_backward = self.activation.backward
+
+    def initialize(self, rng: np.random.Generator) -> None:
+        """Fill W with random values (He or Glorot) and b with zeros, in place."""
+        n_in, n_out = self.W.shape
+        scheme = self.init
+        if scheme == "auto":
+            scheme = "he" if self.activation.key in ("relu", "leaky_relu") else "glorot"
+        if scheme == "he":
+            self.W[...] = rng.standard_normal((n_in, n_out)) * np.sqrt(2.0 / n_in)
+        else:
+            limit = np.sqrt(6.0 / (n_in + n_out))
+            self.W[...] = rng.uniform(-limit, limit, (n_in, n_out))
+        self.b[...] = 0
+
+    def forward(self, x, out, cache: Cache, training, rng):
+        cache.x = x
+        cache.out = out
+        # np.dot rather than np.matmul: the same BLAS call for 2-D arrays, but half the
+        # dispatch overhead, which is most of a step at batch size 1.
+        np.dot(x, self.W, out=out)
+        out += self.b
+        self._act_forward(out)
+        return out
+
+    def backward(self, grad, cache: Cache, grads):
+        if not cache.fused:
+            self._act_backward(grad, cache.out)
+        if grads is not None:
+            dW, db = grads
+            np.dot(cache.x.T, grad, out=dW)
+            np.add.reduce(grad, axis=0, out=db)  # np.sum's Python wrapper costs more at batch 1
+        gi = cache.grad_in
+        if gi is not None:
+            np.dot(grad, self.W.T, out=gi)
+        return gi
+
+    def get_config(self) -> dict:
+        cfg = {"units": self.units, "activation": activation_config(self.activation)}
+        if self.init != "auto":
+            cfg["init"] = self.init
+        cfg.update(super().get_config())
+        return cfg
