@@ -136,7 +136,6 @@ def test_train_json_is_strict_when_outputs_overflow(capsys, overflowing):
 # ------------------------------------------------------------------ the run's verdict
 def window_verdict(project_path, run_start=0):
     """The verdict the window gives for a saved project's run, built as the window does."""
-    from nnstudio.commands.train_report import cli_wording
     from nnstudio.data import load_dataset_source
     from nnstudio.doctor import summarize_run
     from nnstudio.project import build_from_project, scaled_split
@@ -152,9 +151,8 @@ def window_verdict(project_path, run_start=0):
         errors = tuple(regression_scores(network, part.X, part.y).get("mean_abs_error")
                        for part in (data.val, data.test))
     lr = project.training["optimizer"]["config"]["learning_rate"]
-    text, level = summarize_run(project.history, run_start, dataset, data.val.y, test_metrics,
-                                lr, errors)
-    return cli_wording(text), level
+    return summarize_run(project.history, run_start, dataset, data.val.y, test_metrics, lr, errors,
+                         for_="cli")
 
 
 def flat(text: str) -> str:
@@ -171,8 +169,11 @@ def test_train_gives_the_windows_verdict(capsys, tmp_path, argv):
     assert code == 0, err
     verdict = strict_loads(out)["verdict"]
     text, level = window_verdict(path)
-    assert verdict == {"text": text, "level": level}
+    assert (verdict["text"], verdict["level"]) == (text, level)
     assert "Ctrl+R" not in text  # the window's button, worded for a terminal
+    # The same verdict as data: the first finding is how the run ended.
+    assert verdict["findings"][0]["kind"] in ("finished", "not_learned", "worse_than_average")
+    assert {f["severity"] for f in verdict["findings"]} <= {"info", "warning"}
 
     code, out, err = run(capsys, "train", *argv)
     assert code == 0, err
@@ -186,6 +187,9 @@ def test_verdict_names_the_command_line_remedies(capsys):
     assert verdict["level"] == "warning", verdict
     assert "Ctrl+R" not in verdict["text"] and "--reset" in verdict["text"]
     assert "--lr 0.1" in verdict["text"]
+    # The remedies as data, for scripts: a smaller rate and fresh weights.
+    advice = [r for f in verdict["findings"] for r in f["advice"]]
+    assert {"kind": "lower_rate", "value": 0.1} in advice and {"kind": "reset", "value": None} in advice
 
 
 def test_one_epoch_is_too_early_to_judge(capsys):
@@ -202,7 +206,7 @@ def test_regression_verdict_in_real_units(capsys, houses):
     assert code == 0, err
     result = strict_loads(out)
     text, level = window_verdict(path, run_start=3)
-    assert result["verdict"] == {"text": text, "level": level}
+    assert (result["verdict"]["text"], result["verdict"]["level"]) == (text, level)
 
 
 def test_ctrl_c_verdict_says_stopped(capsys, tmp_path, monkeypatch):

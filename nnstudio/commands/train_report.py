@@ -2,28 +2,13 @@
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 
 from nnstudio.commands.report import format_score, score_table, strict_json, wrap
 
-#: The verdict is written for the window; its buttons and plots mean nothing in a terminal.
-#: (pattern, command-line wording) pairs applied in order.
-CLI_WORDING = (
-    (re.compile(r", (?:press )?Reset weights \(Ctrl\+R\),? and train again"),
-     " and train again from fresh weights (add --reset when training a project file)"),
-    (re.compile(r"(?:press )?Reset weights \(Ctrl\+R\),? and train again"),
-     "train again from fresh weights (add --reset when training a project file)"),
-    (re.compile(r"(?:press )?Reset weights \(Ctrl\+R\)"),
-     "start from fresh weights (add --reset when training a project file)"),
-    (re.compile(r";? ?the loss plot marks the best epoch"), ""),
-    # "Try 0.1" / "(now 1; try 10)": every number the verdict says to try is a learning rate.
-    (re.compile(r"\b([Tt]ry) (\d[\d.]*(?:e[+-]?\d+)?)\b"), r"\1 --lr \2"),
-)
-
 
 def run_verdict(project, run_start: int, dataset, val_y, final: dict, status: str) -> dict | None:
-    """The window's plain-words verdict on the run, worded for a terminal.
+    """The window's verdict on the run (the same findings), worded for a terminal.
 
     Parameters
     ----------
@@ -43,34 +28,30 @@ def run_verdict(project, run_start: int, dataset, val_y, final: dict, status: st
     Returns
     -------
     dict or None
-        ``{"text", "level"}`` (level ``info`` or ``warning``); None for a diverged run, whose
-        message already says what happened and what to try (the window gives none either).
+        ``{"text", "level", "findings"}``: the text names flags (``--reset``, ``--lr``) where
+        the window names its buttons; level ``info`` or ``warning``; ``findings`` the doctor's
+        findings as data (:meth:`~nnstudio.doctor.Finding.to_dict`). None for a diverged run,
+        whose message already says what happened and what to try (the window gives none either).
     """
-    from nnstudio.doctor import summarize_run
+    from nnstudio.doctor import diagnose_run, level, render
 
     if status == "diverged":
         return None
     if len(project.history.get("epoch", [])) - run_start == 1:
         # As the window after one step: a verdict on one epoch would judge too early.
-        return {"text": f"Trained one epoch ({project.epochs_trained} so far): too early to judge. "
-                        "Train for more epochs (--epochs N) to get a verdict.", "level": "info"}
+        return {"text": f"Trained one epoch ({project.epochs_trained:,} so far): too early to judge. "
+                        "Train for more epochs (--epochs N) to get a verdict.", "level": "info",
+                "findings": []}
     test = final["test"]
     test_metrics = (test["loss"], test.get("accuracy")) if test["n_samples"] else None
     rate = project.training["optimizer"]["config"].get("learning_rate", 0.01)
     errors = None
     if dataset.task == "regression":  # the mean absolute errors, as the window's Fit view
         errors = (final["val"].get("mae"), test.get("mae"))
-    text, level = summarize_run(project.history, run_start, dataset, val_y, test_metrics, rate, errors)
-    if status == "interrupted":
-        text = text.replace("Training finished", "Training stopped")
-    return {"text": cli_wording(text), "level": level}
-
-
-def cli_wording(text: str) -> str:
-    """``text`` with the window's remedies (buttons, shortcuts, plots) in command-line terms."""
-    for pattern, replacement in CLI_WORDING:
-        text = pattern.sub(replacement, text)
-    return text
+    findings = diagnose_run(project.history, run_start, dataset, val_y, test_metrics, rate, errors,
+                            stopped=status == "interrupted")
+    return {"text": render(findings, for_="cli"), "level": level(findings),
+            "findings": [f.to_dict() for f in findings]}
 
 
 def print_report(args: argparse.Namespace, human, result: dict) -> None:

@@ -96,6 +96,8 @@ def tail_window(n: int) -> int:
 def _above_naive(losses: np.ndarray, naive_loss: float | None) -> int | None:
     if not naive_loss or not len(losses):
         return None
+    if losses.max() < T.NAIVE_MOVED * losses.min():
+        return None  # it started far off and steps too small to move it kept it there
     above = np.nonzero(losses > T.ABOVE_NAIVE * naive_loss)[0]
     if not len(above) or len(losses) - 1 - above[-1] > max(T.RECENT_EPOCHS, T.RECENT_SHARE * len(losses)):
         return None  # none, or long ago (as for jumps)

@@ -24,6 +24,10 @@ RECENT_SHARE = 0.2
 #: A loss this many times that of a naive constant answer (ln(n_classes) for classes, mean(y²)
 #: for numbers): answers confidently wrong by far, which steps that are too large produce.
 ABOVE_NAIVE = 2.0
+#: ... when the loss also moved by this factor during the run (highest / lowest). Fresh weights
+#: can start far off (a regression's random output layer: 2.4 against 0.56 for always 0), and a
+#: rate too small to move them (1e-5) is no overshoot: it must not be told to go smaller.
+NAIVE_MOVED = 2.0
 #: The learning rate was raised during the run to this many times the one it ended with: the
 #: advice blames the high value, not today's.
 RAISED_RATE = 1.5
@@ -33,11 +37,13 @@ RATE_STEP = 10.0
 
 # ---------------------------------------------------------------- memorising (overfitting)
 #: Fewest epochs with validation scores before memorising is judged (early curves are noisy).
-MIN_EPOCHS = 5
+MIN_EPOCHS = 10
 #: The best validation score must lie at least this many epochs back ...
-PATIENCE = 3
+PATIENCE = 10
 #: ... or this share of the epochs, whichever is more: long runs wiggle for longer without
-#: meaning anything (a validation loss 5 % up two epochs ago is noise at epoch 900).
+#: meaning anything (a validation loss 5 % up two epochs ago is noise at epoch 900). With 3
+#: epochs and at least 5, the plot's hint blinked on for single epochs of real runs (spiral,
+#: Adam 0.05: epochs 30 and 35) that a verdict would then have called memorising.
 PATIENCE_SHARE = 0.1
 #: The final validation loss this many times its lowest: it climbed back, not settled. A
 #: regression at its noise floor ends within a few % of its best and is fine.

@@ -18,7 +18,7 @@ from nnstudio.ui.message_bar import MessageBar
 from nnstudio.ui.palette import LayerPaletteWidget
 from nnstudio.ui.recovery import RecoveryManager
 from nnstudio.ui.run_status import RunStatus
-from nnstudio.doctor.verdict import summarize_run
+from nnstudio.doctor import summarize_run
 from nnstudio.trainer.snapshots import regression_scores, snapshot_for
 from nnstudio.ui.plots import TrainingViewsPanel
 from nnstudio.ui.training_panel import TrainingPanel
@@ -355,7 +355,7 @@ class MainWindow(QMainWindow):
         if self.runner.single_step and reason == "completed":
             # A verdict on one epoch would judge too early ("it learned nothing").
             n = len(ctl.project.history.get("epoch", []))
-            self.messages.set_hint(f"Trained one more epoch ({n} so far). Step epoch (F10) trains "
+            self.messages.set_hint(f"Trained one more epoch ({n:,} so far). Step epoch (F10) trains "
                                    "another; Train (F5) or Space goes on for the whole run.")
             return
         test = ctl.data.test
@@ -369,9 +369,8 @@ class MainWindow(QMainWindow):
                            if len(part.X) else None for part in (ctl.data.val, test))
         text, level = summarize_run(ctl.project.history, self.runner.run_start, ctl.dataset,
                                     ctl.data.val.y, test_metrics, lr, errors,
-                                    highest_rate=self.runner.highest_rate)
-        if reason == "stopped":
-            text = text.replace("Training finished", "Training stopped")
+                                    highest_rate=self.runner.highest_rate,
+                                    stopped=reason == "stopped", for_="window")
         self.messages.set_hint(text)
         self._verdict = text
         ctl.message_posted.emit(text, level)

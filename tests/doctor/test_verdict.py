@@ -70,9 +70,10 @@ def test_regression_worse_than_the_average_is_flagged():
 
 
 def test_a_run_that_peaked_and_fell_back_is_called_unstable():
-    accs = [0.6, 0.8, 0.95, 0.9, 0.75, 0.704]
-    text, level = summarize_run(hist([0.6, 0.4, 0.2, 0.3, 0.5, 0.5], val_acc=accs), 0, SPIRAL, VAL_Y,
-                                (0.6, 0.7), learning_rate=1.0)
+    # 11 epochs after the best (the doctor's patience is 10: a fall 3 epochs back is noise).
+    accs = [0.6, 0.8, 0.95, 0.9, 0.85, 0.8, 0.75, 0.72, 0.71, 0.7, 0.71, 0.7, 0.704, 0.704]
+    text, level = summarize_run(hist([0.6, 0.4, 0.2, 0.3] + [0.5] * 10, val_acc=accs), 0, SPIRAL,
+                                VAL_Y, (0.6, 0.7), learning_rate=1.0)
     assert level == "warning"
     assert text.startswith("Training was unstable: validation accuracy reached 95.0% at epoch 3 but "
                            "ended at 70.4%")
@@ -91,8 +92,8 @@ def test_regression_reports_the_same_typical_error_as_the_fit_view():
 
 
 def test_validation_falling_while_training_improves_is_called_overfitting():
-    accs = [0.6, 0.8, 0.95, 0.9, 0.8, 0.8]
-    text, level = summarize_run(hist([0.6, 0.4, 0.2, 0.15, 0.1, 0.08], val_acc=accs), 0, SPIRAL,
+    accs = [0.6, 0.8, 0.95] + [0.9] * 5 + [0.8] * 6  # best 11 epochs back (patience: 10)
+    text, level = summarize_run(hist([0.6 * 0.85 ** i for i in range(14)], val_acc=accs), 0, SPIRAL,
                                 VAL_Y, None, learning_rate=0.01)
     assert level == "warning" and "overfitting" in text and "learning rate" not in text
     assert "reached 95.0% at epoch 3 but ended at 80.0%" in text
