@@ -218,12 +218,12 @@ class _Reader:
         """The numbers of the rows in ``chunk``, shape (rows, n_columns), and each column's
         smallest and largest (float64); None for the text road."""
         # "-0" read as an integer would lose its sign (the text road keeps -0.0): floats here.
-        whole = not ("-0" in chunk and _NEGATIVE_ZERO.search(chunk))
+        whole = self.whole and not ("-0" in chunk and _NEGATIVE_ZERO.search(chunk))
         for _ in range(MAX_TRIES):
             for texts in self.cells.values():
                 del texts[self.n:]    # cells a failed try of this block handed over
             try:
-                block = self._loadtxt(chunk, dtype=np.int32 if self.whole and whole else np.float64)
+                block = self._loadtxt(chunk, dtype=np.int32 if whole and self.whole else np.float64)
             except ValueError as error:   # a word, a gap, a ragged row; or a decimal point
                 if self.whole and _number_not_int32(str(error)):
                     self.whole = False    # 0.5, 1e3, 3000000000, nan: floats from here on
