@@ -1,4 +1,4 @@
-"""Columns already read as numbers (``csv_fast``): their analysis, range check and selection.
+"""Columns already read as numbers (``csv_fast``): their analysis, range check, and X from them.
 
 ``analyse_numbers`` gives the same kind and the same sentence as ``columns.analyse_column`` on
 the same cells as text, without a text array and mostly without ``np.unique``: a column of
@@ -12,7 +12,7 @@ from nnstudio.data.columns import MIN_ROWS_FOR_UNIQUE_ID, ColumnInfo, MissingRul
 from nnstudio.errors import DataError
 
 FLOAT32_MAX = float(np.finfo(np.float32).max)   # 3.4e38: the largest number X can hold
-ROWS_PER_COPY = 4096    # rows gathered at a time by select_columns
+ROWS_PER_COPY = 4096    # rows gathered at a time by gather_features
 
 
 def number_missing(values: np.ndarray) -> MissingRule:
