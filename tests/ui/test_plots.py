@@ -455,3 +455,19 @@ def test_validation_settled_near_its_best_is_not_called_memorising():
     # The same run with the validation loss climbing 20 % above its best is memorising.
     rising = np.concatenate([val[:81], np.linspace(7.6e7, 9.0e7, 19)])
     assert [h.kind for h in curve_findings(np.arange(1, n + 1), train, rising)] == ["overfitting"]
+
+
+def test_the_plot_marks_the_epoch_the_verdict_names(qtbot):
+    # Validation loss climbs while the accuracy stays flat: the plot's hint and the verdict
+    # read the curves with one function, so both say memorising, at the same best epoch.
+    from nnstudio.data import load_builtin
+    from nnstudio.doctor import diagnose_run
+
+    train, val = OVERFIT
+    history = {**_history(train, val), "val_acc": [0.85] * len(train)}
+    w = MetricsPlotWidget()
+    qtbot.addWidget(w)
+    w.set_history(history)
+    verdict = diagnose_run(history, 0, load_builtin("spiral"), np.array([0, 1] * 40), None, 0.01)
+    best = next(f for f in verdict if f.kind == "overfitting")
+    assert [h.kind for h in w.hints] == ["overfitting"] and w.best_line.value() == best.epoch == 20
