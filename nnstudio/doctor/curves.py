@@ -42,9 +42,12 @@ def last_jump(losses: np.ndarray) -> int | None:
     if len(starts) == 0:
         return None
     i = int(starts[-1])
-    if n - 1 - i > max(T.RECENT_EPOCHS, T.RECENT_SHARE * n):
-        return None  # long ago, and training has since settled
-    return i
+    return i if _recent(i, n) else None  # long ago, and training has since settled
+
+
+def _recent(i: int, n: int) -> bool:
+    """Epoch index ``i`` of ``n`` lies near enough the end to speak about the rate now."""
+    return n - 1 - i <= max(T.RECENT_EPOCHS, T.RECENT_SHARE * n)
 
 
 def rose(losses: np.ndarray) -> bool:
@@ -99,7 +102,7 @@ def _above_naive(losses: np.ndarray, naive_loss: float | None) -> int | None:
     if losses.max() < T.NAIVE_MOVED * losses.min():
         return None  # it started far off and steps too small to move it kept it there
     above = np.nonzero(losses > T.ABOVE_NAIVE * naive_loss)[0]
-    if not len(above) or len(losses) - 1 - above[-1] > max(T.RECENT_EPOCHS, T.RECENT_SHARE * len(losses)):
+    if not len(above) or not _recent(int(above[-1]), len(losses)):
         return None  # none, or long ago (as for jumps)
     return int(above[-1])
 
@@ -144,8 +147,10 @@ def curve_findings(epochs, train_loss, val_loss=None, val_acc=None,
     if len(losses) == 0:
         return []
     jump, went_up = last_jump(losses), rose(losses)
-    by_loss = _climbed(epochs, train, val, best=np.argmin, worse=lambda b, last: last > T.OVERFIT_LOSS * b)
-    by_acc = _climbed(epochs, train, acc, best=np.argmax, worse=lambda b, last: b - last > T.ACCURACY_DROP)
+    by_loss = _climbed(epochs, train, val, best=np.argmin,
+                       worse=lambda b, last: last > T.OVERFIT_LOSS * b)
+    by_acc = _climbed(epochs, train, acc, best=np.argmax,
+                      worse=lambda b, last: b - last > T.ACCURACY_DROP)
     rate, lower = rate_advice(learning_rate, highest_rate)
     memorising = [m for m in (by_loss, by_acc) if m is not None and m["train_fell"]]
     if memorising and jump is None and not went_up:

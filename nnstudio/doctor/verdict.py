@@ -16,8 +16,7 @@ from dataclasses import replace
 import numpy as np
 
 from nnstudio.doctor import thresholds as T
-from nnstudio.doctor.curves import (as_array, curve_findings, jump_finding, loss_trend,
-                                    rate_advice, tail_window)
+from nnstudio.doctor.curves import as_array, curve_findings, jump_finding, loss_trend, tail_window
 from nnstudio.doctor.findings import Finding, Remedy, level
 
 
@@ -185,4 +184,4 @@ def summarize_run(history: dict, run_start: int, dataset, val_y, test_metrics: t
     return render(findings, for_=for_), level(findings)
 
 
-__all__ = ["diagnose_run", "summarize_run", "loss_trend", "rate_advice"]
+__all__ = ["diagnose_run", "summarize_run", "loss_trend"]
