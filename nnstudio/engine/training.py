@@ -119,11 +119,8 @@ def fit(network: Network, X: np.ndarray, y: np.ndarray, *, optimizer: Optimizer,
         Yv = validation[1]
         loss.prepare_targets(Yv, network.n_outputs, network.dtype)  # fail early, before training
 
-    layout = (id(network.params), tuple(l.trainable for l in network.layers))
-    if getattr(optimizer, "_layout", None) != layout:
-        network._lowest_trainable  # raises when everything is frozen
-        optimizer.bind(*network.trainable_segments())
-        optimizer._layout = layout
+    network._lowest_trainable  # raises when everything is frozen
+    optimizer.attach(network)  # keeps its state when bound to these parameters already
 
     rng = np.random.default_rng(seed)
     dropout = any(getattr(l, "rate", 0) for l in network.layers)
@@ -200,7 +197,7 @@ def fit(network: Network, X: np.ndarray, y: np.ndarray, *, optimizer: Optimizer,
 
 def _diverged(network: Network, snapshot: np.ndarray, epoch: int, optimizer: Optimizer) -> None:
     network.params[...] = snapshot
-    optimizer._layout = None  # its running averages saw the bad steps
+    optimizer.reset_state()  # its running averages saw the bad steps
     lr = optimizer.learning_rate
     kept = f"the weights from the end of epoch {epoch - 1} were kept" if epoch > 1 else \
         "the weights from before training were kept"

@@ -109,7 +109,7 @@ def test_adam_keeps_running_averages_out_of_denormal_range():
     for _ in range(900):  # 0.1 * 0.9**900 ~ 1e-42: denormal unless flushed
         opt.step()
     tiny = np.finfo(np.float32).tiny
-    for arr in (opt._state[0]["n"], opt._state[0]["w"]):
+    for arr in (opt._state[0]["m_sum"], opt._state[0]["v_sum"]):
         assert not np.any((arr != 0) & (np.abs(arr) < tiny))
     assert net.params.size > optimizers.ADAM_CHUNK  # the chunked path was exercised
 
