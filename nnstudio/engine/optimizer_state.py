@@ -90,10 +90,12 @@ def _misfit(opt, state) -> str | None:
             return f"{key} changed from {old!r} to {new!r}, so the saved averages mean something else"
     slots = set(opt.slots)
     dtype = opt._segments[0][0].dtype if opt._segments else np.float32
-    for name, (_, _, _, shape) in opt._names.items():
+    for name in opt._names:
         saved = state["params"].get(name)
         if not isinstance(saved, dict) or not slots <= set(saved):
             return f"there is no saved state for {name} (the network changed since)"
+    for name, (_, _, _, shape) in opt._names.items():
+        saved = state["params"][name]
         for slot in opt.slots:
             arr = saved[slot]
             if not isinstance(arr, np.ndarray) or arr.dtype.kind != "f":

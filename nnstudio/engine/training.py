@@ -12,6 +12,7 @@ import numpy as np
 
 from nnstudio.engine.network import Network
 from nnstudio.engine.optimizers import Optimizer
+from nnstudio.engine.policies import EarlyStopping
 from nnstudio.errors import ConfigError, NNStudioError
 
 
@@ -49,6 +50,10 @@ class EpochRecord:
     seconds: float
     samples_per_second: float
     learning_rate: float
+    #: Plain words when the stop rule ended the run after this epoch, else None.
+    stopped: str | None = None
+    #: The epoch (counted over all runs) whose weights the stop rule restored, else None.
+    restored_epoch: int | None = None
 
 
 def _check_int(name: str, value, minimum: int) -> int:
@@ -59,8 +64,9 @@ def _check_int(name: str, value, minimum: int) -> int:
 
 def fit(network: Network, X: np.ndarray, y: np.ndarray, *, optimizer: Optimizer, epochs: int = 10,
         batch_size: int = 32, seed: int = 0, validation: tuple[np.ndarray, np.ndarray] | None = None,
-        report_every: int = 0, shuffle: bool = True,
-        on_validation=None) -> Iterator[BatchRecord | EpochRecord]:
+        report_every: int = 0, shuffle: bool = True, on_validation=None, epochs_before: int = 0,
+        transform=None, schedule=None, stop: EarlyStopping | None = None,
+        ) -> Iterator[BatchRecord | EpochRecord]:
     """Train ``network`` on ``X`` (n_samples, n_features) and ``y`` and yield progress records.
 
     Parameters
@@ -72,13 +78,35 @@ def fit(network: Network, X: np.ndarray, y: np.ndarray, *, optimizer: Optimizer,
     batch_size : int
         Samples per update; 1 is per-sample SGD.
     seed : int
-        Seeds shuffling and dropout: the same seed gives bit-identical weights.
+        Seeds shuffling, dropout and the batch transform: the same seed gives bit-identical
+        weights. Each epoch draws from its own stretch of the seed's random stream.
     report_every : int
         When > 0, also yield a :class:`BatchRecord` every this many batches.
     on_validation : callable or None
         Called as ``on_validation(epoch, predictions)`` with the network's outputs on the
         validation data, each time they are scored (before that epoch's record is yielded):
         a confusion matrix, say, without predicting every row a second time.
+    epochs_before : int
+        Epochs the network trained in earlier runs. Epoch k of this call then shuffles, drops
+        out and gets its scheduled rate like epoch ``epochs_before + k`` of one long run, so
+        training 30 epochs and then 4 more (with the optimizer's state carried over, see
+        :meth:`Optimizer.load_state_dict`) gives the weights of 34 in one go, bit for bit.
+        The records still count this call's epochs from 1.
+    transform : callable or None
+        Called as ``transform(x, y, rng)`` on every training batch (never on validation
+        data); returns the batch to train on, ``(x, y)`` of the same shapes. ``x`` and ``y``
+        are read-only views (writing into them raises ``ValueError``), ``y`` as the loss
+        takes it (class numbers for softmax outputs, 0/1 columns for sigmoid ones, scaled
+        values for regression), ``rng`` is this epoch's generator. E.g.
+        :class:`~nnstudio.engine.policies.GaussianNoise`.
+    schedule : callable or None
+        ``schedule(epoch) -> learning rate``, epoch counted from 1 over all runs (see
+        ``epochs_before``); sets ``optimizer.learning_rate`` at the start of every epoch.
+        E.g. :class:`~nnstudio.engine.policies.StepDecay`.
+    stop : EarlyStopping or None
+        Ends the run when its monitored value stops improving; the last record then says
+        so (``stopped``) and, with ``restore_best``, the network and the optimizer's state
+        are those of the best epoch (``restored_epoch``).
 
     With ``network.target_scaling`` set, the gradients (and so the learning rate and any L2
     penalty) work on the scaled targets, while every loss in the records, like
@@ -112,8 +140,13 @@ def fit(network: Network, X: np.ndarray, y: np.ndarray, *, optimizer: Optimizer,
 
         def loss_value(p, t):
             return loss.value(p * scale, t * scale)
+    epochs_before = _check_int("epochs_before", epochs_before, 0)
+    for name, value in (("transform", transform), ("schedule", schedule)):
+        if value is not None and not callable(value):
+            raise ConfigError(f"{name} must be callable or None, got {value!r:.80}")
     if validation is not None and len(validation[0]) == 0:
         validation = None
+    _check_stop(stop, validation is not None, loss.is_classification)
     if validation is not None:
         Xv = network._check_X(validation[0])
         Yv = validation[1]
@@ -122,7 +155,9 @@ def fit(network: Network, X: np.ndarray, y: np.ndarray, *, optimizer: Optimizer,
     network._lowest_trainable  # raises when everything is frozen
     optimizer.attach(network)  # keeps its state when bound to these parameters already
 
-    rng = np.random.default_rng(seed)
+    bits = np.random.PCG64(seed)
+    rng = np.random.Generator(bits)
+    stream_start = bits.state
     dropout = any(getattr(l, "rate", 0) for l in network.layers)
     # Small data is shuffled with one gather per epoch. A big set (MNIST-sized) is gathered
     # batch by batch into one reused buffer: a fresh full copy costs more in page faults
@@ -130,6 +165,10 @@ def fit(network: Network, X: np.ndarray, y: np.ndarray, *, optimizer: Optimizer,
     per_batch = X.nbytes > _GATHER_LIMIT and shuffle
     Xs = np.empty((min(batch_size, n), X.shape[1]), X.dtype) if per_batch else np.empty_like(X)
     Ys = np.empty_like(Y)
+    # What a batch transform sees: read-only views, so it cannot change the epoch's data.
+    Xs_seen, Ys_seen = Xs.view(), Ys.view()
+    Xs_seen.flags.writeable = Ys_seen.flags.writeable = False
+    best = _Best(stop, network, optimizer) if stop is not None else None
     P = np.empty((n, network.n_outputs), network.dtype)  # the epoch's outputs, scored at its end
     starts = list(range(0, n, batch_size))
     n_batches = len(starts)
@@ -140,6 +179,12 @@ def fit(network: Network, X: np.ndarray, y: np.ndarray, *, optimizer: Optimizer,
     for epoch in range(1, epochs + 1):
         t0 = time.perf_counter()
         epoch_seconds = 0.0
+        # 2**64 draws per epoch (no epoch uses nearly as many): where epoch e starts does not
+        # depend on what earlier epochs drew, so a continued run draws like one long run.
+        bits.state = stream_start
+        bits.advance((epochs_before + epoch - 1) << 64)
+        if schedule is not None:
+            optimizer.learning_rate = _scheduled_rate(schedule, epochs_before + epoch)
         if shuffle:
             perm = rng.permutation(n)
             if not per_batch:
@@ -160,6 +205,9 @@ def fit(network: Network, X: np.ndarray, y: np.ndarray, *, optimizer: Optimizer,
                     else:
                         xb = Xs[s:e]
                     yb, pb = Ys[s:e], P[s:e]
+                    if transform is not None:
+                        xb, yb = _transformed(transform, Xs_seen[:e - s] if per_batch else Xs_seen[s:e],
+                                              Ys_seen[s:e], rng, yb, network.dtype)
                     buf = network.buffers(e - s)
                     network.forward_train(xb, buf, rng if dropout else None, out=pb)
                     network.backward(xb, yb, pb, buf, dropout)
@@ -189,10 +237,93 @@ def fit(network: Network, X: np.ndarray, y: np.ndarray, *, optimizer: Optimizer,
             if on_validation is not None:
                 on_validation(epoch, Pv)
         samples_seen += n
+        scores = {"train_loss": train_loss, "train_acc": train_acc, "val_loss": val_loss,
+                  "val_acc": val_acc}
+        stopped, restored = best.update(epochs_before + epoch, scores) if best is not None else (None, None)
         epoch_seconds += time.perf_counter() - t0
         total_seconds += epoch_seconds
         yield EpochRecord(epoch, epochs, train_loss, train_acc, val_loss, val_acc, samples_seen,
-                          total_seconds, n / max(epoch_seconds, 1e-9), optimizer.learning_rate)
+                          total_seconds, n / max(epoch_seconds, 1e-9), optimizer.learning_rate,
+                          stopped, restored)
+        if stopped:
+            return
+
+
+def _check_stop(stop, has_validation: bool, classification: bool) -> None:
+    if stop is None:
+        return
+    if not isinstance(stop, EarlyStopping):
+        raise ConfigError(f"stop must be an EarlyStopping rule or None, got {stop!r:.80}")
+    if stop.monitor.startswith("val_") and not has_validation:
+        raise ConfigError(f"early stopping watches {stop.monitor}, but there is no validation "
+                          "data; keep some rows for validation or watch train_loss")
+    if stop.monitor.endswith("_acc") and not classification:
+        raise ConfigError(f"early stopping watches {stop.monitor}, but a network that predicts "
+                          "numbers has no accuracy; watch a loss")
+
+
+def _scheduled_rate(schedule, epoch: int) -> float:
+    rate = schedule(epoch)
+    if isinstance(rate, bool) or not isinstance(rate, (int, float, np.floating)) \
+            or not math.isfinite(rate) or rate <= 0:
+        raise ConfigError(f"the learning-rate schedule gave {rate!r} for epoch {epoch}; a "
+                          "learning rate must be a positive number")
+    return float(rate)
+
+
+def _transformed(transform, x_seen: np.ndarray, y_seen: np.ndarray, rng, yb: np.ndarray,
+                 dtype) -> tuple[np.ndarray, np.ndarray]:
+    """The batch ``transform`` returns, checked; targets it changed are written into ``yb``
+    (the epoch's own copy), so the epoch's loss is scored against what was trained on."""
+    out = transform(x_seen, y_seen, rng)
+    if not (isinstance(out, tuple) and len(out) == 2):
+        raise ConfigError(f"a batch transform must return (x, y), got {type(out).__name__}")
+    x, y = out
+    x = np.ascontiguousarray(x, dtype=dtype)
+    if x.shape != x_seen.shape:
+        raise ConfigError(f"the batch transform returned inputs of shape {x.shape}, the batch "
+                          f"has shape {x_seen.shape}")
+    if y is not y_seen:
+        y = np.asarray(y)
+        if y.shape != yb.shape or not np.can_cast(y.dtype, yb.dtype, "same_kind"):
+            raise ConfigError(f"the batch transform returned targets of shape {y.shape} and type "
+                              f"{y.dtype}; the batch's are {yb.shape}, {yb.dtype}")
+        yb[...] = y
+    return x, yb
+
+
+class _Best:
+    """The stop rule's bookkeeping: the best value so far, its epoch, and (for restore_best)
+    copies of the weights and the optimizer's state from then."""
+
+    def __init__(self, stop: EarlyStopping, network: Network, optimizer: Optimizer):
+        self.stop, self.network, self.optimizer = stop, network, optimizer
+        self.value: float | None = None
+        self.epoch: int | None = None
+        self.waited = 0
+        self.params = np.empty_like(network.params) if stop.restore_best else None
+        self.state: dict | None = None
+
+    def update(self, epoch: int, scores: dict) -> tuple[str | None, int | None]:
+        """Note epoch ``epoch``'s scores; when patience ran out, restore and say why."""
+        stop = self.stop
+        if stop.improved(scores[stop.monitor], self.value):
+            self.value, self.epoch, self.waited = scores[stop.monitor], epoch, 0
+            if self.params is not None:
+                self.params[...] = self.network.params
+                self.state = self.optimizer.state_dict()
+            return None, None
+        self.waited += 1
+        if self.waited < stop.patience:
+            return None, None
+        what = stop.monitor.replace("val_", "validation ").replace("train_", "training ")
+        what = what.replace("acc", "accuracy")
+        text = f"Stopped early: the {what} has not improved for {stop.patience} epochs"
+        if self.params is None or self.epoch is None:
+            return text + ".", None
+        self.network.params[...] = self.params
+        self.optimizer.load_state_dict(self.state)
+        return f"{text}; the network went back to epoch {self.epoch}, its best.", self.epoch
 
 
 def _diverged(network: Network, snapshot: np.ndarray, epoch: int, optimizer: Optimizer) -> None:

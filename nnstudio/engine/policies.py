@@ -1,0 +1,178 @@
+"""Training policies: what :func:`~nnstudio.engine.fit` does to batches, to the learning rate
+and about stopping, as small config objects.
+
+Each policy has ``get_config()`` (JSON only) and ``from_config()``, is picklable (a run goes to
+the trainer process with its policies) and is registered in :data:`POLICIES`, so a project can
+save it as ``{"class": ..., "config": ...}`` (:func:`policy_to_config`,
+:func:`policy_from_config`).
+
+- A **batch transform** (augmentation) is called as ``transform(x, y, rng)`` on each training
+  batch only, never on validation or test data; ``x`` and ``y`` are read-only (a transform
+  returns new arrays) and ``rng`` is fit's generator, so a run stays reproducible per seed.
+- A **schedule** gives the learning rate of an epoch: ``schedule(epoch)`` with epochs counted
+  over the network's whole training (continued runs go on where the last one ended).
+- A **stop rule** watches the epoch records and ends the run (:class:`EarlyStopping`).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from nnstudio.errors import ConfigError
+
+
+def _number(name: str, value, minimum: float = 0.0, strict: bool = False) -> float:
+    bad = isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value)
+    if bad or value < minimum or (strict and value == minimum):
+        bound = f"> {minimum:g}" if strict else f">= {minimum:g}"
+        raise ConfigError(f"{name} must be a number {bound}, got {value!r}")
+    return float(value)
+
+
+def _integer(name: str, value, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ConfigError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+class Policy:
+    """Base of the config objects: ``get_config`` returns the constructor's arguments."""
+
+    display_name = ""
+
+    def get_config(self) -> dict:
+        raise NotImplementedError
+
+    @classmethod
+    def from_config(cls, config: dict) -> "Policy":
+        if not isinstance(config, dict):
+            raise ConfigError(f"settings of {cls.display_name} must be a mapping, got {config!r}")
+        try:
+            return cls(**config)
+        except TypeError as exc:
+            raise ConfigError(f"invalid settings for {cls.display_name}: {config!r} ({exc})") from None
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and other.get_config() == self.get_config()
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({args})"
+
+
+# ------------------------------------------------------------------ batch transforms
+class GaussianNoise(Policy):
+    """Adds noise of standard deviation ``std`` to every input of a training batch (in the
+    scaled units the network sees): a simple augmentation for numeric columns."""
+
+    display_name = "Gaussian noise"
+
+    def __init__(self, std: float = 0.1):
+        self.std = _number("std", std, 0.0, strict=True)
+
+    def __call__(self, x: np.ndarray, y: np.ndarray, rng: np.random.Generator):
+        noise = rng.standard_normal(x.shape, dtype=np.float32 if x.dtype == np.float32 else np.float64)
+        noise *= self.std
+        noise += x  # a new array: x is read-only
+        return noise, y
+
+    def get_config(self) -> dict:
+        return {"std": self.std}
+
+
+# ------------------------------------------------------------------ learning-rate schedules
+class StepDecay(Policy):
+    """``rate`` for the first ``every`` epochs, then multiplied by ``factor`` every ``every``
+    epochs: epoch e (from 1) trains at ``rate * factor ** ((e - 1) // every)``."""
+
+    display_name = "Step decay"
+
+    def __init__(self, rate: float = 0.01, factor: float = 0.5, every: int = 10):
+        self.rate = _number("rate", rate, 0.0, strict=True)
+        self.factor = _number("factor", factor, 0.0, strict=True)
+        self.every = _integer("every", every, 1)
+
+    def __call__(self, epoch: int) -> float:
+        return self.rate * self.factor ** ((epoch - 1) // self.every)
+
+    def get_config(self) -> dict:
+        return {"rate": self.rate, "factor": self.factor, "every": self.every}
+
+
+class CosineDecay(Policy):
+    """From ``rate`` down to ``final_rate`` along half a cosine over ``epochs`` epochs, then
+    ``final_rate`` (Loshchilov & Hutter's SGDR without restarts)."""
+
+    display_name = "Cosine decay"
+
+    def __init__(self, rate: float = 0.01, epochs: int = 100, final_rate: float = 0.0):
+        self.rate = _number("rate", rate, 0.0, strict=True)
+        self.epochs = _integer("epochs", epochs, 1)
+        self.final_rate = _number("final_rate", final_rate, 0.0)
+        if self.final_rate > self.rate:
+            raise ConfigError(f"final_rate must not exceed rate ({self.rate:g}), got {final_rate!r}")
+
+    def __call__(self, epoch: int) -> float:
+        done = min(max(epoch - 1, 0), self.epochs) / self.epochs
+        rate = self.final_rate + 0.5 * (self.rate - self.final_rate) * (1 + math.cos(math.pi * done))
+        return max(rate, self.final_rate) or self.rate * 1e-6  # an optimizer needs a rate > 0
+
+    def get_config(self) -> dict:
+        return {"rate": self.rate, "epochs": self.epochs, "final_rate": self.final_rate}
+
+
+# ------------------------------------------------------------------ stop rules
+#: What a stop rule may watch, and whether smaller is better.
+MONITORS = {"val_loss": True, "train_loss": True, "val_acc": False, "train_acc": False}
+
+
+class EarlyStopping(Policy):
+    """Stop when ``monitor`` has not improved by more than ``min_delta`` for ``patience``
+    epochs; with ``restore_best`` the network (and the optimizer's state) go back to the
+    epoch that was best (Keras' ``EarlyStopping(restore_best_weights=True)``)."""
+
+    display_name = "Early stopping"
+
+    def __init__(self, monitor: str = "val_loss", patience: int = 10, min_delta: float = 0.0,
+                 restore_best: bool = True):
+        if monitor not in MONITORS:
+            raise ConfigError(f"monitor must be one of {sorted(MONITORS)}, got {monitor!r}")
+        self.monitor = monitor
+        self.patience = _integer("patience", patience, 1)
+        self.min_delta = _number("min_delta", min_delta, 0.0)
+        if not isinstance(restore_best, bool):
+            raise ConfigError(f"restore_best must be true or false, got {restore_best!r}")
+        self.restore_best = restore_best
+
+    @property
+    def lower_is_better(self) -> bool:
+        return MONITORS[self.monitor]
+
+    def improved(self, value: float, best: float | None) -> bool:
+        """Whether ``value`` beats ``best`` (None: nothing seen yet) by more than min_delta."""
+        if value is None or not math.isfinite(value):
+            return False
+        if best is None:
+            return True
+        return value < best - self.min_delta if self.lower_is_better else value > best + self.min_delta
+
+    def get_config(self) -> dict:
+        return {"monitor": self.monitor, "patience": self.patience, "min_delta": self.min_delta,
+                "restore_best": self.restore_best}
+
+
+#: Display name -> class: one registry for transforms, schedules and stop rules.
+POLICIES: dict[str, type[Policy]] = {cls.__name__: cls for cls in
+                                     (GaussianNoise, StepDecay, CosineDecay, EarlyStopping)}
+
+
+def policy_from_config(spec: dict) -> Policy:
+    """Build a policy from ``{"class": "StepDecay", "config": {...}}``."""
+    if not isinstance(spec, dict) or spec.get("class") not in POLICIES:
+        raise ConfigError(f"unknown training policy {spec!r}; choose one of {sorted(POLICIES)}")
+    return POLICIES[spec["class"]].from_config(spec.get("config", {}))
+
+
+def policy_to_config(policy: Policy) -> dict:
+    return {"class": type(policy).__name__, "config": policy.get_config()}
