@@ -11,9 +11,14 @@ command pipe and sends, on its message pipe:
   and fast (the spiral: ~1000 epochs a second);
 - ``("snapshot", TrainingSnapshot, params)`` at most every ~150 ms, with a copy of the flat
   parameter vector so the window's network follows the run;
-- ``("state", "running" | "paused")``;
+- ``("state", "running" | "paused")``, a paused one after ``("optimizer_state", state)``, the
+  optimizer's :meth:`~nnstudio.engine.Optimizer.state_dict` where the run paused;
+- ``("note", message)``: plain words worth showing (e.g. the saved optimizer state did not fit
+  the network, so the optimizer starts afresh);
 - ``("failed", message)`` in plain words;
-- ``("finished", reason, params, test_metrics, snapshot_interval)`` last, always.
+- ``("finished", reason, params, test_metrics, snapshot_interval, optimizer_state)`` last,
+  always; ``optimizer_state`` is None when the run failed (a diverged run's averages saw the
+  bad steps) or never started.
 
 Commands: ``("stop",)``, ``("pause",)``, ``("resume",)``, ``("step",)`` (run until the next
 epoch ends, then pause), ``("lr", float)``, ``("slow", seconds)`` (each epoch lasts at least
@@ -68,7 +73,11 @@ class Job:
     ``boundary_grid``: see :func:`~nnstudio.trainer.snapshots.boundary_grid_for` (2-feature
     classification only); ``n_classes`` 0 = regression; ``fit_range``: where to draw the
     1-feature regression curve (None = over the training data); ``test``: ``(X, y)`` scored
-    when the run completes.
+    when the run completes. ``optimizer_state``: where the last run's optimizer stopped
+    (:meth:`~nnstudio.engine.Optimizer.state_dict`; dropped with a note when it does not fit);
+    ``epochs_before``: epochs trained in earlier runs, so the run continues exactly (see
+    :func:`~nnstudio.engine.fit`); ``transform``, ``schedule``, ``stop``: fit's policies
+    (config objects from :mod:`nnstudio.engine.policies`: they must pickle).
     """
 
     config: dict
@@ -87,6 +96,11 @@ class Job:
     fit_range: tuple | None = None
     test: tuple | None = None
     commands: list = field(default_factory=list)
+    optimizer_state: dict | None = None
+    epochs_before: int = 0
+    transform: object = None
+    schedule: object = None
+    stop: object = None
 
 
 class Driver:
@@ -97,9 +111,15 @@ class Driver:
         self.job, self._send, self._cmd = job, send, commands
         self.network = Network.from_config(job.config, dtype=np.dtype(job.dtype))
         self.network.params[...] = job.params
-        has_val = job.X_val is not None and len(job.X_val) > 0
-        self.X_val, self.y_val = (job.X_val, job.y_val) if has_val else (None, None)
-        self.test = job.test if job.test is not None and len(job.test[0]) else None
+        # The data is read-only here: the shared-memory block (or, in a thread, the window's
+        # own arrays) must come out of a run as it went in, whatever a batch transform does.
+        X_train, y_train, X_val, y_val = (_read_only(a) for a in (job.X_train, job.y_train,
+                                                                   job.X_val, job.y_val))
+        self.X_train, self.y_train = X_train, y_train
+        has_val = X_val is not None and len(X_val) > 0
+        self.X_val, self.y_val = (X_val, y_val) if has_val else (None, None)
+        self.test = tuple(_read_only(a) for a in job.test) \
+            if job.test is not None and len(job.test[0]) else None
         self.boundary_grid = job.boundary_grid if self.network.n_inputs == 2 else None
         self._grid_points = boundary_points(self.boundary_grid)
         self._fit_x = None
@@ -110,11 +130,12 @@ class Driver:
         # training data (an error number still tells more than nothing).
         self._score = (self.X_val, self.y_val, "validation")
         if self.X_val is None and job.n_classes == 0:
-            self._score = (job.X_train, job.y_train, "training")
+            self._score = (X_train, y_train, "training")
         self.snapshot_interval = SNAPSHOT_INTERVAL_S
         self.report_every = choose_report_every(len(job.X_train), job.batch_size)
         self._stop = self._paused = self._step = False
         self._min_epoch_seconds = 0.0
+        self._state_valid = False  # the optimizer's state belongs to the network's weights
         for command in job.commands:
             self._apply(command)
 
@@ -162,6 +183,7 @@ class Driver:
             self._send(("failed", sentence(f"Training stopped because of an unexpected error: "
                                            f"{type(exc).__name__}: {exc}")))
         self._send_records()
+        state = self._optimizer_state()
         test_metrics = None
         try:
             if self._dirty:
@@ -171,17 +193,32 @@ class Driver:
         except Exception:  # noqa: BLE001 - a failed last picture must not hide finished
             pass
         self._send(("finished", reason, self.network.params.copy(), test_metrics,
-                    self.snapshot_interval))
+                    self.snapshot_interval, state))
+
+    def _optimizer_state(self) -> dict | None:
+        """The optimizer's state to continue from, or None when it is of no use."""
+        if not self._state_valid:
+            return None
+        try:
+            return self.job.optimizer.state_dict()
+        except Exception:  # noqa: BLE001 - losing the state only restarts Adam's averages
+            return None
 
     def _drive(self) -> str:
         job = self.job
         validation = (self.X_val, self.y_val) if self.X_val is not None else None
         self._send_snapshot()  # epoch 0: the weights this run starts from, shown at once
+        optimizer = job.optimizer
+        optimizer.attach(self.network)
+        for note in optimizer.load_state_dict(job.optimizer_state):
+            self._send(("note", note))
+        self._state_valid = True
         epoch_started = time.perf_counter()
-        gen = fit(self.network, job.X_train, job.y_train, optimizer=job.optimizer,
+        gen = fit(self.network, self.X_train, self.y_train, optimizer=optimizer,
                   epochs=job.epochs, batch_size=job.batch_size, seed=job.seed,
                   validation=validation, report_every=self.report_every,
-                  on_validation=self._on_validation)
+                  on_validation=self._on_validation, epochs_before=job.epochs_before,
+                  transform=job.transform, schedule=job.schedule, stop=job.stop)
         state = None
         try:
             while True:
@@ -192,6 +229,9 @@ class Driver:
                     rec = next(gen)
                 except StopIteration:
                     return "completed"
+                except Exception:
+                    self._state_valid = False  # e.g. Diverged: the averages saw the bad steps
+                    raise
                 self._dirty = True
                 self._epoch = rec.epoch
                 self._queue_record(rec)
@@ -232,6 +272,9 @@ class Driver:
                 self._send_records()
                 if self._dirty:
                     self._send_snapshot()  # the views show where it paused
+                state = self._optimizer_state()
+                if state is not None:  # saving while paused keeps where the optimizer is
+                    self._send(("optimizer_state", state))
                 self._send(("state", "paused"))
                 state = "paused"
             while self._paused and not self._stop:
@@ -285,6 +328,15 @@ def run_job(job: Job, send, commands) -> None:
         driver = Driver(job, send, commands)
     except Exception as exc:  # noqa: BLE001 - the run must always end in a message
         send(("failed", f"Training could not start: {type(exc).__name__}: {exc}."))
-        send(("finished", "stopped", None, None, None))
+        send(("finished", "stopped", None, None, None, None))
         return
     driver.run()
+
+
+def _read_only(a):
+    """A read-only view of array ``a`` (None stays None); the array itself is not changed."""
+    if a is None:
+        return None
+    view = np.asarray(a).view()
+    view.flags.writeable = False
+    return view

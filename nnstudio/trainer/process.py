@@ -61,7 +61,7 @@ def serve(messages, commands) -> None:
     except Exception as exc:  # noqa: BLE001 - e.g. the window closed while sending
         try:
             messages.send(("failed", f"The trainer could not receive its data: {exc}."))
-            messages.send(("finished", "stopped", None, None, None))
+            messages.send(("finished", "stopped", None, None, None, None))
         except OSError:
             pass
         return
@@ -162,7 +162,7 @@ class TrainerProcess:
                 yield ("failed", "The trainer stopped unexpectedly (its process ended with "
                                  f"code {code}). The network keeps the weights of its last "
                                  "picture; press Train to go on.")
-                yield ("finished", "stopped", None, None, None)
+                yield ("finished", "stopped", None, None, None, None)
                 return
             self._heard_from = True
             yield message

@@ -71,6 +71,14 @@ class TrainerWorker(QObject):
         predict 12,000 rows in the GUI thread.
     isolation : "process", "thread" or None
         Where the engine runs; None (the window) chooses by the network's size.
+    optimizer_state : dict or None
+        The last run's :meth:`~nnstudio.engine.Optimizer.state_dict`, to continue from (a
+        state that does not fit is dropped with a ``noted`` message).
+    epochs_before : int
+        Epochs the network trained before: the run continues them exactly (see ``fit``).
+    transform, schedule, stop : policy or None
+        ``fit``'s batch transform, learning-rate schedule and stop rule (picklable config
+        objects from :mod:`nnstudio.engine.policies`).
     """
 
     epoch_finished = Signal(object)   # EpochRecord
@@ -79,22 +87,29 @@ class TrainerWorker(QObject):
     snapshot_ready = Signal(object)   # TrainingSnapshot
     finished = Signal(str)            # "completed" | "stopped"
     failed = Signal(str)              # plain-language message; finished("stopped") follows
+    noted = Signal(str)               # plain-language note (e.g. the optimizer starts afresh)
     state_changed = Signal(str)       # "running" | "paused"
 
     def __init__(self, network: Network, X_train, y_train, X_val, y_val, optimizer, epochs: int,
                  batch_size: int, seed: int = 0, boundary_grid: tuple | None = None,
                  n_classes: int = 0, parent=None, fit_range: tuple | None = None,
-                 test: tuple | None = None, isolation: str | None = None):
+                 test: tuple | None = None, isolation: str | None = None,
+                 optimizer_state: dict | None = None, epochs_before: int = 0,
+                 transform=None, schedule=None, stop=None):
         super().__init__(parent)
         self.network = network
         #: The caller's optimizer shows the rate in use (a child has its own copy of it).
         self.optimizer = optimizer
         self.test_metrics: tuple | None = None
+        #: The optimizer's state where the run paused or ended (its ``state_dict``; None
+        #: before that, or when the run failed): the next run continues from it.
+        self.optimizer_state: dict | None = None
         #: The child's snapshot pacing at the end of the run (see driver.SNAPSHOT_SHARE).
         self.snapshot_interval = SNAPSHOT_INTERVAL_S
         job = Job(network.get_config(), network.params.copy(), network.dtype.str, X_train, y_train,
                   X_val, y_val, optimizer, int(epochs), int(batch_size), int(seed), boundary_grid,
-                  int(n_classes), fit_range, test)
+                  int(n_classes), fit_range, test, optimizer_state=optimizer_state,
+                  epochs_before=int(epochs_before), transform=transform, schedule=schedule, stop=stop)
         #: "process" or "thread": where the engine runs; None chooses (:func:`in_process`).
         if isolation is None:
             isolation = "process" if in_process(network, batch_size) else "thread"
@@ -179,6 +194,10 @@ class TrainerWorker(QObject):
         elif kind == "snapshot":
             self._take_weights(message[2])
             self.snapshot_ready.emit(message[1])
+        elif kind == "optimizer_state":
+            self.optimizer_state = message[1]
+        elif kind == "note":
+            self.noted.emit(message[1])
         elif kind == "state":
             with self._lock:
                 self._paused = message[1] == "paused"
@@ -186,7 +205,7 @@ class TrainerWorker(QObject):
         elif kind == "failed":
             self.failed.emit(message[1])
         elif kind == "finished":
-            self._reason, params, self.test_metrics, interval = message[1:]
+            self._reason, params, self.test_metrics, interval, self.optimizer_state = message[1:]
             self._take_weights(params)
             if interval is not None:
                 self.snapshot_interval = interval

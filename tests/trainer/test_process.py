@@ -57,7 +57,7 @@ def test_a_run_in_the_child_equals_fit_in_this_process(spiral):
     proc.start()
     messages = _collect(proc)
     proc.close()
-    _, reason, params, test_metrics, interval = _finished(messages)
+    _, reason, params, test_metrics, interval, _ = _finished(messages)
     here = _network()
     for _ in fit(here, spiral[0], spiral[1], optimizer=Adam(learning_rate=0.01), epochs=15,
                  batch_size=32, seed=0, validation=(spiral[2], spiral[3])):
@@ -116,7 +116,7 @@ def test_a_killed_child_is_reported_and_the_run_still_finishes(spiral):
     proc.close()
     failed = [m[1] for m in messages if m[0] == "failed"]
     assert failed and failed[0].startswith("The trainer stopped unexpectedly")
-    assert messages[-1] == ("finished", "stopped", None, None, None)
+    assert messages[-1] == ("finished", "stopped", None, None, None, None)
 
 
 def test_the_child_stops_when_the_window_process_goes_away(spiral):
@@ -145,7 +145,7 @@ def test_big_arrays_arrive_intact(spiral):
     proc.start()
     messages = _collect(proc, timeout=60)
     proc.close()
-    _, reason, params, _, _ = _finished(messages)
+    _, reason, params, _, _, _ = _finished(messages)
     here = Network(500, [Dense(4, "relu"), Dense(2, "softmax")], seed=1)
     for _ in fit(here, X, y, optimizer=SGD(learning_rate=0.05), epochs=1, batch_size=1000):
         pass
