@@ -22,13 +22,26 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
 
 WORKER = r"""
-import json, resource, sys, time
+import json, os, resource, sys, time
+
+def ticks():
+    # (all CPU ticks, idle ticks, this process's ticks): other processes' share of the machine
+    try:
+        with open("/proc/stat") as f:
+            vals = [int(v) for v in f.readline().split()[1:9]]
+    except (OSError, ValueError):
+        return None
+    t = os.times()
+    return sum(vals), vals[3] + vals[4], (t.user + t.system) * os.sysconf("SC_CLK_TCK")
+
 tool, path, target = sys.argv[1], sys.argv[2], sys.argv[3]
+t0 = ticks()
 if tool == "nnstudio":
     from nnstudio.data import CsvOptions, read_csv
     base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024   # KiB on Linux
@@ -51,7 +64,12 @@ else:
     seconds = time.perf_counter() - start
     shape = list(frame.shape)
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps({"seconds": seconds, "peak_mb": peak, "base_mb": base, "shape": shape}))
+t1 = ticks()
+other = float("nan")
+if t0 and t1 and t1[0] > t0[0]:
+    total = t1[0] - t0[0]
+    other = max(0.0, (total - (t1[1] - t0[1]) - (t1[2] - t0[2])) / total)
+print(json.dumps({"seconds": seconds, "peak_mb": peak, "base_mb": base, "shape": shape, "other": other}))
 """
 
 
@@ -104,6 +122,24 @@ def write_decimals(path: Path, n: int = 200_000, seed: int = 0) -> None:
     np.savetxt(path, data, fmt="%.6g", delimiter=",", header=header, comments="")
 
 
+def wait_quiet(limit: float = 0.05, timeout: float = 20.0) -> bool:
+    """Wait (at most ``timeout`` s) until the machine's CPUs are under ``limit`` busy for 0.5 s."""
+    end = time.perf_counter() + timeout
+    while time.perf_counter() < end:
+        try:
+            with open("/proc/stat") as f:
+                a = [int(v) for v in f.readline().split()[1:9]]
+            time.sleep(0.5)
+            with open("/proc/stat") as f:
+                b = [int(v) for v in f.readline().split()[1:9]]
+        except (OSError, ValueError):
+            return False
+        total = sum(b) - sum(a)
+        if total > 0 and 1 - (b[3] + b[4] - a[3] - a[4]) / total < limit:
+            return True
+    return False
+
+
 def run(python: str, tool: str, path: Path, target: str) -> dict:
     done = subprocess.run([python, "-c", WORKER, tool, str(path), target], capture_output=True, text=True,
                           check=False)
@@ -117,6 +153,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="interleaved repetitions per case")
     parser.add_argument("--mnist", default="/tmp/mnist_like.csv", help="an MNIST-shaped CSV to reuse")
     parser.add_argument("--peer-python", default=sys.executable, help="interpreter with pandas installed")
+    parser.add_argument("--quiet-wait", type=float, default=20.0,
+                        help="seconds to wait for other processes to go quiet before each case (0: don't)")
     args = parser.parse_args()
     check = subprocess.run([args.peer_python, "-c", "import pandas; print(pandas.__version__)"],
                            capture_output=True, text=True, check=False)
@@ -138,8 +176,11 @@ def main() -> None:
         write_mixed(cases[2][1])
         write_decimals(cases[3][1])
         print(f"\n{'case':<19} {'file MB':>7} {'nnstudio s':>10} {'pandas s':>9} {'ratio':>6} {'peak MB':>8} "
-              f"{'f32 MB':>7} {'peak/f32':>8}  target met?  (pandas peak; np.loadtxt alone)")
+              f"{'f32 MB':>7} {'peak/f32':>8} {'others':>6}  target met?  (pandas peak; np.loadtxt alone)")
+        busy = False
         for label, path, target in cases:
+            if args.quiet_wait > 0 and not wait_quiet(timeout=args.quiet_wait):
+                print(f"  (the machine did not go quiet within {args.quiet_wait:g} s before {label})")
             ours, peer, floor = [], [], []
             numeric = label.startswith(("mnist", "decimals"))
             for _ in range(args.repeat):
@@ -164,9 +205,16 @@ def main() -> None:
             if floor:
                 extra += (f"; loadtxt {statistics.median(r['seconds'] for r in floor):.2f} s "
                           f"{statistics.median(r['peak_mb'] for r in floor):.0f} MB")
+            # Other processes' share of the CPUs during the timed runs: over 10 % (BUSY) the
+            # times say more about the neighbours than about the readers.
+            other = statistics.median(r["other"] for r in ours + peer)
+            busy = busy or other > 0.10
             print(f"{label:<19} {size:7.0f} {seconds:10.2f} {peer_seconds:9.2f} {ratio:6.2f} {peak:8.0f} "
-                  f"{f32:7.0f} {peak_ratio:8.2f}  {met:<11}  ({peer_peak:.0f} MB)"
-                  f"{extra}")
+                  f"{f32:7.0f} {peak_ratio:8.2f} {other:6.0%}{'!' if other > 0.10 else ' '} {met:<11}  "
+                  f"({peer_peak:.0f} MB){extra}")
+        if busy:
+            print("\n! BUSY: other processes used over 10 % of the CPUs during those runs; their times "
+                  "are not trustworthy: run again on a quiet machine.")
 
 
 if __name__ == "__main__":

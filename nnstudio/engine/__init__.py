@@ -8,6 +8,7 @@ from nnstudio.engine.activations import ACTIVATIONS, Activation, get_activation
 from nnstudio.engine.layers import LAYERS, Dense, Dropout, Layer, layer_from_config, layer_to_config
 from nnstudio.engine.losses import LOSSES, Loss, auto_loss, get_loss
 from nnstudio.engine.network import Network
+from nnstudio.engine.weights import LoadReport
 from nnstudio.engine.optimizers import (OPTIMIZERS, SGD, Adam, Optimizer, optimizer_from_config,
                                         optimizer_to_config)
 from nnstudio.engine.target_scaling import TargetScaling
@@ -28,5 +29,5 @@ __all__ = [
     "ACTIVATIONS", "Activation", "get_activation", "LAYERS", "Dense", "Dropout", "Layer",
     "layer_from_config", "layer_to_config", "LOSSES", "Loss", "auto_loss", "get_loss", "Network",
     "OPTIMIZERS", "SGD", "Adam", "Optimizer", "optimizer_from_config", "optimizer_to_config",
-    "BatchRecord", "Diverged", "EpochRecord", "fit", "output_layer_for", "TargetScaling",
+    "BatchRecord", "Diverged", "EpochRecord", "fit", "output_layer_for", "TargetScaling", "LoadReport",
 ]

@@ -86,12 +86,16 @@ def layer_sizes(n_inputs, layers: list) -> list[int]:
     return [_prod(s) for s in layer_shapes(n_inputs, layers)]
 
 
-def parameter_shapes(n_inputs, layers: list, names: list[str] | None = None) -> dict[str, tuple[int, ...]]:
+def parameter_shapes(n_inputs, layers: list, positional: bool = False) -> dict[str, tuple[int, ...]]:
     """The shape of every parameter array, named as ``Network.get_weights`` names them
-    (``"<layer index>/W"``, ``"<layer index>/b"``), without allocating anything."""
+    (``"dense_1/W"``; ``"<layer index>/W"`` as format-1 files did with ``positional``),
+    without allocating anything."""
+    from nnstudio.engine.layers import layer_names
+
+    stems = [str(i) for i in range(len(layers))] if positional else layer_names(layers)
     shapes: dict[str, tuple[int, ...]] = {}
     for i, (layer, shape) in enumerate(zip(layers, layer_shapes(n_inputs, layers))):
-        stem = names[i] if names is not None else str(i)
+        stem = stems[i]
         for pname, pshape in layer.param_shapes(shape).items():
             shapes[f"{stem}/{pname}"] = tuple(pshape)
     return shapes

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from nnstudio.engine.layers import Dense, Layer, Shape, layer_from_config, layer_to_config
+from nnstudio.engine.layers import Dense, Layer, Shape, layer_from_config, layer_names, layer_to_config
 from nnstudio.engine.losses import Loss, auto_loss, get_loss
 from nnstudio.engine.memory import (check_batch_memory, check_network_memory, layers_from_config,
                                     rows_within)
 from nnstudio.engine.target_scaling import TargetScaling
+from nnstudio.engine.weights import LoadReport, by_name, match_weights
 from nnstudio.errors import ConfigError
 
 _PREDICT_CHUNK = 4096
@@ -97,6 +98,9 @@ class Network:
         self.dtype = np.dtype(dtype)
         # Copies, so one Layer object never ends up as views into two networks.
         self.layers: list[Layer] = [layer_from_config(layer_to_config(l)) for l in layers]
+        # Unnamed layers (old files, old code) are named in order: dense_1, dropout_1, ...
+        for layer, name in zip(self.layers, layer_names(self.layers)):
+            layer.name = name
         self.loss_key = loss
         self.loss: Loss = self._resolve_loss(loss)
         self._allocate()
@@ -160,7 +164,7 @@ class Network:
         return [self.n_inputs] + [_prod(l.output_shape) for l in self.layers]
 
     def _param_name(self, index: int, layer: Layer, param: str) -> str:
-        return f"{index}/{param}"
+        return f"{layer.name}/{param}"
 
     def _allocate(self) -> None:
         # Before numpy is asked for the buffers: a plain message instead of a MemoryError.
@@ -287,12 +291,15 @@ class Network:
         return {name: self.params[s:s + n].reshape(shape) for name, (s, n, shape) in self._slices.items()}
 
     def get_weights(self) -> dict[str, np.ndarray]:
-        """Copies of all parameters by name (``"<layer index>/W"``, ``"<layer index>/b"``)."""
+        """Copies of all parameters, named ``"<layer name>/<parameter>"`` (``"dense_1/W"``,
+        ``"dense_1/b"``) in buffer order."""
         return {name: view.copy() for name, view in self._views().items()}
 
     def set_weights(self, weights: dict[str, np.ndarray], partial: bool = False) -> None:
-        """Copy named arrays into the network; shapes must match. ``partial`` allows a subset."""
+        """Copy named arrays into the network; shapes must match. ``partial`` allows a subset.
+        Names by position from before layers had names (``"0/W"``) are understood too."""
         expected = self._views()
+        weights = by_name(weights, [l.name for l in self.layers])
         unknown = set(weights) - set(expected)
         if unknown:
             raise ConfigError(f"weights do not fit this network: unexpected {sorted(unknown)}")
@@ -308,6 +315,21 @@ class Network:
                 raise ConfigError(f"weights {name} contain values that are not finite")
         for name, arr in weights.items():
             expected[name][...] = arr
+
+    def load_weights(self, weights: dict[str, np.ndarray], skip_mismatch: bool = False) -> LoadReport:
+        """Load the arrays whose name and shape fit this network (Keras' ``load_weights``).
+
+        With ``skip_mismatch`` arrays that do not fit (unknown name, other shape, not finite)
+        are skipped and reported instead of refused; the network's parameters that receive
+        nothing keep their values and are reported as new.
+
+        Raises
+        ------
+        ConfigError
+            Without ``skip_mismatch``, when any array does not fit (nothing is loaded).
+        """
+        return match_weights(by_name(weights, [l.name for l in self.layers]), self._views(),
+                             skip_mismatch)
 
     def get_config(self) -> dict:
         config: dict = {"n_inputs": self.input_shape[0]} if len(self.input_shape) == 1 else \
@@ -389,6 +411,13 @@ class Network:
         if self._target_scaling is not None:
             self._target_scaling.inverse_in_place(out)
         return out
+
+    def trace(self, x: np.ndarray, y, rng: np.random.Generator | None = None):
+        """Every intermediate of one training step on the sample ``x`` with target ``y``:
+        see :func:`nnstudio.engine.trace.trace`."""
+        from nnstudio.engine.trace import trace
+
+        return trace(self, x, y, rng)
 
     def predict_classes(self, X: np.ndarray) -> np.ndarray:
         """Predicted class index per sample, int64 of shape (n_samples,)."""

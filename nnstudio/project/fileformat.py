@@ -45,13 +45,32 @@ from nnstudio.project.weights_file import read_weights
 __all__ = ["FORMAT_VERSION", "MIGRATIONS", "FILE_SUFFIX", "check_writable", "load_project",
            "save_project"]
 
-#: Newest file format this version writes and reads.
-FORMAT_VERSION = 1
+#: Newest file format this version writes and reads. Format 2 names every layer and its
+#: weights by that name (``"dense_1/W"``); format 1 named weights by position (``"0/W"``).
+FORMAT_VERSION = 2
+
+
+def _v1_to_v2(document: dict) -> dict:
+    """Name the layers in order (``dense_1``, ``dropout_1``, ``dense_2``...) and their weights
+    after them, so a format-1 project behaves exactly as before."""
+    from nnstudio.engine.layers import name_layer_configs
+    from nnstudio.engine.weights import by_name
+
+    network = document["project"].get("network")
+    layers = network.get("layers") if isinstance(network, dict) else None
+    # Anything malformed is left for validate_document, whose message names the problem.
+    if isinstance(layers, list) and all(isinstance(spec, dict) and isinstance(spec.get("config", {}), dict)
+                                        for spec in layers):
+        named = name_layer_configs(layers)
+        network["layers"] = named
+        document["weights"] = by_name(document["weights"], [spec["config"]["name"] for spec in named])
+    return document
+
 
 #: ``MIGRATIONS[v]`` upgrades a document of format ``v`` to format ``v + 1``. A document is
 #: ``{"metadata": dict, "project": dict, "weights": dict[str, ndarray]}``; the function
 #: returns the upgraded document. They run in order, oldest first, when an older file is read.
-MIGRATIONS: dict[int, Callable[[dict], dict]] = {}
+MIGRATIONS: dict[int, Callable[[dict], dict]] = {1: _v1_to_v2}
 
 FILE_SUFFIX = ".nnproj"
 METADATA_NAME = "metadata.json"
@@ -295,7 +314,7 @@ def _migrate(document: dict, version: int, label: str) -> dict:
             document = step(document)
         except ProjectError:
             raise
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        except (NNStudioError, KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ProjectError(f"{label!r} uses the old project format {v} and could not be "
                                f"converted ({exc}).") from None
     return document
@@ -339,7 +358,7 @@ def _expected_weights(body: dict, version: int, label: str) -> dict[str, tuple[i
                                         parameter_shapes)
 
     config = body.get("network")
-    if version != FORMAT_VERSION or not isinstance(config, dict) or not config:
+    if version not in (1, FORMAT_VERSION) or not isinstance(config, dict) or not config:
         return None
     try:
         n_inputs, layers = layers_from_config(config)
@@ -348,7 +367,7 @@ def _expected_weights(body: dict, version: int, label: str) -> dict[str, tuple[i
         raise too_big(label, exc) from None
     except (NNStudioError, KeyError, TypeError, ValueError, AttributeError):
         return None
-    return parameter_shapes(n_inputs, layers)
+    return parameter_shapes(n_inputs, layers, positional=version == 1)
 
 
 def _read_weights(zf: zipfile.ZipFile, label: str,

@@ -114,8 +114,12 @@ def default_layer_config(kind: str, layers: list[dict], index: int) -> dict:
 def plan_insert(layers: list[dict], ids: list[int], index: int, config: dict) -> LayerEdit:
     """Insert the layer ``config`` before position ``index`` (the output layer stays last)."""
     index = max(0, min(index, len(layers) - 1))
+    from nnstudio.engine.layers import new_layer_config
+
     new_layers = copy.deepcopy(layers)
-    new_layers.insert(index, copy.deepcopy(config))
+    # Named once, here (the first free dense_N): its weights keep that name while layers
+    # around it come and go.
+    new_layers.insert(index, new_layer_config(config, layers))
     new_ids = list(ids)
     new_ids.insert(index, new_id())
     return LayerEdit(f"Add {config['class']} layer", new_layers, new_ids, index)

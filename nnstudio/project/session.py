@@ -134,7 +134,10 @@ class Session:
         self._resplit(keep_scaler=bool(project.weights and project.scaler))
         cfg = project.network or {}
         self._loss = cfg.get("loss", "auto")
-        self.layers = copy.deepcopy(cfg.get("layers", [])) or [output_layer_config(dataset)]
+        from nnstudio.engine.layers import name_layer_configs
+
+        # Layers without names (projects made before names) are named in order, once.
+        self.layers = name_layer_configs(cfg.get("layers", []) or [output_layer_config(dataset)])
         self.ids = [new_id() for _ in self.layers]
         self._weight_cache.clear()
         self._output_scaling.clear()
@@ -206,7 +209,11 @@ class Session:
             return None
         s = self.project.split
         split_dataset(dataset, val_fraction=s["val"], test_fraction=s["test"], seed=s["seed"])
-        layers = copy.deepcopy(self.layers[:-1]) + [output_layer_config(dataset)]
+        output = output_layer_config(dataset)
+        if self.layers and self.layers[-1].get("config", {}).get("name"):
+            # The new output takes the old one's place and name (its weights are named after it).
+            output["config"]["name"] = self.layers[-1]["config"]["name"]
+        layers = copy.deepcopy(self.layers[:-1]) + [output]
         fresh = [new_id() for _ in layers]
         fitting = self._fitting_layers(dataset, layers)
         kept = [self.ids[i] if i in fitting else fresh[i] for i in range(len(layers))]

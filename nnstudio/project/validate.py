@@ -154,9 +154,12 @@ def _check_history(label: str, history) -> dict:
 
 def _build_network(label: str, config: dict):
     from nnstudio.engine import Network
-    from nnstudio.engine.memory import MemoryLimitError
+    from nnstudio.engine.memory import MemoryLimitError, layers_from_config
+    from nnstudio.engine.shapes import infer_shapes
 
     try:
+        # The shape check first: it names the layer that does not fit and why, in plain words.
+        infer_shapes(*layers_from_config(config))
         return Network.from_config(config)
     except MemoryLimitError as exc:
         raise too_big(label, exc) from None

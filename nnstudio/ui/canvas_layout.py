@@ -11,6 +11,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QFont, QFontMetricsF
 
 from nnstudio.engine import get_activation
+from nnstudio.engine.shapes import sizes_of
 
 #: Columns with more neurons than this are drawn collapsed (first and last few, then "⋮").
 MAX_DRAWN = 10
@@ -87,11 +88,9 @@ def layer_heading(spec: dict, is_output: bool) -> str:
 
 
 def layer_sizes(n_inputs: int, layers: list[dict]) -> list[int]:
-    """``[n_inputs, size after layer 0, ...]`` from configs (works when no network was built)."""
-    sizes = [n_inputs]
-    for spec in layers:
-        sizes.append(int(spec["config"]["units"]) if spec["class"] == "Dense" else sizes[-1])
-    return sizes
+    """``[n_inputs, size after layer 0, ...]`` from configs (works when no network was built):
+    the engine's shape inference, the one the inspector and the file validator use."""
+    return sizes_of(n_inputs, layers)
 
 
 def output_names(dataset, units: int) -> list[str]:

@@ -13,8 +13,8 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout
                                QLabel, QScrollArea, QVBoxLayout, QWidget)
 
 from nnstudio.engine import ACTIVATIONS, LAYERS, get_activation
-from nnstudio.ui.canvas_layout import layer_sizes
-from nnstudio.ui.layer_specs import POWERS_OF_TWO, describe_params, output_explanation
+from nnstudio.engine.shapes import infer_shapes
+from nnstudio.ui.layer_specs import POWERS_OF_TWO, output_explanation
 
 #: Largest layer the inspector accepts; more would take gigabytes with a 784-pixel input.
 MAX_UNITS = 10_000
@@ -195,8 +195,7 @@ class LayerInspectorPanel(QWidget):
     def params_text(self, i: int) -> str:
         """Parameter arithmetic of layer ``i``, e.g. ``8 inputs × 4 neurons + 4 biases = 36 ...``."""
         ctl = self._ctl
-        n_in = layer_sizes(ctl.dataset.n_features if ctl.dataset else 1, ctl.layers)[i]
-        return describe_params(n_in, ctl.layers[i])
+        return infer_shapes(ctl.dataset.n_features if ctl.dataset else 1, ctl.layers)[i].param_text
 
     def _totals_html(self) -> str:
         # Two short lines (the total in bold, its split below) read well in a narrow dock.
@@ -211,10 +210,9 @@ class LayerInspectorPanel(QWidget):
         if ctl.network is not None:
             total, trainable = ctl.network.n_params, ctl.network.n_trainable_params
         elif ctl.dataset is not None and ctl.layers:  # no live network (e.g. a bad setting)
-            sizes = layer_sizes(ctl.dataset.n_features, ctl.layers)
-            counts = [(n * u + u if s["class"] == "Dense" else 0, s["config"].get("trainable", True))
-                      for s, n, u in zip(ctl.layers, sizes, sizes[1:])]
-            total, trainable = sum(c for c, _ in counts), sum(c for c, t in counts if t)
+            shapes = infer_shapes(ctl.dataset.n_features, ctl.layers)
+            total = sum(s.n_params for s in shapes)
+            trainable = sum(s.n_params for s in shapes if s.trainable)
         else:
             return "No parameters yet: choose a data set first."
         return (f"Total: {total:,} parameters\n"

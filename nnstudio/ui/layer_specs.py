@@ -45,13 +45,9 @@ def output_explanation(dataset, spec: dict | None = None) -> str:
 
 
 def describe_params(n_in: int, spec: dict) -> str:
-    """The inspector's parameter arithmetic, e.g. ``8 inputs x 4 neurons + 4 biases = 36``."""
-    if spec["class"] != "Dense":
-        return "No parameters: dropout only switches neurons off while training."
-    u = spec["config"]["units"]
+    """The inspector's parameter arithmetic, e.g. ``8 inputs x 4 neurons + 4 biases = 36``
+    (the layer kind's own ``param_text``, as :func:`~nnstudio.engine.shapes.infer_shapes`
+    gives it)."""
+    from nnstudio.engine import layer_from_config
 
-    def n(count: int, word: str) -> str:
-        return f"{count} {word}{'' if count == 1 else 's'}"
-
-    biases = f"{u} {'bias' if u == 1 else 'biases'}"
-    return f"{n(n_in, 'input')} \u00d7 {n(u, 'neuron')} + {biases} = {n(n_in * u + u, 'parameter')}"
+    return layer_from_config(spec).param_text((int(n_in),))

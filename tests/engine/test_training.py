@@ -78,8 +78,8 @@ def test_frozen_layer_is_never_updated_but_the_others_are():
     before = net.get_weights()
     last_epoch(fit(net, X, y, optimizer=Adam(0.01, weight_decay=0.01), epochs=3))
     after = net.get_weights()
-    assert np.array_equal(before["0/W"], after["0/W"]) and np.array_equal(before["0/b"], after["0/b"])
-    assert not np.array_equal(before["1/W"], after["1/W"])
+    assert np.array_equal(before["dense_1/W"], after["dense_1/W"]) and np.array_equal(before["dense_1/b"], after["dense_1/b"])
+    assert not np.array_equal(before["dense_2/W"], after["dense_2/W"])
     assert net.n_trainable_params == net.n_params - (2 * 16 + 16)
 
 
@@ -158,8 +158,8 @@ def test_replace_output_keeps_hidden_weights_for_transfer():
     net.replace_output(5)
     assert net.n_outputs == 5 and net.loss.key == "categorical_crossentropy"
     w = net.get_weights()
-    assert np.array_equal(w["0/W"], hidden["0/W"]) and np.array_equal(w["1/b"], hidden["1/b"])
-    assert w["2/W"].shape == (16, 5)
+    assert np.array_equal(w["dense_1/W"], hidden["dense_1/W"]) and np.array_equal(w["dense_2/b"], hidden["dense_2/b"])
+    assert w["dense_3/W"].shape == (16, 5)
     net.replace_output(1)
     assert net.layers[-1].activation.key == "sigmoid" and net.loss.key == "binary_crossentropy"
 

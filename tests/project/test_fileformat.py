@@ -228,7 +228,7 @@ def test_newer_format_is_refused_plainly(tmp_path, trained_project):
     with pytest.raises(ProjectError) as err:
         load_project(path)
     assert str(err.value) == ("This file was made by a newer nnstudio (format 3); this version "
-                              "reads up to format 1. Please update nnstudio.")
+                              "reads up to format 2. Please update nnstudio.")
 
 
 @pytest.mark.parametrize("content, match", [
@@ -329,13 +329,13 @@ def _with_weights(tmp_path, project, mutate) -> str:
 
 
 def test_wrong_weight_shape(tmp_path, trained_project):
-    path = _with_weights(tmp_path, trained_project, lambda w: w.update({"0/W": np.zeros((3, 8), np.float32)}))
-    with pytest.raises(ProjectError, match=r"'0/W' have shape \(3, 8\)"):
+    path = _with_weights(tmp_path, trained_project, lambda w: w.update({"dense_1/W": np.zeros((3, 8), np.float32)}))
+    with pytest.raises(ProjectError, match=r"'dense_1/W' have shape \(3, 8\)"):
         load_project(path)
 
 
 def test_missing_and_extra_weights(tmp_path, trained_project):
-    path = _with_weights(tmp_path, trained_project, lambda w: w.pop("0/b"))
+    path = _with_weights(tmp_path, trained_project, lambda w: w.pop("dense_1/b"))
     with pytest.raises(ProjectError, match="do not match the network"):
         load_project(path)
     path = _with_weights(tmp_path, trained_project, lambda w: w.update({"9/W": np.zeros(2, np.float32)}))
@@ -345,14 +345,14 @@ def test_missing_and_extra_weights(tmp_path, trained_project):
 
 def test_nan_weights(tmp_path, trained_project):
     def poison(w):
-        w["2/b"][0] = np.nan
+        w["dense_3/b"][0] = np.nan
     with pytest.raises(ProjectError, match="NaN or infinite"):
         load_project(_with_weights(tmp_path, trained_project, poison))
 
 
 def test_integer_weights(tmp_path, trained_project):
     def ints(w):
-        w["0/b"] = np.zeros(w["0/b"].shape, np.int64)
+        w["dense_1/b"] = np.zeros(w["dense_1/b"].shape, np.int64)
     with pytest.raises(ProjectError, match="decimal numbers"):
         load_project(_with_weights(tmp_path, trained_project, ints))
 
@@ -375,7 +375,7 @@ def test_pickle_in_weights_is_refused_without_unpickling(tmp_path, trained_proje
             return (open, (str(sentinel), "w"))
 
     payload = dict(trained_project.weights)
-    payload["0/W"] = np.array([Evil()], dtype=object)
+    payload["dense_1/W"] = np.array([Evil()], dtype=object)
     buf = io.BytesIO()
     np.savez(buf, **payload)
     _rewrite(path, weights_npz=buf.getvalue())

@@ -73,9 +73,9 @@ def _load_with_peak(path) -> tuple[ProjectError, int]:
 def test_weights_declaring_a_terabyte_shape_are_refused_before_allocation(tmp_path, trained_project):
     path = tmp_path / "p.nnproj"
     save_project(trained_project, path)
-    _rewrite(path, weights_npz=_weights_with(path, **{"0/W.npy": _npy_claiming((10**12,))}))
+    _rewrite(path, weights_npz=_weights_with(path, **{"dense_1/W.npy": _npy_claiming((10**12,))}))
     error, peak = _load_with_peak(path)
-    assert "weights '0/W' have shape (1000000000000,), the network needs (2, 8)" in str(error)
+    assert "weights 'dense_1/W' have shape (1000000000000,), the network needs (2, 8)" in str(error)
     assert peak < 20 * 1024**2
 
 
@@ -124,8 +124,8 @@ def test_weights_of_a_network_too_big_are_never_read(tmp_path, trained_project):
     body = json.loads(_members(path)["project.json"])
     body["network"] = _huge_network(trained_project)
     _rewrite(path, project_json=json.dumps(body),
-             weights_npz=_weights_with(path, **{"0/W.npy": _npy_claiming((2, 200_000)),
-                                                "1/W.npy": _npy_claiming((200_000, 200_000))}))
+             weights_npz=_weights_with(path, **{"dense_1/W.npy": _npy_claiming((2, 200_000)),
+                                                "dense_2/W.npy": _npy_claiming((200_000, 200_000))}))
     error, peak = _load_with_peak(path)
     assert "cannot be opened on this computer" in str(error)
     assert peak < 20 * 1024**2
@@ -136,14 +136,14 @@ def test_a_weights_member_that_is_not_an_array_is_refused(tmp_path, trained_proj
     save_project(trained_project, path)
     with zipfile.ZipFile(io.BytesIO(_members(path)["weights.npz"])) as inner:
         arrays = {info.filename: inner.read(info) for info in inner.infolist()}
-    del arrays["0/W.npy"]
-    arrays["0/W"] = b"not an array"  # np.load would return it as raw bytes
+    del arrays["dense_1/W.npy"]
+    arrays["dense_1/W"] = b"not an array"  # np.load would return it as raw bytes
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as zf:
         for name, data in arrays.items():
             zf.writestr(name, data)
     _rewrite(path, weights_npz=out.getvalue())
-    with pytest.raises(ProjectError, match="holds '0/W', which is not an array"):
+    with pytest.raises(ProjectError, match="holds 'dense_1/W', which is not an array"):
         load_project(path)
 
 

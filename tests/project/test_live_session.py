@@ -29,8 +29,10 @@ def train(session: Session, epochs: int = 2) -> None:
 
 
 def layer_weights(session: Session) -> list[dict]:
+    """Per layer, its weights keyed by position (``"0/W"``), whatever the layers are named."""
     w = session.network.get_weights()
-    return [{k: v for k, v in w.items() if k.startswith(f"{i}/")} for i in range(len(session.layers))]
+    return [{f"{i}/{k.partition('/')[2]}": v for k, v in w.items() if k.startswith(f"{layer.name}/")}
+            for i, layer in enumerate(session.network.layers)]
 
 
 def fresh_weights(session: Session) -> dict:

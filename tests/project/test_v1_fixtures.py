@@ -34,3 +34,38 @@ def test_the_trained_v1_project_keeps_its_frozen_layer_and_dropout():
     assert [l.kind for l in network.layers] == ["Dense", "Dropout", "Dense", "Dense"]
     assert [l.trainable for l in network.layers] == [False, True, True, True]
     assert project.is_trained and project.epochs_trained == 15
+
+
+def test_a_v1_project_is_read_as_format_2_with_layers_and_weights_named(tmp_path):
+    from nnstudio.project.fileformat import FORMAT_VERSION, save_project
+
+    project = load_project(FIXTURES / "v1_trained_spiral.nnproj")
+    names = [spec["config"]["name"] for spec in project.network["layers"]]
+    assert names == ["dense_1", "dropout_1", "dense_2", "dense_3"]
+    assert sorted(project.weights) == ["dense_1/W", "dense_1/b", "dense_2/W", "dense_2/b",
+                                       "dense_3/W", "dense_3/b"]
+    again = load_project(save_project(project, tmp_path / "v2.nnproj"))
+    assert FORMAT_VERSION == 2 and again.network == project.network
+    for name, value in project.weights.items():
+        np.testing.assert_array_equal(again.weights[name], value)
+
+
+def test_a_file_whose_layers_do_not_fit_together_names_the_layer(tmp_path):
+    import json
+    import zipfile
+
+    from nnstudio.errors import ProjectError
+
+    src = FIXTURES / "v1_untrained_spiral.nnproj"
+    with zipfile.ZipFile(src) as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    body = json.loads(members["project.json"])
+    body["network"].pop("n_inputs")
+    body["network"]["input_shape"] = [1, 2]  # a grid where the first Dense layer needs a list
+    members["project.json"] = json.dumps(body).encode()
+    path = tmp_path / "bad.nnproj"
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    with pytest.raises(ProjectError, match=r"Layer 1 \(dense_1\): Dense needs a flat input .* a 1x2 grid"):
+        load_project(path)

@@ -175,6 +175,10 @@ class Layer:
     def initialize(self, rng: np.random.Generator) -> None:
         """Fill the parameters with their starting values, in place."""
 
+    def weighted_sum(self, x: np.ndarray) -> np.ndarray | None:
+        """What the layer computes before its activation, for a trace (None: nothing)."""
+        return None
+
     def new_cache(self, batch: int, dtype) -> Cache:
         return Cache()
 

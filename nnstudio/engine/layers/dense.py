@@ -60,7 +60,7 @@ class Dense(Layer):
     def compute_output_shape(self, input_shape: Shape) -> Shape:
         if len(input_shape) != 1:
             raise ConfigError(f"Dense needs a flat input (a list of values); this layer receives "
-                              f"{describe_shape(input_shape)}. Put a Flatten layer before it.")
+                              f"{describe_shape(input_shape)}.")
         return (self.units,)
 
     def param_shapes(self, input_shape: Shape) -> dict[str, Shape]:
@@ -69,8 +69,13 @@ class Dense(Layer):
         return {"W": (int(n_in), self.units), "b": (self.units,)}
 
     def param_text(self, input_shape: Shape) -> str:
-        (n_in,) = input_shape
-        return f"{n_in:,} x {self.units:,} weights + {self.units:,} biases"
+        n_in, u = input_shape[0], self.units
+
+        def n(count: int, word: str) -> str:
+            return f"{count:,} {word}{'' if count == 1 else 's'}"
+
+        biases = f"{u:,} {'bias' if u == 1 else 'biases'}"
+        return f"{n(n_in, 'input')} \u00d7 {n(u, 'neuron')} + {biases} = {n(n_in * u + u, 'parameter')}"
 
     def flops(self, input_grad: bool = True) -> tuple[int, int]:
         mac = 2 * self.input_shape[0] * self.units
@@ -96,6 +101,9 @@ class Dense(Layer):
             limit = np.sqrt(6.0 / (n_in + n_out))
             self.W[...] = rng.uniform(-limit, limit, (n_in, n_out))
         self.b[...] = 0
+
+    def weighted_sum(self, x: np.ndarray) -> np.ndarray:
+        return x @ self.W + self.b
 
     def forward(self, x, out, cache: Cache, training, rng):
         cache.x = x

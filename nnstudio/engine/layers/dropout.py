@@ -23,6 +23,9 @@ class Dropout(Layer):
             raise ConfigError(f"dropout rate must be a number in [0, 1), got {rate!r}")
         self.rate = float(rate)
 
+    def param_text(self, input_shape) -> str:
+        return "No parameters: dropout only switches neurons off while training."
+
     def cache_values_per_row(self, output_shape) -> int:
         n = 1
         for d in output_shape:
