@@ -97,6 +97,8 @@ def _layers(text: str) -> tuple[int, ...]:
 # ------------------------------------------------------------------ parser
 def build_parser() -> argparse.ArgumentParser:
     """The parser of the headless sub-commands (the window's options are in its help text)."""
+    from nnstudio.engine.optimizer_choices import DEFAULT_LEARNING_RATE, OPTIMIZER_CHOICES
+
     # allow_abbrev=False: a typo such as --n must not silently mean --noise.
     parser = _Parser(
         prog="nnstudio", allow_abbrev=False,
@@ -135,9 +137,12 @@ def build_parser() -> argparse.ArgumentParser:
                      help="hidden layer sizes, e.g. 16,16 (default), or 'none'")
     net.add_argument("--activation", metavar="NAME", help="hidden activation: relu (default), "
                      "leaky_relu, tanh, sigmoid, linear")
-    net.add_argument("--optimizer", choices=("adam", "sgd", "momentum", "nesterov"),
-                     help="default adam")
-    net.add_argument("--lr", type=_positive_float, metavar="X", help="learning rate (default 0.01)")
+    optimizers = OPTIMIZER_CHOICES  # the engine's list, which the window's combo box shows too
+    net.add_argument("--optimizer", choices=[c.key for c in optimizers], metavar="NAME",
+                     help="how the weights change after each batch: "
+                          + "; ".join(f"{c.key} ({c.description[0].lower()}{c.description[1:-1]})"
+                                      for c in optimizers) + f". Default {optimizers[0].key}")
+    net.add_argument("--lr", type=_positive_float, metavar="X", help=f"learning rate (default {DEFAULT_LEARNING_RATE:g})")
     net.add_argument("--batch-size", type=_positive_int, metavar="N", help="samples per step (default 32)")
     net.add_argument("--epochs", type=_positive_int, metavar="N", help="passes over the training data (default 100)")
     net.add_argument("--l2", type=_non_negative, metavar="X", help="L2 weight penalty (default 0)")

@@ -5,6 +5,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from nnstudio.engine.optimizer_choices import choice_by_key
 from nnstudio.errors import ConfigError, DataError
 from nnstudio.project import Project, load_project
 from nnstudio.project.document import default_split, default_training
@@ -19,19 +20,6 @@ NEW_PROJECT_FLAGS = {
 # Built-in data set parameter behind each data flag.
 DATA_PARAMS = {"samples": "n_samples", "noise": "noise", "data_seed": "seed"}
 
-OPTIMIZER_CHOICES = ("adam", "sgd", "momentum", "nesterov")
-
-
-def optimizer_config(name: str, learning_rate: float, l2: float) -> dict:
-    """``{"class", "config"}`` for the ``--optimizer`` choice (momentum / Nesterov are SGD)."""
-    config: dict = {"learning_rate": learning_rate, "weight_decay": l2}
-    if name == "adam":
-        return {"class": "Adam", "config": config}
-    if name == "momentum":
-        config.update(momentum=0.9)
-    elif name == "nesterov":
-        config.update(momentum=0.9, nesterov=True)
-    return {"class": "SGD", "config": config}
 
 
 def prepare_project(args: argparse.Namespace, progress=None):
@@ -157,7 +145,7 @@ def _apply_training_flags(project: Project, args: argparse.Namespace) -> None:
         old = training["optimizer"]["config"]
         lr = args.lr if args.lr is not None else old.get("learning_rate", 0.01)
         l2 = args.l2 if args.l2 is not None else old.get("weight_decay", 0.0)
-        training["optimizer"] = optimizer_config(args.optimizer, lr, l2)
+        training["optimizer"] = choice_by_key(args.optimizer).config(lr, l2)
     else:
         if args.lr is not None:
             training["optimizer"]["config"]["learning_rate"] = args.lr

@@ -6,6 +6,7 @@ data, the scaled copy of a split, and the data fingerprint rules. Live state liv
 """
 from __future__ import annotations
 
+import copy
 from dataclasses import replace
 from pathlib import PurePath
 from typing import Sequence
@@ -54,6 +55,44 @@ def default_network_config(dataset, hidden: Sequence[int] = (16, 16), activation
               for u in hidden]
     layers.append(layer_from_config(output_layer_config(dataset)))
     return Network(n_inputs=dataset.n_features, layers=layers, loss="auto", seed=seed).get_config()
+
+
+def updated_training(training: dict, **changes) -> dict:
+    """A copy of the training settings ``training`` with ``changes``.
+
+    ``optimizer`` names a class of the optimizer registry: a new class starts from its own
+    defaults, keeping the learning rate and L2. The optimizer's settings (``learning_rate``,
+    ``momentum``, ``weight_decay`` ...) go into its config, other keys (``batch_size``,
+    ``epochs``, ``seed``, ``epochs_per_second``) next to it; settings the class does not take
+    are dropped (momentum after switching to Adam).
+
+    Raises
+    ------
+    ConfigError
+        For an unknown optimizer or a setting it refuses (``learning_rate must be a positive
+        number, got 0``).
+    """
+    from nnstudio.engine import OPTIMIZERS, optimizer_from_config
+    from nnstudio.engine.optimizer_choices import DEFAULT_LEARNING_RATE, settings_of
+
+    t = copy.deepcopy(training)
+    opt = t["optimizer"]
+    optimizer_settings = set().union(*(settings_of(name) for name in OPTIMIZERS))
+    for key, value in changes.items():
+        if key == "optimizer":
+            if value != opt["class"]:
+                old = opt["config"]
+                opt = t["optimizer"] = {"class": value, "config": {
+                    "learning_rate": old.get("learning_rate", DEFAULT_LEARNING_RATE),
+                    "weight_decay": old.get("weight_decay", 0.0)}}
+        elif key in optimizer_settings:
+            opt["config"][key] = value
+        else:
+            t[key] = value
+    taken = settings_of(opt["class"])
+    opt["config"] = {key: value for key, value in opt["config"].items() if key in taken}
+    optimizer_from_config(opt)
+    return t
 
 
 def optimizer_from_project(project: Project):

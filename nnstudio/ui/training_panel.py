@@ -7,19 +7,10 @@ from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout,
                                QLabel, QSlider, QSpinBox, QToolButton, QVBoxLayout, QWidget)
 
-#: What the optimizer combo shows -> (optimizer class, momentum, nesterov).
-OPTIMIZER_CHOICES = {
-    "Adam": ("Adam", None, None),
-    "SGD": ("SGD", 0.0, False),
-    "SGD + momentum": ("SGD", 0.9, False),
-    "SGD + Nesterov": ("SGD", 0.9, True),
-}
-_OPT_TIPS = {
-    "Adam": "Adapts the step size for every weight; a robust default that needs little tuning.",
-    "SGD": "Plain gradient descent: each step moves every weight a little against its gradient.",
-    "SGD + momentum": "Gradient descent that keeps some speed from earlier steps, like a rolling ball.",
-    "SGD + Nesterov": "Momentum that looks one step ahead before correcting; often a little steadier.",
-}
+from nnstudio.engine.optimizer_choices import OPTIMIZER_CHOICES, choice_by_label, choice_of
+
+_OPT_TIP = "How the weights are changed after each batch. "
+
 #: Up to 10, so a class can see what a far too large rate does (the run stops and says why).
 LR_MIN, LR_MAX, LR_STEPS_PER_DECADE = 1e-5, 10.0, 20
 
@@ -76,10 +67,10 @@ class TrainingPanel(QWidget):
         form = QFormLayout(box)
 
         self.optimizer = QComboBox()
-        for i, name in enumerate(OPTIMIZER_CHOICES):
-            self.optimizer.addItem(name)
-            self.optimizer.setItemData(i, _OPT_TIPS[name], Qt.ToolTipRole)
-        self.optimizer.setToolTip("How the weights are changed after each batch. " + _OPT_TIPS["Adam"])
+        for i, choice in enumerate(OPTIMIZER_CHOICES):  # the engine's list: one source
+            self.optimizer.addItem(choice.label)
+            self.optimizer.setItemData(i, choice.description, Qt.ToolTipRole)
+        self.optimizer.setToolTip(_OPT_TIP + OPTIMIZER_CHOICES[0].description)
         form.addRow("Optimizer", self.optimizer)
 
         self.lr_slider = QSlider(Qt.Horizontal)
@@ -168,21 +159,13 @@ class TrainingPanel(QWidget):
     def refresh(self) -> None:
         """Model -> UI, without echoing changes back."""
         t = self._ctl.project.training
-        opt = t["optimizer"]
-        cfg = opt["config"]
-        if opt["class"] == "Adam":
-            choice = "Adam"
-        elif cfg.get("nesterov"):
-            choice = "SGD + Nesterov"
-        elif cfg.get("momentum"):
-            choice = "SGD + momentum"
-        else:
-            choice = "SGD"
+        cfg = t["optimizer"]["config"]
+        choice = choice_of(t["optimizer"])
         widgets = (self.optimizer, self.lr_slider, self.lr_box, self.batch, self.epochs, self.l2, self.seed,
                    self.speed)
         blockers = [QSignalBlocker(w) for w in widgets]
-        self.optimizer.setCurrentText(choice)
-        self.optimizer.setToolTip("How the weights are changed after each batch. " + _OPT_TIPS[choice])
+        self.optimizer.setCurrentText(choice.label)
+        self.optimizer.setToolTip(_OPT_TIP + choice.description)
         lr = cfg.get("learning_rate", 0.01)
         self.lr_box.setValue(lr)
         self.lr_slider.setValue(lr_to_slider(max(lr, LR_MIN)))
@@ -202,11 +185,8 @@ class TrainingPanel(QWidget):
         self.speed_edited.emit(float(speed))
 
     def _on_optimizer_changed(self, text: str) -> None:
-        cls, momentum, nesterov = OPTIMIZER_CHOICES[text]
-        changes = {"optimizer": cls}
-        if cls == "SGD":
-            changes.update(momentum=momentum, nesterov=nesterov)
-        self._ctl.set_training(**changes)
+        choice = choice_by_label(text)
+        self._ctl.set_training(optimizer=choice.cls.display_name, **choice.settings)
 
     def _on_lr_slider_moved(self, pos: int) -> None:
         lr = slider_to_lr(pos)
