@@ -64,6 +64,11 @@ class Project:
     scaler : dict or None
         ``Standardizer.get_config()`` fitted on the training split, kept so predictions on
         new data use the same scaling the network was trained with.
+    optimizer_state : dict or None
+        The optimizer's :meth:`~nnstudio.engine.Optimizer.state_dict` where the last run
+        stopped, so the next run continues Adam's averages instead of restarting them;
+        None when untrained or after anything that makes it meaningless (reset, an edit of
+        the network, new data: see :meth:`clear_results`).
     data_check : dict or None
         :func:`~nnstudio.project.fingerprint.data_fingerprint` of the data and split the
         weights first trained on, so a CSV file that changed since (sorted, shuffled,
@@ -84,6 +89,7 @@ class Project:
     weights: dict | None = None
     scaler: dict | None = None
     data_check: dict | None = None
+    optimizer_state: dict | None = None
     created: str | None = None
     modified: str | None = None
     #: Things worth telling the user about how the file was read (not saved, not compared).
@@ -109,6 +115,7 @@ class Project:
                     modified=self.modified)
         )
         other.weights = weights
+        other.optimizer_state = _copy_state(self.optimizer_state)
         # The history holds only numbers and None: copying the lists is enough, and a deepcopy
         # of 10,000 epochs takes ~20 ms (the window copies the project when training stops).
         other.history = {key: list(values) for key, values in self.history.items()}
@@ -119,6 +126,7 @@ class Project:
         self.weights = None
         self.scaler = None
         self.data_check = None
+        self.optimizer_state = None
         self.history = empty_history()
 
     def append_epoch(self, record) -> None:
@@ -145,11 +153,30 @@ class Project:
         same_weights = mine.keys() == theirs.keys() and all(
             np.array_equal(mine[k], theirs[k]) for k in mine
         )
-        return same_weights and all(
+        return same_weights and _same_state(self.optimizer_state, other.optimizer_state) and all(
             getattr(self, f) == getattr(other, f)
             for f in ("name", "data_source", "split", "network", "training", "history",
                       "scaler", "data_check", "created", "modified")
         )
+
+
+def _copy_state(state: dict | None) -> dict | None:
+    if state is None:
+        return None
+    params = {name: {slot: arr.copy() for slot, arr in slots.items()}
+              for name, slots in state["params"].items()}
+    return {**copy.deepcopy({k: v for k, v in state.items() if k != "params"}), "params": params}
+
+
+def _same_state(a: dict | None, b: dict | None) -> bool:
+    if a is None or b is None:
+        return a is b
+    if {k: v for k, v in a.items() if k != "params"} != {k: v for k, v in b.items() if k != "params"}:
+        return False
+    pa, pb = a["params"], b["params"]
+    return pa.keys() == pb.keys() and all(
+        pa[n].keys() == pb[n].keys() and all(np.array_equal(pa[n][s], pb[n][s]) for s in pa[n])
+        for n in pa)
 
 
 def _finite_or_none(value):

@@ -40,6 +40,7 @@ from nnstudio.project.document import Project
 from nnstudio.project.safe_files import (check_target, check_writable, create_temp_beside,
                                          open_regular_file, remove_stale_temps, write_error)
 from nnstudio.project.validate import too_big, validate_document
+from nnstudio.project import optimizer_state
 from nnstudio.project.weights_file import read_weights
 
 __all__ = ["FORMAT_VERSION", "MIGRATIONS", "FILE_SUFFIX", "check_writable", "load_project",
@@ -115,7 +116,8 @@ def save_project(project: Project, path: str | os.PathLike) -> Path:
     metadata = {"format_version": FORMAT_VERSION, "app_version": __version__,
                 "created": created, "modified": now}
     body = _project_text(project)
-    weights = _weights_bytes(project.weights)
+    state_arrays = optimizer_state.to_file(project.optimizer_state if project.weights else None)[1]
+    weights = _weights_bytes({**(project.weights or {}), **state_arrays})
 
     check_target(target)
     remove_stale_temps(target)  # left by a save that crashed (power cut, killed process)
@@ -165,6 +167,7 @@ def _project_text(project: Project) -> str:
         "training": project.training,
         "scaler": project.scaler,
         "data_check": project.data_check,
+        optimizer_state.KEY: optimizer_state.to_file(project.optimizer_state if project.weights else None)[0],
     }
     try:
         # Round-trip now so a bad value fails before any file is touched.
@@ -270,8 +273,12 @@ def load_project(path: str | os.PathLike) -> Project:
             RuntimeError, ValueError) as exc:
         raise ProjectError(f"{label!r} is damaged or unreadable ({exc}).") from None
 
+    weights, state_arrays = optimizer_state.split_arrays(weights)
+    state_meta = body.pop(optimizer_state.KEY, None)
     document = _migrate({"metadata": metadata, "project": body, "weights": weights}, version, label)
     project = validate_document(document, label)
+    project.optimizer_state = optimizer_state.from_file(state_meta, state_arrays, project.weights,
+                                                        project.notes)
     _find_moved_csv(project, path)
     return project
 

@@ -82,13 +82,15 @@ class TrainingRunner(QObject):
             return False
         d = ctl.data
         grid = boundary_grid_for(d.train.X) if ctl.dataset.task == "classification" else None
-        # Continue from where earlier runs ended: a different shuffle seed for each run.
-        seed = t.get("seed", 0) + len(ctl.project.history.get("epoch", []))
+        # Continue exactly where earlier runs ended: their epoch count places this run in the
+        # seed's random stream, and the optimizer's saved state carries on (Adam's averages).
+        before = len(ctl.project.history.get("epoch", []))
         epochs = 1 if step else t.get("epochs", 100)
         self._worker = TrainerWorker(ctl.network, d.train.X, d.train.y, d.val.X, d.val.y, optimizer,
-                                     epochs, t.get("batch_size", 32), seed=seed,
+                                     epochs, t.get("batch_size", 32), seed=t.get("seed", 0),
                                      boundary_grid=grid, n_classes=ctl.dataset.n_classes,
-                                     test=(d.test.X, d.test.y))
+                                     test=(d.test.X, d.test.y), epochs_before=before,
+                                     optimizer_state=ctl.project.optimizer_state if before else None)
         stamp_data(ctl.project, ctl.split)  # which rows these weights learn from, for later checks
         self.test_metrics = None
         self.highest_rate = float(optimizer.learning_rate)
@@ -99,6 +101,7 @@ class TrainingRunner(QObject):
         w.snapshot_ready.connect(self.snapshot_ready)
         w.state_changed.connect(self._on_worker_state)
         w.failed.connect(self._on_worker_failed)
+        w.noted.connect(self._on_worker_noted)
         w.finished.connect(self._on_worker_finished)
         # One epoch needs no pacing: waiting out its time slot would only delay the end.
         w.min_epoch_seconds = 0.0 if step else seconds_per_epoch(t.get("epochs_per_second", 0))
@@ -198,7 +201,13 @@ class TrainingRunner(QObject):
 
     def _on_worker_state(self, state: str) -> None:
         if self._worker is not None:
+            if state == "paused":  # saving while paused keeps where the optimizer is
+                self._ctl.project.optimizer_state = self._worker.optimizer_state
             self._set_state(state)
+
+    def _on_worker_noted(self, note: str) -> None:
+        if self._worker is not None:
+            self._ctl.message_posted.emit(note, "info")
 
     def elapsed(self) -> float:
         """Seconds this run has been training, pauses left out."""
@@ -221,6 +230,8 @@ class TrainingRunner(QObject):
             return
         # (loss, accuracy) on the test data when the run completed, else None.
         self.test_metrics = self._worker.test_metrics if reason == "completed" else None
+        # Where the optimizer stopped, for the next run (None after a failure: Adam restarts).
+        self._ctl.project.optimizer_state = self._worker.optimizer_state
         self._worker = None
         self._thread = None
         self._ctl.training_active = False
