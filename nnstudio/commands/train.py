@@ -92,9 +92,15 @@ def run_train(args: argparse.Namespace) -> int:
     every = print_every(epochs)
     batches = max(1, -(-train.n_samples // batch_size))
     status, message, last = "completed", None, None
+    # Continue exactly where the saved run stopped: its optimizer state (Adam's averages) and
+    # its epoch count, which places these epochs in the seed's random stream.
+    optimizer = session.make_optimizer()
+    optimizer.attach(network)
+    for note in optimizer.load_state_dict(project.optimizer_state if already else None):
+        _say(args, human, note)
     started = time.perf_counter()
-    gen = fit(network, train.X, train.y, optimizer=session.make_optimizer(), epochs=epochs,
-              batch_size=batch_size, seed=project.training["seed"] + already,
+    gen = fit(network, train.X, train.y, optimizer=optimizer, epochs=epochs,
+              batch_size=batch_size, seed=project.training["seed"], epochs_before=already,
               validation=(val.X, val.y) if val.n_samples else None,
               report_every=max(1, batches // 10))
     with StopOnCtrlC() as stop:
@@ -127,6 +133,8 @@ def run_train(args: argparse.Namespace) -> int:
     weights = network.get_weights()
     if all(np.isfinite(w).all() for w in weights.values()):
         project.weights = weights
+        # A diverged run's averages saw the bad steps: the next run starts them afresh.
+        project.optimizer_state = optimizer.state_dict() if status != "diverged" else None
         project.scaler = session.scaler.get_config() if session.scaler is not None else None
         project.network = network.get_config()  # with the target scaling these weights need
     if args.save:
