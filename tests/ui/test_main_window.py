@@ -99,7 +99,7 @@ def test_build_edit_undo_redo_through_the_window(window, qtbot):
     window.actions["undo"].trigger()   # activation back to ReLU
     window.actions["undo"].trigger()   # units back to 16
     assert ctl.layers[1]["config"] == {"units": 16, "activation": "relu", "trainable": True,
-                                       "name": "dense_4"}  # named at creation, first free
+                                       "name": "dense_2"}  # layers keep their names
     window.actions["undo"].trigger()   # the drop itself
     assert ctl.network.layer_sizes() == [2, 16, 16, 1]
     window.actions["redo"].trigger()
