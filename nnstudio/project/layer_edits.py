@@ -84,6 +84,40 @@ class DataSwitch:
     can_keep: bool = False
 
 
+def layer_params(network) -> list[dict]:
+    """Per layer of ``network``, its parameters by short name (``{"W": view, "b": view}``;
+    ``{}`` for a layer without any), as views into the network's flat buffer."""
+    groups: dict[str, dict] = {}
+    for name, (start, size, shape) in network.param_slices().items():
+        prefix, _, short = name.rpartition("/")
+        groups.setdefault(prefix, {})[short] = network.params[start:start + size].reshape(shape)
+    # Weights are named after their layer: its name once layers have one, else its position.
+    prefixes = [getattr(layer, "name", None) or str(i) for i, layer in enumerate(network.layers)]
+    return [groups.get(prefix, {}) for prefix in prefixes]
+
+
+def same_shapes(a: dict, b: dict) -> bool:
+    """True when the parameter dicts ``a`` and ``b`` hold the same names and shapes."""
+    return {k: v.shape for k, v in a.items()} == {k: v.shape for k, v in b.items()}
+
+
+def fitting_layers(network, layers: list[dict], n_inputs: int, new_layers: list[dict]) -> list[int]:
+    """Positions where ``new_layers`` (on ``n_inputs`` inputs) has the layer ``network`` has
+    there (built from ``layers``): the same settings and the same weight shapes, so its
+    trained weights fit (Keras' ``skip_mismatch`` rule)."""
+    from nnstudio.engine import Network
+
+    if network is None:
+        return []
+    try:
+        new = Network.from_config({"n_inputs": n_inputs, "loss": "auto", "layers": copy.deepcopy(new_layers)})
+    except NNStudioError:
+        return []
+    old_params, new_params = layer_params(network), layer_params(new)
+    return [i for i in range(min(len(layers), len(new_layers)))
+            if new_layers[i] == layers[i] and same_shapes(old_params[i], new_params[i])]
+
+
 #: Neurons of a new Dense layer when no Dense layer comes before it.
 DEFAULT_UNITS = 16
 

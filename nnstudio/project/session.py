@@ -20,26 +20,15 @@ import numpy as np
 
 from nnstudio.errors import ConfigError, NNStudioError
 from nnstudio.project.build import (check_fits, data_changed, output_issue, output_layer_config,
-                                    scaled_split, stamp_data)
+                                    scaled_split, stamp_data, updated_training)
 from nnstudio.project.document import Project
-from nnstudio.project.layer_edits import DataSwitch, LayerEdit, new_id
+from nnstudio.project.layer_edits import (DataSwitch, LayerEdit, fitting_layers, layer_params,
+                                          new_id, same_shapes)
 
 #: What a new split says when trained weights stay.
 SPLIT_WARNING = ("New split: the network keeps its weights, but it has already learned from rows "
                  "that may now be validation or test data, so those scores would look better than "
                  "they are. Reset weights (Ctrl+R) for an honest score.")
-
-
-def _layer_params(network) -> list[dict[str, np.ndarray]]:
-    """Per layer of ``network``, its parameters by short name (``{"W": view, "b": view}``;
-    ``{}`` for a layer without any), as views into the network's flat buffer."""
-    groups: dict[str, dict[str, np.ndarray]] = {}
-    for name, (start, size, shape) in network.param_slices().items():
-        prefix, _, short = name.rpartition("/")
-        groups.setdefault(prefix, {})[short] = network.params[start:start + size].reshape(shape)
-    # Weights are named after their layer: its name once layers have one, else its position.
-    prefixes = [getattr(layer, "name", None) or str(i) for i, layer in enumerate(network.layers)]
-    return [groups.get(prefix, {}) for prefix in prefixes]
 
 
 class Session:
@@ -215,27 +204,11 @@ class Session:
             output["config"]["name"] = self.layers[-1]["config"]["name"]
         layers = copy.deepcopy(self.layers[:-1]) + [output]
         fresh = [new_id() for _ in layers]
-        fitting = self._fitting_layers(dataset, layers)
+        fitting = fitting_layers(self.network, self.layers, dataset.n_features, layers)
         kept = [self.ids[i] if i in fitting else fresh[i] for i in range(len(layers))]
-        with_weights = [i for i in fitting if _layer_params(self.network)[i]]
+        with_weights = [i for i in fitting if layer_params(self.network)[i]]
         return DataSwitch(dataset, layers, kept, fresh, with_weights,
                           can_keep=(self.trained or self.kept_learning) and bool(with_weights))
-
-    def _fitting_layers(self, dataset, layers: list[dict]) -> list[int]:
-        """Positions of ``layers`` that are the current layers there, with the same shapes."""
-        from nnstudio.engine import Network
-
-        if self.network is None:
-            return []
-        try:
-            new = Network.from_config({"n_inputs": dataset.n_features, "loss": "auto",
-                                       "layers": copy.deepcopy(layers)})
-        except NNStudioError:
-            return []
-        old_params, new_params = _layer_params(self.network), _layer_params(new)
-        return [i for i in range(len(layers)) if i < len(self.layers) and layers[i] == self.layers[i]
-                and {k: v.shape for k, v in old_params[i].items()}
-                == {k: v.shape for k, v in new_params[i].items()}]
 
     def apply_data(self, dataset, layers: list[dict], ids: list[int], keep_learning: bool = False) -> str | None:
         """Use ``dataset`` with ``layers`` (identities ``ids``: see :meth:`plan_data_switch`).
@@ -363,7 +336,7 @@ class Session:
 
     def _cache_weights(self) -> None:
         if self.network is not None:
-            for uid, params in zip(self.ids, _layer_params(self.network)):
+            for uid, params in zip(self.ids, layer_params(self.network)):
                 if params:
                     self._weight_cache[uid] = {k: v.copy() for k, v in params.items()}
 
@@ -382,10 +355,9 @@ class Session:
         except NNStudioError as exc:
             self.network = None
             return str(exc)
-        for uid, params in zip(self.ids, _layer_params(net)):
+        for uid, params in zip(self.ids, layer_params(net)):
             cached = self._weight_cache.get(uid)
-            if params and cached and {k: v.shape for k, v in cached.items()} \
-                    == {k: v.shape for k, v in params.items()}:
+            if params and cached and same_shapes(cached, params):
                 for key, view in params.items():
                     view[...] = cached[key]
         self.network = net
@@ -411,36 +383,12 @@ class Session:
 
     # ------------------------------------------------------------------ training settings
     def set_training(self, **changes) -> bool:
-        """Change ``batch_size``, ``epochs``, ``seed``, ``epochs_per_second`` or optimizer
-        settings (``optimizer`` = class name, ``learning_rate``, ``momentum``, ``nesterov``,
-        ``weight_decay``). Returns whether anything changed.
-
-        Raises
-        ------
-        NNStudioError
-            For optimizer settings that are not valid (nothing changes).
-        """
-        from nnstudio.engine import optimizer_from_config
-
-        t = copy.deepcopy(self.project.training)
-        opt = t["optimizer"]
-        for key, value in changes.items():
-            if key == "optimizer":
-                if value != opt["class"]:
-                    lr = opt["config"].get("learning_rate", 0.01)
-                    opt = t["optimizer"] = {"class": value, "config": {"learning_rate": lr,
-                                            "weight_decay": opt["config"].get("weight_decay", 0.0)}}
-            elif key in ("learning_rate", "momentum", "nesterov", "weight_decay"):
-                opt["config"][key] = value
-            else:
-                t[key] = value
-        if opt["class"] != "SGD":
-            opt["config"].pop("momentum", None)
-            opt["config"].pop("nesterov", None)
-        optimizer_from_config(opt)
-        if t == self.project.training:
+        """Change training settings (see :func:`~nnstudio.project.build.updated_training`,
+        which raises for invalid ones: nothing changes); returns whether anything changed."""
+        training = updated_training(self.project.training, **changes)
+        if training == self.project.training:
             return False
-        self.project.training = t
+        self.project.training = training
         return True
 
     def make_optimizer(self):
@@ -452,10 +400,7 @@ class Session:
 
 def build_from_project(project: Project, progress: Callable[[float], None] | None = None,
                        cancel: Callable[[], bool] | None = None, dataset=None):
-    """``(network, split, scaler)`` of :meth:`Session.open` (same arguments and errors).
-
-    ``split`` holds the *raw* features: pass it through
-    :func:`~nnstudio.project.build.scaled_split` with ``scaler`` before the network sees it.
-    """
+    """``(network, split, scaler)`` of :meth:`Session.open` (same arguments and errors);
+    ``split`` holds the *raw* features (see :func:`~nnstudio.project.build.scaled_split`)."""
     session = Session.open(project, dataset=dataset, progress=progress, cancel=cancel)
     return session.network, session.split, session.scaler
