@@ -23,6 +23,7 @@ from nnstudio.errors import ProjectError
 from nnstudio.project import Session, check_writable
 from nnstudio.project.build import data_label
 from nnstudio.project.evaluation import evaluate_dataset
+from nnstudio.project.run_policies import run_policies
 
 EXIT_OK, EXIT_DIVERGED, EXIT_INTERRUPTED = 0, 1, 130
 
@@ -95,6 +96,7 @@ def run_train(args: argparse.Namespace) -> int:
     # Continue exactly where the saved run stopped: its optimizer state (Adam's averages) and
     # its epoch count, which places these epochs in the seed's random stream.
     optimizer = session.make_optimizer()
+    policies = run_policies(project.training)  # batch transform, rate schedule, stop rule
     optimizer.attach(network)
     for note in optimizer.load_state_dict(project.optimizer_state if already else None):
         _say(args, human, note)
@@ -102,7 +104,7 @@ def run_train(args: argparse.Namespace) -> int:
     gen = fit(network, train.X, train.y, optimizer=optimizer, epochs=epochs,
               batch_size=batch_size, seed=project.training["seed"], epochs_before=already,
               validation=(val.X, val.y) if val.n_samples else None,
-              report_every=max(1, batches // 10))
+              report_every=max(1, batches // 10), **policies)
     with StopOnCtrlC() as stop:
         try:
             for rec in gen:
@@ -112,6 +114,9 @@ def run_train(args: argparse.Namespace) -> int:
                     if rec.epoch % every == 0 or rec.epoch in (1, epochs):
                         bar.clear()
                         _say(args, human, epoch_line(rec, rec.epoch, epochs))
+                    if rec.stopped:  # the stop rule ended the run (and may have gone back)
+                        bar.clear()
+                        _say(args, human, rec.stopped)
                 else:
                     done = (rec.epoch - 1 + rec.batch / rec.batches_per_epoch) / epochs
                     bar.update(done, f"epoch {rec.epoch}/{epochs}  loss {rec.loss:.4f}")

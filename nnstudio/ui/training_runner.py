@@ -8,6 +8,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QObject, QTimer
 
 from nnstudio.engine import EpochRecord
 from nnstudio.errors import NNStudioError
+from nnstudio.project.run_policies import run_policies
 from nnstudio.project.session import stamp_data
 from nnstudio.trainer.transport import release_shared_data
 from nnstudio.ui.worker import TrainerWorker, boundary_grid_for, start_worker_thread, stop_worker_thread
@@ -77,6 +78,7 @@ class TrainingRunner(QObject):
                 "after it has learned something.", "warning")
         try:
             optimizer = ctl.make_optimizer()
+            policies = run_policies(t)  # batch transform, rate schedule, stop rule
         except NNStudioError as exc:
             ctl.message_posted.emit(str(exc), "error")
             return False
@@ -90,7 +92,8 @@ class TrainingRunner(QObject):
                                      epochs, t.get("batch_size", 32), seed=t.get("seed", 0),
                                      boundary_grid=grid, n_classes=ctl.dataset.n_classes,
                                      test=(d.test.X, d.test.y), epochs_before=before,
-                                     optimizer_state=ctl.project.optimizer_state if before else None)
+                                     optimizer_state=ctl.project.optimizer_state if before else None,
+                                     **policies)
         stamp_data(ctl.project, ctl.split)  # which rows these weights learn from, for later checks
         self.test_metrics = None
         self.highest_rate = float(optimizer.learning_rate)

@@ -47,3 +47,17 @@ def test_reset_drops_the_optimizer_state(qtbot, ctl):
     assert ctl.project.optimizer_state is not None
     ctl.reset_weights()
     assert ctl.project.optimizer_state is None
+
+
+def test_the_projects_schedule_and_stop_rule_reach_the_trainer_process(qtbot, ctl):
+    runner = TrainingRunner(ctl)
+    rates = []
+    runner.epoch_finished.connect(lambda rec: rates.append(rec.learning_rate))
+    ctl.project.training["schedule"] = {"class": "StepDecay", "config": {"rate": 0.02, "factor": 0.5, "every": 2}}
+    _train(qtbot, runner, ctl, 5)
+    assert rates == [0.02, 0.02, 0.01, 0.01, 0.005]
+    ctl.project.training["stop"] = {"class": "EarlyStopping", "config": {"monitor": "train_acc", "patience": 1}}
+    ctl.project.training.pop("schedule")
+    before = len(ctl.project.history["epoch"])
+    _train(qtbot, runner, ctl, 500)
+    assert len(ctl.project.history["epoch"]) - before < 500

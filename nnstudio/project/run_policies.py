@@ -1,0 +1,47 @@
+"""The training policies a project keeps in its settings, built for a run.
+
+``project.training`` may hold, each ``{"class": ..., "config": ...}`` of
+:mod:`nnstudio.engine.policies` or absent / None (off):
+
+- ``"augment"``: a batch transform (e.g. ``GaussianNoise``);
+- ``"schedule"``: a learning-rate schedule (e.g. ``StepDecay``);
+- ``"stop"``: a stop rule (``EarlyStopping``).
+
+The window's runner and ``nnstudio train`` both pass them to ``fit`` (in the trainer process
+they travel pickled inside the job), so a saved project trains the same way everywhere.
+"""
+from __future__ import annotations
+
+from nnstudio.errors import ConfigError
+
+#: Settings key -> (fit's keyword, what the policy must be).
+KEYS = {"augment": ("transform", "batch transform"), "schedule": ("schedule", "learning-rate schedule"),
+        "stop": ("stop", "stop rule")}
+
+
+def run_policies(training: dict) -> dict:
+    """``fit`` keywords (``transform``, ``schedule``, ``stop``) from ``training``'s settings.
+
+    Raises
+    ------
+    ConfigError
+        Naming the setting, when one is not a valid policy of its kind.
+    """
+    from nnstudio.engine.policies import (CosineDecay, EarlyStopping, GaussianNoise, StepDecay,
+                                          policy_from_config)
+
+    kinds = {"augment": (GaussianNoise,), "schedule": (StepDecay, CosineDecay), "stop": (EarlyStopping,)}
+    out = {}
+    for key, (keyword, what) in KEYS.items():
+        spec = training.get(key)
+        if spec is None:
+            out[keyword] = None
+            continue
+        try:
+            policy = policy_from_config(spec)
+        except ConfigError as exc:
+            raise ConfigError(f"training.{key} is not a valid {what}: {exc}") from None
+        if not isinstance(policy, kinds[key]):
+            raise ConfigError(f"training.{key} must be a {what}, got {spec.get('class')!r}")
+        out[keyword] = policy
+    return out
