@@ -236,7 +236,7 @@ def timed(load: OtherLoad, fn: Callable[[], float]) -> tuple[float, float]:
 
 def run_threads(threads: int, reps: int, X, y, Xs, ys, quiet_wait: float) -> dict:
     """Medians per case and runner ("ours", "torch", "ftz"), the GEMM peak and other processes'
-    largest CPU share per case, at ``threads`` BLAS (and torch) threads."""
+    CPU share per case (median and largest over its runs), at ``threads`` BLAS (and torch) threads."""
     runs: dict[str, tuple[Callable[[], float], Callable[[], float]]] = {
         "mlp64": (lambda: ours_mlp(X, y, 64), lambda: torch_mlp(X, y, 64)),
         "mlp256": (lambda: ours_mlp(X, y, 256), lambda: torch_mlp(X, y, 256)),
@@ -269,7 +269,7 @@ def run_threads(threads: int, reps: int, X, y, Xs, ys, quiet_wait: float) -> dic
             print(f"  {threads} thread(s): repetition {rep + 1}/{reps} done", flush=True)
     return {"med": {k: statistics.median(v) for k, v in res.items()},
             "peak": statistics.median(peaks),  # this VM's speed drifts: medians with medians
-            "others": {k: max(v) for k, v in others.items()}}
+            "others": {k: (statistics.median(v), max(v)) for k, v in others.items()}}
 
 
 def main() -> None:
@@ -295,7 +295,7 @@ def main() -> None:
 
     nan = float("nan")
     head = (f"{'thr':>3} {'case':<7} {'unit':<9} {'nnstudio':>10} {'torch':>10} {'torch FTZ':>10} "
-            f"{'vs torch':>8} {'vs FTZ':>7}  others")
+            f"{'vs torch':>8} {'vs FTZ':>7}  others med/max")
     print(f"\ntotal {time.perf_counter() - started:.0f} s; FTZ = torch.set_flush_denormal(True)\n{head}")
     print("-" * len(head))
     busy = False
@@ -308,10 +308,10 @@ def main() -> None:
             peer = {p: med.get((case, p), nan) for p in PEERS}
             for p in PEERS:
                 ratios[(thr, case, p)] = ours / peer[p]
-            other = r["others"][case]
+            other_med, other = r["others"][case]
             busy = busy or other > OTHER_LOAD_WARN
             print(f"{thr:>3} {case:<7} {unit:<9} {ours:10,.0f} {peer['torch']:10,.0f} {peer['ftz']:10,.0f} "
-                  f"{ours / peer['torch']:7.2f}x {ours / peer['ftz']:6.2f}x  {other:4.0%}"
+                  f"{ours / peer['torch']:7.2f}x {ours / peer['ftz']:6.2f}x  {other_med:4.0%} /{other:4.0%}"
                   f"{' BUSY' if other > OTHER_LOAD_WARN else ''}")
         right = med[("mlp256", "ours")] * engine_flops(MLP[0], MLP[1]) / r["peak"]
         old = med[("mlp256", "ours")] * 6 * n_params(*MLP) / r["peak"]
@@ -332,7 +332,7 @@ def main() -> None:
             what = f"{case} vs torch{' FTZ' if peer == 'ftz' else ' (default)'}"
             shown = f"{got:.2f}x >= {target:g}x"
         print(f"  {thr} thread(s)  {what:<38} {shown:<16} {verdict}")
-    print("others = the most CPU other processes took during one run of the case (share of all CPUs)")
+    print("others = the share of all CPUs other processes took during the case's runs (median and most)")
     if busy:
         print(f"WARNING: other processes used over {OTHER_LOAD_WARN:.0%} of the CPUs during some runs; "
               "those numbers are not trustworthy: run again on a quiet machine.")
