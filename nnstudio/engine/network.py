@@ -13,45 +13,14 @@ from nnstudio.engine.losses import Loss, auto_loss, get_loss
 from nnstudio.engine.memory import (check_batch_memory, check_network_memory, layers_from_config,
                                     rows_within)
 from nnstudio.engine.target_scaling import TargetScaling
+from nnstudio.engine.plan import Buffers, prod as _prod
+from nnstudio.engine.shapes import check_input_shape
 from nnstudio.engine.weights import LoadReport, by_name, match_weights
 from nnstudio.errors import ConfigError
 
 _PREDICT_CHUNK = 4096
 #: Work-array bytes one prediction chunk may take; only very wide layers need smaller chunks.
 _PREDICT_BUDGET = 256 * 1024**2
-
-
-def _prod(shape) -> int:
-    n = 1
-    for d in shape:
-        n *= int(d)
-    return n
-
-
-class _Buffers:
-    """Per-batch-size work arrays, caches and the plan of calls, made once and reused every
-    step: the hot loop is a walk over prebuilt ``(bound method, buffers)`` tuples, with no
-    lookups, type switches or allocation per step."""
-
-    def __init__(self, net: "Network", batch: int):
-        dt = net.dtype
-        layers = net.layers
-        self.a = [np.empty((batch, *l.output_shape), dt) for l in layers]  # outputs of each layer
-        self.g = [np.empty((batch, *l.output_shape), dt) for l in layers]  # dL/d(output) of each
-        self.caches = [l.new_cache(batch, dt) for l in layers]
-        self.mask = [c.mask for c in self.caches]  # dropout masks (None for other layers)
-        stop = net._lowest_trainable_index()
-        for i, cache in enumerate(self.caches):
-            cache.out = self.a[i]
-            # Below the lowest trainable layer nothing needs a gradient: skip that GEMM.
-            cache.grad_in = self.g[i - 1] if i > stop else None
-        # Cross-entropy fused with softmax / sigmoid hands over dL/dz, not dL/da.
-        self.caches[-1].fused = net.loss.fused_with is not None
-        self.forward = [(l.forward, a, c) for l, a, c in zip(layers, self.a, self.caches)][:-1]
-        self.last = (layers[-1].forward, self.caches[-1])
-        self.backward = [(layers[i].backward, self.caches[i],
-                          layers[i].grad_views() if layers[i].trainable else None)
-                         for i in range(len(layers) - 1, min(stop, len(layers)) - 1, -1)]
 
 
 class Network:
@@ -87,7 +56,7 @@ class Network:
     def __init__(self, input_shape: int | Shape | None = None, layers: list[Layer] | None = None,
                  loss: str = "auto", seed: int = 0, dtype=np.float32, *, n_inputs: int | None = None):
         # ``n_inputs=`` is the keyword of the flat-only engine; it still works.
-        self.input_shape = _check_input_shape(n_inputs if n_inputs is not None else input_shape)
+        self.input_shape = check_input_shape(n_inputs if n_inputs is not None else input_shape)
         if not layers:
             raise ConfigError("a network needs at least one layer (the output layer)")
         for layer in layers:
@@ -196,7 +165,7 @@ class Network:
             layer.watch(self._layers_changed)
             self._ranges.append((start, off))
             self._names.append(names)
-        self._buffers: dict[int, _Buffers] = {}
+        self._buffers: dict[int, Buffers] = {}
 
     def _layers_changed(self) -> None:
         # A layer was frozen or unfrozen: the per-batch plans know which layers get gradients.
@@ -348,16 +317,16 @@ class Network:
         return net
 
     # ------------------------------------------------------------------ computation
-    def buffers(self, batch: int) -> _Buffers:
+    def buffers(self, batch: int) -> Buffers:
         buf = self._buffers.get(batch)
         if buf is None:
             check_batch_memory(self.input_shape, self.layers, batch, self.dtype.itemsize)
             if len(self._buffers) > 4:  # at most a full and a last partial batch are in use
                 self._buffers.clear()
-            buf = self._buffers[batch] = _Buffers(self, batch)
+            buf = self._buffers[batch] = Buffers(self, batch)
         return buf
 
-    def forward_train(self, X: np.ndarray, buf: _Buffers, rng: np.random.Generator | None,
+    def forward_train(self, X: np.ndarray, buf: Buffers, rng: np.random.Generator | None,
                       out: np.ndarray | None = None) -> np.ndarray:
         """Forward pass into preallocated buffers; dropout active when ``rng`` is given.
 
@@ -370,7 +339,7 @@ class Network:
         forward, cache = buf.last
         return forward(x, buf.a[-1] if out is None else out, cache, training, rng)
 
-    def backward(self, X: np.ndarray, y: np.ndarray, p: np.ndarray, buf: _Buffers,
+    def backward(self, X: np.ndarray, y: np.ndarray, p: np.ndarray, buf: Buffers,
                  dropout: bool = True) -> None:
         """Write the gradient of the loss for targets ``y`` into the gradient buffer.
 
@@ -452,15 +421,3 @@ class Network:
 
     def __repr__(self) -> str:
         return f"Network({self.layer_sizes()}, params={self.n_params})"
-
-
-def _check_input_shape(value) -> Shape:
-    """``(n,)`` for an int ``n``; a tuple of positive ints as it is."""
-    dims = (value,) if isinstance(value, (int, np.integer)) and not isinstance(value, bool) else value
-    ok = isinstance(dims, (tuple, list)) and len(dims) >= 1 and all(
-        isinstance(d, (int, np.integer)) and not isinstance(d, bool) and d >= 1 for d in dims)
-    if not ok:
-        if isinstance(value, (int, np.integer, bool)) or not isinstance(value, (tuple, list)):
-            raise ConfigError(f"n_inputs must be a positive integer, got {value!r}")
-        raise ConfigError(f"input_shape must be positive whole numbers, got {value!r}")
-    return tuple(int(d) for d in dims)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from nnstudio.engine.layers import Layer, Shape, describe_shape, layer_from_config, layer_names
 from nnstudio.errors import ConfigError
 
@@ -81,6 +83,18 @@ def infer_shapes(input_shape: int | Shape, layers: list) -> list[LayerShape]:
     return out
 
 
+def check_input_shape(value) -> Shape:
+    """``(n,)`` for an int ``n``; a tuple of positive ints as it is."""
+    dims = (value,) if isinstance(value, (int, np.integer)) and not isinstance(value, bool) else value
+    ok = isinstance(dims, (tuple, list)) and len(dims) >= 1 and all(
+        isinstance(d, (int, np.integer)) and not isinstance(d, bool) and d >= 1 for d in dims)
+    if not ok:
+        if isinstance(value, (int, np.integer, bool)) or not isinstance(value, (tuple, list)):
+            raise ConfigError(f"n_inputs must be a positive integer, got {value!r}")
+        raise ConfigError(f"input_shape must be positive whole numbers, got {value!r}")
+    return tuple(int(d) for d in dims)
+
+
 def sizes_of(input_shape: int | Shape, layers: list) -> list[int]:
     """``[input values, values after layer 1, ...]`` per sample (neurons, for flat layers)."""
     shapes = infer_shapes(input_shape, layers)
@@ -90,4 +104,4 @@ def sizes_of(input_shape: int | Shape, layers: list) -> list[int]:
     return [first] + [s.n_outputs for s in shapes]
 
 
-__all__ = ["LayerShape", "infer_shapes", "sizes_of", "describe_shape"]
+__all__ = ["LayerShape", "infer_shapes", "sizes_of", "describe_shape", "check_input_shape"]

@@ -60,7 +60,7 @@ class Project:
     history : dict of str to list
         Per-epoch metrics, keys :data:`HISTORY_KEYS`; accuracies are ``None`` for regression.
     weights : dict of str to ndarray, or None
-        ``Network.get_weights()`` of the trained network (``"0/W"`` of shape (in, out) ...).
+        ``Network.get_weights()`` of the trained network (``"dense_1/W"`` of shape (in, out) ...).
     scaler : dict or None
         ``Standardizer.get_config()`` fitted on the training split, kept so predictions on
         new data use the same scaling the network was trained with.

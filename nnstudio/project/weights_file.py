@@ -31,7 +31,7 @@ def read_weights(raw: bytes, label: str, max_bytes: int,
     max_bytes : int
         Most bytes all arrays together may declare.
     expected : dict of str to tuple, optional
-        The shape each weight array of the project's network has (``"0/W"`` -> (2, 8)); an
+        The shape each weight array of the project's network has (``"dense_1/W"`` -> (2, 8)); an
         array of the same name declaring another shape is refused before it is read.
 
     Returns
