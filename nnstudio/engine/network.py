@@ -189,6 +189,17 @@ class Network:
     def n_trainable_params(self) -> int:
         return sum(e - s for (s, e), l in zip(self._ranges, self.layers) if l.trainable)
 
+    def flops_per_sample(self, training: bool = True) -> int:
+        """Floating-point operations the engine really does per sample: the forward pass,
+        plus for ``training`` the backward pass as run (no gradients for frozen layers and
+        nothing below the lowest trainable layer, whose input gradient is skipped too)."""
+        stop = self._lowest_trainable_index()
+        total = 0
+        for i, layer in enumerate(self.layers):
+            forward, backward = layer.flops(input_grad=i > stop)
+            total += forward + (backward if training and i >= stop else 0)
+        return total
+
     def param_counts(self) -> list[dict]:
         """Per layer: inputs, units (values in and out per sample), weights, biases, total
         and trainable."""

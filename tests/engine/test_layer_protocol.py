@@ -151,3 +151,13 @@ def test_n_d_inputs_and_flops():
     assert fwd == bwd == 2 * 3 * 4
     with pytest.raises(ConfigError, match="Dense needs a flat input"):
         Network((2, 2), [Dense(2, "softmax")])
+
+
+def test_flops_count_what_the_step_really_does():
+    net = Network(784, [Dense(256), Dense(128), Dense(10, "softmax")])
+    w = 784 * 256 + 256 * 128 + 128 * 10
+    assert net.flops_per_sample(training=False) == 2 * w
+    # The first layer's input gradient is never computed (the "counted right" 1.01 MFLOP).
+    assert net.flops_per_sample() == 6 * w - 2 * 784 * 256 == 1_007_104
+    net.layers[0].trainable = False  # nothing at all is computed backward for it
+    assert net.flops_per_sample() == 6 * w - 4 * 784 * 256 - 2 * 256 * 128
