@@ -14,8 +14,8 @@ import multiprocessing
 import os
 import re
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from nnstudio import __version__
 from nnstudio.errors import NNStudioError
@@ -114,7 +114,8 @@ def build_parser() -> argparse.ArgumentParser:
     source = train.add_argument_group("data (choose one)")
     source.add_argument("project", nargs="?", help="an .nnproj project file to (continue to) train")
     source.add_argument("--dataset", metavar="NAME", help="a built-in data set (see 'nnstudio datasets')")
-    source.add_argument("--samples", type=_positive_int, metavar="N", help="number of samples (synthetic data sets)")
+    source.add_argument("--samples", type=_positive_int, metavar="N",
+                        help="number of samples (synthetic data sets)")
     source.add_argument("--noise", type=_non_negative, metavar="X", help="noise level (synthetic data sets)")
     source.add_argument("--data-seed", type=_seed, metavar="N", help="random seed of the generated data")
     source.add_argument("--csv", metavar="FILE", help="a CSV file with one sample per row")
@@ -129,7 +130,8 @@ def build_parser() -> argparse.ArgumentParser:
     source.add_argument("--not-na", action="append", metavar="COLUMN=WORD",
                         help="keep WORD in CSV column COLUMN as a value, not a gap, e.g. "
                              "--not-na Region=NA when NA means North America (repeat for more)")
-    source.add_argument("--val", type=_fraction, metavar="F", help="fraction kept for validation (default 0.2)")
+    source.add_argument("--val", type=_fraction, metavar="F",
+                        help="fraction kept for validation (default 0.2)")
     source.add_argument("--test", type=_fraction, metavar="F", help="fraction kept for testing (default 0.2)")
 
     net = train.add_argument_group("network and training")
@@ -142,11 +144,14 @@ def build_parser() -> argparse.ArgumentParser:
                      help="how the weights change after each batch: "
                           + "; ".join(f"{c.key} ({c.description[0].lower()}{c.description[1:-1]})"
                                       for c in optimizers) + f". Default {optimizers[0].key}")
-    net.add_argument("--lr", type=_positive_float, metavar="X", help=f"learning rate (default {DEFAULT_LEARNING_RATE:g})")
+    net.add_argument("--lr", type=_positive_float, metavar="X",
+                     help=f"learning rate (default {DEFAULT_LEARNING_RATE:g})")
     net.add_argument("--batch-size", type=_positive_int, metavar="N", help="samples per step (default 32)")
-    net.add_argument("--epochs", type=_positive_int, metavar="N", help="passes over the training data (default 100)")
+    net.add_argument("--epochs", type=_positive_int, metavar="N",
+                     help="passes over the training data (default 100)")
     net.add_argument("--l2", type=_non_negative, metavar="X", help="L2 weight penalty (default 0)")
-    net.add_argument("--seed", type=_seed, metavar="N", help="random seed of weights and shuffling (default 0)")
+    net.add_argument("--seed", type=_seed, metavar="N",
+                     help="random seed of weights and shuffling (default 0)")
     net.add_argument("--reset", action="store_true",
                      help="with a project file: forget its trained weights and start over")
 

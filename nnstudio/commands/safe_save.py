@@ -10,9 +10,7 @@ from __future__ import annotations
 import os
 import signal
 import threading
-from pathlib import Path
 
-from nnstudio.errors import ProjectError
 from nnstudio.project import save_project
 
 
@@ -48,7 +46,7 @@ class DeferCtrlC:
         except OSError:
             pass
 
-    def __enter__(self) -> "DeferCtrlC":
+    def __enter__(self) -> DeferCtrlC:
         if threading.current_thread() is threading.main_thread():
             self._previous = signal.signal(signal.SIGINT, self._handle)
             self._installed = True

@@ -44,7 +44,7 @@ class StopOnCtrlC:
         self.requested = True
         signal.signal(signal.SIGINT, self._previous)
 
-    def __enter__(self) -> "StopOnCtrlC":
+    def __enter__(self) -> StopOnCtrlC:
         if threading.current_thread() is threading.main_thread():
             self._previous = signal.signal(signal.SIGINT, self._handle)
         return self

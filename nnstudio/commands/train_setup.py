@@ -8,8 +8,8 @@ from pathlib import Path
 from nnstudio.engine.optimizer_choices import choice_by_key
 from nnstudio.errors import ConfigError, DataError
 from nnstudio.project import Project, load_project
-from nnstudio.project.document import default_split, default_training
 from nnstudio.project.build import default_network_config
+from nnstudio.project.document import default_split, default_training
 
 # Flags that describe a new project; they make no sense together with a project file.
 NEW_PROJECT_FLAGS = {

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nnstudio.data.columns import (MOSTLY_NUMERIC, ColumnInfo, describe_merges, merge_case,
-                                   to_numbers)
+from nnstudio.data.columns import MOSTLY_NUMERIC, ColumnInfo, describe_merges, merge_case, to_numbers
 from nnstudio.data.dates import parse_dates
 from nnstudio.errors import DataError
 
@@ -54,7 +53,8 @@ def use_anyway(info: ColumnInfo, values: np.ndarray, decimal_comma: bool = False
         if info.kind == "constant":
             used.reason += " Being the same everywhere, it cannot help the network tell rows apart."
         if not ok.all():
-            used.reason += f" {int((~ok).sum())} cell(s) held words instead of numbers; they count as missing."
+            used.reason += (f" {int((~ok).sum())} cell(s) held words instead of numbers; "
+                            "they count as missing.")
         return used
     uniques, inverse, counts = np.unique(present, return_inverse=True, return_counts=True)
     names, remap, merged = merge_case(uniques, counts)

@@ -365,7 +365,8 @@ def _numeric(name: str, values: np.ndarray, missing: np.ndarray, numbers: np.nda
     elif _counter_like(name, good, distinct):
         info.kind, info.numbers = "id", None
         info.reason = (f"'{name}' has a different whole number in every row ({distinct[0]:g}, "
-                       f"{distinct[1]:g}, {distinct[2]:g}, ...), like a row number or ID, so it was left out.")
+                       f"{distinct[1]:g}, {distinct[2]:g}, ...), like a row number or ID, "
+                       "so it was left out.")
     else:
         info.reason = f"'{name}' holds numbers and is used as a feature."
         if stray:

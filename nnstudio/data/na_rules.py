@@ -68,7 +68,8 @@ def check_na_values(value) -> tuple:
         triples = []
         for column, words in value.items():
             if not isinstance(words, dict):
-                raise DataError(f"na_values[{column!r}] must map words to 'missing' or 'value', got {words!r}")
+                raise DataError(f"na_values[{column!r}] must map words to 'missing' or 'value', "
+                                f"got {words!r}")
             triples += [(column, word, choice) for word, choice in words.items()]
     elif isinstance(value, (str, bytes, numbers.Number)):
         raise DataError("na_values must map column names to {word: 'missing' or 'value'}, "
@@ -140,7 +141,8 @@ def words_note(words: dict[str, list[NaWord]]) -> list[str]:
 
 def _some(items: list[str], limit: int = 8) -> str:
     # A file of 700 pixel columns must not make a note of 700 names.
-    return ", ".join(items[:limit]) + (f" and {len(items) - limit} more columns" if len(items) > limit else "")
+    more = f" and {len(items) - limit} more columns" if len(items) > limit else ""
+    return ", ".join(items[:limit]) + more
 
 
 class MissingValuesError(DataError):

@@ -1,7 +1,7 @@
 """Throttled progress reports and cancellation checks for long loads."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from nnstudio.errors import Cancelled
 

@@ -24,7 +24,8 @@ class Standardizer:
         self.mean = np.asarray(mean, dtype=np.float32).reshape(-1)
         self.std = np.asarray(std, dtype=np.float32).reshape(-1)
         if self.mean.shape != self.std.shape:
-            raise DataError(f"mean and std must have the same length, got {self.mean.size} and {self.std.size}")
+            raise DataError(f"mean and std must have the same length, "
+                            f"got {self.mean.size} and {self.std.size}")
         if not (np.all(np.isfinite(self.mean)) and np.all(np.isfinite(self.std)) and np.all(self.std > 0)):
             raise DataError("std must be finite and positive and mean finite for every feature")
 

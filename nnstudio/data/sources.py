@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from nnstudio.data import synthetic
 from nnstudio.data.bundled import BUNDLED, load_bundled

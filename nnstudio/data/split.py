@@ -91,7 +91,8 @@ def split_dataset(ds: Dataset, val_fraction: float = 0.2, test_fraction: float =
     seed = check_int("seed", seed, 0)
     if val_fraction + test_fraction >= 1.0:
         raise DataError(f"val_fraction + test_fraction must be below 1 so some rows are left for "
-                        f"training, got {val_fraction:g} + {test_fraction:g} = {val_fraction + test_fraction:g}")
+                        f"training, got {val_fraction:g} + {test_fraction:g} = "
+                        f"{val_fraction + test_fraction:g}")
     if ds.n_samples < 2:
         raise DataError(f"The data set has {ds.n_samples} row(s); at least 2 are needed to split it.")
     y = ds.y if ds.task == "classification" else None

@@ -109,7 +109,8 @@ def make_circles(n_samples: int = 400, noise: float = 0.05, seed: int = 0) -> Da
     return _finish(X, y, rng, name="circles", title="Circles",
                    params={"n_samples": n_samples, "noise": noise, "seed": seed},
                    class_names=["outer", "inner"],
-                   description=f"A ring of points around a smaller ring, {n_samples} points, noise {noise:g}.")
+                   description=f"A ring of points around a smaller ring, {n_samples} points, "
+                               f"noise {noise:g}.")
 
 
 def make_xor(n_samples: int = 400, noise: float = 0.05, seed: int = 0) -> Dataset:

@@ -77,7 +77,7 @@ def sentence(f: Finding, for_: str = "window") -> str:
     """One finding in words for ``for_`` (one of :data:`AUDIENCES`)."""
     if for_ not in AUDIENCES:
         raise ValueError(f"for_ must be one of {', '.join(AUDIENCES)}, got {for_!r}")
-    ev, epoch = f.evidence, f.epoch
+    ev = f.evidence
     if f.kind == "no_epochs":
         return "Training stopped before the first epoch ended."
     if f.kind == "not_learned":

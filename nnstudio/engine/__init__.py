@@ -8,11 +8,17 @@ from nnstudio.engine.activations import ACTIVATIONS, Activation, get_activation
 from nnstudio.engine.layers import LAYERS, Dense, Dropout, Layer, layer_from_config, layer_to_config
 from nnstudio.engine.losses import LOSSES, Loss, auto_loss, get_loss
 from nnstudio.engine.network import Network
-from nnstudio.engine.weights import LoadReport
-from nnstudio.engine.optimizers import (OPTIMIZERS, SGD, Adam, Optimizer, optimizer_from_config,
-                                        optimizer_to_config)
+from nnstudio.engine.optimizers import (
+    OPTIMIZERS,
+    SGD,
+    Adam,
+    Optimizer,
+    optimizer_from_config,
+    optimizer_to_config,
+)
 from nnstudio.engine.target_scaling import TargetScaling
 from nnstudio.engine.training import BatchRecord, Diverged, EpochRecord, fit
+from nnstudio.engine.weights import LoadReport
 
 
 def output_layer_for(task: str, n_classes: int = 0, n_targets: int = 1) -> Dense:

@@ -31,7 +31,7 @@ class Activation(ABC):
         return {}
 
     @classmethod
-    def from_config(cls, config: dict) -> "Activation":
+    def from_config(cls, config: dict) -> Activation:
         return cls(**config)
 
     def __eq__(self, other: object) -> bool:
@@ -142,7 +142,7 @@ ACTIVATIONS: dict[str, type[Activation]] = {c.display_name: c for c in _CLASSES}
 _BY_KEY: dict[str, type[Activation]] = {c.key: c for c in _CLASSES}
 
 
-def get_activation(spec: "str | dict | Activation") -> Activation:
+def get_activation(spec: str | dict | Activation) -> Activation:
     """Return an activation from a key (``"relu"``), display name, config dict or instance."""
     if isinstance(spec, Activation):
         return spec
@@ -158,7 +158,7 @@ def get_activation(spec: "str | dict | Activation") -> Activation:
     raise ConfigError(f"unknown activation {spec!r}; choose one of {sorted(_BY_KEY)}")
 
 
-def activation_config(act: Activation) -> "str | dict":
+def activation_config(act: Activation) -> str | dict:
     """Compact JSON form: the key alone when there are no options."""
     cfg = act.get_config()
     if type(act) is LeakyReLU and cfg == {"alpha": 0.01}:

@@ -41,7 +41,7 @@ class Loss(ABC):
         return {}
 
     @classmethod
-    def from_config(cls, config: dict) -> "Loss":
+    def from_config(cls, config: dict) -> Loss:
         return cls(**config)
 
 
@@ -99,7 +99,8 @@ class BinaryCrossEntropy(Loss):
         y = np.asarray(y)
         if y.ndim == 1:
             if n_out != 1:
-                raise ConfigError(f"binary cross-entropy with one label per sample needs 1 output neuron, got {n_out}")
+                raise ConfigError(f"binary cross-entropy with one label per sample needs 1 output neuron, "
+                                  f"got {n_out}")
             y = _class_targets(y, 2)[:, None]
         elif y.shape[1] != n_out:
             raise ConfigError(f"targets have {y.shape[1]} columns but the output layer has {n_out} neurons")

@@ -10,11 +10,11 @@ import numpy as np
 
 from nnstudio.engine.layers import Dense, Layer, Shape, layer_from_config, layer_names, layer_to_config
 from nnstudio.engine.losses import Loss, auto_loss, get_loss
-from nnstudio.engine.memory import (check_batch_memory, check_network_memory, layers_from_config,
-                                    rows_within)
-from nnstudio.engine.target_scaling import TargetScaling
-from nnstudio.engine.plan import Buffers, prod as _prod
+from nnstudio.engine.memory import check_batch_memory, check_network_memory, layers_from_config, rows_within
+from nnstudio.engine.plan import Buffers
+from nnstudio.engine.plan import prod as _prod
 from nnstudio.engine.shapes import check_input_shape
+from nnstudio.engine.target_scaling import TargetScaling
 from nnstudio.engine.weights import LoadReport, by_name, match_weights
 from nnstudio.errors import ConfigError
 
@@ -66,7 +66,7 @@ class Network:
             raise ConfigError(f"the last layer must be a Dense output layer, got {layers[-1].kind}")
         self.dtype = np.dtype(dtype)
         # Copies, so one Layer object never ends up as views into two networks.
-        self.layers: list[Layer] = [layer_from_config(layer_to_config(l)) for l in layers]
+        self.layers: list[Layer] = [layer_from_config(layer_to_config(layer)) for layer in layers]
         # Unnamed layers (old files, old code) are named in order: dense_1, dropout_1, ...
         for layer, name in zip(self.layers, layer_names(self.layers)):
             layer.name = name
@@ -91,7 +91,8 @@ class Network:
             value = TargetScaling.from_config(value)
         if value is not None:
             if not isinstance(value, TargetScaling):
-                raise ConfigError(f"target_scaling must be a TargetScaling, a config or None, got {value!r:.80}")
+                raise ConfigError(f"target_scaling must be a TargetScaling, a config or None, "
+                                  f"got {value!r:.80}")
             if self.loss.is_classification:
                 raise ConfigError(f"target scaling is for predicting numbers, but the loss is "
                                   f"{self.loss.display_name}")
@@ -124,13 +125,14 @@ class Network:
             raise ConfigError(f"{loss.display_name} needs a {loss.fused_with} output layer, "
                               f"but the output activation is {out.activation.display_name}")
         if act == "softmax" and out.units < 2:
-            raise ConfigError("a softmax output needs at least 2 neurons; use 1 sigmoid neuron for two classes")
+            raise ConfigError("a softmax output needs at least 2 neurons; "
+                              "use 1 sigmoid neuron for two classes")
         return loss
 
     def layer_sizes(self) -> list[int]:
         """Values per sample of the input and of every layer's output: ``[n_inputs, ...,
         n_outputs]``."""
-        return [self.n_inputs] + [_prod(l.output_shape) for l in self.layers]
+        return [self.n_inputs] + [_prod(layer.output_shape) for layer in self.layers]
 
     def _param_name(self, index: int, layer: Layer, param: str) -> str:
         return f"{layer.name}/{param}"
@@ -187,7 +189,7 @@ class Network:
 
     @property
     def n_trainable_params(self) -> int:
-        return sum(e - s for (s, e), l in zip(self._ranges, self.layers) if l.trainable)
+        return sum(e - s for (s, e), layer in zip(self._ranges, self.layers) if layer.trainable)
 
     def flops_per_sample(self, training: bool = True) -> int:
         """Floating-point operations the engine really does per sample: the forward pass,
@@ -240,8 +242,8 @@ class Network:
                 else:
                     runs.append([s, e])
         segs = [(self.params[s:e], self.grads[s:e]) for s, e in runs]
-        decay = [(l.params[n], l.grads[n]) for l in self.layers if l.trainable
-                 for n in l.param_names if n == "W"]  # weights decay, biases do not
+        decay = [(layer.params[n], layer.grads[n]) for layer in self.layers if layer.trainable
+                 for n in layer.param_names if n == "W"]  # weights decay, biases do not
         return segs, decay
 
     def replace_output(self, units: int, activation: str | None = None, seed: int = 0) -> None:
@@ -279,7 +281,7 @@ class Network:
         """Copy named arrays into the network; shapes must match. ``partial`` allows a subset.
         Names by position from before layers had names (``"0/W"``) are understood too."""
         expected = self._views()
-        weights = by_name(weights, [l.name for l in self.layers])
+        weights = by_name(weights, [layer.name for layer in self.layers])
         unknown = set(weights) - set(expected)
         if unknown:
             raise ConfigError(f"weights do not fit this network: unexpected {sorted(unknown)}")
@@ -308,19 +310,19 @@ class Network:
         ConfigError
             Without ``skip_mismatch``, when any array does not fit (nothing is loaded).
         """
-        return match_weights(by_name(weights, [l.name for l in self.layers]), self._views(),
+        return match_weights(by_name(weights, [layer.name for layer in self.layers]), self._views(),
                              skip_mismatch)
 
     def get_config(self) -> dict:
         config: dict = {"n_inputs": self.input_shape[0]} if len(self.input_shape) == 1 else \
             {"input_shape": list(self.input_shape)}
-        config.update({"loss": self.loss_key, "layers": [layer_to_config(l) for l in self.layers]})
+        config.update({"loss": self.loss_key, "layers": [layer_to_config(layer) for layer in self.layers]})
         if self._target_scaling is not None:
             config["target_scaling"] = self._target_scaling.get_config()
         return config
 
     @classmethod
-    def from_config(cls, config: dict, seed: int = 0, dtype=np.float32) -> "Network":
+    def from_config(cls, config: dict, seed: int = 0, dtype=np.float32) -> Network:
         input_shape, layers = layers_from_config(config)
         net = cls(input_shape, layers, loss=config.get("loss", "auto"), seed=seed, dtype=dtype)
         # Absent in configs written before target scaling: those weights answer unscaled.
@@ -375,7 +377,8 @@ class Network:
     def _lowest_trainable(self) -> int:
         i = self._lowest_trainable_index()
         if i == len(self.layers):
-            raise ConfigError("every layer is frozen, so there is nothing to train; unfreeze at least one layer")
+            raise ConfigError("every layer is frozen, so there is nothing to train; "
+                              "unfreeze at least one layer")
         return i
 
     def predict(self, X: np.ndarray) -> np.ndarray:

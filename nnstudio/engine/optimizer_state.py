@@ -66,7 +66,7 @@ def load_state_dict(opt, state: dict | None) -> list[str]:
     why = _misfit(opt, state)
     if why:
         return [f"The optimizer starts afresh: {why}."]
-    for name, (i, off, size, shape) in opt._names.items():
+    for name, (i, off, size, _shape) in opt._names.items():
         for slot, target in opt._state[i].items():
             target[off:off + size] = np.asarray(state["params"][name][slot]).reshape(-1)
     opt.iterations = int(state["iterations"])

@@ -22,12 +22,12 @@ class Buffers:
     step: the hot loop is a walk over prebuilt ``(bound method, buffers)`` tuples, with no
     lookups, type switches or allocation per step."""
 
-    def __init__(self, net: "Network", batch: int):
+    def __init__(self, net: Network, batch: int):
         dt = net.dtype
         layers = net.layers
-        self.a = [np.empty((batch, *l.output_shape), dt) for l in layers]  # outputs of each layer
-        self.g = [np.empty((batch, *l.output_shape), dt) for l in layers]  # dL/d(output) of each
-        self.caches = [l.new_cache(batch, dt) for l in layers]
+        self.a = [np.empty((batch, *layer.output_shape), dt) for layer in layers]  # outputs of each layer
+        self.g = [np.empty((batch, *layer.output_shape), dt) for layer in layers]  # dL/d(output) of each
+        self.caches = [layer.new_cache(batch, dt) for layer in layers]
         self.mask = [c.mask for c in self.caches]  # dropout masks (None for other layers)
         stop = net._lowest_trainable_index()
         for i, cache in enumerate(self.caches):
@@ -36,7 +36,7 @@ class Buffers:
             cache.grad_in = self.g[i - 1] if i > stop else None
         # Cross-entropy fused with softmax / sigmoid hands over dL/dz, not dL/da.
         self.caches[-1].fused = net.loss.fused_with is not None
-        self.forward = [(l.forward, a, c) for l, a, c in zip(layers, self.a, self.caches)][:-1]
+        self.forward = [(layer.forward, a, c) for layer, a, c in zip(layers, self.a, self.caches)][:-1]
         self.last = (layers[-1].forward, self.caches[-1])
         self.backward = [(layers[i].backward, self.caches[i],
                           layers[i].grad_views() if layers[i].trainable else None)

@@ -47,7 +47,7 @@ class TargetScaling:
         return int(self.scale.size)
 
     @classmethod
-    def fit(cls, Y: np.ndarray, output_activation: str) -> "TargetScaling | None":
+    def fit(cls, Y: np.ndarray, output_activation: str) -> TargetScaling | None:
         """The scaling for training targets ``Y`` of shape (n_samples, n_outputs), or None.
 
         A linear output learns standardised targets (mean 0, standard deviation 1). A ReLU-like
@@ -88,7 +88,7 @@ class TargetScaling:
         return {"shift": [float(v) for v in self.shift], "scale": [float(v) for v in self.scale]}
 
     @classmethod
-    def from_config(cls, config: dict) -> "TargetScaling":
+    def from_config(cls, config: dict) -> TargetScaling:
         if not isinstance(config, dict) or set(config) != {"shift", "scale"}:
             raise ConfigError(f"target scaling must have exactly 'shift' and 'scale', got {config!r:.80}")
         for key in ("shift", "scale"):

@@ -67,8 +67,8 @@ def trace(network, x: np.ndarray, y, rng: np.random.Generator | None = None) -> 
         Y = network.target_scaling.transform(Y, network.dtype)
     layers = network.layers
     dt = network.dtype
-    caches = [l.new_cache(1, dt) for l in layers]
-    outs = [np.empty((1, *l.output_shape), dt) for l in layers]
+    caches = [layer.new_cache(1, dt) for layer in layers]
+    outs = [np.empty((1, *layer.output_shape), dt) for layer in layers]
     for layer, cache in zip(layers, caches):
         cache.grad_in = np.empty((1, *layer.input_shape), dt)  # every layer's, even the first
     caches[-1].fused = loss.fused_with is not None

@@ -7,9 +7,9 @@ data, the scaled copy of a split, and the data fingerprint rules. Live state liv
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import PurePath
-from typing import Sequence
 
 import numpy as np
 

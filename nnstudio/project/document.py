@@ -105,7 +105,7 @@ class Project:
         """Number of epochs recorded in :attr:`history`."""
         return len(self.history.get("epoch", []))
 
-    def copy(self) -> "Project":
+    def copy(self) -> Project:
         """A deep copy (weights arrays copied too), safe to edit independently."""
         weights = None if self.weights is None else {k: v.copy() for k, v in self.weights.items()}
         other = copy.deepcopy(

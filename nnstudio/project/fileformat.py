@@ -28,19 +28,25 @@ import struct
 import uuid
 import zipfile
 import zlib
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
 from nnstudio import __version__
 from nnstudio.errors import NNStudioError, ProjectError
-from nnstudio.project.document import Project
-from nnstudio.project.safe_files import (check_target, check_writable, create_temp_beside,
-                                         open_regular_file, remove_stale_temps, write_error)
-from nnstudio.project.validate import too_big, validate_document
 from nnstudio.project import optimizer_state
+from nnstudio.project.document import Project
+from nnstudio.project.safe_files import (
+    check_target,
+    check_writable,
+    create_temp_beside,
+    open_regular_file,
+    remove_stale_temps,
+    write_error,
+)
+from nnstudio.project.validate import too_big, validate_document
 from nnstudio.project.weights_file import read_weights
 
 __all__ = ["FORMAT_VERSION", "MIGRATIONS", "FILE_SUFFIX", "check_writable", "load_project",
@@ -361,8 +367,12 @@ def _expected_weights(body: dict, version: int, label: str) -> dict[str, tuple[i
     when not known yet (an older format still to migrate, or a description that
     :func:`validate_document` will reject with a better message)."""
     # Imported here so reading a project file's settings never pays for the engine import.
-    from nnstudio.engine.memory import (MemoryLimitError, check_network_memory, layers_from_config,
-                                        parameter_shapes)
+    from nnstudio.engine.memory import (
+        MemoryLimitError,
+        check_network_memory,
+        layers_from_config,
+        parameter_shapes,
+    )
 
     config = body.get("network")
     if version not in (1, FORMAT_VERSION) or not isinstance(config, dict) or not config:

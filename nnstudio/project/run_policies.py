@@ -27,8 +27,13 @@ def run_policies(training: dict) -> dict:
     ConfigError
         Naming the setting, when one is not a valid policy of its kind.
     """
-    from nnstudio.engine.policies import (CosineDecay, EarlyStopping, GaussianNoise, StepDecay,
-                                          policy_from_config)
+    from nnstudio.engine.policies import (
+        CosineDecay,
+        EarlyStopping,
+        GaussianNoise,
+        StepDecay,
+        policy_from_config,
+    )
 
     kinds = {"augment": (GaussianNoise,), "schedule": (StepDecay, CosineDecay), "stop": (EarlyStopping,)}
     out = {}

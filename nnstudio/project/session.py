@@ -14,16 +14,29 @@ undo stack can keep the plans.
 from __future__ import annotations
 
 import copy
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
 from nnstudio.errors import ConfigError, NNStudioError
-from nnstudio.project.build import (check_fits, data_changed, output_issue, output_layer_config,
-                                    scaled_split, stamp_data, updated_training)
+from nnstudio.project.build import (
+    check_fits,
+    data_changed,
+    output_issue,
+    output_layer_config,
+    scaled_split,
+    stamp_data,
+    updated_training,
+)
 from nnstudio.project.document import Project
-from nnstudio.project.layer_edits import (DataSwitch, LayerEdit, fitting_layers, layer_params,
-                                          new_id, same_shapes)
+from nnstudio.project.layer_edits import (
+    DataSwitch,
+    LayerEdit,
+    fitting_layers,
+    layer_params,
+    new_id,
+    same_shapes,
+)
 
 #: What a new split says when trained weights stay.
 SPLIT_WARNING = ("New split: the network keeps its weights, but it has already learned from rows "
@@ -75,7 +88,7 @@ class Session:
     # ------------------------------------------------------------------ opening and saving
     @classmethod
     def open(cls, project: Project, dataset=None, progress: Callable[[float], None] | None = None,
-             cancel: Callable[[], bool] | None = None) -> "Session":
+             cancel: Callable[[], bool] | None = None) -> Session:
         """A session for ``project`` that must fit its data (the command line's way in).
 
         Parameters
@@ -210,7 +223,8 @@ class Session:
         return DataSwitch(dataset, layers, kept, fresh, with_weights,
                           can_keep=(self.trained or self.kept_learning) and bool(with_weights))
 
-    def apply_data(self, dataset, layers: list[dict], ids: list[int], keep_learning: bool = False) -> str | None:
+    def apply_data(self, dataset, layers: list[dict], ids: list[int],
+                   keep_learning: bool = False) -> str | None:
         """Use ``dataset`` with ``layers`` (identities ``ids``: see :meth:`plan_data_switch`).
 
         The history and fingerprint go (other data, other rows); ``keep_learning`` says the

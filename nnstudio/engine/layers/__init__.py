@@ -5,8 +5,7 @@ from __future__ import annotations
 from nnstudio.engine.layers.base import Cache, Layer, Shape, check_layer_name, describe_shape
 from nnstudio.engine.layers.dense import INITS, Dense
 from nnstudio.engine.layers.dropout import Dropout
-from nnstudio.engine.layers.naming import (fresh_layer_name, layer_names, name_layer_configs,
-                                           new_layer_config)
+from nnstudio.engine.layers.naming import fresh_layer_name, layer_names, name_layer_configs, new_layer_config
 from nnstudio.errors import ConfigError
 
 #: Display name -> class, shared by the palette and the file format.

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 import weakref
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -125,7 +125,7 @@ class Layer:
         return cfg
 
     @classmethod
-    def from_config(cls, config: dict) -> "Layer":
+    def from_config(cls, config: dict) -> Layer:
         try:
             return cls(**config)
         except TypeError as exc:

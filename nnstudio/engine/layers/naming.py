@@ -3,7 +3,7 @@ others are inserted, removed or moved, and can be matched by name when loading."
 from __future__ import annotations
 
 import copy
-from typing import Iterable
+from collections.abc import Iterable
 
 from nnstudio.errors import ConfigError
 
