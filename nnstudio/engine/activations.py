@@ -136,7 +136,7 @@ class Softmax(Activation):
         return grad
 
 
-_CLASSES = [ReLU, LeakyReLU, Sigmoid, Tanh, Softmax, Linear]
+_CLASSES: list[type[Activation]] = [ReLU, LeakyReLU, Sigmoid, Tanh, Softmax, Linear]
 #: Display name -> class, in the order combo boxes show them.
 ACTIVATIONS: dict[str, type[Activation]] = {c.display_name: c for c in _CLASSES}
 _BY_KEY: dict[str, type[Activation]] = {c.key: c for c in _CLASSES}

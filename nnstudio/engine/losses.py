@@ -145,7 +145,7 @@ class MeanSquaredError(Loss):
         return out
 
 
-_CLASSES = [CategoricalCrossEntropy, BinaryCrossEntropy, MeanSquaredError]
+_CLASSES: list[type[Loss]] = [CategoricalCrossEntropy, BinaryCrossEntropy, MeanSquaredError]
 LOSSES: dict[str, type[Loss]] = {c.display_name: c for c in _CLASSES}
 _BY_KEY = {c.key: c for c in _CLASSES}
 

@@ -29,6 +29,10 @@ LIMIT_SHARE = 0.5
 #: Limit used when the machine's memory cannot be read.
 FALLBACK_LIMIT = 4 * 1024**3
 
+#: What the functions below take as the network's input: the number of values per sample, or
+#: the per-sample shape.
+InputShape = int | tuple[int, ...]
+
 
 class MemoryLimitError(ConfigError):
     """A network, batch or data set would need more memory than this computer can give it."""
@@ -67,12 +71,12 @@ class MemoryEstimate:
         return self.parameters + self.gradients + self.optimizer_state + self.activations + self.data
 
 
-def _input_shape(n_inputs) -> tuple[int, ...]:
+def _input_shape(n_inputs: InputShape) -> tuple[int, ...]:
     return (int(n_inputs),) if isinstance(n_inputs, int) or hasattr(n_inputs, "__index__") \
         else tuple(int(d) for d in n_inputs)
 
 
-def layer_shapes(n_inputs, layers: list) -> list[tuple[int, ...]]:
+def layer_shapes(n_inputs: InputShape, layers: list) -> list[tuple[int, ...]]:
     """Per-sample shapes of the input and of every layer's output, for engine ``Layer``
     objects (pure arithmetic: nothing is built). ``n_inputs`` is an int or a shape tuple."""
     shapes = [_input_shape(n_inputs)]
@@ -81,12 +85,13 @@ def layer_shapes(n_inputs, layers: list) -> list[tuple[int, ...]]:
     return shapes
 
 
-def layer_sizes(n_inputs, layers: list) -> list[int]:
+def layer_sizes(n_inputs: InputShape, layers: list) -> list[int]:
     """``[n_inputs, values after layer 1, ...]`` for engine ``Layer`` objects."""
     return [_prod(s) for s in layer_shapes(n_inputs, layers)]
 
 
-def parameter_shapes(n_inputs, layers: list, positional: bool = False) -> dict[str, tuple[int, ...]]:
+def parameter_shapes(n_inputs: InputShape, layers: list,
+                     positional: bool = False) -> dict[str, tuple[int, ...]]:
     """The shape of every parameter array, named as ``Network.get_weights`` names them
     (``"dense_1/W"``; ``"<layer index>/W"`` as format-1 files did with ``positional``),
     without allocating anything."""
@@ -130,7 +135,7 @@ def layers_from_config(config: dict) -> tuple[tuple[int, ...], list]:
     return input_shape, [layer_from_config(spec) for spec in config["layers"]]
 
 
-def activation_bytes_per_row(n_inputs: int, layers: list, itemsize: int = 4) -> int:
+def activation_bytes_per_row(n_inputs: InputShape, layers: list, itemsize: int = 4) -> int:
     """Bytes one sample takes in the per-batch work arrays: every layer's output and its
     gradient, plus the dropout mask of a Dropout layer (see ``network._Buffers``)."""
     shapes = layer_shapes(n_inputs, layers)
@@ -140,15 +145,15 @@ def activation_bytes_per_row(n_inputs: int, layers: list, itemsize: int = 4) -> 
     return per_row * itemsize
 
 
-def estimate_memory(n_inputs: int, layers: list, *, optimizer: str = "Adam",
+def estimate_memory(n_inputs: InputShape, layers: list, *, optimizer: str = "Adam",
                     batch_size: int | None = None, n_samples: int | None = None,
                     itemsize: int = 4) -> MemoryEstimate:
     """Estimate the bytes needed to train a network.
 
     Parameters
     ----------
-    n_inputs : int
-        Input features.
+    n_inputs : int or tuple of int
+        Input values per sample, or the per-sample input shape.
     layers : list of Layer
         The engine layers, input side first.
     optimizer : str
@@ -168,9 +173,9 @@ def estimate_memory(n_inputs: int, layers: list, *, optimizer: str = "Adam",
     sizes = [_prod(s) for s in shapes]
     n_params = 0
     largest, most = None, -1
-    for i, (layer, n_in) in enumerate(zip(layers, shapes)):
-        n_in = _prod(n_in)
-        count = sum(_prod(shape) for shape in layer.param_shapes(shapes[i]).values())
+    for i, (layer, in_shape) in enumerate(zip(layers, shapes)):
+        n_in = _prod(in_shape)
+        count = sum(_prod(shape) for shape in layer.param_shapes(in_shape).values())
         n_params += count
         if count > most and count:
             largest, most = (i, n_in, sizes[i + 1]), count
@@ -199,6 +204,8 @@ def total_memory() -> int | None:
 
 
 def _windows_total_memory() -> int | None:
+    if sys.platform != "win32":  # ctypes.windll exists on Windows only
+        return None
     import ctypes
 
     class MemoryStatus(ctypes.Structure):
@@ -240,7 +247,7 @@ def _machine_clause(limit: int) -> str:
     return f"nnstudio lets one network use at most {format_bytes(limit)} on this computer"
 
 
-def check_network_memory(n_inputs: int, layers: list, itemsize: int = 4) -> MemoryEstimate:
+def check_network_memory(n_inputs: InputShape, layers: list, itemsize: int = 4) -> MemoryEstimate:
     """Raise :class:`MemoryLimitError` when training the network would need too much memory.
 
     Counts the weights, gradients, restore point and the largest optimizer's state (the
@@ -265,7 +272,7 @@ def check_network_memory(n_inputs: int, layers: list, itemsize: int = 4) -> Memo
         f"product of their sizes) or fewer layers.")
 
 
-def check_batch_memory(n_inputs: int, layers: list, batch: int, itemsize: int = 4) -> None:
+def check_batch_memory(n_inputs: InputShape, layers: list, batch: int, itemsize: int = 4) -> None:
     """Raise :class:`MemoryLimitError` when the work arrays for batches of ``batch`` rows, on
     top of the network itself, would need too much memory."""
     est = estimate_memory(n_inputs, layers, batch_size=batch, itemsize=itemsize)
@@ -279,7 +286,7 @@ def check_batch_memory(n_inputs: int, layers: list, batch: int, itemsize: int = 
         f"neurons per layer.")
 
 
-def rows_within(n_inputs: int, layers: list, rows: int, budget: int, itemsize: int = 4) -> int:
+def rows_within(n_inputs: InputShape, layers: list, rows: int, budget: int, itemsize: int = 4) -> int:
     """The number of rows, at most ``rows`` and at least 1, whose work arrays fit ``budget``
     bytes (used to predict a very wide network in smaller chunks)."""
     per_row = activation_bytes_per_row(n_inputs, layers, itemsize)

@@ -111,13 +111,18 @@ class Network:
         scaling = None
         if not self.loss.is_classification:
             Y = self.loss.prepare_targets(y, self.n_outputs, np.float64)
-            scaling = TargetScaling.fit(Y, self.layers[-1].activation.key)
+            scaling = TargetScaling.fit(Y, self._output_layer().activation.key)
         self.target_scaling = scaling
         return scaling
 
     # ------------------------------------------------------------------ structure
-    def _resolve_loss(self, key: str) -> Loss:
+    def _output_layer(self) -> Dense:
         out = self.layers[-1]
+        assert isinstance(out, Dense)  # __init__ and replace_output keep a Dense last
+        return out
+
+    def _resolve_loss(self, key: str) -> Loss:
+        out = self._output_layer()
         act = out.activation.key
         resolved = auto_loss(act, out.units) if key == "auto" else key
         loss = get_loss(resolved)
@@ -252,7 +257,7 @@ class Network:
         ``activation`` defaults to softmax for 3+ units and sigmoid for 1 unit when the old output
         was a classifier, otherwise to the old activation.
         """
-        old = self.layers[-1]
+        old = self._output_layer()
         if activation is None:
             if old.activation.key in ("softmax", "sigmoid"):
                 activation = "softmax" if units >= 2 else "sigmoid"
@@ -281,7 +286,7 @@ class Network:
         """Copy named arrays into the network; shapes must match. ``partial`` allows a subset.
         Names by position from before layers had names (``"0/W"``) are understood too."""
         expected = self._views()
-        weights = by_name(weights, [layer.name for layer in self.layers])
+        weights = by_name(weights, layer_names(self.layers))  # the layers' own names
         unknown = set(weights) - set(expected)
         if unknown:
             raise ConfigError(f"weights do not fit this network: unexpected {sorted(unknown)}")
@@ -310,7 +315,7 @@ class Network:
         ConfigError
             Without ``skip_mismatch``, when any array does not fit (nothing is loaded).
         """
-        return match_weights(by_name(weights, [layer.name for layer in self.layers]), self._views(),
+        return match_weights(by_name(weights, layer_names(self.layers)), self._views(),
                              skip_mismatch)
 
     def get_config(self) -> dict:
@@ -364,7 +369,8 @@ class Network:
         g = buf.g[-1]
         self.loss.gradient(p, y, out=g)
         for backward, cache, grads in buf.backward:
-            g = backward(g, cache, grads)
+            # Only the last call (the lowest layer that needs it) may return None: nothing follows.
+            g = backward(g, cache, grads)  # type: ignore[assignment]
 
     def _lowest_trainable_index(self) -> int:
         """Index of the lowest layer whose parameters train; ``len(layers)`` when none."""

@@ -83,7 +83,9 @@ def _misfit(opt, state) -> str | None:
     iterations = state.get("iterations")
     if isinstance(iterations, bool) or not isinstance(iterations, (int, np.integer)) or iterations < 0:
         return f"its saved step count {iterations!r} is not a whole number >= 0"
-    config = state.get("config") if isinstance(state.get("config"), dict) else {}
+    config = state.get("config")
+    if not isinstance(config, dict):
+        config = {}
     for key in MEANING_KEYS.get(mine, ()):
         old, new = config.get(key), getattr(opt, key)
         if isinstance(old, bool) or not isinstance(old, (int, float)) or old != new:

@@ -46,7 +46,9 @@ def by_name(weights: dict, names_by_position: list[str]) -> dict:
         return dict(weights)
     out = {}
     for key, value in weights.items():
-        index, param = _POSITIONAL.match(key).groups()
+        m = _POSITIONAL.match(str(key))
+        assert m is not None  # every key matched above
+        index, param = m.groups()
         i = int(index)
         out[f"{names_by_position[i]}/{param}" if i < len(names_by_position) else key] = value
     return out

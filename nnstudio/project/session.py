@@ -168,15 +168,21 @@ class Session:
         self.project.append_epoch(record)
 
     def results(self) -> tuple:
-        """What an edit may clear: history, data fingerprint and :attr:`kept_learning`, to
-        hand back to :meth:`restore_results` (undo)."""
+        """What an edit may clear: history, data fingerprint, optimizer state and
+        :attr:`kept_learning`, to hand back to :meth:`restore_results` (undo)."""
         history = {key: list(values) for key, values in self.project.history.items()}
-        return history, copy.deepcopy(self.project.data_check), self.kept_learning
+        # The optimizer state belongs to the weights: undoing Reset weights must bring Adam's
+        # averages back too, or the next run restarts them on trained weights.
+        return (history, copy.deepcopy(self.project.data_check),
+                copy.deepcopy(self.project.optimizer_state), self.kept_learning)
 
     def restore_results(self, results: tuple) -> None:
-        history, check, kept = results
+        """Put back what :meth:`results` returned (copies: the same tuple may be restored
+        again after a redo)."""
+        history, check, optimizer_state, kept = results
         self.project.history = {key: list(values) for key, values in history.items()}
         self.project.data_check = copy.deepcopy(check)
+        self.project.optimizer_state = copy.deepcopy(optimizer_state)
         self.kept_learning = kept
 
     def stamp_data(self) -> None:

@@ -156,3 +156,21 @@ def test_untrained_layers_are_not_worth_asking_about():
     switch = s.plan_data_switch(load_builtin("moons"))
     assert switch.fitting == [0, 1, 2] and not switch.can_keep
     assert s.plan_data_switch(load_builtin("spiral")) is None  # the data already in use
+
+
+def test_undoing_reset_weights_brings_the_optimizer_state_back():
+    s = opened()
+    d, optimizer = s.data, s.make_optimizer()
+    for rec in fit(s.network, d.train.X, d.train.y, optimizer=optimizer, epochs=2, batch_size=32, seed=0):
+        if isinstance(rec, EpochRecord):
+            s.record_epoch(rec)
+    s.project.optimizer_state = optimizer.state_dict()  # as the window's runner keeps it
+    saved = s.project.copy()
+    state = s.weights_state()
+    for _ in range(2):  # reset, undo, redo, undo: the kept state is not handed out itself
+        s.reset_weights()
+        assert s.project.optimizer_state is None and not s.trained
+        s.restore_weights(state)
+        assert s.project.optimizer_state["iterations"] == optimizer.iterations > 0
+        assert s.project == saved  # history and optimizer state (Adam's averages) equal
+        s.project.optimizer_state["params"]["dense_1/W"]["m_sum"][...] = 0  # the next run's edits

@@ -73,9 +73,16 @@ class Cache:
     """
 
     __slots__ = ("x", "out", "grad_in", "fused", "mask", "masked")
+    # x and out are unset until the first forward pass (a layer reads them only after it).
+    x: np.ndarray
+    out: np.ndarray
+    grad_in: np.ndarray | None
+    mask: np.ndarray | None
+    fused: bool
+    masked: bool
 
     def __init__(self):
-        self.x = self.out = self.grad_in = self.mask = None
+        self.grad_in = self.mask = None
         self.fused = self.masked = False
 
 
@@ -88,13 +95,17 @@ class Layer:
     description = ""
     #: Names of the parameter arrays in buffer order (``("W", "b")``); empty without any.
     param_names: tuple[str, ...] = ()
+    #: Per-sample shapes, set by :meth:`build` (unset before: only a built layer has them).
+    input_shape: Shape
+    output_shape: Shape
+    #: Views into the network's flat buffers by parameter name, set by :meth:`bind`.
+    params: dict[str, np.ndarray]
+    grads: dict[str, np.ndarray]
 
     def __init__(self, trainable: bool = True, name: str | None = None):
         self._trainable = bool(trainable)
         self._changed: Callable[[], Callable | None] | None = None
         self.name = check_layer_name(name)
-        self.input_shape: Shape | None = None
-        self.output_shape: Shape | None = None
 
     # ------------------------------------------------------------------ settings
     @property

@@ -43,6 +43,11 @@ class Dense(Layer):
     prefix = "dense"
     description = "Every neuron is connected to every neuron of the previous layer."
     param_names = ("W", "b")
+    # Set by bind (a Dense outside a network has none: ``getattr(layer, "W", None)``).
+    W: np.ndarray
+    b: np.ndarray
+    dW: np.ndarray
+    db: np.ndarray
 
     def __init__(self, units: int, activation="relu", init: str = "auto", trainable: bool = True,
                  name: str | None = None):
@@ -52,10 +57,6 @@ class Dense(Layer):
         if init not in INITS:
             raise ConfigError(f"init must be one of {INITS}, got {init!r}")
         self.init = init
-        self.W: np.ndarray | None = None
-        self.b: np.ndarray | None = None
-        self.dW: np.ndarray | None = None
-        self.db: np.ndarray | None = None
 
     def compute_output_shape(self, input_shape: Shape) -> Shape:
         if len(input_shape) != 1:

@@ -48,6 +48,7 @@ class Dropout(Layer):
             np.copyto(out, x)
             return out
         m = cache.mask
+        assert m is not None  # new_cache gave this layer's caches a mask
         rng.random(dtype=m.dtype, out=m)
         # floor(r + keep) is 1 exactly when r >= rate: a keep-mask without a bool temporary.
         keep = 1.0 - rate
@@ -63,6 +64,7 @@ class Dropout(Layer):
         if gi is None:
             return None
         if cache.masked:
+            assert cache.mask is not None  # forward masked into it
             np.multiply(grad, cache.mask, out=gi)
         else:
             np.copyto(gi, grad)
