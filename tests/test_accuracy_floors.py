@@ -7,7 +7,7 @@ import pytest
 
 from nnstudio.data import load_builtin
 from nnstudio.engine import Adam, Dense, Network, fit, output_layer_for
-from nnstudio.project.session import scaled_split
+from nnstudio.project.build import scaled_split
 from nnstudio.data import Standardizer, split_dataset
 
 

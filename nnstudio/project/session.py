@@ -29,6 +29,7 @@ from nnstudio.project.build import (
     updated_training,
 )
 from nnstudio.project.document import Project
+from nnstudio.project.fingerprint import compare_fingerprint
 from nnstudio.project.layer_edits import (
     DataSwitch,
     LayerEdit,
@@ -190,7 +191,10 @@ class Session:
         stamp_data(self.project, self.split)
 
     def data_changed(self) -> str | None:
-        """Plain words when the data is not what the saved weights were trained on."""
+        """Plain words when the data is not what the weights were trained on: those opened
+        with the project, or trained since (the live ones, which :attr:`project` lacks)."""
+        if self.trained or self.kept_learning:
+            return compare_fingerprint(self.project.data_check, split=self.split)
         return data_changed(self.project, self.split)
 
     # ------------------------------------------------------------------ data and split

@@ -11,7 +11,7 @@ from nnstudio.data import load_builtin, load_dataset_source
 from nnstudio.errors import ConfigError, NNStudioError
 from nnstudio.project import FILE_SUFFIX, Project, demo_project, load_project, save_project
 from nnstudio.engine import Network
-from nnstudio.project.session import check_fits, data_changed, output_layer_config
+from nnstudio.project.build import check_fits, output_layer_config
 
 MAX_RECENT = 8
 #: Epochs a second the demo opens with: 200 epochs in 20 s, each step of the views visible.
@@ -137,7 +137,7 @@ class FileActions(QObject):
     def data_changed_text(self) -> str:
         """What changed when the loaded project's weights were trained on other rows of its
         data, with the remedy; "" when nothing did."""
-        changed = data_changed(self._ctl.project, self._ctl.split)
+        changed = self._ctl.session.data_changed()
         return (f"{changed} Reset weights (Ctrl+R) and train again for scores you can trust."
                 if changed else "")
 

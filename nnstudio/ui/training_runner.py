@@ -9,7 +9,6 @@ from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QObject, QTimer
 from nnstudio.engine import EpochRecord
 from nnstudio.errors import NNStudioError
 from nnstudio.project.run_policies import run_policies
-from nnstudio.project.session import stamp_data
 from nnstudio.trainer.transport import release_shared_data
 from nnstudio.ui.worker import TrainerWorker, boundary_grid_for, start_worker_thread, stop_worker_thread
 
@@ -94,7 +93,7 @@ class TrainingRunner(QObject):
                                      test=(d.test.X, d.test.y), epochs_before=before,
                                      optimizer_state=ctl.project.optimizer_state if before else None,
                                      **policies)
-        stamp_data(ctl.project, ctl.split)  # which rows these weights learn from, for later checks
+        ctl.session.stamp_data()  # which rows these weights learn from, for later checks
         self.test_metrics = None
         self.highest_rate = float(optimizer.learning_rate)
         w = self._worker

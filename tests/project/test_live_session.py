@@ -174,3 +174,13 @@ def test_undoing_reset_weights_brings_the_optimizer_state_back():
         assert s.project.optimizer_state["iterations"] == optimizer.iterations > 0
         assert s.project == saved  # history and optimizer state (Adam's averages) equal
         s.project.optimizer_state["params"]["dense_1/W"]["m_sum"][...] = 0  # the next run's edits
+
+
+def test_weights_trained_in_the_session_notice_a_new_split():
+    s = opened()
+    assert s.data_changed() is None  # untrained: nothing to warn about
+    s.stamp_data()
+    train(s)  # the live weights: the session's project was opened without any
+    assert s.project.weights is None and s.data_changed() is None
+    s.set_split(seed=7)
+    assert "split into training, validation and test data differently" in s.data_changed()

@@ -11,8 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from nnstudio.project.build import scaled_split
 from nnstudio.project.fileformat import load_project
-from nnstudio.project.session import build_from_project, scaled_split
+from nnstudio.project.session import build_from_project
 
 FIXTURES = Path(__file__).parent / "fixtures"
 NAMES = ["v1_untrained_spiral", "v1_trained_spiral", "v1_trained_csv"]

@@ -720,6 +720,4 @@ def test_a_new_split_of_trained_weights_keeps_the_old_fingerprint(window, qtbot)
     assert window.ctl.project.data_check == first    # these weights saw the old split's rows
     train_to_the_end(window, qtbot, 1)
     assert window.ctl.project.data_check == first
-    from nnstudio.project.session import data_changed
-    assert "split into training, validation and test data differently" in \
-        data_changed(window.ctl.snapshot(), window.ctl.split)
+    assert "split into training, validation and test data differently" in window.ctl.session.data_changed()
