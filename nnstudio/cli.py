@@ -95,7 +95,7 @@ def _layers(text: str) -> tuple[int, ...]:
 
 
 # ------------------------------------------------------------------ parser
-def build_parser() -> argparse.ArgumentParser:
+def build_parser() -> _Parser:
     """The parser of the headless sub-commands (the window's options are in its help text)."""
     from nnstudio.engine.optimizer_choices import DEFAULT_LEARNING_RATE, OPTIMIZER_CHOICES
 

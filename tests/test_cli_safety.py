@@ -94,6 +94,20 @@ def test_a_second_ctrl_c_abandons_the_save_and_keeps_the_old_file(untrained_spir
     assert "Traceback" not in done.stderr
 
 
+@pytest.mark.parametrize("before", [signal.SIG_DFL, signal.SIG_IGN, signal.default_int_handler])
+def test_holding_ctrl_c_back_puts_the_previous_handler_back(before):
+    # SIG_DFL is 0: restoring "previous or Python's default" turned it into Python's default.
+    from nnstudio.commands.safe_save import DeferCtrlC
+
+    old = signal.signal(signal.SIGINT, before)
+    try:
+        with DeferCtrlC():
+            assert signal.getsignal(signal.SIGINT) not in (before, old)
+        assert signal.getsignal(signal.SIGINT) == before
+    finally:
+        signal.signal(signal.SIGINT, old)
+
+
 # ------------------------------------------------------------------ --save checked before training
 def assert_refused_before_training(capsys, target, *words):
     code, out, err = run(capsys, "train", "--dataset", "spiral", "--epochs", 3, "--save", target)

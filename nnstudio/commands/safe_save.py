@@ -10,6 +10,9 @@ from __future__ import annotations
 import os
 import signal
 import threading
+from collections.abc import Callable
+from types import FrameType
+from typing import Any
 
 from nnstudio.project import save_project
 
@@ -28,12 +31,15 @@ class DeferCtrlC:
     def __init__(self) -> None:
         self.received = False
         self._installed = False
-        self._previous = signal.default_int_handler
+        # What signal.signal returned: a Python handler, SIG_DFL / SIG_IGN (ints), or None.
+        self._previous: Callable[[int, FrameType | None], Any] | int | None = signal.default_int_handler
 
     def _restore(self) -> None:
         if self._installed:
-            # None means a handler not installed from Python: Python's default then.
-            signal.signal(signal.SIGINT, self._previous or signal.default_int_handler)
+            # None means a handler not installed from Python: Python's default then. (Not
+            # ``or``: SIG_DFL is 0, and a SIG_DFL before must be SIG_DFL again.)
+            previous = self._previous
+            signal.signal(signal.SIGINT, signal.default_int_handler if previous is None else previous)
             self._installed = False
 
     def _handle(self, signum, frame) -> None:

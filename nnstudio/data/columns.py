@@ -275,6 +275,7 @@ def analyse_column(name: str, values: np.ndarray, decimal_comma: bool = False,
         return ColumnInfo(name, "empty", missing, reason=f"'{name}' has no values, so it was left out.",
                           na_words=rule.words)
     if rule.numeric:
+        assert rule.numbers is not None and rule.ok is not None  # set exactly when numeric
         info = _numeric(name, values, missing, rule.numbers, rule.ok, decimal_comma)
         info.na_words = rule.words
         return info

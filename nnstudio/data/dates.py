@@ -86,10 +86,10 @@ def _parse_one(text: str, day_first: bool) -> tuple[float, bool]:
         return _clock(match), False
     match = _DAY_NAME_YEAR.match(text) or _NAME_DAY_YEAR.match(text)
     if match:
-        month = _MONTHS.get(match.group("mon")[:3].lower())
-        if month is None:
+        named = _MONTHS.get(match.group("mon")[:3].lower())
+        if named is None:
             raise ValueError("unknown month name")
-        return _days(_year(match.group("y")), month, int(match.group("d"))), True
+        return _days(_year(match.group("y")), named, int(match.group("d"))), True
     raise ValueError("not a date")
 
 

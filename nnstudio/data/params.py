@@ -12,12 +12,14 @@ def check_int(name: str, value: object, minimum: int, maximum: int | None = None
 
     Whole-number floats (400.0, as a spin box or JSON may give) are accepted; bools are not.
     """
-    ok = isinstance(value, numbers.Integral) and not isinstance(value, bool)
-    if not ok and isinstance(value, float) and value.is_integer():
-        ok = True
-    if ok and int(value) >= minimum and (maximum is None or int(value) <= maximum):
-        return int(value)
-    if ok and maximum is not None and int(value) > maximum:
+    number: int | None = None
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        number = int(value)
+    elif isinstance(value, float) and value.is_integer():
+        number = int(value)
+    if number is not None and number >= minimum and (maximum is None or number <= maximum):
+        return number
+    if number is not None and maximum is not None and number > maximum:
         raise DataError(f"{name} must be an integer <= {maximum}, got {value!r}")
     raise DataError(f"{name} must be an integer >= {minimum}, got {value!r}")
 
@@ -26,7 +28,7 @@ def check_float(name: str, value: object, minimum: float, maximum: float | None 
                 include_max: bool = True) -> float:
     """Return ``value`` as a float in [minimum, maximum], or raise a DataError naming it."""
     is_number = isinstance(value, numbers.Real) and not isinstance(value, bool)
-    number = float(value) if is_number else math.nan
+    number = float(value) if isinstance(value, numbers.Real) and is_number else math.nan
     too_big = maximum is not None and (number > maximum or (not include_max and number >= maximum))
     if is_number and math.isfinite(number) and number >= minimum and not too_big:
         return number

@@ -171,9 +171,9 @@ def curve_findings(epochs, train_loss, val_loss=None, val_acc=None,
         return [Finding("loss_rose", "warning", None,
                         {"first_loss": float(losses[0]), "final_loss": float(losses[-1]), **rate},
                         (lower, Remedy("reset")))]
-    if jump is not None:
-        return [jump_finding(losses, e, None, learning_rate, highest_rate)]
-    return []
+    # jump_finding finds the same jump in the same losses (typed: it may find none).
+    found = jump_finding(losses, e, None, learning_rate, highest_rate) if jump is not None else None
+    return [found] if found is not None else []
 
 
 def _climbed(epochs, train, score, best, worse) -> dict | None:
@@ -207,7 +207,7 @@ def jump_finding(losses, epochs, naive_loss: float | None, learning_rate: float 
                        {"signal": "train_loss", "lowest_before": float(np.min(losses[:jump])),
                         "jumped_to": float(losses[jump]), **rate}, (lower, Remedy("reset")))
     above = _above_naive(losses, naive_loss)
-    if above is None:
+    if above is None or naive_loss is None:  # (the second follows from the first)
         return None
     return Finding("unstable", "warning", int(epochs[above]),
                    {"signal": "above_naive", "jumped_to": float(losses[above]),

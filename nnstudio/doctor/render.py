@@ -51,7 +51,7 @@ def _too_high(ev: dict) -> str:
 def _smaller(advice: tuple[Remedy, ...], for_: str) -> str:
     """'Try 0.1' / 'Keep it nearer 0.01' / 'Try a smaller one (for example a tenth of it)'."""
     for r in advice:
-        if r.kind == "keep_rate_near":
+        if r.kind == "keep_rate_near" and r.value is not None:  # rate_advice always sets it
             return f"Keep it nearer {_rate(r.value, for_)}"
         if r.kind == "lower_rate":
             if r.value is None:
@@ -100,8 +100,8 @@ def sentence(f: Finding, for_: str = "window") -> str:
     if f.kind == "overfitting":
         return _overfitting(f, for_)
     if f.kind == "still_improving":
-        if any(r.kind == "raise_rate" for r in f.advice):
-            raise_to = next(r.value for r in f.advice if r.kind == "raise_rate")
+        raise_to = next((r.value for r in f.advice if r.kind == "raise_rate"), None)
+        if raise_to is not None:
             return (f"The loss was still falling steadily when the run ended "
                     f"({plain_number(ev['loss_before'])} → {plain_number(ev['final_loss'])} in the "
                     f"last {ev['window']:,} epochs): it is learning, slowly. Train for more epochs, "

@@ -56,6 +56,7 @@ def diagnose_run(history: dict, run_start: int, dataset, val_y, test_metrics: tu
     if len(losses) == 0:
         return [Finding("no_epochs")]
     classes = dataset.task == "classification"
+    naive: float | None
     if classes:
         naive = math.log(max(2, dataset.n_classes))
     else:
@@ -67,7 +68,9 @@ def diagnose_run(history: dict, run_start: int, dataset, val_y, test_metrics: tu
     if trend == "jumped" and not (curve and curve[0].kind in ("unstable", "loss_rose")):
         # Far above a naive answer, which the plot cannot know: that overshoot points at the
         # step size first (as a jump does), however the validation scores went meanwhile.
-        curve = [jump_finding(losses, epochs, naive, learning_rate, highest_rate)]
+        # It finds the jump: loss_trend said "jumped" from the same losses and naive loss.
+        found = jump_finding(losses, epochs, naive, learning_rate, highest_rate)
+        curve = [found] if found is not None else curve
     cause = curve[0] if curve else _trend_finding(trend, losses, learning_rate)
     val_y = np.asarray(val_y) if val_y is not None and len(val_y) else np.asarray(dataset.y)
     if not classes:

@@ -109,7 +109,7 @@ def data_label(source: dict) -> str:
     if source.get("kind") == "builtin":
         from nnstudio.data import BUILTINS
 
-        info = BUILTINS.get(source.get("name"))
+        info = BUILTINS.get(str(source.get("name")))
         return info.display_name if info is not None else str(source.get("name"))
     return "no data"
 

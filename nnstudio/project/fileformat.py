@@ -205,7 +205,8 @@ def _json_default(value):
 def _weights_bytes(weights: dict | None) -> bytes:
     buf = io.BytesIO()
     arrays = {name: np.ascontiguousarray(value) for name, value in (weights or {}).items()}
-    np.savez(buf, **arrays)
+    # numpy's stub reads **arrays as its allow_pickle keyword; the names are weight names.
+    np.savez(buf, **arrays)  # type: ignore[arg-type]
     return buf.getvalue()
 
 

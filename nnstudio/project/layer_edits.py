@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import itertools
 from dataclasses import dataclass, field
+from typing import Any
 
 from nnstudio.errors import ConfigError, NNStudioError
 
@@ -138,7 +139,7 @@ def default_layer_config(kind: str, layers: list[dict], index: int) -> dict:
     cls = LAYERS.get(kind)
     if cls is None:
         raise ConfigError(f"unknown layer type {kind!r}; choose one of {sorted(LAYERS)}")
-    params = {}
+    params: dict[str, Any] = {}  # keywords of the kind's own class, not of Layer
     if "units" in inspect.signature(cls).parameters:  # the one setting without a default
         params["units"] = next((spec["config"]["units"] for spec in reversed(layers[:index])
                                 if spec["class"] == kind), DEFAULT_UNITS)

@@ -36,7 +36,7 @@ def run_policies(training: dict) -> dict:
     )
 
     kinds = {"augment": (GaussianNoise,), "schedule": (StepDecay, CosineDecay), "stop": (EarlyStopping,)}
-    out = {}
+    out: dict[str, object] = {}
     for key, (keyword, what) in KEYS.items():
         spec = training.get(key)
         if spec is None:

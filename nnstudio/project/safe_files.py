@@ -127,7 +127,7 @@ def remove_stale_temps(target: Path) -> list[Path]:
     are recognised too, by age only.
     """
     prefix = f".{target.name}"
-    removed = []
+    removed: list[Path] = []
     try:
         entries = list(os.scandir(target.parent))
     except OSError:

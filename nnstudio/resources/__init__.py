@@ -12,12 +12,16 @@ or a test that plants damaged files).
 from __future__ import annotations
 
 import os
+import sys
 from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from importlib.resources.abc import Traversable
+    if sys.version_info >= (3, 11):
+        from importlib.resources.abc import Traversable
+    else:  # Python 3.10 has it in importlib.abc
+        from importlib.abc import Traversable
 
 ENV_VAR = "NNSTUDIO_RESOURCES"
 
