@@ -38,7 +38,7 @@ def describe_change(changes: dict) -> str:
 class LayersCommand(QUndoCommand):
     """Apply a planned layer edit, and put the layers (and their results) back on undo."""
 
-    def __init__(self, ctl: "ProjectController", edit: LayerEdit):
+    def __init__(self, ctl: ProjectController, edit: LayerEdit):
         super().__init__(edit.text)
         self._ctl = ctl
         session = ctl.session
@@ -59,7 +59,7 @@ class LayersCommand(QUndoCommand):
 class DatasetCommand(QUndoCommand):
     """Switch to another data set (and the output layer it needs) and back on undo."""
 
-    def __init__(self, ctl: "ProjectController", text: str, dataset, layers: list[dict],
+    def __init__(self, ctl: ProjectController, text: str, dataset, layers: list[dict],
                  ids: list[int], keep_learning: bool):
         super().__init__(text)
         self._ctl = ctl
@@ -79,7 +79,7 @@ class DatasetCommand(QUndoCommand):
 class ResetCommand(QUndoCommand):
     """Fresh random weights and no history; undo brings the trained weights and history back."""
 
-    def __init__(self, ctl: "ProjectController"):
+    def __init__(self, ctl: ProjectController):
         super().__init__("Reset weights")
         self._ctl = ctl
         self._state = ctl.session.weights_state()

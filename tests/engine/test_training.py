@@ -114,7 +114,7 @@ def test_divergence_stops_with_a_message_and_keeps_finite_weights():
     opt = SGD(1e4)
     seen = []
     with pytest.raises(Diverged, match="learning rate .* too high"):
-        for rec in fit(net, X, y, optimizer=opt, epochs=50, batch_size=4):
+        for _ in fit(net, X, y, optimizer=opt, epochs=50, batch_size=4):
             seen.append(net.params.copy())
     assert np.isfinite(net.params).all()
     if seen:
