@@ -68,6 +68,7 @@ def _from_file(args: argparse.Namespace) -> Project:
 
 def _new_project(args: argparse.Namespace, progress):
     from nnstudio.data import CsvOptions, MissingValuesError, read_csv
+    from nnstudio.data.na_rules import check_na_values
 
     if args.dataset:
         dataset = _load_builtin(args)
@@ -76,7 +77,7 @@ def _new_project(args: argparse.Namespace, progress):
             if getattr(args, attr) is not None:
                 raise ConfigError(f"{NEW_PROJECT_FLAGS[attr]} only applies to --dataset")
         options = CsvOptions(target=_csv_target(args.csv, args.target), missing=args.missing,
-                             na_values=_na_values(args))
+                             na_values=check_na_values(_na_values(args)))  # the stored triples
         try:
             dataset = read_csv(args.csv, options, progress=progress)
         except MissingValuesError as exc:  # the window's wording names its options, not flags

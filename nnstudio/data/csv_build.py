@@ -8,8 +8,15 @@ from __future__ import annotations
 import numpy as np
 
 from nnstudio.data.column_use import use_anyway
-from nnstudio.data.columns import (ColumnInfo, analyse_column, column_missing, describe_merges, merge_case,
-                                   missing_mask, to_numbers)
+from nnstudio.data.columns import (
+    ColumnInfo,
+    analyse_column,
+    column_missing,
+    describe_merges,
+    merge_case,
+    missing_mask,
+    to_numbers,
+)
 from nnstudio.data.csv_options import DELIMITER_NAMES, CsvOptions
 from nnstudio.data.csv_parse import Table
 from nnstudio.data.dataset import Dataset, balance_notes
@@ -41,7 +48,8 @@ def resolve_column(spec: str | int, table: Table, what: str) -> int:
     folded = [n.strip().casefold() for n in names]
     if spec.strip().casefold() in folded:
         return folded.index(spec.strip().casefold())
-    hint = "" if table.has_header else " (the file has no header row, so columns are called 'column 1', 'column 2', ...)"
+    hint = "" if table.has_header else \
+        " (the file has no header row, so columns are called 'column 1', 'column 2', ...)"
     raise DataError(f"{what} column '{spec}' was not found. Available columns: {_names(names, 30)}{hint}. "
                     "Choose one of them.")
 
@@ -120,9 +128,11 @@ def encode_target(name: str, values: np.ndarray, task: str | None, decimal_comma
         if merged:
             inverse = remap[inverse.reshape(-1)]
             uniques = np.array(names)
-    chosen = task
     if task is None:
-        chosen = "classification" if not numeric or (whole and len(uniques) <= MAX_AUTO_CLASSES) else "regression"
+        auto = not numeric or (whole and len(uniques) <= MAX_AUTO_CLASSES)
+        chosen = "classification" if auto else "regression"
+    else:
+        chosen = task
     if chosen == "regression":
         check_float32_range(name, numbers, lines)
         y = numbers.astype(np.float32)
@@ -169,7 +179,8 @@ def _keep_rows(info: ColumnInfo, rows: np.ndarray) -> None:
         info.categories = [info.categories[i] for i in used]
 
 
-def _handle_missing(usable: list[ColumnInfo], choice: str | None, n_rows: int) -> tuple[np.ndarray, list[str]]:
+def _handle_missing(usable: list[ColumnInfo], choice: str | None,
+                    n_rows: int) -> tuple[np.ndarray, list[str]]:
     """Apply the user's missing-value choice; return (rows to keep, notes)."""
     counts = {info.name: int(info.missing.sum()) for info in usable if info.missing.any()}
     keep = np.arange(n_rows)
@@ -201,6 +212,7 @@ def _handle_missing(usable: list[ColumnInfo], choice: str | None, n_rows: int) -
             info.numbers[info.missing] = mean
             notes.append(f"Filled {n} missing value(s) in '{info.name}' with the column mean ({mean:.6g}).")
         else:
+            assert info.codes is not None  # a column of words: codes instead of numbers
             common = int(np.bincount(info.codes[info.codes >= 0]).argmax())
             info.codes[info.missing] = common
             notes.append(f"Filled {n} missing value(s) in '{info.name}' with its most common value "
@@ -217,6 +229,7 @@ def _stack_features(usable: list[ColumnInfo]) -> tuple[np.ndarray, list[str]]:
             blocks.append(info.numbers[:, None])
             feature_names.append(info.name)
         else:
+            assert info.codes is not None  # a column of words: codes instead of numbers
             blocks.append(info.codes[:, None] == np.arange(len(info.categories)))
             feature_names += [f"{info.name}={c}" for c in info.categories]
     return np.hstack([b.astype(np.float32) for b in blocks]), feature_names
@@ -277,8 +290,9 @@ def build_dataset(table: Table, options: CsvOptions, name: str, progress: Progre
         numbers, ok = to_numbers(tvalues, decimal_comma)
         stray = ~ok & ~tmissing
         if stray.any() and ok.sum() >= 0.9 * (~tmissing).sum() and len(np.unique(tvalues[stray])) <= 5:
-            notes.append(f"{int(stray.sum())} row(s) had words instead of a number in the target '{tname}' "
-                         f"({', '.join(repr(str(v)) for v in np.unique(tvalues[stray]))}); they were dropped.")
+            notes.append(f"{int(stray.sum())} row(s) had words instead of a number in the target "
+                         f"'{tname}' ({', '.join(repr(str(v)) for v in np.unique(tvalues[stray]))}); "
+                         "they were dropped.")
             tmissing = tmissing | stray
     if tmissing.all():
         raise DataError(f"The target column '{tname}' has no values. Choose another target column.")

@@ -25,8 +25,15 @@ import numpy as np
 
 from nnstudio.data.csv_build import resolve_column
 from nnstudio.data.csv_options import DELIMITERS, CsvOptions
-from nnstudio.data.csv_parse import (STRIP_CHARS, Table, detect_header, pack_cells, parse_table, sniff_format,
-                                     unique_names)
+from nnstudio.data.csv_parse import (
+    STRIP_CHARS,
+    Table,
+    detect_header,
+    pack_cells,
+    parse_table,
+    sniff_format,
+    unique_names,
+)
 from nnstudio.data.progress import Progress
 from nnstudio.errors import DataError
 

@@ -67,7 +67,8 @@ class CsvOptions:
             raise DataError(f"task must be None, 'classification' or 'regression', got {self.task!r}")
         if self.delimiter is not None and (not isinstance(self.delimiter, str) or len(self.delimiter) != 1
                                            or self.delimiter in "\"\r\n"):
-            raise DataError(f"delimiter must be a single character such as ',' or ';', got {self.delimiter!r}")
+            raise DataError(f"delimiter must be a single character such as ',' or ';', "
+                            f"got {self.delimiter!r}")
         if self.has_header not in (None, True, False):
             raise DataError(f"has_header must be True, False or None, got {self.has_header!r}")
         for key in ("drop_columns", "keep_columns"):

@@ -249,8 +249,8 @@ def _ragged_error(bad: list[tuple[int, int, bool]], width: int, has_header: bool
         others = ", ".join(str(b[0]) for b in bad[1:6])
         more = f" {len(bad) - 1} more line(s) have the same problem (for example line {others})."
     values = "value" if found == 1 else "values"
-    return DataError(f"Line {line} of '{name}' has {found} {values} but {where} {width} columns. {hint}{more} "
-                     "Fix the file in a text editor or spreadsheet and load it again.")
+    return DataError(f"Line {line} of '{name}' has {found} {values} but {where} {width} columns. "
+                     f"{hint}{more} Fix the file in a text editor or spreadsheet and load it again.")
 
 
 def sniff_format(text: str, delimiter: str | None, name: str) -> tuple[int, int, list[str], str]:

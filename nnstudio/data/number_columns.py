@@ -22,7 +22,8 @@ def number_missing(values: np.ndarray) -> MissingRule:
     return MissingRule(missing, True, numbers, np.ones(len(numbers), dtype=bool), [])
 
 
-def analyse_numbers(name: str, values: np.ndarray, span: tuple[float, float] | None = None) -> ColumnInfo:
+def analyse_numbers(name: str, values: np.ndarray,
+                    span: tuple[float, float] | np.ndarray | None = None) -> ColumnInfo:
     """Classify one float column, shape (n_rows,) (NaN = missing), as ``analyse_column`` would.
 
     ``span`` is the column's (smallest, largest) value when the caller knows it (``csv_fast``
@@ -159,5 +160,6 @@ def gather_features(matrix: np.ndarray, columns: list[np.ndarray], usable: list[
         if info.numbers is not None:
             X[:, slot] = info.numbers
         else:
+            assert info.codes is not None  # a column of words: codes instead of numbers
             X[:, slot:slot + len(info.categories)] = info.codes[:, None] == np.arange(len(info.categories))
     return X, names
