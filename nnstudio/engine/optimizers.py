@@ -14,11 +14,15 @@ from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from nnstudio.engine import optimizer_state
 from nnstudio.errors import ConfigError
+
+if TYPE_CHECKING:
+    from nnstudio.engine.network import Network
 
 #: Running averages are flushed to zero below this every FLUSH_EVERY steps. Averages of a
 #: gradient that stays 0 (a silent ReLU unit) decay geometrically into float32 denormals,
@@ -34,7 +38,8 @@ SGD_CHUNK = 4 * ADAM_CHUNK
 
 
 def _check_positive(name: str, value) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
+            or value <= 0:
         raise ConfigError(f"{name} must be a positive number, got {value!r}")
     return float(value)
 
@@ -75,8 +80,10 @@ class Optimizer(ABC):
         self._names: dict[str, tuple[int, int, int, tuple[int, ...]]] = {}
         #: Frozen parameters of the attached network: name -> (start, size, shape) in it.
         self._frozen: dict[str, tuple[int, int, tuple[int, ...]]] = {}
-        self._network = None
+        self._network: Network | None = None
         self._layout: tuple | None = None
+        #: Parameter names of the attached network in its order, set by :meth:`attach`.
+        self._order: list[str] = []
 
     # ------------------------------------------------------------------ binding
     def attach(self, network) -> None:
@@ -137,7 +144,7 @@ class Optimizer(ABC):
         self._plan = [chunk for (p, g), state, ranges in zip(segments, self._state, self._decay_ranges)
                       for chunk in _chunks(p, g, state, ranges, update, gradient, size, full=False)]
         self._names, self._frozen, self._network, self._layout = {}, {}, None, None
-        self._order: list[str] = []
+        self._order = []
 
     def reset_state(self) -> None:
         """Forget the state: the next :meth:`attach` binds afresh (e.g. after a divergence,
@@ -203,7 +210,7 @@ class Optimizer(ABC):
             ``"m_hat"``, ``"v_hat"`` and ``"step_size"``, the effective learning rate of each
             parameter (``update ~= step_size * m_hat``), computed in float64.
         """
-        if not self._names and not self._frozen:
+        if self._network is None or (not self._names and not self._frozen):
             raise ConfigError("the optimizer is not attached to a network yet; call attach(network)")
         lr = _check_positive("learning_rate", self.learning_rate)
         t = self.iterations + 1
@@ -252,7 +259,7 @@ class Optimizer(ABC):
         return {"learning_rate": self.learning_rate, "weight_decay": self.weight_decay}
 
     @classmethod
-    def from_config(cls, config: dict) -> "Optimizer":
+    def from_config(cls, config: dict) -> Optimizer:
         try:
             return cls(**config)
         except TypeError as exc:

@@ -45,7 +45,7 @@ class Policy:
         raise NotImplementedError
 
     @classmethod
-    def from_config(cls, config: dict) -> "Policy":
+    def from_config(cls, config: dict) -> Policy:
         if not isinstance(config, dict):
             raise ConfigError(f"settings of {cls.display_name} must be a mapping, got {config!r}")
         try:

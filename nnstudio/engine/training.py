@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Generator
 from dataclasses import dataclass
-from typing import Iterator
 
 import numpy as np
 
@@ -14,7 +14,6 @@ from nnstudio.engine.network import Network
 from nnstudio.engine.optimizers import Optimizer
 from nnstudio.engine.policies import EarlyStopping
 from nnstudio.errors import ConfigError, NNStudioError
-
 
 _GATHER_LIMIT = 32 * 2**20  # bytes of X above which batches are gathered one by one
 
@@ -66,7 +65,7 @@ def fit(network: Network, X: np.ndarray, y: np.ndarray, *, optimizer: Optimizer,
         batch_size: int = 32, seed: int = 0, validation: tuple[np.ndarray, np.ndarray] | None = None,
         report_every: int = 0, shuffle: bool = True, on_validation=None, epochs_before: int = 0,
         transform=None, schedule=None, stop: EarlyStopping | None = None,
-        ) -> Iterator[BatchRecord | EpochRecord]:
+        ) -> Generator[BatchRecord | EpochRecord, None, None]:
     """Train ``network`` on ``X`` (n_samples, n_features) and ``y`` and yield progress records.
 
     Parameters
@@ -152,13 +151,13 @@ def fit(network: Network, X: np.ndarray, y: np.ndarray, *, optimizer: Optimizer,
         Yv = validation[1]
         loss.prepare_targets(Yv, network.n_outputs, network.dtype)  # fail early, before training
 
-    network._lowest_trainable  # raises when everything is frozen
+    _ = network._lowest_trainable  # raises when everything is frozen
     optimizer.attach(network)  # keeps its state when bound to these parameters already
 
     bits = np.random.PCG64(seed)
     rng = np.random.Generator(bits)
     stream_start = bits.state
-    dropout = any(getattr(l, "rate", 0) for l in network.layers)
+    dropout = any(getattr(layer, "rate", 0) for layer in network.layers)
     # Small data is shuffled with one gather per epoch. A big set (MNIST-sized) is gathered
     # batch by batch into one reused buffer: a fresh full copy costs more in page faults
     # than the whole epoch's extra gather calls.
