@@ -32,10 +32,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from nnstudio.engine import Diverged, EpochRecord, Network, fit
+from nnstudio.engine import Diverged, EpochRecord, Network, Optimizer, fit
+from nnstudio.engine.policies import EarlyStopping
 from nnstudio.errors import NNStudioError
-from nnstudio.trainer.snapshots import (SCORE_FIELDS, boundary_points, fit_points, fit_range_for,
-                                        make_snapshot, scores_from_outputs)
+from nnstudio.trainer.snapshots import (
+    SCORE_FIELDS,
+    boundary_points,
+    fit_points,
+    fit_range_for,
+    make_snapshot,
+    scores_from_outputs,
+)
 
 #: Minimum wall time between two snapshots: they cost the trainer a prediction on the grid.
 SNAPSHOT_INTERVAL_S = 0.15
@@ -87,7 +94,7 @@ class Job:
     y_train: np.ndarray
     X_val: np.ndarray | None
     y_val: np.ndarray | None
-    optimizer: object
+    optimizer: Optimizer
     epochs: int
     batch_size: int
     seed: int = 0
@@ -100,7 +107,7 @@ class Job:
     epochs_before: int = 0
     transform: object = None
     schedule: object = None
-    stop: object = None
+    stop: EarlyStopping | None = None
 
 
 class Driver:
@@ -113,11 +120,15 @@ class Driver:
         self.network.params[...] = job.params
         # The data is read-only here: the shared-memory block (or, in a thread, the window's
         # own arrays) must come out of a run as it went in, whatever a batch transform does.
-        X_train, y_train, X_val, y_val = (_read_only(a) for a in (job.X_train, job.y_train,
-                                                                   job.X_val, job.y_val))
+        X_train, y_train = _read_only(job.X_train), _read_only(job.y_train)
         self.X_train, self.y_train = X_train, y_train
-        has_val = X_val is not None and len(X_val) > 0
-        self.X_val, self.y_val = (X_val, y_val) if has_val else (None, None)
+        # Validation rows and targets together, or neither (no rows count as none).
+        self._validation: tuple[np.ndarray, np.ndarray] | None = None
+        self.X_val: np.ndarray | None = None
+        self.y_val: np.ndarray | None = None
+        if job.X_val is not None and job.y_val is not None and len(job.X_val) > 0:
+            self.X_val, self.y_val = _read_only(job.X_val), _read_only(job.y_val)
+            self._validation = (self.X_val, self.y_val)
         self.test = tuple(_read_only(a) for a in job.test) \
             if job.test is not None and len(job.test[0]) else None
         self.boundary_grid = job.boundary_grid if self.network.n_inputs == 2 else None
@@ -170,7 +181,8 @@ class Driver:
     def run(self) -> None:
         reason = "stopped"
         self._epoch = self._epochs_done = 0
-        self._scores, self._scores_epoch = {}, -1
+        self._scores: dict = {}
+        self._scores_epoch = -1
         self._last_snapshot = -math.inf
         self._dirty = False  # the network changed since the last snapshot
         self._records: list = []
@@ -206,7 +218,7 @@ class Driver:
 
     def _drive(self) -> str:
         job = self.job
-        validation = (self.X_val, self.y_val) if self.X_val is not None else None
+        validation = self._validation
         self._send_snapshot()  # epoch 0: the weights this run starts from, shown at once
         optimizer = job.optimizer
         optimizer.attach(self.network)
@@ -250,7 +262,7 @@ class Driver:
 
     def _on_validation(self, epoch: int, outputs) -> None:
         """fit scored the validation rows: the snapshot's scores come from the same outputs."""
-        if self._score[2] == "validation":
+        if self._score[2] == "validation" and self.y_val is not None:  # fit validates: it is set
             self._scores = {k: v for k, v in scores_from_outputs(
                 outputs, self.y_val, self.job.n_classes).items() if v is not None}
             self._scores_epoch = epoch
@@ -272,9 +284,9 @@ class Driver:
                 self._send_records()
                 if self._dirty:
                     self._send_snapshot()  # the views show where it paused
-                state = self._optimizer_state()
-                if state is not None:  # saving while paused keeps where the optimizer is
-                    self._send(("optimizer_state", state))
+                opt_state = self._optimizer_state()
+                if opt_state is not None:  # saving while paused keeps where the optimizer is
+                    self._send(("optimizer_state", opt_state))
                 self._send(("state", "paused"))
                 state = "paused"
             while self._paused and not self._stop:
@@ -333,10 +345,8 @@ def run_job(job: Job, send, commands) -> None:
     driver.run()
 
 
-def _read_only(a):
-    """A read-only view of array ``a`` (None stays None); the array itself is not changed."""
-    if a is None:
-        return None
+def _read_only(a) -> np.ndarray:
+    """A read-only view of array ``a``; the array itself is not changed."""
     view = np.asarray(a).view()
     view.flags.writeable = False
     return view

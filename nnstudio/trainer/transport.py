@@ -15,6 +15,7 @@ import os
 import pickle
 import threading
 from multiprocessing import shared_memory
+from typing import Any
 
 import numpy as np
 
@@ -33,7 +34,10 @@ _mapped: list = []  # in the child: blocks its arrays live in, never closed unde
 def send_job(conn, job: Job) -> None:
     """Send ``job`` over ``conn`` (a multiprocessing Connection), data out of band."""
     data = tuple(getattr(job, name) for name in _DATA_FIELDS)
-    rest = dataclasses.replace(job, **{name: None for name in _DATA_FIELDS})
+    # The data fields travel out of band: the Job sent on holds None there until the child
+    # puts them back (receive_job), so they are typed Any for this one copy.
+    out_of_band: dict[str, Any] = {name: None for name in _DATA_FIELDS}
+    rest = dataclasses.replace(job, **out_of_band)
     buffers: list = []
     header = pickle.dumps(data, protocol=5, buffer_callback=buffers.append)
     raws = [b.raw() for b in buffers]
@@ -53,10 +57,13 @@ def receive_job(conn) -> Job:
     """The child's side of :func:`send_job`."""
     how = conn.recv()
     header = conn.recv_bytes()
+    buffers: list[memoryview | bytearray]
     if how[0] == "shm":
         shm = shared_memory.SharedMemory(name=how[1])
         _mapped.append(shm)
-        buffers = [shm.buf[start:start + size] for start, size in how[2]]
+        block = shm.buf
+        assert block is not None  # None only after close()
+        buffers = [block[start:start + size] for start, size in how[2]]
     else:
         buffers = []
         for size in how[1]:
@@ -90,6 +97,7 @@ def _shared_block(buffers: list, raws: list) -> dict | None:
             shm = shared_memory.SharedMemory(create=True, size=size)
         except OSError:
             return None
+        assert shm.buf is not None  # None only after close()
         for raw, (start, n) in zip(raws, spans):
             dst = np.frombuffer(shm.buf, np.uint8, count=n, offset=start)
             np.copyto(dst, np.frombuffer(raw, np.uint8))
