@@ -213,7 +213,7 @@ class Bench:
         ctl, runner = self.win.ctl, self.win.runner
         ctl.reset_weights()  # same start as the headless run; clears the history
         self.settle()
-        n_train = len(ctl.data.train.X)
+        n_train = len(ctl.scaled_split.train.X)
         loop = QEventLoop()
         runner.run_finished.connect(loop.quit)
         ended: list[float] = []
@@ -250,7 +250,7 @@ class Bench:
         ctl = self.win.ctl
         t = ctl.project.training
         net = Network.from_config(ctl.network_config(), seed=t.get("seed", 0))
-        train, val = ctl.data.train, ctl.data.val
+        train, val = ctl.scaled_split.train, ctl.scaled_split.val
         batches = max(1, -(-len(train.X) // t["batch_size"]))
         epochs = 0
         t0 = time.perf_counter()
@@ -271,7 +271,7 @@ def spiral_epochs_for(bench: Bench, seconds: float) -> int:
     ctl.set_training(epochs=300)
     rate, _ = bench.run_headless()  # warm-up + estimate
     rate, _ = bench.run_headless()
-    return max(50, int(seconds * rate / len(ctl.data.train.X)))
+    return max(50, int(seconds * rate / len(ctl.scaled_split.train.X)))
 
 
 def measured(load: OtherLoad, wait_quiet: bool, run, *args):

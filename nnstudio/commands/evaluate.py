@@ -32,7 +32,7 @@ def evaluate_project(path: str) -> dict:
         raise ProjectError(f"The project {project.name!r} has not been trained yet; "
                            "train it first (nnstudio train FILE --save FILE).")
     session = Session.open(project)
-    network, split, data = session.network, session.split, session.data
+    network, split, data = session.network, session.split, session.scaled_split
     changed = session.data_changed()
     if changed:
         raise ProjectError(f"{changed} So nnstudio evaluate does not report them. To score this "

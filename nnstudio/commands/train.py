@@ -75,7 +75,7 @@ def run_train(args: argparse.Namespace) -> int:
     if dataset is None:  # a project file: load its data here, the verdict needs all of it
         dataset = load_dataset_source(project.data_source, progress=reading)
     session = Session.open(project, dataset=dataset, progress=reading)
-    project, network, split, data = session.project, session.network, session.split, session.data
+    project, network, split, data = session.project, session.network, session.split, session.scaled_split
     bar.clear()
     changed = session.data_changed()
     if changed:

@@ -56,7 +56,7 @@ class Session:
     dataset : Dataset or None
     split : Split or None
         Train / validation / test parts with the *raw* features.
-    data : Split or None
+    scaled_split : Split or None
         The same parts with standardized features (float32): what the network sees.
     scaler : Standardizer or None
     network : Network or None
@@ -73,7 +73,7 @@ class Session:
         self.project = Project()
         self.dataset = None
         self.split = None
-        self.data = None
+        self.scaled_split = None
         self.scaler = None
         self.network = None
         self.layers: list[dict] = []
@@ -295,7 +295,7 @@ class Session:
             self.scaler = Standardizer.from_config(self.project.scaler)
         else:
             self.scaler = Standardizer.fit(self.split.train.X)
-        self.data = scaled_split(self.split, self.scaler)
+        self.scaled_split = scaled_split(self.split, self.scaler)
 
     # ------------------------------------------------------------------ target scaling
     def target_scaling(self) -> dict | None:

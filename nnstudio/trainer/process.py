@@ -25,6 +25,18 @@ from nnstudio.trainer.transport import receive_job, send_job
 #: Seconds to wait for a child to exit after its "finished" message, or after terminate().
 JOIN_TIMEOUT_S = 5.0
 
+#: Multiply-adds per training step (6 x parameters x batch size) from which a run stays in
+#: the window's process: its matrix products release the GIL for ~1 ms at a time, and copying
+#: its data to a child (150 MB for MNIST) costs more than the child saves.
+THREAD_MIN_FLOP_PER_STEP = 40e6
+
+
+def runs_in_child(n_params: int, batch_size: int) -> bool:
+    """True when a run of a network of ``n_params`` parameters goes to a child process:
+    small networks, whose steps are mostly Python and would hold the GIL away from the
+    window (the spiral: 60-90 ms stalls)."""
+    return 6.0 * int(n_params) * max(1, int(batch_size)) < THREAD_MIN_FLOP_PER_STEP
+
 _context_lock = threading.Lock()
 _context = None
 

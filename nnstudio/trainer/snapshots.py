@@ -8,7 +8,7 @@ a snapshot is a read-only copy, also after unpickling.
 Typical idle use from the window (while a run is active the trainer process has the
 newest weights; the window's network catches up at each snapshot)::
 
-    views.on_snapshot(snapshot_for(ctl.network, ctl.data, ctl.dataset.n_classes,
+    views.on_snapshot(snapshot_for(ctl.network, ctl.scaled_split, ctl.dataset.n_classes,
                                    epoch=len(ctl.project.history.get("epoch", []))))
 """
 from __future__ import annotations

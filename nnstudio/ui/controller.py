@@ -59,7 +59,8 @@ class ProjectController(QObject):
     project = property(lambda self: self.session.project)
     dataset = property(lambda self: self.session.dataset)
     split = property(lambda self: self.session.split, doc="The raw split (features unscaled).")
-    data = property(lambda self: self.session.data, doc="The scaled split the network trains on.")
+    scaled_split = property(lambda self: self.session.scaled_split,
+                            doc="The split with scaled features: what the network trains on.")
     scaler = property(lambda self: self.session.scaler)
     network = property(lambda self: self.session.network)
     layers = property(lambda self: self.session.layers)
@@ -82,7 +83,7 @@ class ProjectController(QObject):
             sig.emit()
         self.selection_changed.emit(-1)
 
-    def snapshot(self) -> Project:
+    def project_to_save(self) -> Project:
         """The project as it would be saved now (weights copied from the live network)."""
         return self.session.to_project()
 

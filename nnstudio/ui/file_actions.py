@@ -164,7 +164,7 @@ class FileActions(QObject):
         return "".join(c for c in name if c not in '<>:"/\\|?*').strip() or "Untitled"
 
     def _save_to(self, path: str) -> bool:
-        project = self._ctl.snapshot()
+        project = self._ctl.project_to_save()
         if project.name in _DEFAULT_NAMES or not project.name:
             project.name = os.path.splitext(os.path.basename(path))[0]
             self._ctl.project.name = project.name

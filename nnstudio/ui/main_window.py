@@ -207,9 +207,6 @@ class MainWindow(QMainWindow):
 
     def _make_status_bar(self) -> None:
         self.status = RunStatus(self.statusBar(), self.ctl, self.runner, self)
-        s = self.status
-        self.status_epoch, self.status_speed, self.status_time = s.epoch_label, s.speed_label, s.time_label
-        self.progress = s.progress
         self._run_failed = False
         self._verdict = ""  # the last run's summary, while it is on show
 
@@ -236,7 +233,6 @@ class MainWindow(QMainWindow):
         r.state_changed.connect(self._on_runner_state)
         r.state_changed.connect(lambda state: state != "running" and self.recovery.autosave_soon())
         r.epoch_finished.connect(self._on_runner_epoch)
-        r.batch_finished.connect(self._on_runner_batch)
         r.run_finished.connect(self._on_runner_finished)
         r.run_failed.connect(self._on_runner_failed)
         c.history_changed.connect(self._on_ctl_history_changed)
@@ -246,13 +242,13 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ model -> UI
     def _on_ctl_dataset_changed(self) -> None:
-        self.views.set_dataset(self.ctl.data.train if self.ctl.data is not None else None, self.ctl.scaler)
+        self.views.set_dataset(self.ctl.scaled_split.train if self.ctl.scaled_split is not None else None, self.ctl.scaler)
 
     def _show_idle_snapshot(self) -> None:
         # Only when idle: during a run (even paused) the worker thread owns the weights.
         ctl = self.ctl
         if self.runner.state == "idle" and ctl.network is not None and ctl.dataset is not None:
-            self.views.on_snapshot(snapshot_for(ctl.network, ctl.data, ctl.dataset.n_classes,
+            self.views.on_snapshot(snapshot_for(ctl.network, ctl.scaled_split, ctl.dataset.n_classes,
                                                 len(ctl.project.history.get("epoch", []))))
 
     def _on_ctl_history_changed(self) -> None:
@@ -339,9 +335,6 @@ class MainWindow(QMainWindow):
     def _on_runner_epoch(self, rec) -> None:
         self.status.last_record = rec
 
-    def _on_runner_batch(self, rec) -> None:
-        self._last_batch = rec
-
     def _on_runner_failed(self, message: str) -> None:
         self._run_failed = True
         self.messages.set_hint("The last run stopped early: " + message.split(". ")[0] + ".")
@@ -350,7 +343,7 @@ class MainWindow(QMainWindow):
         self.status.run_end = reason
         self.status.refresh()
         ctl = self.ctl
-        if self._run_failed or ctl.network is None or ctl.data is None:
+        if self._run_failed or ctl.network is None or ctl.scaled_split is None:
             return
         if self.runner.single_step and reason == "completed":
             # A verdict on one epoch would judge too early ("it learned nothing").
@@ -358,7 +351,7 @@ class MainWindow(QMainWindow):
             self.messages.set_hint(f"Trained one more epoch ({n:,} so far). Step epoch (F10) trains "
                                    "another; Train (F5) or Space goes on for the whole run.")
             return
-        test = ctl.data.test
+        test = ctl.scaled_split.test
         test_metrics = self.runner.test_metrics  # scored by the worker when the run completed
         if test_metrics is None and len(test.X):
             test_metrics = ctl.network.evaluate(test.X, test.y)
@@ -366,9 +359,9 @@ class MainWindow(QMainWindow):
         errors = None
         if ctl.dataset.task == "regression":  # mean absolute error, as the Fit view shows it
             errors = tuple(regression_scores(ctl.network, part.X, part.y).get("mean_abs_error")
-                           if len(part.X) else None for part in (ctl.data.val, test))
+                           if len(part.X) else None for part in (ctl.scaled_split.val, test))
         text, level = summarize_run(ctl.project.history, self.runner.run_start, ctl.dataset,
-                                    ctl.data.val.y, test_metrics, lr, errors,
+                                    ctl.scaled_split.val.y, test_metrics, lr, errors,
                                     highest_rate=self.runner.highest_rate,
                                     stopped=reason == "stopped", for_="window")
         self.messages.set_hint(text)

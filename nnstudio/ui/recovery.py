@@ -66,7 +66,7 @@ class RecoveryManager(QObject):
         # the copy's weights may trail its history by a moment.
         if not ctl.dirty or ctl.dataset is None:
             return False
-        project = ctl.snapshot()  # copies: the weights may change again as soon as we return
+        project = ctl.project_to_save()  # copies: the weights may change again as soon as we return
         note = {"original_path": ctl.path, "saved_at": time.time(), "name": ctl.project.name}
         self.wait()  # one write at a time; the last one is long done at a minute's interval
         self._writer = threading.Thread(target=self._write, args=(project, note),

@@ -9,8 +9,9 @@ from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QObject, QTimer
 from nnstudio.engine import EpochRecord
 from nnstudio.errors import NNStudioError
 from nnstudio.project.run_policies import run_policies
+from nnstudio.trainer.snapshots import boundary_grid_for
 from nnstudio.trainer.transport import release_shared_data
-from nnstudio.ui.worker import TrainerWorker, boundary_grid_for, start_worker_thread, stop_worker_thread
+from nnstudio.ui.worker import TrainerWorker, start_worker_thread, stop_worker_thread
 
 
 def seconds_per_epoch(epochs_per_second: float | None) -> float:
@@ -23,7 +24,6 @@ class TrainingRunner(QObject):
 
     state_changed = Signal(str)
     epoch_finished = Signal(object)     # EpochRecord (already recorded in the history)
-    batch_finished = Signal(object)     # BatchRecord
     snapshot_ready = Signal(object)     # TrainingSnapshot
     run_finished = Signal(str)          # "completed" | "stopped"
     run_failed = Signal(str)            # plain message (divergence, error)
@@ -56,13 +56,13 @@ class TrainingRunner(QObject):
             return False
         ctl = self._ctl
         issue = ctl.output_issue()
-        if ctl.network is None or ctl.data is None:
+        if ctl.network is None or ctl.scaled_split is None:
             ctl.message_posted.emit("Nothing to train yet: choose a data set and build a network.", "warning")
             return False
         if issue:
             ctl.message_posted.emit(f"Cannot train: {issue}", "error")
             return False
-        if len(ctl.data.train.X) == 0:
+        if len(ctl.scaled_split.train.X) == 0:
             ctl.message_posted.emit("The training part of the split is empty; lower the validation "
                                     "or test share.", "error")
             return False
@@ -81,7 +81,7 @@ class TrainingRunner(QObject):
         except NNStudioError as exc:
             ctl.message_posted.emit(str(exc), "error")
             return False
-        d = ctl.data
+        d = ctl.scaled_split
         grid = boundary_grid_for(d.train.X) if ctl.dataset.task == "classification" else None
         # Continue exactly where earlier runs ended: their epoch count places this run in the
         # seed's random stream, and the optimizer's saved state carries on (Adam's averages).
@@ -97,8 +97,7 @@ class TrainingRunner(QObject):
         self.test_metrics = None
         self.highest_rate = float(optimizer.learning_rate)
         w = self._worker
-        # The worker's records arrive in lists (see TrainerWorker.records_ready); its per-record
-        # signals stay for other listeners but are not connected here.
+        # The worker's records arrive in lists (see TrainerWorker.records_ready).
         w.records_ready.connect(self._on_worker_records)
         w.snapshot_ready.connect(self.snapshot_ready)
         w.state_changed.connect(self._on_worker_state)
@@ -188,11 +187,10 @@ class TrainingRunner(QObject):
 
     # ------------------------------------------------------------------ worker signals
     def _on_worker_records(self, records) -> None:
+        # Batch records (progress within a big epoch) have no view yet: only epochs count.
         for rec in records:
             if isinstance(rec, EpochRecord):
                 self._on_worker_epoch(rec)
-            elif self._worker is not None:
-                self.batch_finished.emit(rec)
 
     def _on_worker_epoch(self, rec) -> None:
         if self._worker is None:

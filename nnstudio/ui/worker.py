@@ -14,7 +14,7 @@ Typical use from the window::
 
     worker = TrainerWorker(net, Xtr, ytr, Xva, yva, optimizer, epochs=100, batch_size=32,
                            seed=0, boundary_grid=boundary_grid_for(Xtr), n_classes=3)
-    worker.epoch_finished.connect(...)
+    worker.records_ready.connect(...)       # lists of EpochRecord / BatchRecord
     thread = start_worker_thread(worker)
     ...
     stop_worker_thread(worker, thread)      # in closeEvent / before starting another run
@@ -28,25 +28,9 @@ import threading
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
-from nnstudio.engine import EpochRecord, Network
-from nnstudio.trainer.driver import SNAPSHOT_INTERVAL_S, Job, choose_report_every, sentence  # noqa: F401
-from nnstudio.trainer.process import ProcessUnavailable, ThreadRun, TrainerProcess
-# Re-exported: the window and the tests import the snapshot API from here.
-from nnstudio.trainer.snapshots import (HISTOGRAM_BINS, TrainingSnapshot, boundary_grid_for,  # noqa: F401
-                                        boundary_points, fit_points, fit_range_for, layer_names,
-                                        make_snapshot, snapshot_for)
-
-
-#: Multiply-adds per training step (6 x parameters x batch size) from which a run stays in
-#: this process: its matrix products release the GIL for ~1 ms at a time, and copying its data
-#: to a child (150 MB for MNIST) costs more than the child saves.
-THREAD_MIN_FLOP_PER_STEP = 40e6
-
-
-def in_process(network: Network, batch_size: int) -> bool:
-    """True when the run goes to a child process: small networks, whose steps are mostly
-    Python and would hold the GIL away from the window (the spiral: 60-90 ms stalls)."""
-    return 6.0 * network.n_params * max(1, int(batch_size)) < THREAD_MIN_FLOP_PER_STEP
+from nnstudio.engine import Network
+from nnstudio.trainer.driver import SNAPSHOT_INTERVAL_S, Job, sentence
+from nnstudio.trainer.process import ProcessUnavailable, ThreadRun, TrainerProcess, runs_in_child
 
 
 class TrainerWorker(QObject):
@@ -60,7 +44,7 @@ class TrainerWorker(QObject):
         Validation data (may be None or empty).
     boundary_grid : (xmin, xmax, ymin, ymax, resolution) or None
         Where to draw the decision map (2-feature classification only); see
-        :func:`boundary_grid_for`.
+        :func:`~nnstudio.trainer.snapshots.boundary_grid_for`.
     n_classes : int
         0 for regression: no decision map and no confusion matrix; instead the error (on the
         validation data, else the training data) and, for 1 feature, the network's curve.
@@ -81,8 +65,6 @@ class TrainerWorker(QObject):
         objects from :mod:`nnstudio.engine.policies`).
     """
 
-    epoch_finished = Signal(object)   # EpochRecord
-    batch_finished = Signal(object)   # BatchRecord
     records_ready = Signal(object)    # list of EpochRecord / BatchRecord, oldest first
     snapshot_ready = Signal(object)   # TrainingSnapshot
     finished = Signal(str)            # "completed" | "stopped"
@@ -110,9 +92,10 @@ class TrainerWorker(QObject):
                   X_val, y_val, optimizer, int(epochs), int(batch_size), int(seed), boundary_grid,
                   int(n_classes), fit_range, test, optimizer_state=optimizer_state,
                   epochs_before=int(epochs_before), transform=transform, schedule=schedule, stop=stop)
-        #: "process" or "thread": where the engine runs; None chooses (:func:`in_process`).
+        #: "process" or "thread": where the engine runs; None chooses by the network's size
+        #: (:func:`~nnstudio.trainer.process.runs_in_child`).
         if isolation is None:
-            isolation = "process" if in_process(network, batch_size) else "thread"
+            isolation = "process" if runs_in_child(network.n_params, batch_size) else "thread"
         if isolation not in ("process", "thread"):
             raise ValueError(f"isolation must be 'process', 'thread' or None, got {isolation!r}")
         self.isolation = isolation
@@ -189,8 +172,8 @@ class TrainerWorker(QObject):
 
     def _on_message(self, message: tuple) -> None:
         kind = message[0]
-        if kind == "records":
-            self._forward_records(message[1])
+        if kind == "records":  # in lists: one queued signal per message, not per record
+            self.records_ready.emit(message[1])
         elif kind == "snapshot":
             self._take_weights(message[2])
             self.snapshot_ready.emit(message[1])
@@ -209,14 +192,6 @@ class TrainerWorker(QObject):
             self._take_weights(params)
             if interval is not None:
                 self.snapshot_interval = interval
-
-    def _forward_records(self, records: list) -> None:
-        self.records_ready.emit(records)
-        for rec in records:
-            if isinstance(rec, EpochRecord):
-                self.epoch_finished.emit(rec)
-            else:
-                self.batch_finished.emit(rec)
 
     def _take_weights(self, params) -> None:
         if params is not None and params.shape == self.network.params.shape:

@@ -21,7 +21,7 @@ def opened(name: str = "spiral") -> Session:
 
 
 def train(session: Session, epochs: int = 2) -> None:
-    d = session.data
+    d = session.scaled_split
     for rec in fit(session.network, d.train.X, d.train.y, optimizer=session.make_optimizer(),
                    epochs=epochs, batch_size=32, seed=0):
         if isinstance(rec, EpochRecord):
@@ -160,7 +160,7 @@ def test_untrained_layers_are_not_worth_asking_about():
 
 def test_undoing_reset_weights_brings_the_optimizer_state_back():
     s = opened()
-    d, optimizer = s.data, s.make_optimizer()
+    d, optimizer = s.scaled_split, s.make_optimizer()
     for rec in fit(s.network, d.train.X, d.train.y, optimizer=optimizer, epochs=2, batch_size=32, seed=0):
         if isinstance(rec, EpochRecord):
             s.record_epoch(rec)

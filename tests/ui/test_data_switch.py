@@ -10,7 +10,7 @@ from nnstudio.engine import EpochRecord, Network, fit
 
 
 def train(ctl, epochs: int = 3) -> None:
-    d = ctl.data
+    d = ctl.scaled_split
     for rec in fit(ctl.network, d.train.X, d.train.y, optimizer=ctl.make_optimizer(), epochs=epochs,
                    batch_size=32, seed=0):
         if isinstance(rec, EpochRecord):

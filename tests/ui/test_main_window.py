@@ -176,7 +176,7 @@ def test_divergence_is_reported_and_weights_stay_finite(window, qtbot):
     window.data_panel.load_selected()
     window.ctl.set_split(standardize=False)
     # Huge targets with a big step: the loss explodes within a few epochs.
-    window.ctl.data.train.y[:] *= 1e6
+    window.ctl.scaled_split.train.y[:] *= 1e6
     window.actions["train"].trigger()
     wait_idle(qtbot, window)
     assert window.messages.level == "error" and "learning rate" in window.messages.text.text()
@@ -362,8 +362,8 @@ def test_summary_reports_test_accuracy_after_a_good_run(window, qtbot):
     train_to_the_end(window, qtbot, epochs=150)
     text = window.messages.text.text()
     assert "Training finished: 150 epochs" in text and "Test accuracy" in text
-    assert window.progress.text().startswith("done")
-    assert window.status_epoch.text() == "Epochs trained: 150"
+    assert window.status.progress.text().startswith("done")
+    assert window.status.epoch_label.text() == "Epochs trained: 150"
 
 
 def test_views_follow_the_network_after_an_edit_not_the_old_result(window, qtbot):
@@ -376,7 +376,7 @@ def test_views_follow_the_network_after_an_edit_not_the_old_result(window, qtbot
     snap = window.views._snapshot
     for shown, layer in zip(snap.weights, [l for l in window.ctl.network.layers if hasattr(l, "W")]):
         np.testing.assert_array_equal(shown, layer.W)
-    val = window.ctl.data.val
+    val = window.ctl.scaled_split.val
     pred = window.ctl.network.predict_classes(val.X)
     assert snap.confusion.sum() == len(val.y)
     assert np.trace(snap.confusion) == np.count_nonzero(pred == val.y)
@@ -410,7 +410,7 @@ def test_undo_of_an_edit_brings_back_the_trained_weights_and_their_history(windo
     assert len(window.ctl.project.history["epoch"]) == 30
     for k, v in trained.items():
         np.testing.assert_array_equal(window.ctl.network.get_weights()[k], v)
-    assert window.status_epoch.text() == "Epochs trained: 30"
+    assert window.status.epoch_label.text() == "Epochs trained: 30"
     assert window.messages.hint.startswith("Trained for 30 epochs so far")
 
 
@@ -462,14 +462,14 @@ def test_old_messages_and_times_go_when_they_no_longer_apply(window, qtbot):
     w = window
     train_to_the_end(w, qtbot, epochs=20)
     verdict = w.messages.text.text()
-    assert verdict.startswith("Training finished") and w.status_time.text()
+    assert verdict.startswith("Training finished") and w.status.time_label.text()
     w.ctl.insert_layer(0, "Dropout")  # the results are gone with the history ...
-    assert w.messages.level == "" and w.status_time.text() == ""
+    assert w.messages.level == "" and w.status.time_label.text() == ""
     # ... but not what the unchanged layers learned, and the window says which it is.
     assert w.messages.text.text().startswith("The network changed, so its history starts again")
-    assert w.status_epoch.text() == "History cleared"
+    assert w.status.epoch_label.text() == "History cleared"
     w.actions["reset"].trigger()
-    assert w.messages.text.text().startswith("Ready") and w.status_epoch.text() == "Not trained yet"
+    assert w.messages.text.text().startswith("Ready") and w.status.epoch_label.text() == "Not trained yet"
     w.ctl.message_posted.emit("Could not open x.nnproj: it is damaged.", "error")
     assert w.messages.level == "error"
     w.actions["train"].trigger()  # a new run: the old error no longer applies
@@ -554,7 +554,7 @@ def test_reset_weights_can_be_undone(window, qtbot):
     w.actions["undo"].trigger()
     np.testing.assert_array_equal(w.ctl.network.params, trained)
     assert w.ctl.project.history == history
-    assert w.status_epoch.text() == "Epochs trained: 15"
+    assert w.status.epoch_label.text() == "Epochs trained: 15"
     w.actions["redo"].trigger()
     assert w.ctl.project.history["epoch"] == []
 
@@ -621,7 +621,7 @@ def test_freezing_a_layer_keeps_what_was_learned_and_the_history(window, qtbot):
     train_to_the_end(w, qtbot, epochs=10)
     params = w.ctl.network.params.copy()
     w.ctl.update_layer(0, trainable=False)
-    assert len(w.ctl.project.history["epoch"]) == 10 and w.status_epoch.text() == "Epochs trained: 10"
+    assert len(w.ctl.project.history["epoch"]) == 10 and w.status.epoch_label.text() == "Epochs trained: 10"
     np.testing.assert_array_equal(w.ctl.network.params, params)
     assert w.ctl.network.n_trainable_params < w.ctl.network.n_params
     w.actions["undo"].trigger()
@@ -705,7 +705,7 @@ def test_training_remembers_its_rows_and_a_changed_csv_is_flagged_on_open(window
     assert window.ctl.project.data_check is not None
     window.ctl.undo_stack.redo()
     train_to_the_end(window, qtbot, 2)
-    assert window.ctl.snapshot().data_check["rows"] == 80
+    assert window.ctl.project_to_save().data_check["rows"] == 80
     window.files._save_to(str(path))
     shown.clear()
     assert window.files.open_path(str(path), ask=False)

@@ -15,7 +15,7 @@ from nnstudio.ui.plots import boundary, confusion, fit, histograms
 from nnstudio.ui.plots.axes import ReadableAxis, readable_number
 from nnstudio.ui.plots.boundary import probabilities_to_rgb
 from nnstudio.ui.plots.palette import class_color
-from nnstudio.ui.worker import TrainingSnapshot, fit_points, fit_range_for, make_snapshot
+from nnstudio.trainer.snapshots import TrainingSnapshot, fit_points, fit_range_for, make_snapshot
 
 
 def _record(train_loss, val_loss=None, train_acc=None, val_acc=None, lr=0.01):

@@ -49,7 +49,7 @@ def test_the_controller_fits_the_scaling_on_the_training_part_and_saves_it(house
     ctl = houses
     train_y = ctl.split.train.y.astype(np.float64)
     assert shift(ctl) == pytest.approx(train_y.mean(), rel=1e-12)
-    assert ctl.snapshot().network["target_scaling"] == ctl.network.target_scaling.get_config()
+    assert ctl.project_to_save().network["target_scaling"] == ctl.network.target_scaling.get_config()
     # A new split before training: fresh weights learn in the new training part's scale.
     ctl.set_split(seed=5)
     assert shift(ctl) == pytest.approx(ctl.split.train.y.astype(np.float64).mean(), rel=1e-12)
@@ -79,7 +79,7 @@ def test_an_old_trained_project_stays_unscaled_until_reset():
     project.history = {"epoch": [1], "train_loss": [1.0], "train_acc": [None], "val_loss": [1.0],
                        "val_acc": [None]}
     ctl.load(project, ds)
-    assert ctl.network.target_scaling is None and "target_scaling" not in ctl.snapshot().network
+    assert ctl.network.target_scaling is None and "target_scaling" not in ctl.project_to_save().network
     ctl.reset_weights()
     assert shift(ctl) == pytest.approx(ctl.split.train.y.astype(np.float64).mean(), rel=1e-12)
     ctl.undo_stack.clear()
@@ -110,7 +110,7 @@ def test_predicted_vs_true_shows_prices_and_the_run_beats_the_average(window, qt
     fit = window.views.fit
     assert fit.mode == "scatter"
     true, pred = fit.points.getData()
-    val_y = window.ctl.data.val.y
+    val_y = window.ctl.scaled_split.val.y
     np.testing.assert_allclose(np.sort(true), np.sort(val_y), rtol=1e-6)  # real prices across
     mean_error = float(np.mean(np.abs(val_y - window.ctl.split.train.y.mean())))
     assert float(np.mean(np.abs(pred - true))) < 0.3 * mean_error  # answers in prices, and close

@@ -31,7 +31,7 @@ def test_train_again_continues_the_optimizer_and_equals_one_long_run(qtbot, tmp_
     assert state is not None and state["class"] == "Adam" and state["iterations"] > 0
     # Saved and opened again: the state travels with the project.
     path = tmp_path / "p.nnproj"
-    save_project(parts.snapshot(), path)
+    save_project(parts.project_to_save(), path)
     reopened = load_project(path)
     assert reopened.optimizer_state["iterations"] == state["iterations"]
     _train(qtbot, parts_runner, parts, 4)

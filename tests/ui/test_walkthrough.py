@@ -158,7 +158,7 @@ def test_step_after_a_finished_run_trains_one_epoch_and_stops(window, qtbot):
     assert epochs(window) == 6 and not window.ctl.training_active
     assert window.actions["train"].isEnabled() and not window.actions["stop"].isEnabled()
     assert "one more epoch" in window.messages.hint
-    assert window.progress.text() == "done: 1 epoch"
+    assert window.status.progress.text() == "done: 1 epoch"
 
 
 # ---------------------------------------------------------------------- 4. laptop screens

@@ -8,12 +8,13 @@ import pytest
 from PySide6.QtCore import QObject, Signal, Slot
 
 from nnstudio.data import Standardizer, load_builtin, split_dataset
-from nnstudio.engine import SGD, Adam, Dense, Network
+from nnstudio.engine import SGD, Adam, Dense, EpochRecord, Network
+from nnstudio.trainer.driver import SNAPSHOT_INTERVAL_S, choose_report_every
+from nnstudio.trainer.process import runs_in_child
+from nnstudio.trainer.snapshots import (TrainingSnapshot, boundary_grid_for, fit_range_for,
+                                        make_snapshot, snapshot_for)
 from nnstudio.ui.plots import TrainingViewsPanel
-from nnstudio.ui.worker import (SNAPSHOT_INTERVAL_S, TrainerWorker, TrainingSnapshot,
-                                boundary_grid_for, choose_report_every, fit_range_for, in_process,
-                                make_snapshot, snapshot_for, start_worker_thread,
-                                stop_worker_thread)
+from nnstudio.ui.worker import TrainerWorker, start_worker_thread, stop_worker_thread
 
 LONG = 1_000_000  # epochs for runs the test ends itself
 
@@ -62,8 +63,7 @@ class Run(QObject):
         self.worker = worker
         self.epochs, self.batches, self.snapshots, self.failed = [], [], [], []
         self.states = []
-        worker.epoch_finished.connect(self._on_worker_epoch_finished)
-        worker.batch_finished.connect(self._on_worker_batch_finished)
+        worker.records_ready.connect(self._on_worker_records_ready)
         worker.snapshot_ready.connect(self._on_worker_snapshot_ready)
         worker.failed.connect(self._on_worker_failed)
         worker.state_changed.connect(self._on_worker_state_changed)
@@ -75,13 +75,13 @@ class Run(QObject):
         return self
 
     @Slot(object)
-    def _on_worker_epoch_finished(self, record):
-        self.epochs.append(record)
-        self.epoch_finished.emit(record)
-
-    @Slot(object)
-    def _on_worker_batch_finished(self, record):
-        self.batches.append(record)
+    def _on_worker_records_ready(self, records):
+        for record in records:
+            if isinstance(record, EpochRecord):
+                self.epochs.append(record)
+                self.epoch_finished.emit(record)
+            else:
+                self.batches.append(record)
 
     @Slot(object)
     def _on_worker_snapshot_ready(self, snapshot):
@@ -287,10 +287,10 @@ def test_snapshot_of_a_sigmoid_output_has_two_class_channels(spiral):
 
 
 def test_small_networks_train_in_a_child_process_big_ones_in_the_thread():
-    assert in_process(_network(), 32)  # the spiral demo: its steps are mostly Python
+    assert runs_in_child(_network().n_params, 32)  # the spiral demo: its steps are mostly Python
     mnist = Network(784, [Dense(256, "relu"), Dense(128, "relu"), Dense(10, "softmax")])
-    assert not in_process(mnist, 64)  # ~90 M multiply-adds a step, which release the GIL
-    assert in_process(mnist, 1)       # per-sample SGD: tiny steps again
+    assert not runs_in_child(mnist.n_params, 64)  # ~90 M multiply-adds a step, which release the GIL
+    assert runs_in_child(mnist.n_params, 1)       # per-sample SGD: tiny steps again
 
 
 def test_report_every_gives_progress_for_big_epochs_only():
@@ -316,7 +316,7 @@ def test_panel_follows_a_real_run(qtbot, make_run, spiral):
         X, y, class_names = Xtr, ytr, names
     panel.set_dataset(Data)
     run = make_run(epochs=15, start=False)
-    run.worker.epoch_finished.connect(panel.on_epoch)
+    run.epoch_finished.connect(panel.on_epoch)  # re-emitted in the GUI thread
     run.worker.snapshot_ready.connect(panel.on_snapshot)
     with qtbot.waitSignal(run.finished, timeout=10000):
         run.start()

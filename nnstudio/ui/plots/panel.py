@@ -1,7 +1,7 @@
 """The training views in tabs: curves, weight histograms, decision map, confusion matrix.
 
-The window connects the worker's signals to :meth:`TrainingViewsPanel.on_epoch` and
-:meth:`TrainingViewsPanel.on_snapshot`. Snapshots are drawn only on the visible tab; the others
+The window connects the controller's ``epoch_recorded`` to :meth:`TrainingViewsPanel.on_epoch`
+and the training runner's ``snapshot_ready`` to :meth:`TrainingViewsPanel.on_snapshot`. Snapshots are drawn only on the visible tab; the others
 keep the latest one and draw it when they are opened, so hidden views cost nothing.
 
 The third tab shows what the network answers, in the form that suits the data: the decision
@@ -67,11 +67,11 @@ class TrainingViewsPanel(QTabWidget):
 
     # ------------------------------------------------------------------ worker -> views
     def on_epoch(self, record) -> None:
-        """Slot for ``TrainerWorker.epoch_finished``: only buffers; the curves redraw on a timer."""
+        """Slot for ``ProjectController.epoch_recorded``: only buffers; the curves redraw on a timer."""
         self.metrics.append(record)
 
     def on_snapshot(self, snapshot) -> None:
-        """Slot for ``TrainerWorker.snapshot_ready``: draw it on the visible tab only."""
+        """Slot for ``TrainingRunner.snapshot_ready``: draw it on the visible tab only."""
         self._snapshot = snapshot
         self._drawn.clear()
         if snapshot.epoch == 0:  # the start of a run: the weight charts' grey outline
