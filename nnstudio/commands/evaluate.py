@@ -33,6 +33,7 @@ def evaluate_project(path: str) -> dict:
                            "train it first (nnstudio train FILE --save FILE).")
     session = Session.open(project)
     network, split, data = session.network, session.split, session.scaled_split
+    assert network is not None and split is not None and data is not None  # open() built them
     changed = session.data_changed()
     if changed:
         raise ProjectError(f"{changed} So nnstudio evaluate does not report them. To score this "

@@ -76,6 +76,7 @@ def run_train(args: argparse.Namespace) -> int:
         dataset = load_dataset_source(project.data_source, progress=reading)
     session = Session.open(project, dataset=dataset, progress=reading)
     project, network, split, data = session.project, session.network, session.split, session.scaled_split
+    assert network is not None and split is not None and data is not None  # open() built them
     bar.clear()
     changed = session.data_changed()
     if changed:

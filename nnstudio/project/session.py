@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -38,6 +39,10 @@ from nnstudio.project.layer_edits import (
     new_id,
     same_shapes,
 )
+
+if TYPE_CHECKING:
+    from nnstudio.data import Dataset, Split, Standardizer
+    from nnstudio.engine import Network
 
 #: What a new split says when trained weights stay.
 SPLIT_WARNING = ("New split: the network keeps its weights, but it has already learned from rows "
@@ -71,11 +76,11 @@ class Session:
 
     def __init__(self) -> None:
         self.project = Project()
-        self.dataset = None
-        self.split = None
-        self.scaled_split = None
-        self.scaler = None
-        self.network = None
+        self.dataset: Dataset | None = None
+        self.split: Split | None = None
+        self.scaled_split: Split | None = None
+        self.scaler: Standardizer | None = None
+        self.network: Network | None = None
         self.layers: list[dict] = []
         self.ids: list[int] = []
         self.kept_learning = False
@@ -287,11 +292,12 @@ class Session:
         from nnstudio.data import Standardizer, split_dataset
 
         s = self.project.split
+        assert self.dataset is not None  # every caller sets the data first
         self.split = split_dataset(self.dataset, val_fraction=s["val"], test_fraction=s["test"],
                                    seed=s["seed"])
         if not s.get("standardize", True):
             self.scaler = None
-        elif keep_scaler:
+        elif keep_scaler and self.project.scaler is not None:  # (keep_scaler: there is one)
             self.scaler = Standardizer.from_config(self.project.scaler)
         else:
             self.scaler = Standardizer.fit(self.split.train.X)
@@ -308,11 +314,14 @@ class Session:
         return self._output_scaling[self.ids[-1]]
 
     def _fit_target_scaling(self) -> dict | None:
-        from nnstudio.engine import TargetScaling, layer_from_config
+        from nnstudio.engine import Dense, TargetScaling, layer_from_config
 
-        if self.split is None or self.dataset.task != "regression" or self.output_issue():
+        if self.split is None or self.dataset is None or self.dataset.task != "regression" \
+                or self.output_issue():
             return None  # no numbers to predict, or an output that cannot take them anyway
-        scaling = TargetScaling.fit(self.split.train.y, layer_from_config(self.layers[-1]).activation.key)
+        output = layer_from_config(self.layers[-1])
+        assert isinstance(output, Dense)  # output_issue() found none: a Dense output layer
+        scaling = TargetScaling.fit(self.split.train.y, output.activation.key)
         return None if scaling is None else scaling.get_config()
 
     def _set_target_scaling(self, config: dict | None) -> None:
@@ -389,10 +398,12 @@ class Session:
 
     def weights_state(self) -> tuple:
         """The weights, their target scaling and the results, for :meth:`restore_weights`."""
+        assert self.network is not None  # weights exist only with a network
         return self.network.params.copy(), self.target_scaling(), self.results()
 
     def reset_weights(self) -> None:
         """Fresh random weights (from the training seed) and no history or fingerprint."""
+        assert self.network is not None  # weights exist only with a network
         self.network.reinitialize(self.project.training.get("seed", 0))
         # Fresh weights learn in this split's scale (an old project may have trained unscaled).
         self._set_target_scaling(self._fit_target_scaling())
@@ -401,6 +412,7 @@ class Session:
 
     def restore_weights(self, state: tuple) -> None:
         params, scaling, results = state
+        assert self.network is not None  # weights exist only with a network
         self.network.params[...] = params
         self._set_target_scaling(scaling)
         self.restore_results(results)
