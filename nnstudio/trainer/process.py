@@ -18,6 +18,9 @@ from __future__ import annotations
 import collections
 import multiprocessing
 import threading
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from typing import Any
 
 from nnstudio.trainer.driver import Job, run_job
 from nnstudio.trainer.transport import receive_job, send_job
@@ -38,13 +41,16 @@ def runs_in_child(n_params: int, batch_size: int) -> bool:
     return 6.0 * int(n_params) * max(1, int(batch_size)) < THREAD_MIN_FLOP_PER_STEP
 
 _context_lock = threading.Lock()
-_context = None
+# A ForkServerContext or a SpawnContext: Any, as BaseContext's stub has no Process and the
+# forkserver one does not exist on Windows.
+_context: Any = None
 
 
-def _get_context():
+def _get_context() -> Any:
     global _context
     with _context_lock:
         if _context is None:
+            ctx: Any
             if "forkserver" in multiprocessing.get_all_start_methods():
                 ctx = multiprocessing.get_context("forkserver")
                 # Imported once in the server, so every child starts with them loaded.
@@ -96,9 +102,9 @@ class TrainerProcess:
         self.job = job
         self._lock = threading.Lock()
         self._pending: list = []
-        self._commands = None  # our end of the command pipe, once started
-        self._messages = None
-        self._process = None
+        self._commands: Connection | None = None  # our end of the command pipe, once started
+        self._messages: Connection | None = None
+        self._process: BaseProcess | None = None
         self._heard_from = False  # the child has sent at least one message
 
     def command(self, *command) -> None:
@@ -163,6 +169,7 @@ class TrainerProcess:
         Raises :class:`ProcessUnavailable` when the child dies before its first message (it
         could not even start here: a broken install, a sandbox): the run can go elsewhere.
         """
+        assert self._messages is not None and self._process is not None  # start() set them
         while True:
             try:
                 message = self._messages.recv()
@@ -170,7 +177,8 @@ class TrainerProcess:
                 self._process.join(JOIN_TIMEOUT_S)
                 code = self._process.exitcode
                 if not self._heard_from:
-                    raise ProcessUnavailable(f"the trainer process ended at once (code {code})")
+                    raise ProcessUnavailable(
+                        f"the trainer process ended at once (code {code})") from None
                 yield ("failed", "The trainer stopped unexpectedly (its process ended with "
                                  f"code {code}). The network keeps the weights of its last "
                                  "picture; press Train to go on.")

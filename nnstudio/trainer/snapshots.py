@@ -179,7 +179,7 @@ def validation_scores(network: Network, X_val: np.ndarray | None, y_val: np.ndar
     """The snapshot fields scored on ``(X_val, y_val)``: ``confusion`` (classification) or the
     regression errors and predictions; {} without data. A prediction on every row: for 12,000
     MNIST-sized rows ~50 ms, so the worker computes these once per finished epoch."""
-    if X_val is None or len(X_val) == 0:
+    if X_val is None or y_val is None or len(X_val) == 0:
         return {}
     return scores_from_outputs(network.predict(X_val), y_val, n_classes)
 
@@ -222,7 +222,7 @@ def make_snapshot(network: Network, epoch: int, grid: tuple | None, grid_points:
     scores : dict or None
         :func:`validation_scores` computed earlier, to reuse instead of scoring again.
     """
-    dense = [l for l in network.layers if isinstance(l, Dense)]
+    dense = [layer for layer in network.layers if isinstance(layer, Dense)]
     histograms, weights = [], []
     for name, layer in zip(layer_names(network), dense):
         # Up to 30 bins; fewer for small layers (32 weights in 30 bins is mostly gaps).
@@ -231,7 +231,7 @@ def make_snapshot(network: Network, epoch: int, grid: tuple | None, grid_points:
         histograms.append((name, _frozen(edges), _frozen(counts)))
         weights.append(_frozen(layer.W))
     extra: dict = {"error_split": error_split}
-    if grid_points is not None and n_classes >= 2:
+    if grid is not None and grid_points is not None and n_classes >= 2:  # the points of grid
         res = grid[4]
         p = network.predict(grid_points)
         if p.shape[1] == 1:  # one sigmoid neuron: probability of class 1
