@@ -1,0 +1,52 @@
+"""The linter (ruff) and the type checker (mypy) find nothing in the Qt-free code.
+
+The Qt-free code is every package of ``nnstudio`` but ``ui`` (engine, data, project, trainer,
+doctor, commands, ...) plus the modules at the top (``cli.py``, ``errors.py``, ...); both tools
+read their settings from pyproject.toml. CI installs them with the ``test`` extra; elsewhere the
+tests are skipped with the reason when a tool is missing.
+"""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def qt_free_paths() -> list[str]:
+    """``nnstudio/<package>`` and ``nnstudio/<module>.py`` for everything but ``nnstudio/ui``,
+    relative to the repository root."""
+    package = ROOT / "nnstudio"
+    paths = [p for p in package.iterdir()
+             if p.name != "ui" and ((p.is_dir() and (p / "__init__.py").is_file()) or p.suffix == ".py")]
+    return sorted(str(p.relative_to(ROOT).as_posix()) for p in paths)
+
+
+def run_tool(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300)
+
+
+def test_ruff_finds_nothing_in_the_qt_free_code():
+    pytest.importorskip("ruff", reason="ruff is not installed (pip install -e '.[test]')")
+    done = run_tool("ruff", "check", "--no-cache", *qt_free_paths())
+    assert done.returncode == 0, f"ruff check found problems:\n{done.stdout}{done.stderr}"
+
+
+def test_mypy_finds_nothing_in_the_qt_free_code(tmp_path):
+    pytest.importorskip("mypy", reason="mypy is not installed (pip install -e '.[test]')")
+    # A fresh cache: nothing left over from another checkout or mypy version can hide an error.
+    done = run_tool("mypy", "--cache-dir", str(tmp_path / "mypy_cache"), *qt_free_paths())
+    assert done.returncode == 0, f"mypy found problems:\n{done.stdout}{done.stderr}"
+
+
+def test_mypy_settings_name_the_same_qt_free_code():
+    # `mypy` run bare (its `files` setting) checks what this test checks: a new package is
+    # added to pyproject.toml too.
+    tomllib = pytest.importorskip("tomllib", reason="tomllib needs Python 3.11")
+    with open(ROOT / "pyproject.toml", "rb") as f:
+        files = tomllib.load(f)["tool"]["mypy"]["files"]
+    assert sorted(files) == qt_free_paths()
