@@ -8,7 +8,7 @@ import numpy as np
 
 from nnstudio.data import Standardizer, load_builtin, split_dataset
 from nnstudio.engine import SGD, Adam, Dense, Network
-from nnstudio.trainer.driver import Driver, Job
+from nnstudio.trainer.driver import Driver, Job, choose_report_every
 from nnstudio.trainer.process import LocalPipe
 
 
@@ -123,3 +123,8 @@ def test_a_transform_cannot_write_into_the_jobs_data_and_a_diverged_run_returns_
     diverging.optimizer = SGD(learning_rate=1e6)
     finished = _run(diverging)[-1]
     assert finished[1] == "stopped" and finished[5] is None
+
+
+def test_report_every_gives_progress_for_big_epochs_only():
+    assert choose_report_every(240, 32) == 0            # spiral: 8 batches per epoch
+    assert choose_report_every(60000, 32) == 1875 // 20  # MNIST-sized: ~20 per epoch

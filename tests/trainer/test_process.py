@@ -10,6 +10,7 @@ import pytest
 from nnstudio.data import Standardizer, load_builtin, split_dataset
 from nnstudio.engine import SGD, Adam, Dense, EpochRecord, Network, fit
 from nnstudio.trainer import Job, TrainerProcess, TrainingSnapshot, boundary_grid_for
+from nnstudio.trainer.process import runs_in_child
 
 
 @pytest.fixture(scope="module")
@@ -184,3 +185,10 @@ def test_the_shared_data_block_is_reused_and_can_be_released(spiral):
     assert not transport._cache
     with pytest.raises(FileNotFoundError):
         shared_memory.SharedMemory(name=names[0])
+
+
+def test_small_networks_train_in_a_child_process_big_ones_in_the_thread():
+    assert runs_in_child(_network().n_params, 32)  # the spiral demo: its steps are mostly Python
+    mnist = Network(784, [Dense(256, "relu"), Dense(128, "relu"), Dense(10, "softmax")])
+    assert not runs_in_child(mnist.n_params, 64)  # ~90 M multiply-adds a step, which release the GIL
+    assert runs_in_child(mnist.n_params, 1)       # per-sample SGD: tiny steps again

@@ -6,16 +6,18 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from nnstudio.data import Standardizer
+from nnstudio.data import Standardizer, load_builtin, split_dataset
 from nnstudio.doctor import curve_findings, render
 from nnstudio.engine import Dense, EpochRecord, Network
+from nnstudio.project.build import scaled_split
+from nnstudio.trainer.snapshots import (TrainingSnapshot, fit_points, fit_range_for, make_snapshot,
+                                        snapshot_for)
 from nnstudio.ui.plots import (ConfusionMatrixWidget, DecisionBoundaryWidget, FitViewWidget,
                                MetricsPlotWidget, TrainingViewsPanel, WeightHistogramWidget)
 from nnstudio.ui.plots import boundary, confusion, fit, histograms
 from nnstudio.ui.plots.axes import ReadableAxis, readable_number
 from nnstudio.ui.plots.boundary import probabilities_to_rgb
 from nnstudio.ui.plots.palette import class_color
-from nnstudio.trainer.snapshots import TrainingSnapshot, fit_points, fit_range_for, make_snapshot
 
 
 def _record(train_loss, val_loss=None, train_acc=None, val_acc=None, lr=0.01):
@@ -471,3 +473,27 @@ def test_the_plot_marks_the_epoch_the_verdict_names(qtbot):
     verdict = diagnose_run(history, 0, load_builtin("spiral"), np.array([0, 1] * 40), None, 0.01)
     best = next(f for f in verdict if f.kind == "overfitting")
     assert [h.kind for h in w.hints] == ["overfitting"] and w.best_line.value() == best.epoch == 20
+
+
+def test_snapshot_for_a_reset_network_becomes_the_weights_reference(qtbot):
+    panel = TrainingViewsPanel()
+    qtbot.addWidget(panel)
+    ds = load_builtin("spiral", n_samples=200)
+    split = split_dataset(ds, val_fraction=0.2, test_fraction=0.2, seed=0)
+    data = scaled_split(split, Standardizer.fit(split.train.X))
+    net = Network(2, [Dense(8, "relu"), Dense(8, "relu"), Dense(2, "softmax")], seed=0)
+    panel.setCurrentWidget(panel.histograms)
+    panel.on_snapshot(snapshot_for(net, data, 2, epoch=0))  # start of a run
+    for layer in net.layers:
+        layer.W *= 3.0
+    trained = snapshot_for(net, data, 2, epoch=40)
+    panel.on_snapshot(trained)  # end of the run: the outline stays at the start
+    ref_edges = panel.histograms.reference_curves[0].getData()[0]
+    assert not np.allclose(ref_edges, trained.histograms[0][1])  # x3 weights: wider edges
+    net.reinitialize(1)  # "Reset weights": history cleared, so the window passes epoch 0
+    fresh = snapshot_for(net, data, 2, epoch=0)
+    panel.on_snapshot(fresh)
+    for curve in (panel.histograms.reference_curves[0], panel.histograms.curves[0]):
+        x, y = curve.getData()
+        np.testing.assert_array_equal(x, fresh.histograms[0][1])
+        np.testing.assert_array_equal(y, fresh.histograms[0][2])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QSettings, QStandardPaths
+from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QMessageBox
 
 from nnstudio.data import Dataset
@@ -86,9 +86,7 @@ def test_an_old_trained_project_stays_unscaled_until_reset():
 
 
 @pytest.fixture
-def window(qtbot, monkeypatch, tmp_path):
-    QSettings.setPath(QSettings.NativeFormat, QSettings.UserScope, str(tmp_path / "settings"))
-    QStandardPaths.setTestModeEnabled(True)
+def window(qtbot, monkeypatch, isolated_settings):
     w = MainWindow(settings_scope="tests")
     qtbot.addWidget(w)
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.Yes)

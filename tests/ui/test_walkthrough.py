@@ -5,36 +5,25 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, QRect, QSettings, QSize, QStandardPaths, Qt
-from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QSlider
+from PySide6.QtCore import QPoint, QRect, QSize, Qt
+from PySide6.QtWidgets import QApplication, QFileDialog, QSlider
 
 from nnstudio.data import Dataset
 from nnstudio.project import load_project, save_project
 from nnstudio.ui.file_actions import DEMO_SPEED
-from nnstudio.ui.main_window import MainWindow, initial_size
+from nnstudio.ui.main_window import initial_size
 from nnstudio.ui.scatter import JITTER, DataScatterWidget
 from nnstudio.ui.training_panel import SPEEDS
 
 
-@pytest.fixture(autouse=True)
-def isolated_settings(tmp_path):
-    QSettings.setPath(QSettings.NativeFormat, QSettings.UserScope, str(tmp_path / "settings"))
-    QStandardPaths.setTestModeEnabled(True)
+# Tests without the window fixture keep their settings apart too.
+pytestmark = pytest.mark.usefixtures("isolated_settings")
 
 
 @pytest.fixture
-def window(qtbot, monkeypatch):
-    QSettings("nnstudio", "tests-walkthrough").clear()  # the default layout, not a saved one
-    w = MainWindow(settings_scope="tests-walkthrough")
-    qtbot.addWidget(w)
-    w.files.open_demo()
-    w.resize(1360, 860)
-    w.show()
-    qtbot.waitExposed(w)
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.Yes)
-    yield w
-    w.runner.stop()
-    w.ctl._set_dirty(False)
+def window(open_window):
+    """The demo at the speed it opens with (these tests look at the speed control)."""
+    return open_window("tests-walkthrough", fast=False)
 
 
 def set_speed(w, epochs_per_second: float) -> None:

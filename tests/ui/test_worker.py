@@ -1,5 +1,6 @@
 """TrainerWorker on small real problems: completion, pause/resume, stop, step, learning rate,
-divergence, errors, snapshots. Every started thread is stopped and waited for in teardown."""
+divergence, errors, snapshots. Every started thread is stopped and waited for in teardown.
+The Qt-free parts it drives are tested in tests/trainer."""
 from __future__ import annotations
 
 import numpy as np
@@ -9,10 +10,8 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 from nnstudio.data import Standardizer, load_builtin, split_dataset
 from nnstudio.engine import SGD, Adam, Dense, EpochRecord, Network
-from nnstudio.trainer.driver import SNAPSHOT_INTERVAL_S, choose_report_every
-from nnstudio.trainer.process import runs_in_child
-from nnstudio.trainer.snapshots import (TrainingSnapshot, boundary_grid_for, fit_range_for,
-                                        make_snapshot, snapshot_for)
+from nnstudio.trainer.driver import SNAPSHOT_INTERVAL_S
+from nnstudio.trainer.snapshots import TrainingSnapshot, boundary_grid_for
 from nnstudio.ui.plots import TrainingViewsPanel
 from nnstudio.ui.worker import TrainerWorker, start_worker_thread, stop_worker_thread
 
@@ -273,31 +272,6 @@ def test_snapshot_shapes_and_copies(qtbot, make_run, spiral):
     assert not snap.weights[0].flags.writeable and not snap.boundary.flags.writeable
 
 
-def test_snapshot_of_a_sigmoid_output_has_two_class_channels(spiral):
-    Xtr, ytr, Xva, yva, _ = spiral
-    net = _network(Dense(1, "sigmoid"))
-    grid = boundary_grid_for(Xtr, resolution=10)
-    xs = np.linspace(grid[0], grid[1], 10)
-    ys = np.linspace(grid[2], grid[3], 10)
-    pts = np.column_stack([a.ravel() for a in np.meshgrid(xs, ys)]).astype(np.float32)
-    snap = make_snapshot(net, 3, grid, pts, Xva, yva, 2)
-    assert snap.boundary.shape == (10, 10, 2)
-    np.testing.assert_allclose(snap.boundary[..., 1].ravel(), net.predict(pts)[:, 0], rtol=1e-6)
-    assert snap.confusion.sum() == len(Xva)
-
-
-def test_small_networks_train_in_a_child_process_big_ones_in_the_thread():
-    assert runs_in_child(_network().n_params, 32)  # the spiral demo: its steps are mostly Python
-    mnist = Network(784, [Dense(256, "relu"), Dense(128, "relu"), Dense(10, "softmax")])
-    assert not runs_in_child(mnist.n_params, 64)  # ~90 M multiply-adds a step, which release the GIL
-    assert runs_in_child(mnist.n_params, 1)       # per-sample SGD: tiny steps again
-
-
-def test_report_every_gives_progress_for_big_epochs_only():
-    assert choose_report_every(240, 32) == 0            # spiral: 8 batches per epoch
-    assert choose_report_every(60000, 32) == 1875 // 20  # MNIST-sized: ~20 per epoch
-
-
 def test_big_epochs_send_batch_records(qtbot, make_run, spiral):
     Xtr, ytr, Xva, yva, names = spiral
     run = make_run(epochs=2, batch_size=1, start=False)  # 120 batches: reports every 6
@@ -370,60 +344,6 @@ def test_snapshots_pace_themselves_to_their_cost(qtbot, make_run):
     with qtbot.waitSignal(run.finished, timeout=10000):
         run.start()
     assert run.worker.snapshot_interval == SNAPSHOT_INTERVAL_S  # cheap here: the minimum
-
-
-# ---------------------------------------------------------------------- snapshot_for (idle)
-def test_snapshot_for_builds_every_picture_for_classification():
-    ds, data = _split("spiral", n_samples=200)
-    net = _network()
-    snap = snapshot_for(net, data, 2, epoch=7)
-    assert snap.epoch == 7 and len(snap.histograms) == 3
-    assert snap.boundary.shape == (80, 80, 2)
-    assert snap.boundary_extent == pytest.approx(boundary_grid_for(data.train.X)[:4])
-    assert snap.confusion.sum() == len(data.val.X) and snap.fit_curve is None
-
-
-def test_snapshot_for_regression_and_for_missing_or_mismatched_data():
-    ds, data = _split("regression_1d")
-    net = Network(1, [Dense(8, "tanh"), Dense(1, "linear")], seed=0)
-    snap = snapshot_for(net, data, 0)
-    lo, hi, res = fit_range_for(data.train.X)
-    assert snap.fit_curve[0][0] == pytest.approx(lo) and snap.fit_curve[0][-1] == pytest.approx(hi)
-    assert snap.mean_abs_error is not None and snap.error_split == "validation"
-    assert snap.epoch == 0 and snap.confusion is None and snap.boundary is None
-    bare = snapshot_for(net, None, 0, epoch=3)
-    assert bare.epoch == 3 and bare.fit_curve is None and len(bare.weights) == 2
-    other = snapshot_for(_network(), data, 0)  # 2-input network, 1-feature data: no crash
-    assert other.fit_curve is None and other.mean_abs_error is None
-
-
-def test_snapshot_for_ignores_a_regression_output_of_the_wrong_size():
-    ds, data = _split("regression_1d")
-    net = Network(1, [Dense(8, "tanh"), Dense(3, "linear")], seed=0)  # 3 outputs, 1 target
-    snap = snapshot_for(net, data, 0)
-    assert snap.fit_curve[1].shape == (200, 3) and snap.mean_abs_error is None
-
-
-def test_snapshot_for_a_reset_network_becomes_the_weights_reference(qtbot):
-    panel = TrainingViewsPanel()
-    qtbot.addWidget(panel)
-    ds, data = _split("spiral", n_samples=200)
-    net = _network()
-    panel.setCurrentWidget(panel.histograms)
-    panel.on_snapshot(snapshot_for(net, data, 2, epoch=0))  # start of a run
-    for layer in net.layers:
-        layer.W *= 3.0
-    trained = snapshot_for(net, data, 2, epoch=40)
-    panel.on_snapshot(trained)  # end of the run: the outline stays at the start
-    ref_edges = panel.histograms.reference_curves[0].getData()[0]
-    assert not np.allclose(ref_edges, trained.histograms[0][1])  # x3 weights: wider edges
-    net.reinitialize(1)  # "Reset weights": history cleared, so the window passes epoch 0
-    fresh = snapshot_for(net, data, 2, epoch=0)
-    panel.on_snapshot(fresh)
-    for curve in (panel.histograms.reference_curves[0], panel.histograms.curves[0]):
-        x, y = curve.getData()
-        np.testing.assert_array_equal(x, fresh.histograms[0][1])
-        np.testing.assert_array_equal(y, fresh.histograms[0][2])
 
 
 def test_without_child_processes_the_run_trains_in_the_thread(qtbot, spiral, monkeypatch):
