@@ -374,7 +374,7 @@ def main(argv: list[str] | None = None) -> int:
     print(head)
     print("-" * len(head))
     busy = False
-    for name, what, p50, p99, mx, w, h, other, _probed in rows:
+    for name, _what, p50, p99, mx, w, h, other, _probed in rows:
         ratio = w / h
         ok = p99 < LATENESS_P99_MS and mx < LATENESS_MAX_MS and ratio >= RATIO_TARGET
         flags = []
