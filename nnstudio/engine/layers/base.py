@@ -70,9 +70,13 @@ class Cache:
         The incoming gradient is already taken before the activation (softmax or sigmoid
         with cross-entropy: ``p - y``), so backward must not apply the activation's
         derivative again.
+    ones, zeros : ndarray or None
+        Constants a layer kind may ask for in :meth:`Layer.new_cache` (Dense: ``(batch,)``
+        ones for the bias gradient as one GEMV, ``(batch, units)`` zeros for ReLU); never
+        written after they are made.
     """
 
-    __slots__ = ("x", "out", "grad_in", "fused", "mask", "masked")
+    __slots__ = ("x", "out", "grad_in", "fused", "mask", "masked", "ones", "zeros")
     # x and out are unset until the first forward pass (a layer reads them only after it).
     x: np.ndarray
     out: np.ndarray
@@ -80,9 +84,11 @@ class Cache:
     mask: np.ndarray | None
     fused: bool
     masked: bool
+    ones: np.ndarray | None
+    zeros: np.ndarray | None
 
     def __init__(self):
-        self.grad_in = self.mask = None
+        self.grad_in = self.mask = self.ones = self.zeros = None
         self.fused = self.masked = False
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nnstudio.engine.activations import Activation, activation_config, get_activation
+from nnstudio.engine.activations import Activation, ReLU, activation_config, get_activation
 from nnstudio.engine.layers.base import Cache, Layer, Shape, describe_shape
 from nnstudio.errors import ConfigError
 
@@ -106,6 +106,16 @@ class Dense(Layer):
     def weighted_sum(self, x: np.ndarray) -> np.ndarray:
         return x @ self.W + self.b
 
+    def new_cache(self, batch: int, dtype) -> Cache:
+        cache = Cache()
+        cache.ones = np.ones(batch, dtype)
+        if type(self.activation) is ReLU:
+            # np.maximum against an array of zeros takes numpy's SIMD loop; against the
+            # scalar 0 it does not (4x slower at 256 x 256). np.zeros of a large array is
+            # calloc'd pages that are only ever read: they take no memory of their own.
+            cache.zeros = np.zeros((batch, self.units), dtype)
+        return cache
+
     def forward(self, x, out, cache: Cache, training, rng):
         cache.x = x
         cache.out = out
@@ -113,7 +123,11 @@ class Dense(Layer):
         # dispatch overhead, which is most of a step at batch size 1.
         np.dot(x, self.W, out=out)
         out += self.b
-        self._act_forward(out)
+        zeros = cache.zeros
+        if zeros is not None:  # a ReLU layer (new_cache); a wrong shape raises
+            np.maximum(out, zeros, out=out)
+        else:
+            self._act_forward(out)
         return out
 
     def backward(self, grad, cache: Cache, grads):
@@ -122,7 +136,14 @@ class Dense(Layer):
         if grads is not None:
             dW, db = grads
             np.dot(cache.x.T, grad, out=dW)
-            np.add.reduce(grad, axis=0, out=db)  # np.sum's Python wrapper costs more at batch 1
+            ones = cache.ones
+            if ones is not None:  # a wrong length raises
+                # The bias gradient (column sums) as one GEMV: 2-3x faster than
+                # np.add.reduce(axis=0) at every batch size; the sum's order (and so its
+                # last bit) is BLAS's.
+                np.dot(ones, grad, out=db)
+            else:
+                np.add.reduce(grad, axis=0, out=db)
         gi = cache.grad_in
         if gi is not None:
             np.dot(grad, self.W.T, out=gi)
