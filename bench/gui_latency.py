@@ -238,7 +238,7 @@ class Bench:
         # Let the window finish its after-run work, as a person's next click would: the
         # recovery copy is written AFTER_RUN_DELAY_MS after a run, and must not land in the
         # next measured run.
-        from nnstudio.ui.recovery import AFTER_RUN_DELAY_MS
+        from nnstudio.ui.files.recovery import AFTER_RUN_DELAY_MS
         self.settle(AFTER_RUN_DELAY_MS + 300)
         self.win.recovery.wait(30)
         return epochs * n_train / wall, lateness, epochs

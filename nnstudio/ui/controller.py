@@ -15,10 +15,18 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 from nnstudio.data import Dataset
 from nnstudio.errors import NNStudioError
 from nnstudio.project import Project
-from nnstudio.project.layer_edits import (DataSwitch, EditRefused, LayerEdit, default_layer_config,
-                                          plan_insert, plan_move, plan_remove, plan_update)
+from nnstudio.project.layer_edits import (
+    DataSwitch,
+    EditRefused,
+    LayerEdit,
+    default_layer_config,
+    plan_insert,
+    plan_move,
+    plan_remove,
+    plan_update,
+)
 from nnstudio.project.session import Session
-from nnstudio.ui.layer_specs import output_explanation
+from nnstudio.ui.network.layer_specs import output_explanation
 from nnstudio.ui.undo_commands import DatasetCommand, LayersCommand, ResetCommand, describe_change
 
 

@@ -6,23 +6,31 @@ import os
 
 from PySide6.QtCore import QSettings, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QApplication, QDockWidget, QMainWindow, QMessageBox,
-                               QSplitter, QStyle, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QStyle,
+    QVBoxLayout,
+    QWidget,
+)
 
-from nnstudio.ui.canvas import NetworkCanvasWidget
-from nnstudio.ui.controller import ProjectController
-from nnstudio.ui.data_panel import DataPanel
-from nnstudio.ui.file_actions import FileActions
-from nnstudio.ui.inspector import LayerInspectorPanel
-from nnstudio.ui.message_bar import MessageBar
-from nnstudio.ui.palette import LayerPaletteWidget
-from nnstudio.ui.recovery import RecoveryManager
-from nnstudio.ui.run_status import RunStatus
 from nnstudio.doctor import summarize_run
 from nnstudio.trainer.snapshots import regression_scores, snapshot_for
-from nnstudio.ui.plots import TrainingViewsPanel
-from nnstudio.ui.training_panel import TrainingPanel
-from nnstudio.ui.training_runner import TrainingRunner
+from nnstudio.ui.controller import ProjectController
+from nnstudio.ui.data.data_panel import DataPanel
+from nnstudio.ui.files.file_actions import FileActions
+from nnstudio.ui.files.recovery import RecoveryManager
+from nnstudio.ui.message_bar import MessageBar
+from nnstudio.ui.network.canvas import NetworkCanvasWidget
+from nnstudio.ui.network.inspector import LayerInspectorPanel
+from nnstudio.ui.network.palette import LayerPaletteWidget
+from nnstudio.ui.training.run_status import RunStatus
+from nnstudio.ui.training.training_panel import TrainingPanel
+from nnstudio.ui.training.training_runner import TrainingRunner
+from nnstudio.ui.views import TrainingViewsPanel
 from nnstudio.ui.wheel_guard import WheelGuard
 from nnstudio.ui.window_help import CANVAS_TIPS, about, getting_started
 

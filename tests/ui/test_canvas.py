@@ -4,16 +4,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt
-from PySide6.QtGui import (QColor, QDragEnterEvent, QDragLeaveEvent, QDragMoveEvent, QDropEvent,
-                           QFontMetricsF)
+from PySide6.QtGui import QColor, QDragEnterEvent, QDragLeaveEvent, QDragMoveEvent, QDropEvent, QFontMetricsF
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from nnstudio.data import Dataset, load_builtin
-from nnstudio.ui.canvas import INDEX_MIME, LAYER_MIME, NetworkCanvasWidget
-from nnstudio.ui.canvas_layout import bias_source, output_names
 from nnstudio.ui.controller import ProjectController
-from nnstudio.ui.palette import DRAG_SIZE, LayerPaletteWidget
+from nnstudio.ui.network.canvas import INDEX_MIME, LAYER_MIME, NetworkCanvasWidget
+from nnstudio.ui.network.canvas_layout import bias_source, output_names
+from nnstudio.ui.network.palette import DRAG_SIZE, LayerPaletteWidget
 
 
 @pytest.fixture

@@ -18,9 +18,9 @@ from PySide6.QtWidgets import QApplication, QHBoxLayout, QWidget
 app = QApplication(sys.argv[:1])
 from nnstudio.data import load_dataset_source
 from nnstudio.project import demo_project
-from nnstudio.ui.canvas import NetworkCanvasWidget
+from nnstudio.ui.network.canvas import NetworkCanvasWidget
 from nnstudio.ui.controller import ProjectController
-from nnstudio.ui.palette import LayerPaletteWidget
+from nnstudio.ui.network.palette import LayerPaletteWidget
 
 ctl = ProjectController()
 p = demo_project()

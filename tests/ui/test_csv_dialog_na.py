@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QSettings
 
-from nnstudio.ui.csv_preview_table import MISSING_CELL
-from nnstudio.ui.data_panel import DataPanel
+from nnstudio.ui.data.csv_preview_table import MISSING_CELL
+from nnstudio.ui.data.data_panel import DataPanel
 
 # Header and first 40 rows of R's MASS::survey (see tests/data/fixtures/README.md).
 SURVEY = Path(__file__).parents[1] / "data" / "fixtures" / "mass_survey_head40.csv"

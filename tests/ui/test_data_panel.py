@@ -8,8 +8,8 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QFileDialog, QScrollArea
 
 from nnstudio.data import CsvOptions, load_dataset_source, read_csv
-from nnstudio.ui.csv_preview_table import MISSING_CELL
-from nnstudio.ui.data_panel import DataPanel
+from nnstudio.ui.data.csv_preview_table import MISSING_CELL
+from nnstudio.ui.data.data_panel import DataPanel
 
 MESSY_CSV = """\
 PassengerId,height,colour,species,weight

@@ -7,8 +7,8 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from nnstudio.engine import ACTIVATIONS
-from nnstudio.ui.inspector import LayerInspectorPanel
-from nnstudio.ui.layer_specs import output_explanation
+from nnstudio.ui.network.inspector import LayerInspectorPanel
+from nnstudio.ui.network.layer_specs import output_explanation
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 from PySide6.QtGui import QAction
 
 from nnstudio.engine.optimizer_choices import OPTIMIZER_CHOICES
-from nnstudio.ui.training_panel import TrainingPanel
+from nnstudio.ui.training.training_panel import TrainingPanel
 
 
 def test_the_optimizer_box_lists_the_engine_choices(qtbot, ctl):

@@ -10,14 +10,28 @@ from nnstudio.data import Standardizer, load_builtin, split_dataset
 from nnstudio.doctor import curve_findings, render
 from nnstudio.engine import Dense, EpochRecord, Network
 from nnstudio.project.build import scaled_split
-from nnstudio.trainer.snapshots import (TrainingSnapshot, fit_points, fit_range_for, make_snapshot,
-                                        snapshot_for)
-from nnstudio.ui.plots import (ConfusionMatrixWidget, DecisionBoundaryWidget, FitViewWidget,
-                               MetricsPlotWidget, TrainingViewsPanel, WeightHistogramWidget)
-from nnstudio.ui.plots import boundary, confusion, fit, histograms
-from nnstudio.ui.plots.axes import ReadableAxis, readable_number
-from nnstudio.ui.plots.boundary import probabilities_to_rgb
-from nnstudio.ui.plots.palette import class_color
+from nnstudio.trainer.snapshots import (
+    TrainingSnapshot,
+    fit_points,
+    fit_range_for,
+    make_snapshot,
+    snapshot_for,
+)
+from nnstudio.ui.views import (
+    ConfusionMatrixWidget,
+    DecisionBoundaryWidget,
+    FitViewWidget,
+    MetricsPlotWidget,
+    TrainingViewsPanel,
+    WeightHistogramWidget,
+    boundary,
+    confusion,
+    fit,
+    histograms,
+)
+from nnstudio.ui.views.axes import ReadableAxis, readable_number
+from nnstudio.ui.views.boundary import probabilities_to_rgb
+from nnstudio.ui.views.palette import class_color
 
 
 def _record(train_loss, val_loss=None, train_acc=None, val_acc=None, lr=0.01):

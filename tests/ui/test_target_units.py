@@ -130,7 +130,7 @@ def test_the_fit_curve_is_drawn_in_prices(window, qtbot):
 
 def test_the_data_panel_writes_prices_as_the_verdict_does(qtbot, houses, tmp_path):
     # "from 2.86e+04 to 1.9e+05" read as code to a teacher; the verdict says "28,600".
-    from nnstudio.ui.data_panel import DataPanel
+    from nnstudio.ui.data.data_panel import DataPanel
 
     panel = DataPanel(houses, settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
     qtbot.addWidget(panel)

@@ -6,7 +6,7 @@ import numpy as np
 from nnstudio.data import load_dataset_source
 from nnstudio.project import demo_project, load_project, save_project
 from nnstudio.ui.controller import ProjectController
-from nnstudio.ui.training_runner import TrainingRunner
+from nnstudio.ui.training.training_runner import TrainingRunner
 
 
 def _controller():

@@ -10,11 +10,10 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QSlider
 
 from nnstudio.data import Dataset
 from nnstudio.project import load_project, save_project
-from nnstudio.ui.file_actions import DEMO_SPEED
+from nnstudio.ui.data.scatter import JITTER, DataScatterWidget
+from nnstudio.ui.files.file_actions import DEMO_SPEED
 from nnstudio.ui.main_window import initial_size
-from nnstudio.ui.scatter import JITTER, DataScatterWidget
-from nnstudio.ui.training_panel import SPEEDS
-
+from nnstudio.ui.training.training_panel import SPEEDS
 
 # Tests without the window fixture keep their settings apart too.
 pytestmark = pytest.mark.usefixtures("isolated_settings")

@@ -106,7 +106,7 @@ def test_summary_reports_test_accuracy_after_a_good_run(window, train_to_the_end
 def test_the_speed_paces_epochs_and_can_be_changed_live(window, qtbot):
     import time
 
-    from nnstudio.ui.training_panel import SPEEDS
+    from nnstudio.ui.training.training_panel import SPEEDS
 
     window.training_panel.speed.setValue(SPEEDS.index(10))
     assert window.ctl.project.training["epochs_per_second"] == 10

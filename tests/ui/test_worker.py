@@ -12,8 +12,8 @@ from nnstudio.data import Standardizer, load_builtin, split_dataset
 from nnstudio.engine import SGD, Adam, Dense, EpochRecord, Network
 from nnstudio.trainer.driver import SNAPSHOT_INTERVAL_S
 from nnstudio.trainer.snapshots import TrainingSnapshot, boundary_grid_for
-from nnstudio.ui.plots import TrainingViewsPanel
-from nnstudio.ui.worker import TrainerWorker, start_worker_thread, stop_worker_thread
+from nnstudio.ui.training.worker import TrainerWorker, start_worker_thread, stop_worker_thread
+from nnstudio.ui.views import TrainingViewsPanel
 
 LONG = 1_000_000  # epochs for runs the test ends itself
 

@@ -10,8 +10,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF
 from PySide6.QtGui import QFont
 
-from nnstudio.ui.plots.layout import AspectBox, SnapshotView, side_label, swatch
-from nnstudio.ui.plots.palette import (BAD_COLOR, BACKGROUND, FOREGROUND, GOOD_COLOR, style_plot)
+from nnstudio.ui.views.layout import AspectBox, SnapshotView, side_label, swatch
+from nnstudio.ui.views.palette import BACKGROUND, BAD_COLOR, FOREGROUND, GOOD_COLOR, style_plot
 
 WAITING = "The confusion matrix appears here once training starts (it needs validation data)."
 NEEDS_CLASSES = "The confusion matrix is for data with classes (this data asks for numbers)."

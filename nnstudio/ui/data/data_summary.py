@@ -7,7 +7,7 @@ import numpy as np
 
 from nnstudio.data.dataset import MIN_CLASS_SAMPLES
 from nnstudio.doctor.render import plain_number
-from nnstudio.ui.scatter import class_color
+from nnstudio.ui.data.scatter import class_color
 
 UNBALANCED_RATIO = 2.0   # largest class / smallest class above which the summary warns
 

@@ -14,9 +14,16 @@ from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from nnstudio.doctor import curve_findings, render
-from nnstudio.ui.plots.axes import ReadableAxis
-from nnstudio.ui.plots.palette import (BACKGROUND, BAD_COLOR, HINT_STYLE, LABEL_STYLE, TRAIN_COLOR,
-                                       VAL_COLOR, style_plot)
+from nnstudio.ui.views.axes import ReadableAxis
+from nnstudio.ui.views.palette import (
+    BACKGROUND,
+    BAD_COLOR,
+    HINT_STYLE,
+    LABEL_STYLE,
+    TRAIN_COLOR,
+    VAL_COLOR,
+    style_plot,
+)
 
 REDRAW_MS = 40
 _KEY_TRAIN = f'<span style="color:{TRAIN_COLOR}">━━</span> training'

@@ -9,12 +9,21 @@ import html
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QValidator
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QFrame,
-                               QLabel, QScrollArea, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QFrame,
+    QLabel,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
 from nnstudio.engine import ACTIVATIONS, LAYERS, get_activation
 from nnstudio.engine.shapes import infer_shapes
-from nnstudio.ui.layer_specs import POWERS_OF_TWO, output_explanation
+from nnstudio.ui.network.layer_specs import POWERS_OF_TWO, output_explanation
 
 #: Largest layer the inspector accepts; more would take gigabytes with a 784-pixel input.
 MAX_UNITS = 10_000

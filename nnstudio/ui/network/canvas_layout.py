@@ -1,6 +1,6 @@
 """Where the network canvas puts its columns, neurons and labels (geometry only, no painting).
 
-Kept apart from :mod:`nnstudio.ui.canvas` so the widget only paints and handles events; the
+Kept apart from :mod:`nnstudio.ui.network.canvas` so the widget only paints and handles events; the
 layout is recomputed on resize and on project changes, never inside ``paintEvent``.
 """
 from __future__ import annotations

@@ -5,15 +5,28 @@ import html
 import os
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QDialog, QDialogButtonBox,
-                               QFormLayout, QHBoxLayout, QLabel, QProgressBar, QPushButton,
-                               QRadioButton, QTextBrowser, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QRadioButton,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
 
 from nnstudio.data import CsvOptions, CsvPreview, preview_csv
 from nnstudio.errors import NNStudioError
-from nnstudio.ui.csv_loader import CsvLoadThread
-from nnstudio.ui.csv_na_words import NaWordsWidget
-from nnstudio.ui.csv_preview_table import CsvPreviewTableWidget, rows_checked
+from nnstudio.ui.data.csv_loader import CsvLoadThread
+from nnstudio.ui.data.csv_na_words import NaWordsWidget
+from nnstudio.ui.data.csv_preview_table import CsvPreviewTableWidget, rows_checked
 from nnstudio.ui.text_style import error, mute, warn
 
 PREVIEW_ROWS = 20

@@ -9,8 +9,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QSizePolicy, QStackedLayout, QWidget
 
-from nnstudio.ui.plots.palette import MESSAGE_STYLE
-
+from nnstudio.ui.views.palette import MESSAGE_STYLE
 
 SIDE_STYLE = "QLabel { color: #404040; font-size: 9pt; padding: 6px; }"
 

@@ -1,6 +1,6 @@
 """The network as a person pictures it: columns of neurons joined by weighted connections.
 
-Painted with QPainter from geometry cached in :mod:`nnstudio.ui.canvas_layout` (recomputed on
+Painted with QPainter from geometry cached in :mod:`nnstudio.ui.network.canvas_layout` (recomputed on
 resize and on project changes), so a repaint costs a few hundred lines at most even for a
 784-input network: large columns are drawn collapsed and connections only join drawn neurons.
 """
@@ -14,9 +14,9 @@ from PySide6.QtGui import QColor, QDrag, QFont, QFontMetricsF, QPainter, QPen
 from PySide6.QtWidgets import QApplication, QToolTip, QWidget
 
 from nnstudio.engine import LAYERS
-from nnstudio.ui import canvas_paint as paint
-from nnstudio.ui.canvas_layout import Column, bias_source, gap_x, insert_gap_at, layout_columns
-from nnstudio.ui.layer_specs import describe_params, output_explanation
+from nnstudio.ui.network import canvas_paint as paint
+from nnstudio.ui.network.canvas_layout import Column, bias_source, gap_x, insert_gap_at, layout_columns
+from nnstudio.ui.network.layer_specs import describe_params, output_explanation
 
 LAYER_MIME = "application/x-nnstudio-layer"
 INDEX_MIME = "application/x-nnstudio-layer-index"

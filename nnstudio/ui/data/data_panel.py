@@ -5,17 +5,31 @@ import html
 import os
 
 from PySide6.QtCore import QSettings, Qt, QTimer
-from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QFrame,
-                               QGroupBox, QHBoxLayout, QLabel, QPushButton, QScrollArea,
-                               QSizePolicy, QSpinBox, QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QFrame,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QSpinBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from nnstudio.data import BUILTINS, list_builtins, load_builtin
 from nnstudio.errors import NNStudioError
-from nnstudio.ui.csv_dialog import CsvImportDialog
-from nnstudio.ui.data_summary import balance_text, classes_html
-from nnstudio.ui.file_actions import start_folder
-from nnstudio.ui.scatter import DataScatterWidget
-from nnstudio.ui.split_editor import SplitEditorWidget
+from nnstudio.ui.data.csv_dialog import CsvImportDialog
+from nnstudio.ui.data.data_summary import balance_text, classes_html
+from nnstudio.ui.data.scatter import DataScatterWidget
+from nnstudio.ui.data.split_editor import SplitEditorWidget
+from nnstudio.ui.files.file_actions import start_folder
 from nnstudio.ui.text_style import mute, warn
 
 CSV_ITEM = "__csv__"
@@ -340,7 +354,7 @@ class DataPanel(QWidget):
 
     def last_csv_dir(self) -> str:
         """The folder of the last CSV file opened, if it still exists; else beside the current
-        project or the last file (see :func:`~nnstudio.ui.file_actions.start_folder`)."""
+        project or the last file (see :func:`~nnstudio.ui.files.file_actions.start_folder`)."""
         return start_folder(self.ctl, self._settings(), first=(self._settings().value(LAST_CSV_DIR_KEY, ""),))
 
     def open_csv_dialog(self) -> CsvImportDialog | None:

@@ -13,9 +13,17 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
-from nnstudio.ui.plots.axes import ReadableAxis, readable_number
-from nnstudio.ui.plots.layout import AspectBox, SnapshotView, side_label, swatch
-from nnstudio.ui.plots.palette import (BACKGROUND, FOREGROUND, LABEL_STYLE, REFERENCE_COLOR, TRAIN_COLOR, class_color, style_plot)
+from nnstudio.ui.views.axes import ReadableAxis, readable_number
+from nnstudio.ui.views.layout import AspectBox, SnapshotView, side_label, swatch
+from nnstudio.ui.views.palette import (
+    BACKGROUND,
+    FOREGROUND,
+    LABEL_STYLE,
+    REFERENCE_COLOR,
+    TRAIN_COLOR,
+    class_color,
+    style_plot,
+)
 
 WAITING = "The network's predictions appear here once training starts."
 CURVE_COLOR = "#E15759"  # the network's answer: a strong red line over the blue dots

@@ -1,6 +1,6 @@
 """Drawing helpers of the network canvas: colours, neurons, labels, glyphs and the legend.
 
-Plain functions taking a QPainter and the cached :class:`~nnstudio.ui.canvas_layout.Column`
+Plain functions taking a QPainter and the cached :class:`~nnstudio.ui.network.canvas_layout.Column`
 geometry, so the widget's ``paintEvent`` stays a short list of steps.
 """
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPen, QPolygonF
 
-from nnstudio.ui.canvas_layout import Column
+from nnstudio.ui.network.canvas_layout import Column
 
 POSITIVE = "#e8710a"       # orange: positive weight
 NEGATIVE = "#1a73e8"       # blue: negative weight

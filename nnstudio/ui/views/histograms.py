@@ -10,9 +10,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from nnstudio.ui.plots.axes import ReadableAxis
-from nnstudio.ui.plots.layout import SnapshotView
-from nnstudio.ui.plots.palette import (BACKGROUND, FOREGROUND, LAYER_COLORS, REFERENCE_COLOR, style_plot)
+from nnstudio.ui.views.axes import ReadableAxis
+from nnstudio.ui.views.layout import SnapshotView
+from nnstudio.ui.views.palette import BACKGROUND, FOREGROUND, LAYER_COLORS, REFERENCE_COLOR, style_plot
 
 MAX_COLUMNS = 4
 CAPTION = ("Filled: the weights now.   Grey dashed outline: at the start of this training run.   "

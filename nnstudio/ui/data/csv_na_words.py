@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QWidget
 
 from nnstudio.data import CsvPreview
-from nnstudio.ui.csv_preview_table import rows_checked
+from nnstudio.ui.data.csv_preview_table import rows_checked
 
 _ROLE = Qt.ItemDataRole.UserRole
 

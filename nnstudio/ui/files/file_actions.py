@@ -8,9 +8,9 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from nnstudio.data import load_builtin, load_dataset_source
+from nnstudio.engine import Network
 from nnstudio.errors import ConfigError, NNStudioError
 from nnstudio.project import FILE_SUFFIX, Project, demo_project, load_project, save_project
-from nnstudio.engine import Network
 from nnstudio.project.build import check_fits, output_layer_config
 
 MAX_RECENT = 8

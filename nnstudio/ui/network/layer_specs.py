@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from nnstudio.project.build import layer_activation as _act
-from nnstudio.project.build import output_issue, target_count as _n_targets
+from nnstudio.project.build import output_issue
+from nnstudio.project.build import target_count as _n_targets
 
 #: Units offered in the inspector; any positive number is still allowed.
 POWERS_OF_TWO = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024]

@@ -1,14 +1,13 @@
 """The layer palette: the kinds of layer a person can drag onto the network canvas."""
 from __future__ import annotations
 
-from PySide6.QtCore import (QByteArray, QItemSelectionModel, QMimeData, QPoint, QPointF, QRectF,
-                            QSize, Qt)
+from PySide6.QtCore import QByteArray, QItemSelectionModel, QMimeData, QPoint, QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QDrag, QFont, QIcon, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QListWidget, QListWidgetItem, QWidget
 
 from nnstudio.engine import LAYERS
-from nnstudio.ui import canvas_paint as paint
-from nnstudio.ui.canvas import LAYER_MIME
+from nnstudio.ui.network import canvas_paint as paint
+from nnstudio.ui.network.canvas import LAYER_MIME
 
 _ICON = 36
 #: Size of the picture that follows the mouse while a layer is dragged (logical pixels).

@@ -11,7 +11,7 @@ from nnstudio.errors import NNStudioError
 from nnstudio.project.run_policies import run_policies
 from nnstudio.trainer.snapshots import boundary_grid_for
 from nnstudio.trainer.transport import release_shared_data
-from nnstudio.ui.worker import TrainerWorker, start_worker_thread, stop_worker_thread
+from nnstudio.ui.training.worker import TrainerWorker, start_worker_thread, stop_worker_thread
 
 
 def seconds_per_epoch(epochs_per_second: float | None) -> float:

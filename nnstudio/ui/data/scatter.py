@@ -6,8 +6,8 @@ import pyqtgraph as pg
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from nnstudio.ui.plots.palette import CLASS_COLORS  # one palette for every view
 from nnstudio.ui.text_style import mute
+from nnstudio.ui.views.palette import CLASS_COLORS  # one palette for every view
 
 #: Dots are this opaque (0-255): where samples pile up, the pile shows darker, and a class
 #: drawn first still shows through the one drawn over it.

@@ -10,8 +10,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
 
-from nnstudio.ui.plots.layout import AspectBox, SnapshotView, side_label, swatch
-from nnstudio.ui.plots.palette import BACKGROUND, class_color, class_rgb, style_plot
+from nnstudio.ui.views.layout import AspectBox, SnapshotView, side_label, swatch
+from nnstudio.ui.views.palette import BACKGROUND, class_color, class_rgb, style_plot
 
 NEEDS_2D = "The decision map needs data with 2 features"
 NEEDS_CLASSES = "The decision map needs data with classes (this data asks for numbers)."

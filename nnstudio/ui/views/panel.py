@@ -15,12 +15,11 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtWidgets import QTabWidget
 
-from nnstudio.ui.plots.boundary import DecisionBoundaryWidget
-from nnstudio.ui.plots.confusion import NEEDS_CLASSES, ConfusionMatrixWidget
-from nnstudio.ui.plots.fit import FitViewWidget
-from nnstudio.ui.plots.histograms import WeightHistogramWidget
-from nnstudio.ui.plots.metrics import MetricsPlotWidget
-
+from nnstudio.ui.views.boundary import DecisionBoundaryWidget
+from nnstudio.ui.views.confusion import NEEDS_CLASSES, ConfusionMatrixWidget
+from nnstudio.ui.views.fit import FitViewWidget
+from nnstudio.ui.views.histograms import WeightHistogramWidget
+from nnstudio.ui.views.metrics import MetricsPlotWidget
 
 PREDICTION_TAB = 2
 _PREDICTION_TABS = {

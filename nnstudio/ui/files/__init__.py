@@ -1,0 +1,1 @@
+"""Project files: New / Open / Save, recent files and the crash-recovery copy."""
