@@ -118,14 +118,42 @@ class Tanh(Activation):
         return grad
 
 
+#: Up to this many outputs, softmax takes its row maxima column by column.
+_COLUMN_LOOP = 32
+_ONES: dict[tuple[int, np.dtype], np.ndarray] = {}
+
+
+def _ones(n: int, dtype) -> np.ndarray:
+    """A read-only vector of ``n`` ones, made once per length and dtype."""
+    ones = _ONES.get((n, dtype))
+    if ones is None:
+        ones = np.ones(n, dtype)
+        ones.flags.writeable = False
+        if len(_ONES) > 64:  # output sizes are few; never grow without bound
+            _ONES.clear()
+        _ONES[(n, dtype)] = ones
+    return ones
+
+
 class Softmax(Activation):
     key, display_name = "softmax", "Softmax"
     description = "Turns the outputs into probabilities that add up to 1; used for three or more classes."
 
     def forward(self, z):
-        z -= z.max(axis=1, keepdims=True)
+        k = z.shape[1]
+        if 2 <= k <= _COLUMN_LOOP:
+            # Row maxima column by column: numpy's reduction along a short axis costs a
+            # loop call per row (12 us for 256 x 10), these k - 1 calls a few. Exact.
+            m = np.maximum(z[:, 0], z[:, 1])
+            for j in range(2, k):
+                np.maximum(m, z[:, j], out=m)
+            z -= m[:, None]
+        else:
+            z -= np.maximum.reduce(z, axis=1, keepdims=True)
         np.exp(z, out=z)
-        z /= z.sum(axis=1, keepdims=True)
+        # Row sums as one GEMV against ones (5x faster than add.reduce(axis=1) at 256 x 10);
+        # the last bit follows BLAS's order of summation.
+        z /= np.dot(z, _ones(k, z.dtype))[:, None]
         return z
 
     def backward(self, grad, a):
