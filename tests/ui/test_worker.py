@@ -386,3 +386,20 @@ def test_a_trainer_process_that_dies_at_once_falls_back_to_the_thread(qtbot, spi
     assert blocker.args == ["completed"] and len(run.epochs) == 5 and not run.failed
     assert worker.isolation == "thread"
     assert stop_worker_thread(run.worker, run.thread, 5000)
+
+
+@pytest.mark.parametrize("isolation", ["process", "thread"])
+def test_the_worker_thread_never_writes_into_the_windows_network(spiral, isolation):
+    """The window reads and edits its network in the GUI thread: the run's weights are handed
+    over as copies and assigned there, not written from the worker's thread."""
+    Xtr, ytr, Xva, yva, names = spiral
+    network = _network()
+    before = network.params.copy()
+    worker = TrainerWorker(network, Xtr, ytr, Xva, yva, Adam(learning_rate=0.01), epochs=3,
+                           batch_size=32, seed=0, n_classes=len(names), isolation=isolation)
+    thread = start_worker_thread(worker)
+    assert thread.wait(60_000)          # blocks this thread: no queued call can run meanwhile
+    np.testing.assert_array_equal(network.params, before)
+    worker.deliver_weights()            # what the GUI thread's event loop would do next
+    assert not np.array_equal(network.params, before)
+    assert stop_worker_thread(worker, thread)

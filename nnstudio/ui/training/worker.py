@@ -8,7 +8,9 @@ same driver runs in both, on its own copy of the network; this worker turns its 
 Qt signals. The control methods (pause, stop, learning rate, ...) may be called from the GUI
 thread at any time. The worker never touches widgets; the snapshots it forwards are read-only
 copies. ``network`` follows the run: it gets the driver's weights with every snapshot (~every
-150 ms) and the final weights before ``finished``.
+150 ms) and the final weights before ``finished`` -- assigned in the thread that created the
+worker (the GUI thread), never from the worker's thread, since the window reads and edits the
+same arrays.
 
 Typical use from the window::
 
@@ -26,11 +28,25 @@ from __future__ import annotations
 
 import threading
 
-from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal, Slot
 
 from nnstudio.engine import Network
 from nnstudio.trainer.driver import SNAPSHOT_INTERVAL_S, Job, sentence
 from nnstudio.trainer.process import ProcessUnavailable, ThreadRun, TrainerProcess, runs_in_child
+
+
+class _WeightsSink(QObject):
+    """Lives in the thread that created the worker: copies of the run's weights arrive here
+    by a queued signal and are assigned into the caller's network in that thread."""
+
+    def __init__(self, network: Network):
+        super().__init__()
+        self.network = network
+
+    @Slot(object)
+    def take(self, params) -> None:
+        if params is not None and params.shape == self.network.params.shape:
+            self.network.params[...] = params
 
 
 class TrainerWorker(QObject):
@@ -70,6 +86,7 @@ class TrainerWorker(QObject):
     finished = Signal(str)            # "completed" | "stopped"
     failed = Signal(str)              # plain-language message; finished("stopped") follows
     noted = Signal(str)               # plain-language note (e.g. the optimizer starts afresh)
+    weights_arrived = Signal(object)  # a copy of the run's flat weights, for the GUI thread
     state_changed = Signal(str)       # "running" | "paused"
 
     def __init__(self, network: Network, X_train, y_train, X_val, y_val, optimizer, epochs: int,
@@ -80,6 +97,9 @@ class TrainerWorker(QObject):
                  transform=None, schedule=None, stop=None):
         super().__init__(parent)
         self.network = network
+        # Not a child of the worker: it must stay in this thread when the worker moves.
+        self._sink = _WeightsSink(network)
+        self.weights_arrived.connect(self._sink.take, Qt.ConnectionType.QueuedConnection)
         #: The caller's optimizer shows the rate in use (a child has its own copy of it).
         self.optimizer = optimizer
         self.test_metrics: tuple | None = None
@@ -194,8 +214,13 @@ class TrainerWorker(QObject):
                 self.snapshot_interval = interval
 
     def _take_weights(self, params) -> None:
-        if params is not None and params.shape == self.network.params.shape:
-            self.network.params[...] = params
+        if params is not None:  # the driver sent a copy: the sink assigns it in the GUI thread
+            self.weights_arrived.emit(params)
+
+    def deliver_weights(self) -> None:
+        """Assign weights still queued for the GUI thread now (after the thread has ended,
+        before reading ``network``: the event loop may not have run since)."""
+        QCoreApplication.sendPostedEvents(self._sink)
 
 
 def start_worker_thread(worker: TrainerWorker) -> QThread:
@@ -223,7 +248,12 @@ def stop_worker_thread(worker: TrainerWorker | None, thread: QThread | None,
         return True
     thread.quit()  # takes effect once run() has returned to the thread's event loop
     if thread.wait(timeout_ms):
+        if worker is not None:
+            worker.deliver_weights()
         return True
     if worker is not None:  # the child ignores the stop (stuck in one huge step): end it
         worker.terminate()
-    return bool(thread.wait(timeout_ms))
+    ended = bool(thread.wait(timeout_ms))
+    if ended and worker is not None:
+        worker.deliver_weights()
+    return ended
