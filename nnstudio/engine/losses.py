@@ -66,7 +66,8 @@ class CategoricalCrossEntropy(Loss):
     fused_with = "softmax"
 
     def __init__(self):
-        self._rows: dict[int, np.ndarray] = {}
+        # Row indices by batch size, and flat row starts by (batch size, outputs).
+        self._rows: dict[int | tuple[int, int], np.ndarray] = {}
 
     def prepare_targets(self, y, n_out, dtype):
         if n_out < 2:
@@ -79,11 +80,20 @@ class CategoricalCrossEntropy(Loss):
 
     def gradient(self, p, y, out):
         np.copyto(out, p)
-        rows = self._rows.get(len(y))
-        if rows is None:  # cached: an arange per step is a visible cost at batch size 1
-            rows = self._rows[len(y)] = np.arange(len(y))
-        out[rows, y] -= 1.0
-        out *= 1.0 / len(y)
+        n, k = out.shape
+        if out.flags.c_contiguous:
+            # One flat index per row into the contiguous buffer: a 1-D fancy index costs
+            # half of the 2-D (rows, y) one (2 us of a 256 x 10 step). Same values.
+            starts = self._rows.get((n, k))
+            if starts is None:  # cached: an arange per step is a visible cost at batch size 1
+                starts = self._rows[(n, k)] = np.arange(0, n * k, k)
+            out.reshape(-1)[starts + y] -= 1.0
+        else:
+            rows = self._rows.get(n)
+            if rows is None:
+                rows = self._rows[n] = np.arange(n)
+            out[rows, y] -= 1.0
+        out *= 1.0 / n
         return out
 
     def n_correct(self, p, y):
