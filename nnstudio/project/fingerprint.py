@@ -10,9 +10,12 @@ changed, so ``evaluate`` and the window can refuse or flag the held-out scores.
 from __future__ import annotations
 
 import hashlib
+import weakref
 
 import numpy as np
 
+#: Fingerprints of live splits (see :func:`split_data_fingerprint`); gone with their split.
+_BY_SPLIT: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 #: Rows hashed per block: bounds the temporary uint64 copy (~8 bytes x features x rows).
 _BLOCK_ROWS = 4096
 _MASK = (1 << 64) - 1
@@ -68,7 +71,22 @@ def split_data_fingerprint(split) -> dict:
 
     The parts and their row indices give back every row at its place in the file, so the
     whole data set need not be at hand (``build_from_project`` returns only the split).
+    Remembered per split object (splits are never changed in place, only replaced): every run
+    stamps it, and hashing 60,000 MNIST-sized rows takes ~0.1 s, a tenth of a short run.
     """
+    try:
+        return dict(_BY_SPLIT[split])
+    except (KeyError, TypeError):
+        pass
+    result = _split_data_fingerprint(split)
+    try:
+        _BY_SPLIT[split] = result
+    except TypeError:  # an object that cannot be weakly referenced: no cache, same answer
+        pass
+    return dict(result)
+
+
+def _split_data_fingerprint(split) -> dict:
     parts = [(getattr(split, key), np.asarray(getattr(split, f"{key}_indices"), dtype=np.int64))
              for key in ("train", "val", "test")]
     n = sum(len(idx) for _, idx in parts)

@@ -5,6 +5,7 @@ import json
 from dataclasses import replace
 
 import numpy as np
+import pytest
 
 from nnstudio.data import load_builtin, split_dataset
 from nnstudio.project.fingerprint import compare_fingerprint, data_fingerprint, split_data_fingerprint
@@ -101,3 +102,14 @@ def test_fingerprint_is_saved_with_the_project_and_checked_on_load(tmp_path, tra
             zf.writestr(name, data)
     with pytest.raises(ProjectError, match="data_check.rows should be a whole number"):
         load_project(bad)
+
+
+def test_a_splits_fingerprint_is_computed_once_and_handed_out_as_a_copy(monkeypatch):
+    from nnstudio.project import fingerprint
+
+    dataset, split = _iris()
+    expected = data_fingerprint(dataset, split)
+    first = split_data_fingerprint(split)
+    first["rows"] = -1                      # a caller changing its copy changes nothing
+    monkeypatch.setattr(fingerprint, "_row_hashes", lambda *a: pytest.fail("hashed again"))
+    assert split_data_fingerprint(split) == expected
