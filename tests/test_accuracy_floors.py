@@ -5,10 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nnstudio.data import load_builtin
+from nnstudio.data import Standardizer, load_builtin, split_dataset
 from nnstudio.engine import Adam, Dense, Network, fit, output_layer_for
 from nnstudio.project.build import scaled_split
-from nnstudio.data import Standardizer, split_dataset
 
 
 def train(name, hidden, epochs, lr=0.01, batch=32, seed=0, **params):
@@ -17,9 +16,10 @@ def train(name, hidden, epochs, lr=0.01, batch=32, seed=0, **params):
     data = scaled_split(split, Standardizer.fit(split.train.X))
     layers = [Dense(h, "relu") for h in hidden] + [output_layer_for(ds.task, ds.n_classes)]
     net = Network(ds.n_features, layers, seed=seed)
+    run = fit(net, data.train.X, data.train.y, optimizer=Adam(lr), epochs=epochs,
+              batch_size=batch, seed=seed, validation=(data.val.X, data.val.y))
     rec = None
-    for rec in fit(net, data.train.X, data.train.y, optimizer=Adam(lr), epochs=epochs,
-                   batch_size=batch, seed=seed, validation=(data.val.X, data.val.y)):
+    for rec in run:  # noqa: B007 -- drains the run; its last record is returned below
         pass
     return net, data, rec
 

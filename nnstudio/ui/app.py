@@ -9,7 +9,8 @@ import sys
 def _parse(argv: list[str]) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="nnstudio", description="Build neural networks and watch them learn.")
     p.add_argument("project", nargs="?", help="a .nnproj project to open")
-    p.add_argument("--demo", action="store_true", help="open the demo project (spiral data, two hidden layers)")
+    p.add_argument("--demo", action="store_true",
+                   help="open the demo project (spiral data, two hidden layers)")
     p.add_argument("--smoke-test", action="store_true",
                    help="open the window, train a few epochs, close it and exit 0 (a set-up check)")
     return p.parse_args(argv)

@@ -156,8 +156,8 @@ class MainWindow(QMainWindow):
         self.actions["delete"].setShortcutContext(Qt.WidgetWithChildrenShortcut)
         self._action("train", "Train", r.start, "F5", "Train the network with these settings", "Space")
         self._action("pause", "Pause", self._on_pause_triggered, "F6", "Pause or resume training", "Space")
-        self._action("stop", "Stop", lambda: r.stop(), "Shift+F5", "Stop training; the weights so far are kept",
-                     "Esc")
+        self._action("stop", "Stop", lambda: r.stop(), "Shift+F5",
+                     "Stop training; the weights so far are kept", "Esc")
         self._action("step", "Step epoch", r.step, "F10", "Train exactly one more epoch, then stop")
         self._action("reset", "Reset weights", self.ctl.reset_weights, "Ctrl+R",
                      "Start again from new random weights (the history is cleared; Undo brings both back)")
@@ -173,11 +173,15 @@ class MainWindow(QMainWindow):
         a["tb_redo"].setEnabled(False)
         stack.canUndoChanged.connect(a["tb_undo"].setEnabled)
         stack.canRedoChanged.connect(a["tb_redo"].setEnabled)
-        stack.undoTextChanged.connect(lambda t: a["tb_undo"].setToolTip(f"Undo: {t} (Ctrl+Z)" if t else "Undo"))
-        stack.redoTextChanged.connect(lambda t: a["tb_redo"].setToolTip(f"Redo: {t} (Ctrl+Shift+Z)" if t else "Redo"))
-        icons = {"new": QStyle.SP_FileIcon, "open": QStyle.SP_DialogOpenButton, "save": QStyle.SP_DialogSaveButton,
-                 "tb_undo": QStyle.SP_ArrowBack, "tb_redo": QStyle.SP_ArrowForward, "train": QStyle.SP_MediaPlay,
-                 "pause": QStyle.SP_MediaPause, "stop": QStyle.SP_MediaStop, "step": QStyle.SP_MediaSkipForward,
+        stack.undoTextChanged.connect(
+            lambda t: a["tb_undo"].setToolTip(f"Undo: {t} (Ctrl+Z)" if t else "Undo"))
+        stack.redoTextChanged.connect(
+            lambda t: a["tb_redo"].setToolTip(f"Redo: {t} (Ctrl+Shift+Z)" if t else "Redo"))
+        icons = {"new": QStyle.SP_FileIcon, "open": QStyle.SP_DialogOpenButton,
+                 "save": QStyle.SP_DialogSaveButton,
+                 "tb_undo": QStyle.SP_ArrowBack, "tb_redo": QStyle.SP_ArrowForward,
+                 "train": QStyle.SP_MediaPlay, "pause": QStyle.SP_MediaPause,
+                 "stop": QStyle.SP_MediaStop, "step": QStyle.SP_MediaSkipForward,
                  "reset": QStyle.SP_BrowserReload, "help": QStyle.SP_DialogHelpButton}
         for key, icon in icons.items():
             a[key].setIcon(self.style().standardIcon(icon))
@@ -208,7 +212,8 @@ class MainWindow(QMainWindow):
         tb = self.addToolBar("Main")
         tb.setObjectName("main_toolbar")
         tb.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
-        for key in ("new", "open", "save", None, "tb_undo", "tb_redo", None, "train", "pause", "stop", "step"):
+        for key in ("new", "open", "save", None, "tb_undo", "tb_redo", None,
+                    "train", "pause", "stop", "step"):
             tb.addSeparator() if key is None else tb.addAction(a[key])
         self.canvas.addAction(a["delete"])
         self._fill_recent(self.files.recent())
@@ -222,7 +227,8 @@ class MainWindow(QMainWindow):
         c, r = self.ctl, self.runner
         c.message_posted.connect(self.messages.show_message)
         # A successful edit answers an earlier error (e.g. a rejected neuron count).
-        c.undo_stack.indexChanged.connect(lambda _i: self.messages.level == "error" and self.messages.clear_message())
+        c.undo_stack.indexChanged.connect(
+            lambda _i: self.messages.level == "error" and self.messages.clear_message())
         c.dirty_changed.connect(lambda _d: self._update_title())
         c.path_changed.connect(lambda _p: self._update_title())
         c.dataset_changed.connect(self._on_ctl_dataset_changed)
@@ -250,7 +256,8 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ model -> UI
     def _on_ctl_dataset_changed(self) -> None:
-        self.views.set_dataset(self.ctl.scaled_split.train if self.ctl.scaled_split is not None else None, self.ctl.scaler)
+        split = self.ctl.scaled_split
+        self.views.set_dataset(split.train if split is not None else None, self.ctl.scaler)
 
     def _show_idle_snapshot(self) -> None:
         # Only when idle: during a run (even paused) the worker thread owns the weights.

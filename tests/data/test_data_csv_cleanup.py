@@ -137,9 +137,10 @@ def test_keep_columns_turns_free_text_into_categories(tmp_path):
     ("a,b,c\n1,,x\n2,,y\n", {"keep_columns": ["b"]}, "'b' has no values, so it cannot be used"),
     ("a,b,c\n" + "".join(f"{i % 3},w{i},x\n" for i in range(150)), {"keep_columns": ["b"]},
      "'b' has 150 different values. A text column can become at most 100"),
-    ("a,b,c\n1,2,x\n2,3,y\n", {"keep_columns": ["c"]}, "'c' is both the target and in the list of columns to use"),
-    ("a,b,c\n1,2,x\n2,3,y\n", {"keep_columns": ["a"], "drop_columns": [0]}, "'a' is both in the list of columns "
-     "to leave out and in the list to keep"),
+    ("a,b,c\n1,2,x\n2,3,y\n", {"keep_columns": ["c"]},
+     "'c' is both the target and in the list of columns to use"),
+    ("a,b,c\n1,2,x\n2,3,y\n", {"keep_columns": ["a"], "drop_columns": [0]},
+     "'a' is both in the list of columns to leave out and in the list to keep"),
     ("a,b,c\n1,2,x\n2,3,y\n", {"keep_columns": ["zzz"]}, "Kept column 'zzz' was not found"),
 ])
 def test_keep_columns_errors_name_the_column(tmp_path, content, options, fragment):

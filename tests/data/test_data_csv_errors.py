@@ -5,8 +5,7 @@ import gzip
 
 import pytest
 
-from nnstudio.data import CsvOptions, preview_csv, read_csv
-from nnstudio.data import csv_parse
+from nnstudio.data import CsvOptions, csv_parse, preview_csv, read_csv
 from nnstudio.errors import DataError
 
 # name -> (file bytes, options, fragments the message must contain)
@@ -22,13 +21,14 @@ CORPUS = {
                       ["Line 4 of 'bad.csv' has 2 values but the header has 3 columns",
                        "a value or a comma is missing"]),
     "many_ragged": (b"a;b;c\n1;2;x\n1;2\n3;4;y\n5\n6;7;8;9\n", {},
-                    ["Line 3 ", "has 2 values", "2 more line(s) have the same problem (for example line 5, 6)",
-                     "semicolon"]),
+                    ["Line 3 ", "has 2 values",
+                     "2 more line(s) have the same problem (for example line 5, 6)", "semicolon"]),
     "ragged_after_sep_line": (b"sep=;\na;b;c\n1;2;x\n3;4\n", {}, ["Line 4 of 'bad.csv' has 2 values"]),
     "huge_field": (b"a,b,c\n1,2,x\n3," + b"x" * 200_000 + b",y\n", {},
                    ["Line 3 of 'bad.csv' cannot be read as CSV (field larger than field limit"]),
     "ragged_no_header": (b"1,2,3\n4,5\n", {}, ["Line 2 of 'bad.csv' has 2 values but the first row has 3"]),
-    "open_quote": (b'a,b\n1,"x\n2,3\n4,5\n', {}, ["Line 2 of 'bad.csv' opens a quoted value", "never closed"]),
+    "open_quote": (b'a,b\n1,"x\n2,3\n4,5\n', {},
+                   ["Line 2 of 'bad.csv' opens a quoted value", "never closed"]),
     "nul_bytes": (b"a,b\x00,c\n\x00\x01\x02\x03", {}, ["'bad.csv' does not look like a text file"]),
     "control_garbage": (bytes(range(1, 32)) * 40, {}, ["does not look like a text file"]),
     "excel": (b"PK\x03\x04" + bytes(200), {}, ["looks like an Excel workbook", "'Save as' -> 'CSV'"]),
@@ -38,17 +38,20 @@ CORPUS = {
     "target_name_missing": (b"a,b,c\n1,2,x\n3,4,y\n", {"target": "price"},
                             ["Target column 'price' was not found. Available columns: 'a', 'b', 'c'"]),
     "target_index_range": (b"a,b,c\n1,2,x\n3,4,y\n", {"target": 5},
-                           ["Target column number 5 is out of range: the file has 3 columns, numbered 0 to 2"]),
+                           ["Target column number 5 is out of range: "
+                            "the file has 3 columns, numbered 0 to 2"]),
     "target_name_no_header": (b"1,2,0\n3,4,1\n", {"target": "label"},
                               ["'label' was not found", "no header row, so columns are called 'column 1'"]),
     "drop_unknown": (b"a,b,c\n1,2,x\n3,4,y\n", {"drop_columns": ["zzz"]},
                      ["Left-out column 'zzz' was not found"]),
     "drop_target": (b"a,b,c\n1,2,x\n3,4,y\n", {"drop_columns": ["c"]},
                     ["'c' is both the target and in the list of columns to leave out"]),
-    "no_features": (b"id,when,label\n" + b"".join(b"%d,2021-01-%02d,%s\n" % (i, i % 28 + 1, b"ab"[i % 2:i % 2 + 1])
-                                                   for i in range(30)), {},
+    "no_features": (b"id,when,label\n"
+                    + b"".join(b"%d,2021-01-%02d,%s\n" % (i, i % 28 + 1, b"ab"[i % 2:i % 2 + 1])
+                               for i in range(30)), {},
                     ["no column that can be used as a feature besides the target 'label'",
-                     "'id' looks like an ID", "'when' holds dates", "at least one column of numbers or categories"]),
+                     "'id' looks like an ID", "'when' holds dates",
+                     "at least one column of numbers or categories"]),
     "single_class": (b"a,b,label\n1,2,yes\n3,4,yes\n5,6,yes\n", {},
                      ["The target column 'label' has only one class ('yes')", "at least two classes"]),
     "target_empty": (b"a,b,label\n1,2,\n3,4,NA\n", {}, ["The target column 'label' has no values"]),
@@ -58,7 +61,8 @@ CORPUS = {
     "missing_everywhere": (b"a,b,label\n1,,p\n,3,q\n2,,p\n,4,q\n", {"missing": "drop"},
                            ["Every row has at least one missing value", "'fill with column mean' instead"]),
     "regression_on_text": (b"a,label\n1,cat\n2,dog\n", {"task": "regression"},
-                           ["The target 'label' contains text (for example 'cat')", "Choose 'classification'"]),
+                           ["The target 'label' contains text (for example 'cat')",
+                            "Choose 'classification'"]),
     "too_many_classes": (b"a,label\n" + b"".join(b"%d,%d.5\n" % (i % 7, i) for i in range(150)),
                          {"task": "classification"},
                          ["'label' has 150 different values, too many", "Choose 'regression'"]),

@@ -12,8 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from nnstudio.data import CsvOptions, load_dataset_source, preview_csv, read_csv
-from nnstudio.data import csv_fast
+from nnstudio.data import CsvOptions, csv_fast, load_dataset_source, preview_csv, read_csv
 from nnstudio.data.csv_build import build_dataset
 from nnstudio.data.csv_parse import decode, parse_table, unique_names
 from nnstudio.data.progress import Progress

@@ -74,7 +74,8 @@ def test_weak_words_are_gaps_among_numbers_and_values_among_words(tmp_path):
     assert ds.feature_names == ["dose", "result=+", "result=-", "result=?"]
     assert ds.X[1, 0] == pytest.approx(np.mean([1.5, 2, 3.5, 4, 5, 6, 7]))   # 'None' filled
     text = notes_of(ds)
-    assert "Counted as missing values: '-' in 'dose' (3 rows); '?' in 'dose' (3 rows); 'None' in 'dose'" in text
+    assert ("Counted as missing values: '-' in 'dose' (3 rows); '?' in 'dose' (3 rows); "
+            "'None' in 'dose'") in text
     assert "Kept as values, not as gaps: '-' in 'result' (12 rows); '?' in 'result' (3 rows)." in text
 
 
@@ -101,7 +102,8 @@ def test_a_stray_word_called_a_value_makes_a_column_of_words(tmp_path):
 def test_na_values_round_trip_through_json():
     options = CsvOptions(target="Exer", na_values={"Exer": {"None": "missing", " - ": "value"},
                                                    "Region": {"NA": "value"}})
-    assert options.na_values == (("Exer", "-", "value"), ("Exer", "None", "missing"), ("Region", "NA", "value"))
+    assert options.na_values == (("Exer", "-", "value"), ("Exer", "None", "missing"),
+                                 ("Region", "NA", "value"))
     saved = json.loads(json.dumps(options.to_dict()))
     assert saved["na_values"] == {"Exer": {"-": "value", "None": "missing"}, "Region": {"NA": "value"}}
     assert CsvOptions.from_dict(saved) == options
@@ -184,8 +186,11 @@ def test_missing_values_error_carries_the_facts(tmp_path):
 
 def test_a_word_in_many_columns_is_one_short_note(tmp_path):
     header = ",".join(f"p{j}" for j in range(12)) + ",label"
-    rows = "\n".join(",".join("NA" if (i + j) % 5 == 0 else str(i * j % 7) for j in range(12)) + f",{'ab'[i % 2]}"
-                     for i in range(30))
+
+    def row(i: int) -> str:  # 12 numbers with NA every fifth cell, then the label
+        return ",".join("NA" if (i + j) % 5 == 0 else str(i * j % 7) for j in range(12)) + f",{'ab'[i % 2]}"
+
+    rows = "\n".join(row(i) for i in range(30))
     text = notes_of(load(tmp_path, f"{header}\n{rows}\n", missing="mean"))
     assert "Counted as missing values: 'NA' in 'p0' (6 rows), " in text
     assert "'p7' (6 rows) and 4 more columns." in text

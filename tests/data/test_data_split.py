@@ -34,7 +34,8 @@ def test_stratified_split_keeps_the_class_balance():
     assert parts.val.class_counts() == {"c0": 125, "c1": 25, "c2": 5}
     assert parts.test.class_counts() == {"c0": 50, "c1": 10, "c2": 2}
     # Without stratification the small class is left to chance.
-    loose = [split_dataset(ds, 0.25, 0.1, seed=s, stratify=False).test.class_counts()["c2"] for s in range(20)]
+    loose = [split_dataset(ds, 0.25, 0.1, seed=s, stratify=False).test.class_counts()["c2"]
+             for s in range(20)]
     assert len(set(loose)) > 1
 
 
@@ -79,7 +80,8 @@ def test_tiny_data_sets_still_split():
     (-0.1, 0.2, "val_fraction must be a number >= 0 and below 1, got -0.1"),
     (0.2, 1.0, "test_fraction must be a number >= 0 and below 1, got 1.0"),
     ("0.2", 0.2, "val_fraction must be a number >= 0 and below 1, got '0.2'"),
-    (0.6, 0.4, "val_fraction + test_fraction must be below 1 so some rows are left for training, got 0.6 + 0.4 = 1"),
+    (0.6, 0.4, "val_fraction + test_fraction must be below 1 so some rows are left for training, "
+               "got 0.6 + 0.4 = 1"),
 ])
 def test_bad_fractions_are_named(val, test, message):
     with pytest.raises(DataError) as err:

@@ -8,7 +8,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nnstudio.data import BUILTINS, Standardizer, list_builtins, load_builtin, load_dataset_source, split_dataset
+from nnstudio.data import (
+    BUILTINS,
+    Standardizer,
+    list_builtins,
+    load_builtin,
+    load_dataset_source,
+    split_dataset,
+)
 from nnstudio.errors import DataError
 
 SYNTHETIC = [info.name for info in list_builtins() if info.kind == "synthetic"]
@@ -42,7 +49,8 @@ def test_generator_shapes_dtypes_and_classes(name):
         assert any("Rows per class" in note for note in ds.notes)
     else:
         assert ds.y.dtype == np.float32 and ds.class_names == []
-    assert ds.source == {"kind": "builtin", "name": name, "params": BUILTINS[name].params | {"n_samples": 150}}
+    assert ds.source == {"kind": "builtin", "name": name,
+                         "params": BUILTINS[name].params | {"n_samples": 150}}
 
 
 @pytest.mark.parametrize("name", SYNTHETIC)

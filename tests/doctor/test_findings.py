@@ -9,8 +9,7 @@ import pytest
 
 from nnstudio.data import load_builtin
 from nnstudio.data.dataset import Dataset
-from nnstudio.doctor import (Finding, Remedy, curve_findings, diagnose_run, level, plain_number,
-                             render)
+from nnstudio.doctor import Finding, Remedy, curve_findings, diagnose_run, level, plain_number, render
 from nnstudio.engine import fit, optimizer_from_config
 from nnstudio.project import Project, build_from_project, default_network_config, scaled_split
 

@@ -155,7 +155,8 @@ def test_regression_worse_than_the_average_follows_the_evidence():
     assert "worse than always answering the average" in text and "still falling steadily" in text
     assert "try 0.001" in text and "too high" not in text
     jumpy = [var * 3, var * 2, var * 4, var * 3]
-    text, _ = summarize_run(hist(jumpy, val_loss=[var * 5] * 4), 0, curve, curve.y[:10], None, learning_rate=0.5)
+    text, _ = summarize_run(hist(jumpy, val_loss=[var * 5] * 4), 0, curve, curve.y[:10], None,
+                            learning_rate=0.5)
     assert "jumped" in text and "Try 0.05" in text
 
 

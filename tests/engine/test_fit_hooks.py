@@ -9,8 +9,15 @@ import pytest
 
 from nnstudio.data import load_builtin
 from nnstudio.engine import Adam, Dense, EpochRecord, Network, fit
-from nnstudio.engine.policies import (POLICIES, CosineDecay, EarlyStopping, GaussianNoise, StepDecay,
-                                      policy_from_config, policy_to_config)
+from nnstudio.engine.policies import (
+    POLICIES,
+    CosineDecay,
+    EarlyStopping,
+    GaussianNoise,
+    StepDecay,
+    policy_from_config,
+    policy_to_config,
+)
 from nnstudio.errors import ConfigError
 
 
@@ -47,7 +54,8 @@ def test_noise_augmentation_trains_reproducibly_without_touching_the_data():
         return GaussianNoise(0.05)(x, y_batch, rng)
 
     a, b, plain = _net(), _net(), _net()
-    recs = _epochs(fit(a, X, y, optimizer=Adam(0.01), epochs=80, seed=3, validation=(Xv, yv), transform=noisy))
+    recs = _epochs(fit(a, X, y, optimizer=Adam(0.01), epochs=80, seed=3, validation=(Xv, yv),
+                       transform=noisy))
     _epochs(fit(b, X, y, optimizer=Adam(0.01), epochs=80, seed=3, validation=(Xv, yv),
                 transform=GaussianNoise(0.05)))
     _epochs(fit(plain, X, y, optimizer=Adam(0.01), epochs=80, seed=3, validation=(Xv, yv)))
@@ -94,7 +102,8 @@ def test_a_step_schedule_sets_each_epochs_rate_and_continues_across_runs():
     assert [r.learning_rate for r in recs] == [0.02] * 4 + [0.01] * 4 + [0.005] * 2
     later = _fit(_net(), epochs=2, schedule=schedule, epochs_before=8)
     assert [r.learning_rate for r in later] == [0.005, 0.005]
-    assert [r.learning_rate for r in _fit(_net(), epochs=3, schedule=lambda e: 0.1 / e)] == [0.1, 0.05, 0.1 / 3]
+    falling = _fit(_net(), epochs=3, schedule=lambda e: 0.1 / e)
+    assert [r.learning_rate for r in falling] == [0.1, 0.05, 0.1 / 3]
 
 
 def test_cosine_decay_learns_the_spiral_and_ends_at_its_final_rate():

@@ -95,18 +95,18 @@ def test_shape_errors_say_in_plain_words_why_a_layer_does_not_fit():
 
 def test_infer_shapes_agrees_with_the_built_network():
     layers = [Dense(5), Dropout(0.1), Dense(4, "tanh", trainable=False), Dense(2, "softmax")]
-    shapes = infer_shapes(3, [layer_to_config(l) for l in layers])
+    shapes = infer_shapes(3, [layer_to_config(layer) for layer in layers])
     net = Network(3, layers)
-    assert [s.output_shape for s in shapes] == [l.output_shape for l in net.layers]
+    assert [s.output_shape for s in shapes] == [layer.output_shape for layer in net.layers]
     assert [s.n_params for s in shapes] == [r["total"] for r in net.param_counts()]
-    assert [s.name for s in shapes] == [l.name for l in net.layers]
+    assert [s.name for s in shapes] == [layer.name for layer in net.layers]
     assert shapes[0].param_text == "3 inputs \u00d7 5 neurons + 5 biases = 20 parameters"
     assert not shapes[2].trainable
 
 
 def test_layers_are_named_in_order_and_names_stay_when_layers_come_and_go():
     net = Network(2, [Dense(4), Dropout(0.5), Dense(3), Dense(2, "softmax")])
-    assert [l.name for l in net.layers] == ["dense_1", "dropout_1", "dense_2", "dense_3"]
+    assert [layer.name for layer in net.layers] == ["dense_1", "dropout_1", "dense_2", "dense_3"]
     assert list(net.get_weights()) == ["dense_1/W", "dense_1/b", "dense_2/W", "dense_2/b",
                                        "dense_3/W", "dense_3/b"]
     configs = name_layer_configs(net.get_config()["layers"])
@@ -119,7 +119,8 @@ def test_layers_are_named_in_order_and_names_stay_when_layers_come_and_go():
 
 def test_load_weights_by_name_reports_what_was_loaded_skipped_and_left_new():
     old = Network(2, [Dense(4, name="body"), Dense(3, "softmax", name="head")], seed=1)
-    new = Network(2, [Dense(4, name="body"), Dense(5, name="extra"), Dense(2, "softmax", name="head")], seed=2)
+    new = Network(2, [Dense(4, name="body"), Dense(5, name="extra"), Dense(2, "softmax", name="head")],
+                  seed=2)
     fresh_extra = new.get_weights()["extra/W"]
     weights = dict(old.get_weights(), stray=np.zeros(3))
     with pytest.raises(ConfigError, match=r"head/W do not fit this network: shape \(4, 3\), this "
@@ -136,8 +137,8 @@ def test_load_weights_by_name_reports_what_was_loaded_skipped_and_left_new():
 
 def test_weights_named_by_position_still_load():
     net = Network(2, [Dense(4), Dense(2, "softmax")], seed=3)
-    positional = {f"{i}/{k}": v for i, l in enumerate(net.layers) for k, v in
-                  (("W", l.W.copy()), ("b", l.b.copy()))}
+    positional = {f"{i}/{k}": v for i, layer in enumerate(net.layers) for k, v in
+                  (("W", layer.W.copy()), ("b", layer.b.copy()))}
     other = Network(2, [Dense(4), Dense(2, "softmax")], seed=4)
     other.set_weights(positional)
     np.testing.assert_array_equal(other.params, net.params)

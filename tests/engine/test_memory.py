@@ -42,7 +42,8 @@ def test_the_limit_follows_the_machine_memory(monkeypatch):
     layers = [Dense(1000), Dense(1000), Dense(1, "sigmoid")]
     monkeypatch.setattr(memory, "total_memory", lambda: 32 * 1024**2)
     with pytest.raises(memory.MemoryLimitError,
-                       match=r"needs 23\.0 MB .* this computer has 32\.0 MB .* at most 50% of it \(16\.0 MB\)"):
+                       match=r"needs 23\.0 MB .* this computer has 32\.0 MB "
+                             r".* at most 50% of it \(16\.0 MB\)"):
         Network(2, layers)
     monkeypatch.setattr(memory, "total_memory", lambda: 64 * 1024**2)
     assert Network(2, layers).n_params == 1_005_001

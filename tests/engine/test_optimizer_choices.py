@@ -5,8 +5,7 @@ import pytest
 
 from nnstudio.cli import build_parser
 from nnstudio.engine import OPTIMIZERS, SGD, Adam, optimizer_from_config
-from nnstudio.engine.optimizer_choices import (OPTIMIZER_CHOICES, choice_by_key, choice_by_label,
-                                               choice_of)
+from nnstudio.engine.optimizer_choices import OPTIMIZER_CHOICES, choice_by_key, choice_by_label, choice_of
 from nnstudio.errors import ConfigError
 from nnstudio.project.build import updated_training
 from nnstudio.project.document import default_training

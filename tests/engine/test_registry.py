@@ -6,9 +6,22 @@ import json
 import numpy as np
 import pytest
 
-from nnstudio.engine import (ACTIVATIONS, LAYERS, LOSSES, OPTIMIZERS, SGD, Adam, Dense, Network,
-                             get_activation, get_loss, layer_from_config, layer_to_config,
-                             optimizer_from_config, optimizer_to_config)
+from nnstudio.engine import (
+    ACTIVATIONS,
+    LAYERS,
+    LOSSES,
+    OPTIMIZERS,
+    SGD,
+    Adam,
+    Dense,
+    Network,
+    get_activation,
+    get_loss,
+    layer_from_config,
+    layer_to_config,
+    optimizer_from_config,
+    optimizer_to_config,
+)
 from nnstudio.engine.activations import activation_config
 from nnstudio.errors import ConfigError
 

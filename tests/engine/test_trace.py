@@ -52,7 +52,7 @@ def test_trace_keeps_every_intermediate_and_marks_frozen_gradients():
     net.layers[0].trainable = False
     x, y = np.array([0.3, -1.2, 0.8]), 1
     t = net.trace(x, y, np.random.default_rng(5))
-    assert [l.name for l in t.layers] == ["dense_1", "dropout_1", "dense_2", "dense_3"]
+    assert [layer.name for layer in t.layers] == ["dense_1", "dropout_1", "dense_2", "dense_3"]
     first, drop = t.layers[0], t.layers[1]
     np.testing.assert_array_equal(first.input, x)
     np.testing.assert_allclose(first.output, np.tanh(first.weighted_sum))

@@ -6,8 +6,7 @@ import json
 import numpy as np
 import pytest
 
-from nnstudio.engine import (SGD, Adam, Dense, Diverged, Dropout, EpochRecord, BatchRecord,
-                             Network, fit)
+from nnstudio.engine import SGD, Adam, BatchRecord, Dense, Diverged, Dropout, EpochRecord, Network, fit
 from nnstudio.errors import ConfigError
 
 
@@ -28,7 +27,7 @@ def small_net(seed=0, out=3, act="softmax", hidden=(16, 16)):
 
 def last_epoch(gen):
     rec = None
-    for rec in gen:
+    for rec in gen:  # noqa: B007 -- drains the run; its last record is returned below
         pass
     return rec
 
@@ -78,7 +77,8 @@ def test_frozen_layer_is_never_updated_but_the_others_are():
     before = net.get_weights()
     last_epoch(fit(net, X, y, optimizer=Adam(0.01, weight_decay=0.01), epochs=3))
     after = net.get_weights()
-    assert np.array_equal(before["dense_1/W"], after["dense_1/W"]) and np.array_equal(before["dense_1/b"], after["dense_1/b"])
+    assert (np.array_equal(before["dense_1/W"], after["dense_1/W"])
+            and np.array_equal(before["dense_1/b"], after["dense_1/b"]))
     assert not np.array_equal(before["dense_2/W"], after["dense_2/W"])
     assert net.n_trainable_params == net.n_params - (2 * 16 + 16)
 
@@ -158,7 +158,8 @@ def test_replace_output_keeps_hidden_weights_for_transfer():
     net.replace_output(5)
     assert net.n_outputs == 5 and net.loss.key == "categorical_crossentropy"
     w = net.get_weights()
-    assert np.array_equal(w["dense_1/W"], hidden["dense_1/W"]) and np.array_equal(w["dense_2/b"], hidden["dense_2/b"])
+    assert (np.array_equal(w["dense_1/W"], hidden["dense_1/W"])
+            and np.array_equal(w["dense_2/b"], hidden["dense_2/b"]))
     assert w["dense_3/W"].shape == (16, 5)
     net.replace_output(1)
     assert net.layers[-1].activation.key == "sigmoid" and net.loss.key == "binary_crossentropy"

@@ -329,7 +329,8 @@ def _with_weights(tmp_path, project, mutate) -> str:
 
 
 def test_wrong_weight_shape(tmp_path, trained_project):
-    path = _with_weights(tmp_path, trained_project, lambda w: w.update({"dense_1/W": np.zeros((3, 8), np.float32)}))
+    path = _with_weights(tmp_path, trained_project,
+                         lambda w: w.update({"dense_1/W": np.zeros((3, 8), np.float32)}))
     with pytest.raises(ProjectError, match=r"'dense_1/W' have shape \(3, 8\)"):
         load_project(path)
 

@@ -8,8 +8,14 @@ from nnstudio.data import load_builtin
 from nnstudio.engine import EpochRecord, Network, fit
 from nnstudio.errors import ConfigError
 from nnstudio.project import Session, build_from_project, default_network_config, demo_project
-from nnstudio.project.layer_edits import (EditRefused, default_layer_config, plan_insert, plan_move,
-                                          plan_remove, plan_update)
+from nnstudio.project.layer_edits import (
+    EditRefused,
+    default_layer_config,
+    plan_insert,
+    plan_move,
+    plan_remove,
+    plan_update,
+)
 
 
 def opened(name: str = "spiral") -> Session:
@@ -104,9 +110,11 @@ def test_plans_refuse_what_makes_no_sense():
 
 
 def test_new_layers_take_their_defaults_from_the_layer_classes():
-    assert default_layer_config("Dropout", [], 0) == {"class": "Dropout", "config": {"rate": 0.2, "trainable": True}}
+    assert default_layer_config("Dropout", [], 0) == {"class": "Dropout",
+                                                      "config": {"rate": 0.2, "trainable": True}}
     wide = [{"class": "Dense", "config": {"units": 48, "activation": "tanh"}}]
-    assert default_layer_config("Dense", wide, 1)["config"] == {"units": 48, "activation": "relu", "trainable": True}
+    assert default_layer_config("Dense", wide, 1)["config"] == {"units": 48, "activation": "relu",
+                                                                "trainable": True}
     assert default_layer_config("Dense", wide, 0)["config"]["units"] == 16
     with pytest.raises(ConfigError, match="unknown layer type 'Conv'"):
         default_layer_config("Conv", [], 0)

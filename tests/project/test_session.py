@@ -9,8 +9,14 @@ import pytest
 
 from nnstudio.engine import EpochRecord, Network
 from nnstudio.errors import ConfigError
-from nnstudio.project import (Project, build_from_project, default_network_config, demo_project,
-                              optimizer_from_project, scaled_split)
+from nnstudio.project import (
+    Project,
+    build_from_project,
+    default_network_config,
+    demo_project,
+    optimizer_from_project,
+    scaled_split,
+)
 from nnstudio.project.evaluation import confusion_matrix, evaluate_dataset
 
 
@@ -18,8 +24,9 @@ def test_demo_project():
     project = demo_project()
     assert project.data_source["kind"] == "builtin" and project.data_source["name"] == "spiral"
     layers = project.network["layers"]
-    assert [(l["class"], l["config"]["units"], l["config"]["activation"]) for l in layers[:2]] == [
-        ("Dense", 16, "relu"), ("Dense", 16, "relu")]
+    first_two = [(layer["class"], layer["config"]["units"], layer["config"]["activation"])
+                 for layer in layers[:2]]
+    assert first_two == [("Dense", 16, "relu"), ("Dense", 16, "relu")]
     assert len(layers) == 3
     assert project.training["optimizer"] == {"class": "Adam", "config": {"learning_rate": 0.01}}
     assert (project.training["batch_size"], project.training["epochs"]) == (32, 200)
@@ -74,7 +81,8 @@ def test_append_epoch_and_copy(trained_project):
                       learning_rate=0.01)
     copy = trained_project.copy()
     copy.append_epoch(rec)
-    assert copy.history["epoch"][-1] == 4 and isinstance(copy.history["epoch"][-1], int) and copy.history["val_loss"][-1] is None
+    assert (copy.history["epoch"][-1] == 4 and isinstance(copy.history["epoch"][-1], int)
+            and copy.history["val_loss"][-1] is None)
     assert trained_project.epochs_trained == 3  # the copy is independent
     copy.weights["dense_1/W"][...] = 0
     assert trained_project.weights["dense_1/W"].any()

@@ -9,8 +9,14 @@ import pytest
 from nnstudio.cli import main
 from nnstudio.data import CsvOptions, read_csv
 from nnstudio.engine import fit, optimizer_from_config
-from nnstudio.project import (Project, build_from_project, default_network_config, load_project,
-                              save_project, scaled_split)
+from nnstudio.project import (
+    Project,
+    build_from_project,
+    default_network_config,
+    load_project,
+    save_project,
+    scaled_split,
+)
 
 
 def write_prices(path, n: int = 500, seed: int = 42) -> None:

@@ -32,8 +32,8 @@ def test_v1_projects_predict_exactly_as_when_they_were_saved(name):
 def test_the_trained_v1_project_keeps_its_frozen_layer_and_dropout():
     project = load_project(FIXTURES / "v1_trained_spiral.nnproj")
     network, _, _ = build_from_project(project)
-    assert [l.kind for l in network.layers] == ["Dense", "Dropout", "Dense", "Dense"]
-    assert [l.trainable for l in network.layers] == [False, True, True, True]
+    assert [layer.kind for layer in network.layers] == ["Dense", "Dropout", "Dense", "Dense"]
+    assert [layer.trainable for layer in network.layers] == [False, True, True, True]
     assert project.is_trained and project.epochs_trained == 15
 
 

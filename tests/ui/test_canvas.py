@@ -103,10 +103,10 @@ def test_palette_double_click_and_enter_add_before_output(qtbot, ctl, palette):
     # A real double-click starts with a click: item views ignore a lone double-click event.
     QTest.mouseClick(palette.viewport(), Qt.LeftButton, pos=rect.center())
     QTest.mouseDClick(palette.viewport(), Qt.LeftButton, pos=rect.center())
-    assert [l["class"] for l in ctl.layers] == ["Dense", "Dense", "Dropout", "Dense"]
+    assert [layer["class"] for layer in ctl.layers] == ["Dense", "Dense", "Dropout", "Dense"]
     palette.setCurrentRow(0)
     QTest.keyClick(palette, Qt.Key_Return)
-    assert [l["class"] for l in ctl.layers] == ["Dense", "Dense", "Dropout", "Dense", "Dense"]
+    assert [layer["class"] for layer in ctl.layers] == ["Dense", "Dense", "Dropout", "Dense", "Dense"]
     assert ctl.layers[-1]["config"]["activation"] == "sigmoid"  # output still last
 
 
@@ -116,7 +116,7 @@ def test_drop_dense_between_two_columns_inserts_and_undoes(ctl, canvas, palette)
     shown = drag_and_drop(canvas, palette_mime(palette, "Dense"), gap_pos(canvas, 1))
     assert shown == 1  # the indicator stood in the gap before layer 1
     assert canvas.drop_index is None  # and went away with the drop
-    assert [l["class"] for l in ctl.layers] == ["Dense"] * 4
+    assert [layer["class"] for layer in ctl.layers] == ["Dense"] * 4
     assert sizes(ctl) == [2, 8, 8, 16, 1]  # a new Dense is as wide as the one before it
     assert ctl.selected == 1
     assert len(canvas.columns) == 5
@@ -139,7 +139,7 @@ def test_drop_position_follows_the_mouse_and_leave_clears(ctl, canvas, palette):
 
 def test_drop_dropout_at_the_start(ctl, canvas, palette):
     drag_and_drop(canvas, palette_mime(palette, "Dropout"), gap_pos(canvas, 0))
-    assert [l["class"] for l in ctl.layers] == ["Dropout", "Dense", "Dense", "Dense"]
+    assert [layer["class"] for layer in ctl.layers] == ["Dropout", "Dense", "Dense", "Dense"]
     assert canvas.columns[1].kind == "Dropout"
 
 
@@ -157,10 +157,10 @@ def test_reorder_by_index_drop(ctl, canvas):
     mime = QMimeData()
     mime.setData(INDEX_MIME, b"0")
     drag_and_drop(canvas, mime, gap_pos(canvas, 2), Qt.MoveAction)
-    assert [l["class"] for l in ctl.layers] == ["Dense", "Dropout", "Dense", "Dense"]
+    assert [layer["class"] for layer in ctl.layers] == ["Dense", "Dropout", "Dense", "Dense"]
     assert sizes(ctl) == [2, 4, 4, 16, 1]
     ctl.undo_stack.undo()
-    assert [l["class"] for l in ctl.layers] == ["Dropout", "Dense", "Dense", "Dense"]
+    assert [layer["class"] for layer in ctl.layers] == ["Dropout", "Dense", "Dense", "Dense"]
 
 
 def test_click_selects_a_column_and_highlights_it(qtbot, ctl, canvas):
@@ -308,7 +308,7 @@ def test_weight_style_maps_sign_to_colour_and_size_to_width():
 
 def test_show_weights_changes_the_drawn_pens(ctl, canvas):
     n_in, units = ctl.network.layers[0].W.shape
-    others = [l.W.copy() for l in ctl.network.layers[1:]]
+    others = [layer.W.copy() for layer in ctl.network.layers[1:]]
     canvas.show_weights([np.ones((n_in, units), np.float32)] + others)
     pens = canvas.connection_pens(0)[: n_in * 8]  # weights first, then the bias lines
     assert len(pens) == n_in * 8

@@ -272,7 +272,8 @@ def _column(dialog, name: str) -> int:
     return dialog.preview.columns.index(name)
 
 
-def test_preview_marks_missing_cells_exactly_as_the_import_counts_them(qtbot, panel, ctl, tmp_path, write_user_csv):
+def test_preview_marks_missing_cells_exactly_as_the_import_counts_them(qtbot, panel, ctl, tmp_path,
+                                                                       write_user_csv):
     dialog = _open(qtbot, panel, write_user_csv(tmp_path / "user.csv"))
     label = dialog.file_label.text()
     assert "50 rows" in label and "about" not in label      # a small file is counted exactly
@@ -328,13 +329,15 @@ def test_column_use_choices_map_onto_the_options(qtbot, panel, ctl, tmp_path, wr
     assert blocker.args == ["loaded"]
     ds = ctl.dataset
     assert ds.feature_names == ["date", "age", "income"]
-    assert ds.source["options"]["keep_columns"] == ["date"] and ds.source["options"]["drop_columns"] == ["city"]
+    saved = ds.source["options"]
+    assert saved["keep_columns"] == ["date"] and saved["drop_columns"] == ["city"]
     assert "days since the earliest date (2023-01-01)" in dialog.notes_text()
 
     # A target never lands in either list, even after the person ticked or unticked it.
     table.header_menu(_column(dialog, "date")).actions()[1].trigger()
     assert dialog.target_combo.currentText() == "date"
-    assert "date" not in dialog.options().keep_columns and table.item(0, _column(dialog, "date")).text() == "target"
+    assert ("date" not in dialog.options().keep_columns
+            and table.item(0, _column(dialog, "date")).text() == "target")
 
 
 def test_escape_stops_a_load_and_only_then_closes(qtbot, panel, ctl, tmp_path):
@@ -354,10 +357,15 @@ def test_escape_stops_a_load_and_only_then_closes(qtbot, panel, ctl, tmp_path):
     assert not dialog.isVisible()
 
 
-def test_open_dialog_starts_in_the_last_csv_folder(qtbot, panel, ctl, settings, tmp_path, monkeypatch, write_user_csv):
+def test_open_dialog_starts_in_the_last_csv_folder(qtbot, panel, ctl, settings, tmp_path, monkeypatch,
+                                                   write_user_csv):
     asked = []
-    monkeypatch.setattr(QFileDialog, "getOpenFileName",
-                        staticmethod(lambda parent, caption, folder, filters: (asked.append(folder), ("", ""))[1]))
+
+    def cancelled(parent, caption, folder, filters):  # notes the folder it opened in
+        asked.append(folder)
+        return "", ""
+
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(cancelled))
     panel.open_csv_dialog()
     assert asked == [QDir.homePath()]                          # nothing remembered yet
     folder = tmp_path / "my data"

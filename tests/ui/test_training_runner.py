@@ -53,10 +53,12 @@ def test_the_projects_schedule_and_stop_rule_reach_the_trainer_process(qtbot, ct
     runner = TrainingRunner(ctl)
     rates = []
     runner.epoch_finished.connect(lambda rec: rates.append(rec.learning_rate))
-    ctl.project.training["schedule"] = {"class": "StepDecay", "config": {"rate": 0.02, "factor": 0.5, "every": 2}}
+    ctl.project.training["schedule"] = {"class": "StepDecay",
+                                        "config": {"rate": 0.02, "factor": 0.5, "every": 2}}
     _train(qtbot, runner, ctl, 5)
     assert rates == [0.02, 0.02, 0.01, 0.01, 0.005]
-    ctl.project.training["stop"] = {"class": "EarlyStopping", "config": {"monitor": "train_acc", "patience": 1}}
+    ctl.project.training["stop"] = {"class": "EarlyStopping",
+                                    "config": {"monitor": "train_acc", "patience": 1}}
     ctl.project.training.pop("schedule")
     before = len(ctl.project.history["epoch"])
     _train(qtbot, runner, ctl, 500)

@@ -210,17 +210,20 @@ def test_adding_from_the_palette_leaves_no_row_highlighted(window, qtbot):
     qtbot.mouseClick(pal.viewport(), Qt.LeftButton, pos=spot)
     assert len(pal.selectedItems()) == 1  # what the press before a drag does
     qtbot.mouseDClick(pal.viewport(), Qt.LeftButton, pos=spot)
-    assert [l["class"] for l in window.ctl.layers] == ["Dense", "Dense", "Dropout", "Dense"]
+    assert [layer["class"] for layer in window.ctl.layers] == ["Dense", "Dense", "Dropout", "Dense"]
     assert pal.selectedItems() == []
 
 
 # ---------------------------------------------------------------------- 8. file dialogs
 def _record_dialogs(monkeypatch) -> list:
     asked = []
-    monkeypatch.setattr(QFileDialog, "getOpenFileName",
-                        staticmethod(lambda parent, caption, folder, *rest: (asked.append(folder), ("", ""))[1]))
-    monkeypatch.setattr(QFileDialog, "getSaveFileName",
-                        staticmethod(lambda parent, caption, start, *rest: (asked.append(start), ("", ""))[1]))
+
+    def cancelled(parent, caption, folder, *rest):  # notes the folder it opened in
+        asked.append(folder)
+        return "", ""
+
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(cancelled))
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(cancelled))
     return asked
 
 

@@ -27,7 +27,7 @@ def drop_layer(w, kind: str, before_column: int):
 def test_demo_opens_ready_to_train(window):
     ctl = window.ctl
     assert ctl.dataset.name.lower().startswith("spiral")
-    assert [l["config"]["units"] for l in ctl.layers] == [16, 16, 1]
+    assert [layer["config"]["units"] for layer in ctl.layers] == [16, 16, 1]
     assert ctl.network.layer_sizes() == [2, 16, 16, 1]
     assert window.actions["train"].isEnabled() and not window.actions["stop"].isEnabled()
     assert "Spiral demo" in window.windowTitle()
@@ -36,7 +36,7 @@ def test_demo_opens_ready_to_train(window):
 def test_build_edit_undo_redo_through_the_window(window, qtbot):
     ctl = window.ctl
     drop_layer(window, "Dense", before_column=2)  # between the two hidden layers
-    assert [l["class"] for l in ctl.layers] == ["Dense", "Dense", "Dense", "Dense"]
+    assert [layer["class"] for layer in ctl.layers] == ["Dense", "Dense", "Dense", "Dense"]
     assert ctl.network.layer_sizes() == [2, 16, 16, 16, 1]
 
     # Select the new layer on the canvas and set 24 neurons and tanh in the inspector.
@@ -106,7 +106,8 @@ def test_views_follow_the_network_after_an_edit_not_the_old_result(window, qtbot
     window.actions["reset"].trigger()
     qtbot.waitUntil(lambda: window.views._snapshot.epoch == 0, timeout=5000)
     snap = window.views._snapshot
-    for shown, layer in zip(snap.weights, [l for l in window.ctl.network.layers if hasattr(l, "W")]):
+    weighted = [layer for layer in window.ctl.network.layers if hasattr(layer, "W")]
+    for shown, layer in zip(snap.weights, weighted):
         np.testing.assert_array_equal(shown, layer.W)
     val = window.ctl.scaled_split.val
     pred = window.ctl.network.predict_classes(val.X)

@@ -126,7 +126,7 @@ def test_unsaved_work_survives_a_crash(window, qtbot, tmp_path):
     note = again.recovery.pending()
     assert note is not None and note["name"]
     assert again.recovery.restore(load_dataset_source)
-    assert [l["class"] for l in again.ctl.layers] == ["Dense", "Dropout", "Dense", "Dense"]
+    assert [layer["class"] for layer in again.ctl.layers] == ["Dense", "Dropout", "Dense", "Dense"]
     assert again.ctl.dirty
     again.recovery.discard()
     assert again.recovery.pending() is None

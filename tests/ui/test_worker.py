@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from PySide6.QtCore import QObject, Signal, Slot
 
 from nnstudio.data import Standardizer, load_builtin, split_dataset
@@ -250,7 +249,7 @@ def test_snapshot_shapes_and_copies(qtbot, make_run, spiral):
     snap = run.snapshots[-1]
     assert isinstance(snap, TrainingSnapshot) and snap.epoch == 5
     assert [w.shape for w in snap.weights] == [(2, 8), (8, 8), (8, 2)]
-    for (name, edges, counts), w in zip(snap.histograms, snap.weights):
+    for (_name, edges, counts), w in zip(snap.histograms, snap.weights):
         assert len(edges) == len(counts) + 1 and counts.sum() == w.size
     assert snap.histograms[0][0] == "Layer 1 (2→8)" and snap.histograms[-1][0] == "Output (8→2)"
     assert snap.boundary.shape == (20, 20, 2)

@@ -189,8 +189,8 @@ class NetworkCanvasWidget(QWidget):
         net = ctl.network
         # The trainer writes into the live network while training: read it only when idle.
         idle = net is not None and not ctl.training_active and len(net.layers) == len(ctl.layers)
-        own = {i: (l.W, l.b) for i, l in enumerate(net.layers)
-               if getattr(l, "W", None) is not None} if idle else {}
+        own = {i: (layer.W, layer.b) for i, layer in enumerate(net.layers)
+               if getattr(layer, "W", None) is not None} if idle else {}
         if self._live is not None:  # the trainer's copies hold no biases: take them when idle
             return {i: (w, own.get(i, (None, None))[1]) for i, w in zip(dense, self._live)}
         return own

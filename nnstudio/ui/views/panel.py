@@ -1,8 +1,9 @@
 """The training views in tabs: curves, weight histograms, decision map, confusion matrix.
 
 The window connects the controller's ``epoch_recorded`` to :meth:`TrainingViewsPanel.on_epoch`
-and the training runner's ``snapshot_ready`` to :meth:`TrainingViewsPanel.on_snapshot`. Snapshots are drawn only on the visible tab; the others
-keep the latest one and draw it when they are opened, so hidden views cost nothing.
+and the training runner's ``snapshot_ready`` to :meth:`TrainingViewsPanel.on_snapshot`.
+Snapshots are drawn only on the visible tab; the others keep the latest one and draw it when
+they are opened, so hidden views cost nothing.
 
 The third tab shows what the network answers, in the form that suits the data: the decision
 map for classification ("Decision map"), the network's curve through the samples for
