@@ -34,6 +34,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
+from machine_load import OtherLoad
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from nnstudio.data import load_builtin
@@ -98,46 +99,6 @@ def engine_flops(n_inputs: int, units: Sequence[int], trainable: Sequence[bool] 
 def n_params(n_inputs: int, units: Sequence[int]) -> int:
     sizes = [n_inputs, *units]
     return sum(a * b + b for a, b in zip(sizes, sizes[1:]))
-
-
-class OtherLoad:
-    """Share of all CPUs that *other* processes used between ``start()`` and ``stop()`` (Linux):
-    the machine's busy ticks from ``/proc/stat`` minus this process's own (all its threads:
-    OpenBLAS's and torch's count as ours)."""
-
-    _hz = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-
-    @classmethod
-    def _read(cls) -> tuple[int, int, float] | None:
-        try:
-            with open("/proc/stat") as f:
-                vals = [int(v) for v in f.readline().split()[1:9]]
-        except (OSError, ValueError):
-            return None
-        t = os.times()
-        return sum(vals), vals[3] + vals[4], (t.user + t.system) * cls._hz
-
-    def start(self) -> None:
-        self._t0 = self._read()
-
-    def stop(self) -> float:
-        """Fraction (0..1) of the machine's CPU time used by other processes; NaN if unknown."""
-        t1 = self._read()
-        if self._t0 is None or t1 is None or t1[0] <= self._t0[0]:
-            return float("nan")
-        total = t1[0] - self._t0[0]
-        busy = total - (t1[1] - self._t0[1])
-        return max(0.0, (busy - (t1[2] - self._t0[2])) / total)
-
-    def wait_quiet(self, limit: float = 0.05, timeout: float = 20.0) -> bool:
-        """Wait (at most ``timeout`` s) until other processes use under ``limit`` for 0.5 s."""
-        end = time.perf_counter() + timeout
-        while time.perf_counter() < end:
-            self.start()
-            time.sleep(0.5)
-            if self.stop() < limit:
-                return True
-        return False
 
 
 @contextlib.contextmanager

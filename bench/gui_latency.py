@@ -36,6 +36,7 @@ import sys
 import time
 
 import numpy as np
+from machine_load import OtherLoad
 
 _PCTL = (50, 99)
 LATENESS_P99_MS = 16.0
@@ -68,69 +69,28 @@ def mnist_like(n: int = 60_000, seed: int = 0):
                    image_shape=(28, 28))
 
 
-class OtherLoad:
-    """Share of all CPUs used by *other* processes between ``start()`` and ``stop()`` (Linux);
-    this process's children (the trainer) count as ours.
-
-    These machines are shared: a run during which something else was busy is flagged rather
-    than silently averaged in.
-    """
-
-    @staticmethod
-    def _read():
+def family_ticks() -> int:
+    """CPU ticks of this process and all its descendants, the trainer processes included
+    (a finished trainer's ticks are in its parent's cutime / cstime: the forkserver's)."""
+    parents, ticks = {}, {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
         try:
-            with open("/proc/stat") as f:
-                vals = [int(v) for v in f.readline().split()[1:9]]
-            return sum(vals), vals[3] + vals[4], OtherLoad._own_ticks()
-        except (OSError, ValueError, IndexError):
-            return None
-
-    @staticmethod
-    def _own_ticks() -> int:
-        """CPU ticks of this process and all its descendants, the trainer processes included
-        (a finished trainer's ticks are in its parent's cutime / cstime: the forkserver's)."""
-        parents, ticks = {}, {}
-        for entry in os.listdir("/proc"):
-            if not entry.isdigit():
-                continue
-            try:
-                with open(f"/proc/{entry}/stat") as f:
-                    fields = f.read().rsplit(")", 1)[1].split()
-            except OSError:  # ended meanwhile
-                continue
-            pid = int(entry)
-            parents[pid] = int(fields[1])
-            ticks[pid] = sum(int(v) for v in fields[11:15])  # utime stime cutime cstime
-        ours, frontier = set(), [os.getpid()]
-        while frontier:
-            pid = frontier.pop()
-            ours.add(pid)
-            frontier.extend(child for child, parent in parents.items()
-                            if parent == pid and child not in ours)
-        return sum(ticks.get(pid, 0) for pid in ours)
-
-    def start(self) -> None:
-        self._t0 = self._read()
-
-    def stop(self) -> float:
-        """Fraction (0..1) of the machine's CPU time used by other processes; NaN if unknown."""
-        t1 = self._read()
-        if self._t0 is None or t1 is None or t1[0] <= self._t0[0]:
-            return float("nan")
-        total = t1[0] - self._t0[0]
-        busy = total - (t1[1] - self._t0[1])
-        own = t1[2] - self._t0[2]
-        return max(0.0, (busy - own) / total)
-
-    def wait_quiet(self, limit: float = 0.05, timeout: float = 60.0) -> bool:
-        """Wait (at most ``timeout`` s) until other processes use under ``limit`` for 0.5 s."""
-        end = time.perf_counter() + timeout
-        while time.perf_counter() < end:
-            self.start()
-            time.sleep(0.5)
-            if not self.stop() >= limit:  # NaN (not Linux): do not wait
-                return True
-        return False
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:  # ended meanwhile
+            continue
+        pid = int(entry)
+        parents[pid] = int(fields[1])
+        ticks[pid] = sum(int(v) for v in fields[11:15])  # utime stime cutime cstime
+    ours, frontier = set(), [os.getpid()]
+    while frontier:
+        pid = frontier.pop()
+        ours.add(pid)
+        frontier.extend(child for child, parent in parents.items()
+                        if parent == pid and child not in ours)
+    return sum(ticks.get(pid, 0) for pid in ours)
 
 
 class TickRecorder:
@@ -278,7 +238,7 @@ def spiral_epochs_for(bench: Bench, seconds: float) -> int:
 def measured(load: OtherLoad, wait_quiet: bool, run, *args):
     """``(run(*args), share of the CPUs other processes used meanwhile)``."""
     if wait_quiet:
-        load.wait_quiet()
+        load.wait_quiet(timeout=60.0)
     load.start()
     result = run(*args)
     return result, load.stop()
@@ -346,7 +306,7 @@ def main(argv: list[str] | None = None) -> int:
                   "same, Decision map tab"))
 
     rows = []
-    load = OtherLoad()
+    load = OtherLoad(family_ticks)
     for name, setup, tab, what in cases:
         setup()
         bench.show_tab(tab)
