@@ -11,7 +11,7 @@ from nnstudio.ui.data.csv_preview_table import MISSING_CELL
 from nnstudio.ui.data.data_panel import DataPanel
 
 # Header and first 40 rows of R's MASS::survey (see tests/data/fixtures/README.md).
-SURVEY = Path(__file__).parents[1] / "data" / "fixtures" / "mass_survey_head40.csv"
+SURVEY = Path(__file__).parents[2] / "data" / "fixtures" / "mass_survey_head40.csv"
 
 
 @pytest.fixture
