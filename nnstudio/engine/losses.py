@@ -81,6 +81,11 @@ class CategoricalCrossEntropy(Loss):
     def gradient(self, p, y, out):
         np.copyto(out, p)
         n, k = out.shape
+        if n == 1:
+            # Per-sample SGD: one scalar update, 2 us less than the fancy index of a ~20 us
+            # step; and no scaling, since x * 1.0 == x. The same float32 values.
+            out[0, y[0]] -= 1.0
+            return out
         if out.flags.c_contiguous:
             # One flat index per row into the contiguous buffer: a 1-D fancy index costs
             # half of the 2-D (rows, y) one (2 us of a 256 x 10 step). Same values.

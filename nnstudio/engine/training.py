@@ -171,6 +171,11 @@ def fit(network: Network, X: np.ndarray, y: np.ndarray, *, optimizer: Optimizer,
     P = np.empty((n, network.n_outputs), network.dtype)  # the epoch's outputs, scored at its end
     starts = list(range(0, n, batch_size))
     n_batches = len(starts)
+    batch_sizes = {min(batch_size, n), n - starts[-1]}  # the last batch may be smaller
+    batches = _batch_views(starts, batch_size, n, Xs, Ys, P, per_batch)
+    # Bound once: attribute lookups cost ~0.1 us each in a ~20 us batch-1 step.
+    forward_train, backward, step = network.forward_train, network.backward, optimizer.step
+    step_rng = rng if dropout else None
     snapshot = network.params.copy()
     samples_seen = 0
     total_seconds = 0.0
@@ -194,23 +199,21 @@ def fit(network: Network, X: np.ndarray, y: np.ndarray, *, optimizer: Optimizer,
         last_report = 0
         for chunk_start in range(0, n_batches, report_every or n_batches):
             chunk_end = min(chunk_start + (report_every or n_batches), n_batches)
+            # Looked up once per chunk, not per step: a layer changed between yields (which
+            # drops the network's buffers) still gets fresh ones from the next chunk on.
+            bufs = {size: network.buffers(size) for size in batch_sizes}
             # A diverging run overflows on purpose; it is detected below, not warned about.
             with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-                for s in starts[chunk_start:chunk_end]:
-                    e = min(s + batch_size, n)
+                for s, e, xb, yb, pb in batches(chunk_start, chunk_end):
                     if per_batch:
-                        xb = Xs[:e - s]
                         np.take(X, perm[s:e], axis=0, out=xb, mode="clip")
-                    else:
-                        xb = Xs[s:e]
-                    yb, pb = Ys[s:e], P[s:e]
                     if transform is not None:
                         xb, yb = _transformed(transform, Xs_seen[:e - s] if per_batch else Xs_seen[s:e],
                                               Ys_seen[s:e], rng, yb, network.dtype)
-                    buf = network.buffers(e - s)
-                    network.forward_train(xb, buf, rng if dropout else None, out=pb)
-                    network.backward(xb, yb, pb, buf, dropout)
-                    optimizer.step()
+                    buf = bufs[e - s]
+                    forward_train(xb, buf, step_rng, out=pb)
+                    backward(xb, yb, pb, buf, dropout)
+                    step()
                 if chunk_end < n_batches:
                     seg = slice(starts[last_report], min(starts[chunk_end - 1] + batch_size, n))
                     value = loss_value(P[seg], Ys[seg])
@@ -246,6 +249,28 @@ def fit(network: Network, X: np.ndarray, y: np.ndarray, *, optimizer: Optimizer,
                           stopped, restored)
         if stopped:
             return
+
+
+#: Up to this many batches per epoch, every batch's views are sliced once per ``fit`` call
+#: (~0.5 us per step saved at batch size 1); more are sliced step by step (bounded memory).
+_VIEW_LIMIT = 1 << 16
+
+
+def _batch_views(starts: list[int], batch_size: int, n: int, Xs: np.ndarray, Ys: np.ndarray,
+                 P: np.ndarray, per_batch: bool):
+    """``batches(first, stop)``: the ``(start, end, x, y, p)`` of batches ``first`` to ``stop - 1``,
+    views into the epoch's inputs ``Xs`` (its first rows when ``per_batch``: the batch is
+    gathered there), targets ``Ys`` and outputs ``P``; the buffers are filled in place every
+    epoch, so the views stay valid for the whole call."""
+
+    def one(s: int) -> tuple:
+        e = min(s + batch_size, n)
+        return s, e, Xs[:e - s] if per_batch else Xs[s:e], Ys[s:e], P[s:e]
+
+    if len(starts) > _VIEW_LIMIT:
+        return lambda first, stop: map(one, starts[first:stop])
+    views = [one(s) for s in starts]
+    return lambda first, stop: views[first:stop]
 
 
 def _check_stop(stop, has_validation: bool, classification: bool) -> None:

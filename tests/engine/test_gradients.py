@@ -103,3 +103,18 @@ def test_dropout_gradient_uses_the_same_mask_as_the_forward_pass():
         d[k] = 1e-6
         num[k] = (loss_at(net.params + d) - loss_at(net.params - d)) / 2e-6
     np.testing.assert_allclose(ana, num, rtol=1e-4, atol=1e-7)
+
+
+def test_cross_entropy_gradient_of_one_sample_is_p_minus_one_hot_exactly():
+    # Batch size 1 has its own path (a scalar update instead of the batch's fancy index).
+    net = make("tanh", 3, "softmax", seed=2)
+    loss = net.loss
+    for dtype in (np.float32, np.float64):
+        p = np.array([[0.2, 0.7, 0.1]], dtype)
+        for label in range(3):
+            out = np.empty_like(p)
+            got = loss.gradient(p, np.array([label]), out=out)
+            want = p.copy()
+            want[0, label] = p[0, label] - dtype(1)
+            assert got is out and out.dtype == dtype
+            np.testing.assert_array_equal(out, want)

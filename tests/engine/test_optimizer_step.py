@@ -112,3 +112,22 @@ def test_preview_shows_the_gradient_with_its_l2_term_and_adams_corrected_average
 def test_preview_needs_an_attached_optimizer():
     with pytest.raises(ConfigError, match="not attached"):
         Adam().preview()
+
+
+def test_a_rate_changed_between_steps_is_used_and_a_bad_one_still_raises_at_the_step():
+    # step() checks the rate only when it changed: a new value must still be checked and used.
+    net = _net()
+    rng = np.random.default_rng(4)
+    _random_grads(net, rng)
+    opt = SGD(0.05)
+    opt.attach(net)
+    opt.step()
+    before = net.params.copy()
+    opt.learning_rate = 0.25
+    opt.step()
+    np.testing.assert_array_equal(net.params, before - net.grads * np.float32(0.25))
+    opt.learning_rate = -1
+    with pytest.raises(ConfigError, match="learning_rate must be a positive number, got -1"):
+        opt.step()
+    opt.learning_rate = 0.5  # back to a good rate: stepping works again
+    opt.step()
