@@ -61,6 +61,18 @@ def assert_same(a, b):
                                                                  b.notes)
 
 
+def assert_reads_like_the_text_road(path, options: CsvOptions) -> None:
+    """read_csv gives what the text road gives: the same data, names and notes, or the same error."""
+    try:
+        slow = text_road(path, options)
+    except DataError as err:
+        with pytest.raises(DataError) as raised:
+            read_csv(path, options)
+        assert str(raised.value) == str(err)
+    else:
+        assert_same(read_csv(path, options), slow)
+
+
 @pytest.mark.parametrize("options", [
     {}, {"target": "label"}, {"target": "size"}, {"target": "label", "task": "regression"},
     {"target": "count", "drop_columns": ["pixel"], "keep_columns": ["id", "flat"]},
@@ -146,14 +158,7 @@ def test_cells_that_are_not_plain_numbers(tmp_path, monkeypatch, cell, road):
         assert [c.dtype.kind for c in table.columns] == ["f"] * 6 + ["U"] + ["f"] * 2
     else:
         assert table is None
-    try:
-        slow = text_road(path, options)
-    except DataError as err:
-        with pytest.raises(DataError) as raised:
-            read_csv(path, options)
-        assert str(raised.value) == str(err)
-    else:
-        assert_same(read_csv(path, options), slow)
+    assert_reads_like_the_text_road(path, options)
 
 
 @pytest.mark.parametrize("options", [
@@ -372,11 +377,4 @@ def test_any_small_file_reads_as_the_text_road_reads_it(tmp_path_factory, monkey
     path.write_text(text, newline="")
     options = CsvOptions(**data.draw(st.sampled_from([{}, {"missing": "mean"}, {"missing": "drop"},
                                                       {"missing": "mean", "task": "regression"}])))
-    try:
-        slow = text_road(path, options)
-    except DataError as err:
-        with pytest.raises(DataError) as raised:
-            read_csv(path, options)
-        assert str(raised.value) == str(err)
-    else:
-        assert_same(read_csv(path, options), slow)
+    assert_reads_like_the_text_road(path, options)

@@ -10,8 +10,6 @@ import pytest
 from nnstudio.data import load_builtin
 from nnstudio.data.dataset import Dataset
 from nnstudio.doctor import Finding, Remedy, curve_findings, diagnose_run, level, plain_number, render
-from nnstudio.engine import fit, optimizer_from_config
-from nnstudio.project import Project, build_from_project, default_network_config, scaled_split
 
 SPIRAL = load_builtin("spiral")
 VAL_Y = np.array([0] * 40 + [1] * 40)
@@ -30,21 +28,8 @@ def kinds(findings: list[Finding]) -> list[str]:
     return [f.kind for f in findings]
 
 
-def real_run(dataset, hidden, optimizer: str, lr: float, epochs: int):
-    """Train like the window does; the history and the validation targets."""
-    project = Project(data_source=dict(dataset.source),
-                      network=default_network_config(dataset, hidden=hidden))
-    network, split, scaler = build_from_project(project, dataset=dataset)
-    data = scaled_split(split, scaler)
-    opt = optimizer_from_config({"class": optimizer, "config": {"learning_rate": lr}})
-    for rec in fit(network, data.train.X, data.train.y, optimizer=opt, epochs=epochs,
-                   validation=(data.val.X, data.val.y)):
-        project.append_epoch(rec)
-    return project.history, data.val.y
-
-
 # ---------------------------------------------------------------- findings as data
-def test_real_run_with_too_large_steps_finds_an_overshoot_and_advises_a_tenth():
+def test_real_run_with_too_large_steps_finds_an_overshoot_and_advises_a_tenth(real_run):
     history, val_y = real_run(SPIRAL, (16, 16), "Adam", 3.0, 20)
     findings = diagnose_run(history, 0, SPIRAL, val_y, None, 3.0)
     assert kinds(findings) == ["not_learned", "unstable"] and level(findings) == "warning"
@@ -53,7 +38,7 @@ def test_real_run_with_too_large_steps_finds_an_overshoot_and_advises_a_tenth():
     assert findings[1].evidence["learning_rate"] == 3.0
 
 
-def test_real_run_with_tiny_steps_finds_it_still_improving_and_advises_a_larger_rate():
+def test_real_run_with_tiny_steps_finds_it_still_improving_and_advises_a_larger_rate(real_run):
     moons = load_builtin("moons")
     history, val_y = real_run(moons, (8,), "SGD", 0.0005, 20)
     findings = diagnose_run(history, 0, moons, val_y, None, 0.0005)
@@ -82,7 +67,7 @@ def test_classes_that_learned_but_memorise_are_told_so():
     assert "memorising" in text and "lowest at epoch 20" in text
 
 
-def test_findings_are_json_ready_and_refuse_unknown_kinds():
+def test_findings_are_json_ready_and_refuse_unknown_kinds(real_run):
     history, val_y = real_run(SPIRAL, (16, 16), "Adam", 3.0, 20)
     data = [f.to_dict() for f in diagnose_run(history, 0, SPIRAL, val_y, None, 3.0)]
     assert json.loads(json.dumps(data, allow_nan=False)) == data
@@ -172,7 +157,7 @@ def test_the_plots_hint_and_the_verdict_name_the_same_thing(case):
     assert _verdict_curve_kinds(h) == expected
 
 
-def test_real_memorising_run_agrees_live_and_at_the_end():
+def test_real_memorising_run_agrees_live_and_at_the_end(real_run):
     rng = np.random.default_rng(0)
     X = rng.normal(size=(100, 6)).astype(np.float32)
     y = (300 + 50 * X[:, 0] + rng.normal(0, 60, 100)).astype(np.float32)  # mostly noise

@@ -7,8 +7,6 @@ import pytest
 from nnstudio.data import load_builtin
 from nnstudio.data.dataset import Dataset
 from nnstudio.doctor.verdict import loss_trend, summarize_run
-from nnstudio.engine import fit, optimizer_from_config
-from nnstudio.project import Project, build_from_project, default_network_config, scaled_split
 
 
 def hist(train_loss, val_acc=None, val_loss=None):
@@ -161,27 +159,20 @@ def test_regression_worse_than_the_average_follows_the_evidence():
 
 
 # ---------------------------------------------------------------- real runs of the real engine
-def _train(dataset, hidden, optimizer: str, lr: float, epochs: int):
-    """Train like the window does (session split, scaling, defaults otherwise); the verdict."""
-    project = Project(data_source=dict(dataset.source),
-                      network=default_network_config(dataset, hidden=hidden))
-    network, split, scaler = build_from_project(project, dataset=dataset)
-    data = scaled_split(split, scaler)
-    opt = optimizer_from_config({"class": optimizer, "config": {"learning_rate": lr}})
-    for rec in fit(network, data.train.X, data.train.y, optimizer=opt, epochs=epochs,
-                   validation=(data.val.X, data.val.y)):
-        project.append_epoch(rec)
-    return summarize_run(project.history, 0, dataset, data.val.y, None, lr)
+def train_and_judge(real_run, dataset, hidden, optimizer: str, lr: float, epochs: int):
+    """The verdict on a short real run (see conftest.real_run)."""
+    history, val_y = real_run(dataset, hidden, optimizer, lr, epochs)
+    return summarize_run(history, 0, dataset, val_y, None, lr)
 
 
-def test_real_run_with_too_large_steps_is_told_to_lower_the_rate():
-    text, level = _train(load_builtin("spiral"), (16, 16), "Adam", 3.0, 20)
+def test_real_run_with_too_large_steps_is_told_to_lower_the_rate(real_run):
+    text, level = train_and_judge(real_run, load_builtin("spiral"), (16, 16), "Adam", 3.0, 20)
     assert level == "warning" and "has not learned" in text
     assert "too high" in text and "Try 0.3" in text
 
 
-def test_real_run_with_tiny_steps_is_told_to_train_longer_or_raise_the_rate():
-    text, level = _train(load_builtin("moons"), (8,), "SGD", 0.0005, 20)
+def test_real_run_with_tiny_steps_is_told_to_train_longer_or_raise_the_rate(real_run):
+    text, level = train_and_judge(real_run, load_builtin("moons"), (8,), "SGD", 0.0005, 20)
     assert level == "warning" and "has not learned" in text and "still falling steadily" in text
     assert "more epochs" in text and "try 0.005" in text and "too high" not in text
 
@@ -194,16 +185,16 @@ def _prices() -> Dataset:
     return Dataset(X, y, ["area"], [], "regression", {"kind": "test"}, "prices")
 
 
-def test_real_regression_with_tiny_steps_is_told_to_train_longer_not_to_go_slower():
+def test_real_regression_with_tiny_steps_is_told_to_train_longer_not_to_go_slower(real_run):
     prices = _prices()
-    text, level = _train(prices, (8,), "Adam", 1e-4, 15)
+    text, level = train_and_judge(real_run, prices, (8,), "Adam", 1e-4, 15)
     assert level == "warning" and "worse than always answering the average" in text
     assert "still falling steadily" in text and "try 0.001" in text and "smaller" not in text
 
 
-def test_real_regression_that_overshoots_is_told_to_lower_the_rate():
+def test_real_regression_that_overshoots_is_told_to_lower_the_rate(real_run):
     prices = _prices()
-    text, level = _train(prices, (8,), "Adam", 3.0, 15)
+    text, level = train_and_judge(real_run, prices, (8,), "Adam", 3.0, 15)
     assert level == "warning" and "too high" in text and "Try 0.3" in text
 
 
@@ -223,12 +214,12 @@ def test_memorising_numbers_are_not_told_to_learn_faster():
     assert "memorising" not in text and "Try 0.05" in text
 
 
-def test_real_regression_that_memorises_says_so():
+def test_real_regression_that_memorises_says_so(real_run):
     rng = np.random.default_rng(0)
     X = rng.normal(size=(100, 6)).astype(np.float32)
     y = (300 + 50 * X[:, 0] + rng.normal(0, 60, 100)).astype(np.float32)  # mostly noise
     noisy = Dataset(X, y, [f"f{i}" for i in range(6)], [], "regression", {"kind": "test"}, "noisy")
-    text, level = _train(noisy, (32,), "Adam", 0.01, 100)
+    text, level = train_and_judge(real_run, noisy, (32,), "Adam", 0.01, 100)
     assert level == "warning" and "memorising" in text and "larger learning rate" not in text
 
 
