@@ -357,20 +357,32 @@ def _numeric(name: str, values: np.ndarray, missing: np.ndarray, numbers: np.nda
     distinct = np.unique(good)
     if len(distinct) == 1:
         info.kind, info.numbers = "constant", None
-        info.reason = (f"'{name}' has the same value ({distinct[0]:g}) in every row, so it tells "
-                       "nothing apart and was left out.")
+        info.reason = number_reason(name, "constant", distinct[:1])
     elif looks_like_id_name(name):
         info.kind, info.numbers = "id", None
-        info.reason = (f"'{name}' looks like an ID or row number, which says nothing about the "
-                       "target, so it was left out.")
+        info.reason = number_reason(name, "id_name")
     elif _counter_like(name, good, distinct):
         info.kind, info.numbers = "id", None
-        info.reason = (f"'{name}' has a different whole number in every row ({distinct[0]:g}, "
-                       f"{distinct[1]:g}, {distinct[2]:g}, ...), like a row number or ID, "
-                       "so it was left out.")
+        info.reason = number_reason(name, "counter", distinct[:3])
     else:
-        info.reason = f"'{name}' holds numbers and is used as a feature."
+        info.reason = number_reason(name, "number")
         if stray:
             info.reason += (f" {int((~ok).sum())} cell(s) held words instead of numbers "
                             f"({_quote_list(stray)}); they count as missing values.")
     return info
+
+
+def number_reason(name: str, kind: str, shown=()) -> str:
+    """The import note for a column of numbers, the same on the text road and the fast road
+    (``number_columns``): ``kind`` is "constant", "id_name", "counter" or "number"; ``shown``
+    the value (constant) or the first three values (counter) to quote."""
+    if kind == "constant":
+        return (f"'{name}' has the same value ({shown[0]:g}) in every row, so it tells nothing "
+                "apart and was left out.")
+    if kind == "id_name":
+        return (f"'{name}' looks like an ID or row number, which says nothing about the target, "
+                "so it was left out.")
+    if kind == "counter":
+        return (f"'{name}' has a different whole number in every row ({shown[0]:g}, {shown[1]:g}, "
+                f"{shown[2]:g}, ...), like a row number or ID, so it was left out.")
+    return f"'{name}' holds numbers and is used as a feature."

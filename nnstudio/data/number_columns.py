@@ -8,7 +8,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from nnstudio.data.columns import MIN_ROWS_FOR_UNIQUE_ID, ColumnInfo, MissingRule, looks_like_id_name
+from nnstudio.data.columns import (
+    MIN_ROWS_FOR_UNIQUE_ID,
+    ColumnInfo,
+    MissingRule,
+    looks_like_id_name,
+    number_reason,
+)
 from nnstudio.errors import DataError
 
 FLOAT32_MAX = float(np.finfo(np.float32).max)   # 3.4e38: the largest number X can hold
@@ -43,20 +49,13 @@ def analyse_numbers(name: str, values: np.ndarray,
         missing, good = np.broadcast_to(np.False_, values.shape), values
         low, high = float(span[0]), float(span[1])
     if low == high:
-        return ColumnInfo(name, "constant", missing, reason=(
-            f"'{name}' has the same value ({low:g}) in every row, so it tells nothing apart and was "
-            "left out."))
+        return ColumnInfo(name, "constant", missing, reason=number_reason(name, "constant", (low,)))
     if looks_like_id_name(name):
-        return ColumnInfo(name, "id", missing, reason=(
-            f"'{name}' looks like an ID or row number, which says nothing about the target, so it was "
-            "left out."))
+        return ColumnInfo(name, "id", missing, reason=number_reason(name, "id_name"))
     first = _counter_start(name, good, low, high)
     if first is not None:
-        return ColumnInfo(name, "id", missing, reason=(
-            f"'{name}' has a different whole number in every row ({first[0]:g}, {first[1]:g}, "
-            f"{first[2]:g}, ...), like a row number or ID, so it was left out."))
-    return ColumnInfo(name, "number", missing, numbers=values,
-                      reason=f"'{name}' holds numbers and is used as a feature.")
+        return ColumnInfo(name, "id", missing, reason=number_reason(name, "counter", first))
+    return ColumnInfo(name, "number", missing, numbers=values, reason=number_reason(name, "number"))
 
 
 def _counter_start(name: str, good: np.ndarray, low: float, high: float) -> list[float] | None:

@@ -63,20 +63,20 @@ OPTIMIZER_CHOICES: tuple[OptimizerChoice, ...] = (
 
 def choice_by_key(key: str) -> OptimizerChoice:
     """The choice named ``key`` ("adam", "sgd", "momentum", "nesterov")."""
-    for choice in OPTIMIZER_CHOICES:
-        if choice.key == key:
-            return choice
-    raise ConfigError(f"unknown optimizer {key!r}; choose one of "
-                      f"{', '.join(c.key for c in OPTIMIZER_CHOICES)}")
+    return _find("key", key)
 
 
 def choice_by_label(label: str) -> OptimizerChoice:
     """The choice the combo box shows as ``label`` ("SGD + momentum")."""
+    return _find("label", label)
+
+
+def _find(field: str, value: str) -> OptimizerChoice:
     for choice in OPTIMIZER_CHOICES:
-        if choice.label == label:
+        if getattr(choice, field) == value:
             return choice
-    raise ConfigError(f"unknown optimizer {label!r}; choose one of "
-                      f"{', '.join(c.label for c in OPTIMIZER_CHOICES)}")
+    raise ConfigError(f"unknown optimizer {value!r}; choose one of "
+                      f"{', '.join(getattr(c, field) for c in OPTIMIZER_CHOICES)}")
 
 
 def choice_of(spec: dict) -> OptimizerChoice:
