@@ -47,6 +47,8 @@ class ProjectController(QObject):
     dirty_changed = Signal(bool)
     path_changed = Signal(str)
     message_posted = Signal(str, str)    # text, level ("info" | "warning" | "error")
+    #: The sample the magnifying glass looks at: a row of the training part, -1 for none.
+    sample_chosen = Signal(int)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -58,6 +60,8 @@ class ProjectController(QObject):
         self.dirty = False
         self._changed_outside = False  # touch() since the last save or load
         self.training_active = False
+        self.chosen_sample = -1
+        self.dataset_changed.connect(lambda: self.choose_sample(-1))
         #: Set by the window: asks the user to stop training, returns True when stopped.
         self.confirm_stop_training = lambda: False
         #: Asks whether layers that fit new data keep what they learned (True) or start afresh.
@@ -115,6 +119,17 @@ class ProjectController(QObject):
         """Something outside the undo stack changed (settings, data, training)."""
         self._changed_outside = True
         self._set_dirty(True)
+
+    # ------------------------------------------------------------------ the chosen sample
+    def choose_sample(self, index: int) -> None:
+        """Look at row ``index`` of the training part (-1: none); new data or a new split
+        clears the choice, since the row numbers then mean other samples."""
+        split = self.session.scaled_split
+        n = 0 if split is None else len(split.train.y)
+        index = int(index) if 0 <= int(index) < n else -1
+        if index != self.chosen_sample:
+            self.chosen_sample = index
+            self.sample_chosen.emit(index)
 
     # ------------------------------------------------------------------ data
     def set_dataset(self, dataset: Dataset) -> bool:
