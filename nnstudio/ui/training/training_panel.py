@@ -1,17 +1,20 @@
-"""Training settings (optimizer, learning rate, batch size, epochs, L2, seed) and the run buttons."""
+"""Training settings (optimizer, learning rate, batch size, epochs, L2, seed, speed; when to stop
+and the rate schedule, folded) and the run buttons."""
 from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QSignalBlocker, Qt, Signal
+from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
+    QFrame,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QScrollArea,
     QSlider,
     QSpinBox,
     QToolButton,
@@ -20,6 +23,8 @@ from PySide6.QtWidgets import (
 )
 
 from nnstudio.engine.optimizer_choices import OPTIMIZER_CHOICES, choice_by_label, choice_of
+from nnstudio.ui.training.schedule_specs import with_rate
+from nnstudio.ui.training.stop_rate_box import StopAndRateBox
 
 _OPT_TIP = "How the weights are changed after each batch. "
 
@@ -151,11 +156,30 @@ class TrainingPanel(QWidget):
             buttons.addWidget(b, i // 3, i % 3)
             setattr(self, f"{key}_button", b)
 
+        #: Early stopping, a target and the rate schedule, folded away by default.
+        self.stop_rate = StopAndRateBox(ctl)
+        form.addRow(self.stop_rate)
+
+        # The settings scroll when the dock is short (the folding section opened at 1366x768);
+        # the run buttons stay in view below them.
+        scroll = QScrollArea()
+        settings = QWidget()
+        settings_lay = QVBoxLayout(settings)
+        settings_lay.setContentsMargins(0, 0, 0, 0)
+        settings_lay.addWidget(box)
+        settings_lay.addStretch(1)
+        scroll.setWidget(settings)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll = scroll
+        self._settings = settings
+        self._fit_closed_settings()
+        self.stop_rate.toggle.toggled.connect(self._on_stop_rate_toggled)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
-        lay.addWidget(box)
+        lay.addWidget(scroll, 1)
         lay.addLayout(buttons)
-        lay.addStretch(1)
 
         self.optimizer.currentTextChanged.connect(self._on_optimizer_changed)
         self.lr_slider.valueChanged.connect(self._on_lr_slider_moved)
@@ -190,6 +214,29 @@ class TrainingPanel(QWidget):
         self.speed_label.setText(speed_text(speed))
         del blockers
 
+    def _fit_closed_settings(self) -> None:
+        """Closed, the settings never scroll: the dock keeps room for all of them."""
+        if not self.stop_rate.toggle.isChecked():
+            self.scroll.setMinimumHeight(self._settings.minimumSizeHint().height())
+        # Room for a scroll bar beside the settings, so one never covers their right edge.
+        self.scroll.setMinimumWidth(self._settings.minimumSizeHint().width()
+                                    + self.scroll.verticalScrollBar().sizeHint().width())
+
+    def _on_stop_rate_toggled(self, opened: bool) -> None:
+        """Opened, the dock grows by the section's height where the window has room (the
+        layer settings above give way); what does not fit scrolls."""
+        self._fit_closed_settings()
+        dock = self.parentWidget()
+        window = dock.parentWidget() if dock is not None else None
+        if not hasattr(window, "resizeDocks"):
+            return
+        body = self.stop_rate.body.sizeHint().height()
+        grow = body if opened else -body
+        window.resizeDocks([dock], [max(dock.minimumSizeHint().height(), dock.height() + grow)],
+                           Qt.Vertical)
+        if opened:  # what was opened comes into view, if the dock still scrolls
+            QTimer.singleShot(0, lambda: self.scroll.ensureWidgetVisible(self.stop_rate.body, 0, 0))
+
     def _on_speed_moved(self, pos: int) -> None:
         speed = SPEEDS[pos]
         self.speed_label.setText(speed_text(speed))
@@ -212,5 +259,7 @@ class TrainingPanel(QWidget):
         self._set_lr(lr)
 
     def _set_lr(self, lr: float) -> None:
-        self._ctl.set_training(learning_rate=lr)
+        # A schedule starts from this rate too (with_rate), so what is set here is where the
+        # run begins.
+        self._ctl.set_training(**with_rate(self._ctl.project.training, lr))
         self.learning_rate_edited.emit(lr)
