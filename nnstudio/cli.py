@@ -97,6 +97,7 @@ def _layers(text: str) -> tuple[int, ...]:
 # ------------------------------------------------------------------ parser
 def build_parser() -> _Parser:
     """The parser of the headless sub-commands (the window's options are in its help text)."""
+    from nnstudio.commands.train_policies import add_policy_flags
     from nnstudio.engine.optimizer_choices import DEFAULT_LEARNING_RATE, OPTIMIZER_CHOICES
 
     # allow_abbrev=False: a typo such as --n must not silently mean --noise.
@@ -154,6 +155,7 @@ def build_parser() -> _Parser:
                      help="random seed of weights and shuffling (default 0)")
     net.add_argument("--reset", action="store_true",
                      help="with a project file: forget its trained weights and start over")
+    add_policy_flags(train.add_argument_group("schedule and stopping"))
 
     out = train.add_argument_group("output")
     out.add_argument("--save", metavar="FILE", help="save the trained project (.nnproj)")

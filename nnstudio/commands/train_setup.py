@@ -5,6 +5,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from nnstudio.commands.train_policies import apply_policy_flags
 from nnstudio.engine.optimizer_choices import choice_by_key
 from nnstudio.errors import ConfigError, DataError
 from nnstudio.project import Project, load_project
@@ -158,7 +159,10 @@ def _apply_training_flags(project: Project, args: argparse.Namespace) -> None:
     if project.split["val"] + project.split["test"] >= 1:
         raise ConfigError(f"--val + --test must stay below 1 so some data is left to train on, "
                           f"got {project.split['val']} + {project.split['test']}")
-    # Build the optimizer once now so a bad value fails before any training starts.
+    apply_policy_flags(training, args, has_validation=project.split["val"] > 0)
+    # Build the optimizer and the policies once now so a bad value fails before any training.
     from nnstudio.engine import optimizer_from_config
+    from nnstudio.project.run_policies import run_policies
 
     optimizer_from_config(training["optimizer"])
+    run_policies(training)

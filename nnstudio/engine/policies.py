@@ -10,8 +10,13 @@ save it as ``{"class": ..., "config": ...}`` (:func:`policy_to_config`,
   batch only, never on validation or test data; ``x`` and ``y`` are read-only (a transform
   returns new arrays) and ``rng`` is fit's generator, so a run stays reproducible per seed.
 - A **schedule** gives the learning rate of an epoch: ``schedule(epoch)`` with epochs counted
-  over the network's whole training (continued runs go on where the last one ended).
-- A **stop rule** watches the epoch records and ends the run (:class:`EarlyStopping`).
+  over the network's whole training (continued runs go on where the last one ended). A
+  schedule that reacts to the scores (:class:`ReduceOnPlateau`) sets ``sees_records = True``:
+  fit then calls ``schedule.start()`` once per run for a fresh copy with its own bookkeeping
+  and asks that copy ``schedule(epoch, last)``, ``last`` being the previous epoch's
+  :class:`~nnstudio.engine.training.EpochRecord` (None before the run's first epoch).
+- A **stop rule** watches the epoch records and ends the run: :class:`EarlyStopping` when the
+  watched score stops improving, :class:`TargetStop` when it reaches a goal.
 """
 from __future__ import annotations
 
@@ -40,6 +45,8 @@ class Policy:
     """Base of the config objects: ``get_config`` returns the constructor's arguments."""
 
     display_name = ""
+    #: A schedule that needs the scores of the last epoch (see the module's notes).
+    sees_records = False
 
     def get_config(self) -> dict:
         raise NotImplementedError
@@ -123,8 +130,116 @@ class CosineDecay(Policy):
 
 
 # ------------------------------------------------------------------ stop rules
-#: What a stop rule may watch, and whether smaller is better.
+#: What a stop rule (or a plateau schedule) may watch, and whether smaller is better.
 MONITORS = {"val_loss": True, "train_loss": True, "val_acc": False, "train_acc": False}
+
+
+def _monitor(value) -> str:
+    if value not in MONITORS:
+        raise ConfigError(f"monitor must be one of {sorted(MONITORS)}, got {value!r}")
+    return value
+
+
+def monitor_words(monitor: str) -> str:
+    """``"val_acc"`` -> ``"validation accuracy"``: what a stop rule watches, in words."""
+    what = monitor.replace("val_", "validation ").replace("train_", "training ")
+    return what.replace("acc", "accuracy")
+
+
+class ReduceOnPlateau(Policy):
+    """Starts at ``rate`` and multiplies it by ``factor`` (never below ``min_rate``) each time
+    ``monitor`` has not improved for ``patience`` epochs in a row (Keras'
+    ``ReduceLROnPlateau`` without cooldown). A run starts again at ``rate``.
+
+    Called as ``schedule(epoch, last)`` by fit (``sees_records``): ``last`` is the previous
+    epoch's record, None before the first epoch of the run. Called as ``schedule(epoch)`` it
+    gives ``rate``: a plot of the planned rates shows the start.
+    """
+
+    display_name = "Reduce on plateau"
+    sees_records = True
+
+    def __init__(self, rate: float = 0.01, factor: float = 0.5, patience: int = 5,
+                 min_rate: float = 1e-6, monitor: str = "val_loss"):
+        self.rate = _number("rate", rate, 0.0, strict=True)
+        self.factor = _number("factor", factor, 0.0, strict=True)
+        if self.factor >= 1:
+            raise ConfigError(f"factor must be a number below 1 (the rate is multiplied by it), "
+                              f"got {factor!r}")
+        self.patience = _integer("patience", patience, 1)
+        self.min_rate = _number("min_rate", min_rate, 0.0, strict=True)
+        if self.min_rate > self.rate:
+            raise ConfigError(f"min_rate must not exceed rate ({self.rate:g}), got {min_rate!r}")
+        self.monitor = _monitor(monitor)
+        self._reset()
+
+    def _reset(self) -> None:
+        self.current = self.rate
+        self.best: float | None = None
+        self.waited = 0
+
+    def start(self) -> ReduceOnPlateau:
+        """A fresh copy for one run (its bookkeeping starts empty; this object is untouched)."""
+        return ReduceOnPlateau(**self.get_config())
+
+    def __call__(self, epoch: int, last=None) -> float:
+        value = getattr(last, self.monitor, None) if last is not None else None
+        if value is None or not math.isfinite(value):
+            return self.current
+        better = self.best is None or (value < self.best if MONITORS[self.monitor] else value > self.best)
+        if better:
+            self.best, self.waited = value, 0
+        else:
+            self.waited += 1
+            if self.waited >= self.patience:
+                self.current = max(self.current * self.factor, self.min_rate)
+                self.waited = 0
+        return self.current
+
+    def get_config(self) -> dict:
+        return {"rate": self.rate, "factor": self.factor, "patience": self.patience,
+                "min_rate": self.min_rate, "monitor": self.monitor}
+
+
+class TargetStop(Policy):
+    """Stop as soon as ``monitor`` reaches ``value``: a loss at or below it, an accuracy
+    (a fraction, 0.95 for 95 %) at or above it. The weights stay those of that epoch."""
+
+    display_name = "Stop at a target"
+
+    def __init__(self, monitor: str = "val_acc", value: float = 0.95):
+        self.monitor = _monitor(monitor)
+        if monitor.endswith("_acc"):
+            bad = isinstance(value, bool) or not isinstance(value, (int, float)) \
+                or not math.isfinite(value) or not 0 < value <= 1
+            if bad:
+                raise ConfigError(f"a target accuracy must be a fraction above 0 and at most 1 "
+                                  f"(0.95 for 95 %), got {value!r}")
+            self.value = float(value)
+        else:
+            self.value = _number("a target loss", value, 0.0)
+
+    @property
+    def lower_is_better(self) -> bool:
+        return MONITORS[self.monitor]
+
+    def reached(self, value: float | None) -> bool:
+        """Whether the epoch's ``value`` of the monitored score meets the target."""
+        if value is None or not math.isfinite(value):
+            return False
+        return value <= self.value if self.lower_is_better else value >= self.value
+
+    def reason(self, value: float, epoch: int) -> str:
+        """Plain words for the record: why the run ended."""
+        if self.monitor.endswith("_acc"):
+            got, goal = f"{value:.1%}", f"{self.value:.1%}"
+        else:
+            got, goal = f"{value:.4g}", f"{self.value:g}"
+        return (f"Stopped at the target: the {monitor_words(self.monitor)} reached {got} "
+                f"(target {goal}) at epoch {epoch}.")
+
+    def get_config(self) -> dict:
+        return {"monitor": self.monitor, "value": self.value}
 
 
 class EarlyStopping(Policy):
@@ -136,9 +251,7 @@ class EarlyStopping(Policy):
 
     def __init__(self, monitor: str = "val_loss", patience: int = 10, min_delta: float = 0.0,
                  restore_best: bool = True):
-        if monitor not in MONITORS:
-            raise ConfigError(f"monitor must be one of {sorted(MONITORS)}, got {monitor!r}")
-        self.monitor = monitor
+        self.monitor = _monitor(monitor)
         self.patience = _integer("patience", patience, 1)
         self.min_delta = _number("min_delta", min_delta, 0.0)
         if not isinstance(restore_best, bool):
@@ -164,7 +277,8 @@ class EarlyStopping(Policy):
 
 #: Display name -> class: one registry for transforms, schedules and stop rules.
 POLICIES: dict[str, type[Policy]] = {cls.__name__: cls for cls in
-                                     (GaussianNoise, StepDecay, CosineDecay, EarlyStopping)}
+                                     (GaussianNoise, StepDecay, CosineDecay, ReduceOnPlateau,
+                                      EarlyStopping, TargetStop)}
 
 
 def policy_from_config(spec: dict) -> Policy:

@@ -12,14 +12,31 @@ import numpy as np
 
 from nnstudio.engine.network import Network
 from nnstudio.engine.optimizers import Optimizer
-from nnstudio.engine.policies import EarlyStopping
+from nnstudio.engine.policies import EarlyStopping, TargetStop
+from nnstudio.engine.stopping import Best, check_stop, check_target
 from nnstudio.errors import ConfigError, NNStudioError
 
 _GATHER_LIMIT = 32 * 2**20  # bytes of X above which batches are gathered one by one
 
 
 class Diverged(NNStudioError):
-    """The loss became NaN or infinite; the network holds the last finite weights."""
+    """The loss became NaN or infinite; the network holds the last finite weights.
+
+    Attributes
+    ----------
+    epoch : int or None
+        The epoch of this ``fit`` call in which the loss stopped being finite (from 1).
+    learning_rate : float or None
+        The rate that epoch trained at.
+    """
+
+    def __init__(self, message: str, epoch: int | None = None,
+                 learning_rate: float | None = None):
+        super().__init__(message)
+        self.epoch, self.learning_rate = epoch, learning_rate
+
+    def __reduce__(self):  # pickles with its numbers (the trainer process sends errors on)
+        return type(self), (str(self), self.epoch, self.learning_rate)
 
 
 @dataclass(frozen=True)
@@ -65,6 +82,7 @@ def fit(network: Network, X: np.ndarray, y: np.ndarray, *, optimizer: Optimizer,
         batch_size: int = 32, seed: int = 0, validation: tuple[np.ndarray, np.ndarray] | None = None,
         report_every: int = 0, shuffle: bool = True, on_validation=None, epochs_before: int = 0,
         transform=None, schedule=None, stop: EarlyStopping | None = None,
+        target: TargetStop | None = None,
         ) -> Generator[BatchRecord | EpochRecord, None, None]:
     """Train ``network`` on ``X`` (n_samples, n_features) and ``y`` and yield progress records.
 
@@ -101,11 +119,19 @@ def fit(network: Network, X: np.ndarray, y: np.ndarray, *, optimizer: Optimizer,
     schedule : callable or None
         ``schedule(epoch) -> learning rate``, epoch counted from 1 over all runs (see
         ``epochs_before``); sets ``optimizer.learning_rate`` at the start of every epoch.
-        E.g. :class:`~nnstudio.engine.policies.StepDecay`.
+        E.g. :class:`~nnstudio.engine.policies.StepDecay`. A schedule with
+        ``sees_records = True`` (:class:`~nnstudio.engine.policies.ReduceOnPlateau`) is
+        copied once per call with ``schedule.start()`` and that copy is asked
+        ``schedule(epoch, last)``, ``last`` the previous :class:`EpochRecord` of this call
+        (None for its first epoch).
     stop : EarlyStopping or None
         Ends the run when its monitored value stops improving; the last record then says
         so (``stopped``) and, with ``restore_best``, the network and the optimizer's state
         are those of the best epoch (``restored_epoch``).
+    target : TargetStop or None
+        Ends the run after the first epoch whose monitored score reaches the target (the
+        weights stay that epoch's); the last record's ``stopped`` says so in words. Checked
+        before ``stop``.
 
     With ``network.target_scaling`` set, the gradients (and so the learning rate and any L2
     penalty) work on the scaled targets, while every loss in the records, like
@@ -145,7 +171,12 @@ def fit(network: Network, X: np.ndarray, y: np.ndarray, *, optimizer: Optimizer,
             raise ConfigError(f"{name} must be callable or None, got {value!r:.80}")
     if validation is not None and len(validation[0]) == 0:
         validation = None
-    _check_stop(stop, validation is not None, loss.is_classification)
+    check_stop(stop, validation is not None, loss.is_classification)
+    check_target(target, validation is not None, loss.is_classification)
+    sees_records = schedule is not None and getattr(schedule, "sees_records", False)
+    if sees_records:
+        schedule = schedule.start()  # its own bookkeeping: the caller's object stays as it was
+    last_record: EpochRecord | None = None
     if validation is not None:
         Xv = network._check_X(validation[0])
         Yv = validation[1]
@@ -167,7 +198,7 @@ def fit(network: Network, X: np.ndarray, y: np.ndarray, *, optimizer: Optimizer,
     # What a batch transform sees: read-only views, so it cannot change the epoch's data.
     Xs_seen, Ys_seen = Xs.view(), Ys.view()
     Xs_seen.flags.writeable = Ys_seen.flags.writeable = False
-    best = _Best(stop, network, optimizer) if stop is not None else None
+    best = Best(stop, network, optimizer) if stop is not None else None
     P = np.empty((n, network.n_outputs), network.dtype)  # the epoch's outputs, scored at its end
     starts = list(range(0, n, batch_size))
     n_batches = len(starts)
@@ -187,7 +218,9 @@ def fit(network: Network, X: np.ndarray, y: np.ndarray, *, optimizer: Optimizer,
         # depend on what earlier epochs drew, so a continued run draws like one long run.
         bits.state = stream_start
         bits.advance((epochs_before + epoch - 1) << 64)
-        if schedule is not None:
+        if sees_records:
+            optimizer.learning_rate = _scheduled_rate(schedule, epochs_before + epoch, last_record)
+        elif schedule is not None:
             optimizer.learning_rate = _scheduled_rate(schedule, epochs_before + epoch)
         if shuffle:
             perm = rng.permutation(n)
@@ -241,12 +274,19 @@ def fit(network: Network, X: np.ndarray, y: np.ndarray, *, optimizer: Optimizer,
         samples_seen += n
         scores = {"train_loss": train_loss, "train_acc": train_acc, "val_loss": val_loss,
                   "val_acc": val_acc}
-        stopped, restored = best.update(epochs_before + epoch, scores) if best is not None else (None, None)
+        stopped: str | None = None
+        restored: int | None = None
+        aimed = scores[target.monitor] if target is not None else None
+        if target is not None and aimed is not None and target.reached(aimed):
+            stopped = target.reason(aimed, epochs_before + epoch)
+        elif best is not None:
+            stopped, restored = best.update(epochs_before + epoch, scores)
         epoch_seconds += time.perf_counter() - t0
         total_seconds += epoch_seconds
-        yield EpochRecord(epoch, epochs, train_loss, train_acc, val_loss, val_acc, samples_seen,
-                          total_seconds, n / max(epoch_seconds, 1e-9), optimizer.learning_rate,
-                          stopped, restored)
+        last_record = EpochRecord(epoch, epochs, train_loss, train_acc, val_loss, val_acc,
+                                  samples_seen, total_seconds, n / max(epoch_seconds, 1e-9),
+                                  optimizer.learning_rate, stopped, restored)
+        yield last_record
         if stopped:
             return
 
@@ -273,21 +313,8 @@ def _batch_views(starts: list[int], batch_size: int, n: int, Xs: np.ndarray, Ys:
     return lambda first, stop: views[first:stop]
 
 
-def _check_stop(stop, has_validation: bool, classification: bool) -> None:
-    if stop is None:
-        return
-    if not isinstance(stop, EarlyStopping):
-        raise ConfigError(f"stop must be an EarlyStopping rule or None, got {stop!r:.80}")
-    if stop.monitor.startswith("val_") and not has_validation:
-        raise ConfigError(f"early stopping watches {stop.monitor}, but there is no validation "
-                          "data; keep some rows for validation or watch train_loss")
-    if stop.monitor.endswith("_acc") and not classification:
-        raise ConfigError(f"early stopping watches {stop.monitor}, but a network that predicts "
-                          "numbers has no accuracy; watch a loss")
-
-
-def _scheduled_rate(schedule, epoch: int) -> float:
-    rate = schedule(epoch)
+def _scheduled_rate(schedule, epoch: int, *last) -> float:
+    rate = schedule(epoch, *last)
     if isinstance(rate, bool) or not isinstance(rate, (int, float, np.floating)) \
             or not math.isfinite(rate) or rate <= 0:
         raise ConfigError(f"the learning-rate schedule gave {rate!r} for epoch {epoch}; a "
@@ -316,40 +343,6 @@ def _transformed(transform, x_seen: np.ndarray, y_seen: np.ndarray, rng, yb: np.
     return x, yb
 
 
-class _Best:
-    """The stop rule's bookkeeping: the best value so far, its epoch, and (for restore_best)
-    copies of the weights and the optimizer's state from then."""
-
-    def __init__(self, stop: EarlyStopping, network: Network, optimizer: Optimizer):
-        self.stop, self.network, self.optimizer = stop, network, optimizer
-        self.value: float | None = None
-        self.epoch: int | None = None
-        self.waited = 0
-        self.params = np.empty_like(network.params) if stop.restore_best else None
-        self.state: dict | None = None
-
-    def update(self, epoch: int, scores: dict) -> tuple[str | None, int | None]:
-        """Note epoch ``epoch``'s scores; when patience ran out, restore and say why."""
-        stop = self.stop
-        if stop.improved(scores[stop.monitor], self.value):
-            self.value, self.epoch, self.waited = scores[stop.monitor], epoch, 0
-            if self.params is not None:
-                self.params[...] = self.network.params
-                self.state = self.optimizer.state_dict()
-            return None, None
-        self.waited += 1
-        if self.waited < stop.patience:
-            return None, None
-        what = stop.monitor.replace("val_", "validation ").replace("train_", "training ")
-        what = what.replace("acc", "accuracy")
-        text = f"Stopped early: the {what} has not improved for {stop.patience} epochs"
-        if self.params is None or self.epoch is None:
-            return text + ".", None
-        self.network.params[...] = self.params
-        self.optimizer.load_state_dict(self.state)
-        return f"{text}; the network went back to epoch {self.epoch}, its best.", self.epoch
-
-
 def _diverged(network: Network, snapshot: np.ndarray, epoch: int, optimizer: Optimizer) -> None:
     network.params[...] = snapshot
     optimizer.reset_state()  # its running averages saw the bad steps
@@ -359,4 +352,4 @@ def _diverged(network: Network, snapshot: np.ndarray, epoch: int, optimizer: Opt
     raise Diverged(
         f"Training stopped in epoch {epoch}: the loss became too large to compute (the network "
         f"diverged). This usually means the learning rate ({lr:g}) is too high; try {lr / 10:g}. "
-        f"Nothing is lost: {kept}.")
+        f"Nothing is lost: {kept}.", epoch=epoch, learning_rate=float(lr))

@@ -4,8 +4,9 @@
 :mod:`nnstudio.engine.policies` or absent / None (off):
 
 - ``"augment"``: a batch transform (e.g. ``GaussianNoise``);
-- ``"schedule"``: a learning-rate schedule (e.g. ``StepDecay``);
-- ``"stop"``: a stop rule (``EarlyStopping``).
+- ``"schedule"``: a learning-rate schedule (``StepDecay``, ``CosineDecay``, ``ReduceOnPlateau``);
+- ``"stop"``: a stop rule (``EarlyStopping``);
+- ``"target"``: a goal that ends the run when reached (``TargetStop``).
 
 The window's runner and ``nnstudio train`` both pass them to ``fit`` (in the trainer process
 they travel pickled inside the job), so a saved project trains the same way everywhere.
@@ -16,11 +17,12 @@ from nnstudio.errors import ConfigError
 
 #: Settings key -> (fit's keyword, what the policy must be).
 KEYS = {"augment": ("transform", "batch transform"), "schedule": ("schedule", "learning-rate schedule"),
-        "stop": ("stop", "stop rule")}
+        "stop": ("stop", "stop rule"), "target": ("target", "training target")}
 
 
 def run_policies(training: dict) -> dict:
-    """``fit`` keywords (``transform``, ``schedule``, ``stop``) from ``training``'s settings.
+    """``fit`` keywords (``transform``, ``schedule``, ``stop``, ``target``) from ``training``'s
+    settings.
 
     Raises
     ------
@@ -31,11 +33,14 @@ def run_policies(training: dict) -> dict:
         CosineDecay,
         EarlyStopping,
         GaussianNoise,
+        ReduceOnPlateau,
         StepDecay,
+        TargetStop,
         policy_from_config,
     )
 
-    kinds = {"augment": (GaussianNoise,), "schedule": (StepDecay, CosineDecay), "stop": (EarlyStopping,)}
+    kinds = {"augment": (GaussianNoise,), "schedule": (StepDecay, CosineDecay, ReduceOnPlateau),
+             "stop": (EarlyStopping,), "target": (TargetStop,)}
     out: dict[str, object] = {}
     for key, (keyword, what) in KEYS.items():
         spec = training.get(key)

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from nnstudio.engine import Diverged, EpochRecord, Network, Optimizer, fit
-from nnstudio.engine.policies import EarlyStopping
+from nnstudio.engine.policies import EarlyStopping, TargetStop
 from nnstudio.errors import NNStudioError
 from nnstudio.trainer.snapshots import (
     SCORE_FIELDS,
@@ -83,7 +83,7 @@ class Job:
     when the run completes. ``optimizer_state``: where the last run's optimizer stopped
     (:meth:`~nnstudio.engine.Optimizer.state_dict`; dropped with a note when it does not fit);
     ``epochs_before``: epochs trained in earlier runs, so the run continues exactly (see
-    :func:`~nnstudio.engine.fit`); ``transform``, ``schedule``, ``stop``: fit's policies
+    :func:`~nnstudio.engine.fit`); ``transform``, ``schedule``, ``stop``, ``target``: fit's policies
     (config objects from :mod:`nnstudio.engine.policies`: they must pickle).
     """
 
@@ -108,6 +108,7 @@ class Job:
     transform: object = None
     schedule: object = None
     stop: EarlyStopping | None = None
+    target: TargetStop | None = None
 
 
 class Driver:
@@ -230,7 +231,8 @@ class Driver:
                   epochs=job.epochs, batch_size=job.batch_size, seed=job.seed,
                   validation=validation, report_every=self.report_every,
                   on_validation=self._on_validation, epochs_before=job.epochs_before,
-                  transform=job.transform, schedule=job.schedule, stop=job.stop)
+                  transform=job.transform, schedule=job.schedule, stop=job.stop,
+                  target=job.target)
         state = None
         try:
             while True:

@@ -8,13 +8,15 @@ import numpy as np
 import pytest
 
 from nnstudio.data import load_builtin
-from nnstudio.engine import Adam, Dense, EpochRecord, Network, fit
+from nnstudio.engine import SGD, Adam, Dense, EpochRecord, Network, fit
 from nnstudio.engine.policies import (
     POLICIES,
     CosineDecay,
     EarlyStopping,
     GaussianNoise,
+    ReduceOnPlateau,
     StepDecay,
+    TargetStop,
     policy_from_config,
     policy_to_config,
 )
@@ -179,3 +181,107 @@ def test_every_policy_round_trips_through_json_and_pickle(policy):
 def test_bad_policy_settings_are_named_plainly(spec, message):
     with pytest.raises(ConfigError, match=message):
         policy_from_config(spec)
+
+
+# ------------------------------------------------------------------ reduce on plateau, target
+def _patternless(seed=0):
+    """Labels without pattern: the validation loss only gets worse after the first epochs."""
+    rng = np.random.default_rng(seed)
+    X, Xv = (rng.standard_normal((60, 2)).astype(np.float32) for _ in range(2))
+    return X, rng.integers(0, 3, 60), Xv, rng.integers(0, 3, 60)
+
+
+def test_reduce_on_plateau_halves_the_rate_after_patience_epochs_without_improvement():
+    X, y, Xv, yv = _patternless()
+    recs = _epochs(fit(_net(hidden=64), X, y, optimizer=Adam(0.02), epochs=40, batch_size=16,
+                       validation=(Xv, yv),
+                       schedule=ReduceOnPlateau(0.02, factor=0.5, patience=3, min_rate=0.004)))
+    rates = [r.learning_rate for r in recs]
+    # Every cut comes after `patience` epochs whose validation loss did not beat the best.
+    best, waited, expected = None, 0, 0.02
+    for rec, rate in zip(recs, rates):
+        assert rate == pytest.approx(expected)
+        if best is None or rec.val_loss < best:
+            best, waited = rec.val_loss, 0
+        else:
+            waited += 1
+            if waited >= 3:
+                expected, waited = max(expected * 0.5, 0.004), 0
+    assert rates[0] == 0.02 and rates[-1] == pytest.approx(0.004)  # cut, and held at min_rate
+
+
+def test_a_plateau_schedule_object_is_not_changed_by_a_run_and_restarts_each_run():
+    plateau = ReduceOnPlateau(0.05, factor=0.1, patience=2, min_rate=1e-4, monitor="train_loss")
+    first = _fit(_net(), epochs=60, optimizer=Adam(0.05), schedule=plateau)
+    again = _fit(_net(), epochs=60, optimizer=Adam(0.05), schedule=plateau)
+    assert [r.learning_rate for r in first] == [r.learning_rate for r in again]
+    assert plateau.current == 0.05 and plateau.best is None  # the run used its own copy
+
+
+def test_plain_schedules_are_untouched_by_the_record_hook():
+    # The same weights, bit for bit, as a plain function of the epoch (the old hook).
+    a, b = _net(), _net()
+    _fit(a, epochs=12, schedule=StepDecay(0.02, 0.5, 4))
+    _fit(b, epochs=12, schedule=lambda e: 0.02 * 0.5 ** ((e - 1) // 4))
+    np.testing.assert_array_equal(a.params, b.params)
+
+
+def test_target_accuracy_stops_the_run_when_reached_and_says_so():
+    recs = _fit(_net(), epochs=300, target=TargetStop("val_acc", 0.9))
+    last = recs[-1]
+    assert last.val_acc >= 0.9 and all(r.val_acc < 0.9 for r in recs[:-1]) and len(recs) < 300
+    assert last.stopped == (f"Stopped at the target: the validation accuracy reached "
+                            f"{last.val_acc:.1%} (target 90.0%) at epoch {last.epoch}.")
+    assert last.restored_epoch is None
+
+
+def test_target_loss_wins_over_early_stopping_and_counts_epochs_over_all_runs():
+    recs = _fit(_net(), epochs=300, target=TargetStop("train_loss", 0.5),
+                stop=EarlyStopping("val_loss", patience=50), epochs_before=7)
+    assert recs[-1].train_loss <= 0.5 and f"at epoch {7 + len(recs)}." in recs[-1].stopped
+    assert "training loss reached" in recs[-1].stopped
+
+
+def test_a_target_is_checked_against_the_data_and_task():
+    X, y, _, _ = _spiral()
+    with pytest.raises(ConfigError, match="no validation data"):
+        list(fit(_net(), X, y, optimizer=Adam(), epochs=1, target=TargetStop("val_acc", 0.9)))
+    reg = Network(2, [Dense(4, "relu"), Dense(1, "linear")])
+    with pytest.raises(ConfigError, match="predicts numbers has no accuracy"):
+        list(fit(reg, X, y.astype(np.float32), optimizer=Adam(), epochs=1,
+                 target=TargetStop("train_acc", 0.9)))
+    with pytest.raises(ConfigError, match="target must be a TargetStop"):
+        list(fit(_net(), X, y, optimizer=Adam(), epochs=1, target=0.9))
+
+
+@pytest.mark.parametrize("policy", [ReduceOnPlateau(0.02, 0.3, 4, 1e-5, "train_acc"),
+                                    TargetStop("val_loss", 0.2), TargetStop("train_acc", 1)])
+def test_new_policies_round_trip_through_json_and_pickle(policy):
+    test_every_policy_round_trips_through_json_and_pickle(policy)
+
+
+@pytest.mark.parametrize("spec, message", [
+    ({"class": "TargetStop", "config": {"monitor": "val_acc", "value": 95}},
+     r"target accuracy must be a fraction above 0 and at most 1 \(0.95 for 95 %\), got 95"),
+    ({"class": "TargetStop", "config": {"monitor": "val_loss", "value": -1}},
+     "a target loss must be a number >= 0, got -1"),
+    ({"class": "TargetStop", "config": {"monitor": "accuracy"}}, "monitor must be one of"),
+    ({"class": "ReduceOnPlateau", "config": {"factor": 2}}, "factor must be a number below 1"),
+    ({"class": "ReduceOnPlateau", "config": {"rate": 0.001, "min_rate": 0.01}},
+     r"min_rate must not exceed rate \(0.001\)"),
+    ({"class": "ReduceOnPlateau", "config": {"patience": 0}}, "patience must be an integer >= 1"),
+])
+def test_bad_new_policy_settings_are_named_plainly(spec, message):
+    with pytest.raises(ConfigError, match=message):
+        policy_from_config(spec)
+
+
+def test_diverged_carries_its_epoch_and_rate_through_pickle():
+    from nnstudio.engine import Diverged
+
+    exc = pickle.loads(pickle.dumps(Diverged("boom", epoch=3, learning_rate=0.5)))
+    assert (str(exc), exc.epoch, exc.learning_rate) == ("boom", 3, 0.5)
+    X, y, _, _ = _spiral()
+    with pytest.raises(Diverged) as info:
+        list(fit(_net(), X, y, optimizer=SGD(1e3), epochs=30))
+    assert info.value.epoch == 1 and info.value.learning_rate == 1e3

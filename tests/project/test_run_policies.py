@@ -17,8 +17,8 @@ def test_policies_are_built_from_the_settings_and_named_when_wrong():
                         "schedule": {"class": "StepDecay", "config": {"every": 3}},
                         "stop": {"class": "EarlyStopping", "config": {"patience": 4}}})
     assert got == {"transform": GaussianNoise(0.2), "schedule": StepDecay(every=3),
-                   "stop": EarlyStopping(patience=4)}
-    assert run_policies({}) == {"transform": None, "schedule": None, "stop": None}
+                   "stop": EarlyStopping(patience=4), "target": None}
+    assert run_policies({}) == {"transform": None, "schedule": None, "stop": None, "target": None}
     with pytest.raises(ConfigError, match="training.stop must be a stop rule, got 'StepDecay'"):
         run_policies({"stop": {"class": "StepDecay"}})
     with pytest.raises(ConfigError, match="training.schedule is not a valid learning-rate schedule"):

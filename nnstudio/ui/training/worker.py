@@ -76,8 +76,8 @@ class TrainerWorker(QObject):
         state that does not fit is dropped with a ``noted`` message).
     epochs_before : int
         Epochs the network trained before: the run continues them exactly (see ``fit``).
-    transform, schedule, stop : policy or None
-        ``fit``'s batch transform, learning-rate schedule and stop rule (picklable config
+    transform, schedule, stop, target : policy or None
+        ``fit``'s batch transform, learning-rate schedule, stop rule and target (picklable config
         objects from :mod:`nnstudio.engine.policies`).
     """
 
@@ -94,7 +94,7 @@ class TrainerWorker(QObject):
                  n_classes: int = 0, parent=None, fit_range: tuple | None = None,
                  test: tuple | None = None, isolation: str | None = None,
                  optimizer_state: dict | None = None, epochs_before: int = 0,
-                 transform=None, schedule=None, stop=None):
+                 transform=None, schedule=None, stop=None, target=None):
         super().__init__(parent)
         self.network = network
         # Not a child of the worker: it must stay in this thread when the worker moves.
@@ -111,7 +111,8 @@ class TrainerWorker(QObject):
         job = Job(network.get_config(), network.params.copy(), network.dtype.str, X_train, y_train,
                   X_val, y_val, optimizer, int(epochs), int(batch_size), int(seed), boundary_grid,
                   int(n_classes), fit_range, test, optimizer_state=optimizer_state,
-                  epochs_before=int(epochs_before), transform=transform, schedule=schedule, stop=stop)
+                  epochs_before=int(epochs_before), transform=transform, schedule=schedule, stop=stop,
+                  target=target)
         #: "process" or "thread": where the engine runs; None chooses by the network's size
         #: (:func:`~nnstudio.trainer.process.runs_in_child`).
         if isolation is None:
