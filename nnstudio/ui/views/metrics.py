@@ -35,8 +35,19 @@ PAINT_SHARE = 0.2  # painting may take at most ~20 % of the GUI thread while tra
 #: of a flat line and one spike. A falling loss stays linear, however far it falls: that is the
 #: curve beginners know, and the demo's axis would otherwise flip shape in the middle of a run.
 LOG_SPAN = 1e3
+#: The loss plot's and the rate strip's left axes are this wide, so their epochs line up.
+AXIS_WIDTH = 46
 EMPTY_EPOCHS = (0, 10)  # axes of an empty plot, so no stale range from an earlier run stays
-_COLUMNS = ("epoch", "train_loss", "train_acc", "val_loss", "val_acc")
+_COLUMNS = ("epoch", "train_loss", "train_acc", "val_loss", "val_acc", "learning_rate")
+_RATE = _COLUMNS.index("learning_rate")
+#: The learning rate's colour: neither training's blue nor validation's orange.
+RATE_COLOR = "#59A14F"
+#: Height of the learning-rate strip under the loss plot: enough for three tick labels.
+RATE_PLOT_HEIGHT = 66
+#: The rate strip shows once the rate changed during the shown epochs by more than this
+#: factor (a schedule, a hand-turned slider, the tenth after a blow-up): a flat line for a
+#: rate that never moved would take room from the loss curve and say nothing.
+RATE_CHANGED = 1.0001
 
 
 def _value(v) -> float:
@@ -71,12 +82,14 @@ class _TimedPlotWidget(pg.PlotWidget):
 
 
 class MetricsPlotWidget(QWidget):
-    """Two plots side by side: loss (left) and accuracy (right, hidden for regression).
+    """Two plots side by side: loss (left) and accuracy (right, hidden for regression); under
+    the loss, a strip with the learning rate of each epoch once it has changed.
 
     Attributes
     ----------
     curves : dict[str, pyqtgraph.PlotDataItem]
-        ``"train_loss"``, ``"val_loss"``, ``"train_acc"``, ``"val_acc"``; x = epoch.
+        ``"train_loss"``, ``"val_loss"``, ``"train_acc"``, ``"val_acc"``, ``"learning_rate"``
+        (in :attr:`rate_plot`); x = epoch.
     hints : list of nnstudio.doctor.Finding
         What :func:`nnstudio.doctor.curve_findings` reads from the curves shown.
     hint_label : QLabel
@@ -94,6 +107,7 @@ class MetricsPlotWidget(QWidget):
         self._flush_seconds = 0.0
         self.hints = []
         self.log_loss = False  # the loss axis is logarithmic (the loss exploded)
+        self._rate_range: tuple | None = None  # the rate strip's y range (log10), once set
 
         self.loss_plot = _TimedPlotWidget(background=BACKGROUND,
                                           axisItems={"left": ReadableAxis("left")})
@@ -117,6 +131,27 @@ class MetricsPlotWidget(QWidget):
                 self.curves[f"{split}_{metric}"] = item.plot(
                     [], [], name=name, pen=pg.mkPen(color, width=1), antialias=True,
                     connect="finite")
+        # The learning rate of each epoch (schedules, a slider moved mid-run), under the loss
+        # and on its epochs (x linked); logarithmic, since schedules multiply the rate.
+        self.rate_plot = _TimedPlotWidget(background=BACKGROUND,
+                                          axisItems={"left": ReadableAxis("left")})
+        rate_item = self.rate_plot.getPlotItem()
+        style_plot(rate_item, left="rate")
+        rate_item.showGrid(x=False, y=False)
+        rate_item.setContentsMargins(0, 2, 4, 0)
+        rate_item.hideAxis("bottom")
+        rate_item.setLogMode(y=True)
+        rate_item.setXLink(self.loss_plot.getPlotItem())
+        rate_item.setMouseEnabled(x=False, y=False)
+        self.rate_plot.setFixedHeight(RATE_PLOT_HEIGHT)
+        self.rate_plot.setVisible(False)
+        self.curves["learning_rate"] = rate_item.plot(
+            [], [], pen=pg.mkPen(RATE_COLOR, width=1), stepMode=None, connect="finite")
+        for plot in (self.loss_plot, self.rate_plot):  # the same width: the epochs line up
+            plot.getPlotItem().getAxis("left").setWidth(AXIS_WIDTH)
+        self.rate_plot.setToolTip(
+            "The learning rate of each epoch: how big a step each update took.\n"
+            "A schedule lowers it as training goes; so does the doctor after a blow-up.")
         # Fixed 0..100 %: a curve creeping from 97 to 98 % should not look like a big change.
         self.acc_plot.getPlotItem().enableAutoRange(y=False)
         self.acc_plot.setYRange(0, 104, padding=0)
@@ -162,7 +197,12 @@ class MetricsPlotWidget(QWidget):
                                   "never learns from, the honest score.")
         plots = QHBoxLayout()
         plots.setContentsMargins(0, 0, 0, 0)
-        plots.addWidget(self.loss_plot, 1)  # equal halves, whatever was shown before
+        loss_column = QVBoxLayout()
+        loss_column.setContentsMargins(0, 0, 0, 0)
+        loss_column.setSpacing(0)
+        loss_column.addWidget(self.loss_plot, 1)
+        loss_column.addWidget(self.rate_plot)
+        plots.addLayout(loss_column, 1)  # equal halves, whatever was shown before
         plots.addWidget(self.acc_plot, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
@@ -187,18 +227,26 @@ class MetricsPlotWidget(QWidget):
         self._grow(self._n + 1)
         epoch = self._data[0, self._n - 1] + 1 if self._n else 1
         self._data[:, self._n] = (epoch, _value(record.train_loss), _value(record.train_acc),
-                                  _value(record.val_loss), _value(record.val_acc))
+                                  _value(record.val_loss), _value(record.val_acc),
+                                  _value(getattr(record, "learning_rate", None)))
         self._n += 1
         self._schedule()
 
     def set_history(self, history: dict) -> None:
         """Show a saved history (``{"epoch": [...], "train_loss": [...], ...}``) at once."""
         n = len(history.get("epoch", []) or [])
+        old, old_n = self._data, self._n
         self._data = np.full((len(_COLUMNS), max(256, n)), np.nan)
         for row, key in enumerate(_COLUMNS):
             values = history.get(key) or []
             if len(values) == n:
                 self._data[row, :n] = [_value(v) for v in values]
+        if "learning_rate" not in history:
+            # Saved histories hold no rates: keep those of the epochs already shown when the
+            # history still begins with them (a run's end, an undo that keeps its epochs).
+            same = min(n, old_n)
+            if same and np.array_equal(old[1, :same], self._data[1, :same], equal_nan=True):
+                self._data[_RATE, :same] = old[_RATE, :same]
         self._n = n
         self._dirty = True
         self.flush()
@@ -219,7 +267,7 @@ class MetricsPlotWidget(QWidget):
             # machines), so that drawing never crowds out the rest of the GUI.
             # What the last redraw cost: flush() itself and every paint it caused.
             cost_ms = 1000 * (self._flush_seconds + self.loss_plot.paint_seconds
-                              + self.acc_plot.paint_seconds)
+                              + self.acc_plot.paint_seconds + self.rate_plot.paint_seconds)
             self._timer.start(int(min(MAX_REDRAW_MS, max(REDRAW_MS, cost_ms / PAINT_SHARE))))
 
     # ------------------------------------------------------------------ drawing
@@ -231,9 +279,10 @@ class MetricsPlotWidget(QWidget):
         self._dirty = False
         start = time.perf_counter()
         self.loss_plot.paint_seconds = self.acc_plot.paint_seconds = 0.0
+        self.rate_plot.paint_seconds = 0.0
         n = self._n
         x = self._data[0, :n]
-        for row, key in enumerate(_COLUMNS[1:], start=1):
+        for row, key in enumerate(_COLUMNS[1:_RATE], start=1):
             y = self._data[row, :n]
             if key.endswith("acc"):
                 y = y * 100.0
@@ -246,12 +295,13 @@ class MetricsPlotWidget(QWidget):
         has_acc = bool(np.isfinite(self._data[2, :n]).any()) or n == 0
         self.acc_plot.setVisible(has_acc)
         self._update_log_mode(self._data[[1, 3], :n])
+        self._update_rates(x, self._data[_RATE, :n])
         if n == 0:
             self._reset_ranges()
         else:
             self._follow_data(n)
         self._update_hints()
-        for widget in (self.loss_plot, self.acc_plot):
+        for widget in (self.loss_plot, self.acc_plot, self.rate_plot):
             # Settle ranges and axes now: left to paint time, a range change makes pyqtgraph
             # schedule a second, full paint of the plot.
             widget.getPlotItem().getViewBox().prepareForPaint()
@@ -291,8 +341,28 @@ class MetricsPlotWidget(QWidget):
             item.setLogMode(y=log)
             item.setLabel("left", "loss (log scale)" if log else "loss", **LABEL_STYLE)
 
+    def _update_rates(self, x: np.ndarray, rates: np.ndarray) -> None:
+        """The rate strip: drawn (and shown) once the rate changed; its axis spans whole
+        decades around the rates, so it moves only when a rate crosses one."""
+        ok = np.isfinite(rates) & (rates > 0)
+        shown = bool(ok.any()) and float(rates[ok].max()) > RATE_CHANGED * float(rates[ok].min())
+        curve = self.curves["learning_rate"]
+        if shown:
+            curve.setData(x[ok], rates[ok])
+            lo, hi = np.log10(rates[ok].min()), np.log10(rates[ok].max())
+            y_range = (float(np.floor(lo)), float(max(np.ceil(hi), np.floor(lo) + 1)))
+            view = self.rate_plot.getPlotItem().getViewBox()
+            if self._rate_range != y_range:
+                self._rate_range = y_range
+                view.setYRange(*y_range, padding=0.05)
+        elif curve.getData()[0] is not None and len(curve.getData()[0]):
+            curve.setData([], [])
+        if self.rate_plot.isVisibleTo(self) != shown:
+            self.rate_plot.setVisible(shown)
+
     def _reset_ranges(self) -> None:
         """Empty plots forget the last run's axes: epochs 0-10, loss 0-1, accuracy 0-100 %."""
+        self._rate_range = None
         for widget, y_range in ((self.loss_plot, (0, 1)), (self.acc_plot, (0, 104))):
             view = widget.getPlotItem().getViewBox()
             view.setXRange(*EMPTY_EPOCHS, padding=0.02)  # a little air: edge labels show whole

@@ -511,3 +511,30 @@ def test_snapshot_for_a_reset_network_becomes_the_weights_reference(qtbot):
         x, y = curve.getData()
         np.testing.assert_array_equal(x, fresh.histograms[0][1])
         np.testing.assert_array_equal(y, fresh.histograms[0][2])
+
+
+# ---------------------------------------------------------------------- learning rate
+def test_the_rate_strip_shows_each_epochs_rate_once_it_changes(qtbot):
+    w = MetricsPlotWidget()
+    qtbot.addWidget(w)
+    w.show()
+    for i in range(6):
+        w.append(_record(1.0 - i / 10, lr=0.01))
+    w.flush()
+    assert not w.rate_plot.isVisible()  # a rate that never moved: no strip
+    rates = [0.01 * 0.5 ** (i // 3) for i in range(6, 12)]
+    for i, lr in enumerate(rates):
+        w.append(_record(0.4 - i / 100, lr=lr))
+    w.flush()
+    assert w.rate_plot.isVisible()
+    x, y = _xy(w.curves["learning_rate"])
+    np.testing.assert_array_equal(x, np.arange(1, 13))
+    # A log axis: the curve holds log10 of the rates.
+    np.testing.assert_allclose(10 ** y, [0.01] * 6 + rates)
+    # A saved history has no rates: those of the same epochs stay on show.
+    w.set_history({"epoch": list(range(1, 13)),
+                   "train_loss": [1.0 - i / 10 for i in range(6)] + [0.4 - i / 100 for i in range(6)],
+                   "val_loss": [None] * 12, "train_acc": [None] * 12, "val_acc": [None] * 12})
+    np.testing.assert_allclose(10 ** _xy(w.curves["learning_rate"])[1], [0.01] * 6 + rates)
+    w.clear()
+    assert not w.rate_plot.isVisible() and len(_xy(w.curves["learning_rate"])[0]) == 0
