@@ -18,7 +18,7 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parents[1]
 GUI_PREFIXES = ("PySide6", "shiboken6", "pyqtgraph", "PyQt")
 QT_FREE_PACKAGES = ["nnstudio.engine", "nnstudio.data", "nnstudio.project", "nnstudio.trainer",
-                    "nnstudio.doctor"]
+                    "nnstudio.doctor", "nnstudio.explain"]
 
 # Imports the package, then each submodule, and reports which module first pulled in
 # which GUI package: {"nnstudio.data.foo": ["PySide6", "shiboken6"], ...}.

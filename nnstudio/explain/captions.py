@@ -1,0 +1,201 @@
+"""The six stages of a step in plain words, each with the step's own numbers."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from nnstudio.explain.arithmetic import chance_of, dz_origin, output_math
+from nnstudio.explain.numbers import num, term
+
+if TYPE_CHECKING:
+    from nnstudio.explain.walk import Stage, StepWalk
+
+#: Up to this many features the input caption names every one.
+ALL_FEATURES = 8
+
+
+def featured_weight(walk: StepWalk) -> tuple[str, tuple[int, ...]]:
+    """The trainable weight (a W entry) with the largest gradient, the captions' example;
+    any weight when every layer is frozen."""
+    best: tuple[float, str, tuple[int, ...]] | None = None
+    for name, g in walk.trace.gradients.items():
+        if not name.endswith("/W") or g.size == 0:
+            continue
+        trainable = walk.preview[name]["trainable"]
+        idx = tuple(int(i) for i in np.unravel_index(int(np.argmax(np.abs(g))), g.shape))
+        score = (1.0 if trainable else 0.0, abs(float(g[idx])))
+        if best is None or score > best[0]:  # type: ignore[operator]
+            best = (score, name, idx)  # type: ignore[assignment]
+    if best is None:
+        return "", ()
+    return best[1], best[2]
+
+
+def build_stages(walk: StepWalk) -> list[Stage]:
+    from nnstudio.explain.walk import Stage
+
+    return [Stage("input", "1. Input", input_caption(walk)),
+            Stage("layers", "2. Through each layer", layers_caption(walk)),
+            Stage("output", "3. Output", output_caption(walk)),
+            Stage("loss", "4. Loss", loss_caption(walk)),
+            Stage("backward", "5. Backward", backward_caption(walk)),
+            Stage("update", "6. Update", update_caption(walk))]
+
+
+def _sample_name(walk: StepWalk) -> str:
+    return f"Training row {walk.sample_index}" if walk.sample_index is not None else "The sample"
+
+
+def input_caption(walk: StepWalk) -> str:
+    n = walk.x.size
+    names = walk.feature_names
+    raw = walk.x_raw
+    scaled = raw is not None and not np.allclose(raw, walk.x, rtol=0, atol=1e-6)
+    if n <= ALL_FEATURES:
+        parts = []
+        for i in range(n):
+            value = f"{num(raw[i])} (scaled to {num(walk.x[i])})" if scaled and raw is not None \
+                else num(walk.x[i])
+            parts.append(f"{names[i]} = {value}")
+        values = ", ".join(parts)
+        text = f"{_sample_name(walk)} goes in, one value per input neuron: {values}."
+    else:
+        nonzero = int(np.count_nonzero(walk.x))
+        text = (f"{_sample_name(walk)} goes in as {n} values, one per input neuron "
+                f"({nonzero} of them not 0; from {num(walk.x.min())} to {num(walk.x.max())}).")
+    if scaled:
+        text += " The network sees each value standardised: minus the column's mean, divided by its spread."
+    if walk.task == "classification":
+        text += f" Its true class is {walk.label_name!r}."
+    else:
+        y = np.asarray(walk.y, dtype=np.float64).reshape(-1)
+        text += f" Its true value is {', '.join(num(v) for v in y)}."
+    return text
+
+
+def layers_caption(walk: StepWalk) -> str:
+    lines = []
+    for i, lt in enumerate(walk.trace.layers):
+        if lt.kind != "Dense":
+            mask = "" if lt.mask is None else (
+                f" ({int(np.count_nonzero(lt.mask == 0))} of {lt.mask.size} switched off this time)")
+            lines.append(f"{lt.name} ({lt.kind}) passes its {lt.input.size} values on{mask}.")
+            continue
+        n = lt.output.size
+        act = walk.activation_names[i]
+        head = f"{lt.name} ({n} neuron{'s' if n != 1 else ''}, {act}"
+        head += ", frozen)" if lt.frozen else ")"
+        example = walk.neuron(i, 0).caption
+        how = "each neuron multiplies every input by its weight, adds them up with its bias " \
+              f"(z) and applies {act} (a)"
+        extra = ""
+        if walk.activation_keys[i] == "relu":
+            active = int(np.count_nonzero(lt.output > 0))
+            extra = f" {active} of {n} neurons fire (a > 0) for this sample."
+        if i == len(walk.trace.layers) - 1 and walk.activation_keys[i] in ("softmax", "sigmoid"):
+            how = ("each neuron adds up its weighted inputs and bias (z); the output step turns "
+                   "them into probabilities")
+        lines.append(f"{head}: {how}. For example {example}.{extra}")
+    return " ".join(lines)
+
+
+def output_caption(walk: StepWalk) -> str:
+    om = output_math(walk)
+    text = om.caption
+    if om.probabilities is not None:
+        p = om.probabilities
+        guess = int(np.argmax(p))
+        true = int(np.asarray(walk.y).reshape(-1)[0])
+        verdict = "right" if guess == true else "wrong"
+        text += (f" The network's answer is {chance_of(walk, p, guess)}; the true class is "
+                 f"{chance_of(walk, p, true)}, so it is {verdict}.")
+    return text
+
+
+def loss_caption(walk: StepWalk) -> str:
+    loss = walk.loss
+    om = output_math(walk)
+    if walk.loss_key == "categorical_crossentropy":
+        true = int(np.asarray(walk.y).reshape(-1)[0])
+        p = float(walk.trace.output[true])
+        return (f"Cross-entropy: -log(the probability of the true class {walk.label_name!r}) = "
+                f"-log({num(p)}) = {num(loss)}; a perfect answer would give -log(1) = 0, and the "
+                "less probability the true class gets, the larger the loss.")
+    if walk.loss_key == "binary_crossentropy" and walk.trace.output.size == 1:
+        p = float(walk.trace.output[0])
+        true = int(np.asarray(walk.y).reshape(-1)[0])
+        if true == 1:
+            calc = f"-log(p) = -log({num(p)}) = {num(loss)}"
+        else:
+            calc = f"-log(1 - p) = -log(1 - {num(p)}) = -log({num(1 - p)}) = {num(loss)}"
+        return (f"Binary cross-entropy for the true class {walk.label_name!r}: {calc}; a perfect "
+                "answer would give -log(1) = 0.")
+    if walk.loss_key == "binary_crossentropy":
+        return (f"Binary cross-entropy, averaged over the {walk.trace.output.size} outputs: "
+                f"{num(loss)}; a perfect answer would give 0.")
+    y = walk.target_vector()
+    out = om.output.astype(np.float64)
+    units = " (in standardised units, as training measures it)" if walk.target_scaling is not None else ""
+    if out.size == 1:
+        calc = f"(prediction - target)^2 = ({num(out[0])} - {term(y[0])})^2 = {num(loss)}"
+    else:
+        calc = f"the mean of (prediction - target)^2 over the {out.size} outputs = {num(loss)}"
+    return (f"Mean squared error: {calc}{units}; a perfect prediction would give 0, and an "
+            "error twice as large costs four times as much.")
+
+
+def backward_caption(walk: StepWalk) -> str:
+    last = len(walk.trace.layers) - 1
+    dz_out = walk.trace.gradients[f"{walk.trace.layers[last].name}/b"]
+    text = ("The backward pass asks, for every weight, how the loss would change if that weight "
+            f"grew a little (its gradient dL/dw). It starts at the output: {dz_origin(walk, last, 0)}")
+    if dz_out.size > 1:
+        text += f" For all outputs dL/dz = [{', '.join(num(v) for v in dz_out[:8])}]."
+    text += (" Then it flows back layer by layer: each neuron's dL/dz is what it sent on, "
+             "weighted, times the slope of its activation.")
+    name, idx = walk.featured
+    if name:
+        text += " " + walk.weight_chain(name, idx).chain_caption
+    frozen = sorted({n.rsplit("/", 1)[0] for n in walk.trace.frozen})
+    if frozen:
+        text += f" Frozen layers ({', '.join(frozen)}) get gradients too, but they will not change."
+    return text
+
+
+def update_caption(walk: StepWalk) -> str:
+    name, idx = walk.featured
+    opt = walk.optimizer_kind
+    text = f"{opt} changes every trainable weight with the learning rate {walk.learning_rate:g}."
+    if name:
+        wm = walk.weight_chain(name, idx)
+        text += f" For the weight from {wm.source} to {wm.target}: {wm.update_caption}"
+        if wm.why_caption:
+            text += " " + wm.why_caption
+    moved = [float(np.max(np.abs(e["update"]))) for e in walk.preview.values() if e["update"].size]
+    if moved:
+        text += f" The largest change of any weight is {num(max(moved))}."
+    before, after = walk.loss, walk.loss_after
+    if after < before:
+        verb = "fell"
+    elif after > before:
+        verb = "rose"
+    else:
+        verb = "stayed the same:"
+    text += f" This sample's loss {verb} from {num(before)} to {num(after)} after the update."
+    if walk.task == "classification":
+        true = int(np.asarray(walk.y).reshape(-1)[0])
+        p0 = walk.probabilities
+        p1 = _probabilities(walk, walk.output_after)
+        if p0 is not None and p1 is not None:
+            text += (f" The true class's probability went from {num(p0[true])} to {num(p1[true])}.")
+    return text
+
+
+def _probabilities(walk: StepWalk, out: np.ndarray) -> np.ndarray | None:
+    out = np.asarray(out, dtype=np.float64)
+    if walk.task != "classification":
+        return None
+    if out.size == 1:
+        return np.array([1 - out[0], out[0]])
+    return out

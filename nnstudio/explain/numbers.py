@@ -1,0 +1,72 @@
+"""How the magnifying glass writes numbers: one rounding rule for every caption.
+
+Two decimals for ordinary values (``0.52``), two significant digits for small ones
+(``0.0031``, ``3.1e-05``), negatives in brackets where they are a term of a product or a
+sum (``0.52 x (-0.81)``), and a weight's value before and after an update with as many
+decimals as it takes to see that it changed (``0.520 -> 0.465``).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+
+def num(value: float) -> str:
+    """``value`` rounded for a caption: ``0.52``, ``-1.31``, ``0.0031``, ``3.1e-05``, ``1.2e+05``."""
+    v = float(value)
+    if not math.isfinite(v):
+        return "infinity" if v > 0 else ("-infinity" if v < 0 else "not a number")
+    if v == 0:
+        return "0"
+    a = abs(v)
+    if a >= 1e5:
+        return f"{v:.3g}"
+    if a >= 0.01:
+        return f"{v:.2f}"
+    if a >= 0.0001:
+        return f"{v:.2g}" if a < 0.001 else f"{v:.4f}".rstrip("0")
+    return f"{v:.2g}"
+
+
+def term(value: float) -> str:
+    """:func:`num`, with a negative value in brackets: ``(-0.81)``, for use inside a formula."""
+    text = num(value)
+    return f"({text})" if text.startswith("-") else text
+
+
+def fixed(value: float, decimals: int) -> str:
+    """``value`` with exactly ``decimals`` decimals (never ``-0.00``)."""
+    text = f"{float(value):.{decimals}f}"
+    return text[1:] if text.startswith("-") and float(text) == 0 else text
+
+
+def decimals_to_tell_apart(before: float, after: float, least: int = 2, most: int = 8) -> int:
+    """The fewest decimals (from ``least`` to ``most``) at which ``before`` and ``after``
+    round to different texts, so a caption shows that a weight moved."""
+    for d in range(least, most + 1):
+        if fixed(before, d) != fixed(after, d):
+            return d
+    return most if before != after else least
+
+
+def percent(p: float) -> str:
+    """A probability as a percentage: ``27 %``, ``0.3 %``, ``99.9 %``."""
+    v = 100 * float(p)
+    if 1 <= v <= 99 or v == 0 or v == 100:
+        return f"{v:.0f} %"
+    return f"{v:.1f} %" if 0.1 <= v <= 99.9 else f"{v:.2g} %"
+
+
+def vector(values, limit: int = 8) -> str:
+    """A short list in brackets: ``[0.61, 0, 1.30]``; longer ones show their first ``limit``
+    values and how many more there are."""
+    flat = np.asarray(values, dtype=np.float64).reshape(-1)
+    shown = ", ".join(num(v) for v in flat[:limit])
+    more = len(flat) - limit
+    return f"[{shown}, ... {more} more]" if more > 0 else f"[{shown}]"
+
+
+def exact(value: float) -> str:
+    """The shortest text that reads back as the same float32 (for worksheets)."""
+    return str(np.float32(value))
