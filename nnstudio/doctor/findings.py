@@ -23,8 +23,17 @@ from typing import Any, Literal
 #: - ``still_improving``: the loss was still falling steadily when the run ended.
 #: - ``stalled``: the loss stopped improving.
 #: - ``too_short``: too few epochs to tell what the loss does.
+#: - ``exploded``: the loss became NaN or infinite (training stopped, the last good weights
+#:   were kept) or grew to a hundred times its lowest: far too large steps.
+#: - ``overconfident``: the validation loss climbed back while the validation accuracy still
+#:   rose: the network is surer of its answers (right and wrong), not memorising (fastai).
+#: - ``flat``: both curves flat at a loss far from good; ``evidence["cause"]`` says why:
+#:   ``"rate_too_low"`` (still falling, slowly), ``"dead_relus"`` (most hidden ReLU neurons
+#:   never fire), ``"too_small"`` (stuck: the network cannot draw the answer).
+#: - ``too_little_data``: far more weights to learn than training rows.
 KINDS = ("no_epochs", "not_learned", "worse_than_average", "finished", "unstable", "loss_rose",
-         "overfitting", "still_improving", "stalled", "too_short")
+         "overfitting", "still_improving", "stalled", "too_short", "exploded", "overconfident",
+         "flat", "too_little_data")
 
 #: What a remedy asks for.
 #:
@@ -34,8 +43,17 @@ KINDS = ("no_epochs", "not_learned", "worse_than_average", "finished", "unstable
 #: - ``more_epochs``; ``fewer_epochs`` (value: the best epoch, where to stop);
 #: - ``more_data``; ``dropout_or_l2``;
 #: - ``other_rate_or_size``: if it gets stuck again, another learning rate or more neurons.
+#: - ``rewind``: go back to the last good weights (value: their epoch);
+#: - ``restore_best``: early stopping that goes back to the best epoch (value: that epoch);
+#: - ``l2`` (value: the penalty), ``dropout`` (value: the rate), ``fewer_neurons``,
+#:   ``more_neurons``, ``augment`` (images: shifted and flipped copies);
+#: - ``watch_accuracy``: stop and pick the best epoch by the validation accuracy;
+#: - ``rate_when_stuck``: lower the learning rate when the validation loss stalls;
+#: - ``leaky_relu``: Leaky ReLU in the hidden layers, whose neurons cannot go silent.
 REMEDIES = ("lower_rate", "keep_rate_near", "raise_rate", "reset", "more_epochs", "fewer_epochs",
-            "more_data", "dropout_or_l2", "other_rate_or_size")
+            "more_data", "dropout_or_l2", "other_rate_or_size", "rewind", "restore_best", "l2",
+            "dropout", "fewer_neurons", "more_neurons", "augment", "watch_accuracy",
+            "rate_when_stuck", "leaky_relu")
 
 
 @dataclass(frozen=True)

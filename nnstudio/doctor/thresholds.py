@@ -69,3 +69,47 @@ STILL_FALLING = 0.01
 STEADY = 0.75
 #: Fewer epochs than this are too few to tell what the loss does.
 MIN_TREND_EPOCHS = 3
+
+# ---------------------------------------------------------------- a loss that exploded
+#: A finite training loss this many times the lowest one before it has exploded (steps far
+#: too large; the next epochs usually give NaN).
+EXPLODED = 100.0
+
+# ---------------------------------------------------------------- over-confidence (fastai)
+#: The validation loss climbed back (as for memorising) but the validation accuracy at the
+#: end is at least this much (a fraction) above where it stood at the best validation loss:
+#: the network is more confident, right and wrong, and still gets more right: not memorising.
+ACC_STILL_RISING = 0.01
+#: Accuracies are compared as means over this many epochs (one epoch's is noisy).
+ACC_SMOOTH = 3
+
+# ---------------------------------------------------------------- both curves flat
+#: Fewest epochs before "flat" is judged.
+FLAT_MIN_EPOCHS = 10
+#: Over the last half of the run the loss (training, and validation when measured) fell by
+#: less than this share ...
+FLAT_FALL = 0.05
+#: ... and it is still at least this share of where it started (or of a naive answer's loss,
+#: when known): the network learned little. A converged good run is flat too, but low.
+FLAT_HIGH = 0.5
+#: Flat, but the training loss fell in at least this share of the last half's epochs: it is
+#: learning, in steps too small to see: the rate is too low.
+FLAT_STEADY = 0.75
+#: At least this share of the hidden ReLU neurons never fire on the training rows: dead
+#: ReLUs are why the curves are flat (they pass no gradient back, so they stay dead).
+DEAD_SHARE = 0.5
+
+# ---------------------------------------------------------------- too little data
+#: More weights than this many times the training rows: the network can memorise each row.
+#: (The spiral demo: 337 weights, 240 rows; MNIST's 784-256-128-10: ~235,000 from 48,000.)
+WEIGHTS_PER_ROW = 10.0
+
+# ---------------------------------------------------------------- proving a fix
+#: A loss this much lower (as a share) with the fix than without it: the fix helped; this
+#: much higher: it made things worse; in between: no clear difference. One seed's run-to-run
+#: spread on the spiral is a few per cent, so smaller gaps are not evidence.
+PROOF_LOSS = 0.05
+#: The same for an accuracy, in points (0.02 = 2 points).
+PROOF_ACC = 0.02
+#: A proof run lasts at most this many epochs unless asked for more.
+PROOF_MAX_EPOCHS = 200
