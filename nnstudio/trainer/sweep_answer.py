@@ -1,0 +1,205 @@
+"""The answer to a sweep in one sentence: which rate, and whether more data would help.
+
+Each run is judged by its best epoch (the lowest validation loss, the highest validation
+accuracy): what early stopping with restore-best would keep, and fair to a run that
+overfits late.
+
+The learning curve ("Would more data help?") is the best validation score against the
+number of training rows on a log scale: a straight line there is the usual shape of a
+learning curve before it levels off. The estimate for twice the data is the line's slope
+per doubling fitted on the top three points; when the last doubling gained less than that
+line says, the curve is bending, and the estimate is the mean of the two (with both named as
+the range). A gain smaller than the noise of the validation score (its binomial standard
+error for accuracy, ``sqrt(2 / n)`` relative for a mean squared error, times sqrt(2) for a
+difference of two) is reported as "little".
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from nnstudio.trainer.sweep_plan import SweepPlan, SweepRun
+
+HISTORY_KEYS = ("epoch", "samples_seen", "train_loss", "train_acc", "val_loss", "val_acc")
+#: A run this close to the best (relative loss) "came close".
+CLOSE = 0.05
+#: A run this much worse than the best (loss ratio) is named as too slow / unstable.
+MUCH_WORSE = 1.5
+
+
+@dataclass
+class RunResult:
+    """What one run did: ``status`` is "completed", "diverged", "failed" or "cancelled";
+    ``history`` holds lists per :data:`HISTORY_KEYS`; ``start_params`` the weights the
+    trainer started from (its first picture)."""
+
+    run: SweepRun
+    status: str = "waiting"
+    message: str | None = None
+    history: dict = field(default_factory=lambda: {k: [] for k in HISTORY_KEYS})
+    seconds: float = 0.0
+    start_params: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def epochs_done(self) -> int:
+        return len(self.history["epoch"])
+
+    def best(self, key: str) -> tuple[float, int] | None:
+        """(best value, its epoch) of history ``key`` (lowest loss, highest accuracy), or None."""
+        values = [(v, e) for v, e in zip(self.history[key], self.history["epoch"])
+                  if v is not None and math.isfinite(v)]
+        if not values:
+            return None
+        pick = max if key.endswith("acc") else min
+        return pick(values, key=lambda ve: ve[0])
+
+    def to_dict(self, metric: str) -> dict:
+        best = self.best(metric)
+        return {"index": self.run.index + 1, "label": self.run.label,
+                "learning_rate": self.run.learning_rate, "fraction": self.run.fraction,
+                "n_train": self.run.n_train, "epochs_planned": self.run.epochs,
+                "epochs_done": self.epochs_done, "status": self.status, "message": self.message,
+                "best": None if best is None else {"value": best[0], "epoch": best[1]},
+                "settings": self.run.changes, "seconds": round(self.seconds, 3),
+                "history": {k: list(v) for k, v in self.history.items()}}
+
+
+def _num(v: float) -> str:
+    return f"{v:.3g}"
+
+
+def _names(results: Sequence[RunResult]) -> str:
+    labels = [r.run.label for r in results]
+    return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+
+
+def answer_rates(plan: SweepPlan, results: Sequence[RunResult]) -> tuple[str, int | None]:
+    """The sentence for a learning-rate sweep and the index of the best run (None if none)."""
+    key = plan.metric
+    what = "validation loss" if key == "val_loss" else "training loss"
+    diverged = [r for r in results if r.status == "diverged"]
+    scored: list[tuple[tuple[float, int], RunResult]] = []
+    for r in results:
+        b = r.best(key)
+        if r.status != "diverged" and b is not None:
+            scored.append((b, r))
+    tail = f" {_names(diverged)} diverged." if diverged else ""
+    if not scored:
+        if diverged and len(diverged) == len(results):
+            return (f"Every rate diverged, even {results[0].run.label}: look for extreme values "
+                    "in the data, or try a smaller network.", None)
+        return "No run got far enough to compare." + tail, None
+    (best_value, best_epoch), best = min(scored, key=lambda br: br[0][0])
+    parts = [f"{best.run.label} reached the lowest {what}, {_num(best_value)} (epoch {best_epoch})"]
+    if math.isclose(best.run.learning_rate, plan.base_rate, rel_tol=1e-3):
+        parts[0] += ": that is already your rate"
+    close = [r for (v, _e), r in scored if r is not best and v <= best_value * (1 + CLOSE)]
+    if close:
+        parts.append(f"{_names(close)} came close")
+    slow = [r for (v, _e), r in scored if v > best_value * MUCH_WORSE
+            and r.run.learning_rate < best.run.learning_rate]
+    shaky = [r for (v, _e), r in scored if v > best_value * MUCH_WORSE
+             and r.run.learning_rate > best.run.learning_rate]
+    if slow:
+        parts.append(f"{_names(slow)} learned too slowly in {best.run.epochs} epochs")
+    if shaky:
+        parts.append(f"{_names(shaky)} {'was' if len(shaky) == 1 else 'were'} too large to settle")
+    sentence = "; ".join(parts) + "." + tail
+    rates = [r.run.learning_rate for r in results]
+    for edge, pick in (("smallest", min), ("largest", max)):
+        if best.run.learning_rate == pick(rates):
+            sentence += (f" It is the {edge} rate tried: a {edge[:-3]}er one may be better still "
+                         "(use it and ask again).")
+    return sentence, best.run.index
+
+
+def noise_of(plan: SweepPlan, value: float) -> float:
+    """The standard error of a difference of two validation scores like ``value`` (in the
+    metric's units: accuracy as a fraction, a loss relative, as a log ratio)."""
+    n = max(1, plan.n_val)
+    if plan.metric == "val_acc":
+        p = min(max(value, 1.0 / n), 1 - 1.0 / n)
+        return math.sqrt(2 * p * (1 - p) / n)
+    return math.sqrt(2) * math.sqrt(2.0 / n)
+
+
+def learning_curve(plan: SweepPlan, results: Sequence[RunResult]) -> dict | None:
+    """The fitted curve: per doubling of the rows, the gain in accuracy (fraction) or the
+    fall of log(loss); None with fewer than three scored runs.
+
+    Returns
+    -------
+    dict
+        ``rows``, ``scores`` (per completed run), ``slope`` (per doubling, top three points),
+        ``last`` (the last doubling's gain), ``estimate``, ``low``, ``high`` (the next
+        doubling's gain), ``noise`` (see :func:`noise_of`), ``now`` (the full data's score).
+    """
+    acc = plan.metric == "val_acc"
+    pts: list[tuple[int, float]] = []
+    for r in results:
+        b = r.best(plan.metric)
+        if r.status == "completed" and b is not None and (acc or b[0] > 0):
+            pts.append((r.run.n_train, b[0]))
+    pts.sort()
+    if len(pts) < 3:
+        return None
+    n = np.array([p[0] for p in pts], dtype=float)
+    s = np.array([p[1] for p in pts], dtype=float)
+    g = s if acc else -np.log(s)  # higher is better in both
+    x = np.log2(n)
+    slope = float(np.polyfit(x[-3:], g[-3:], 1)[0])
+    last = float((g[-1] - g[-2]) / (x[-1] - x[-2]))
+    low, high = sorted((max(0.0, slope), max(0.0, last)))
+    estimate = (low + high) / 2 if last < slope else max(0.0, slope)
+    if acc:  # cannot rise past 100 %
+        room = 1.0 - s[-1]
+        estimate, low, high = min(estimate, room), min(low, room), min(high, room)
+    return {"rows": n.astype(int).tolist(), "scores": s.tolist(), "slope": slope, "last": last,
+            "estimate": float(estimate), "low": float(low), "high": float(high),
+            "noise": noise_of(plan, float(s[-1])), "now": float(s[-1])}
+
+
+def answer_data(plan: SweepPlan, results: Sequence[RunResult]) -> tuple[str, dict | None]:
+    """The sentence for a data sweep and its :func:`learning_curve`."""
+    curve = learning_curve(plan, results)
+    if curve is None:
+        failed = [r for r in results if r.status != "completed"]
+        why = f" ({_names(failed)} did not finish)" if failed else ""
+        return "Too few runs finished to draw a learning curve" + why + ".", None
+    acc = plan.metric == "val_acc"
+    rows, scores = curve["rows"], curve["scores"]
+    est, noise, now = curve["estimate"], curve["noise"], curve["now"]
+    if acc:
+        span = (f"from {rows[-2]} to {rows[-1]} rows validation accuracy went from "
+                f"{scores[-2]:.1%} to {now:.1%}")
+        noise_words = f"the noise of {plan.n_val} validation rows is about ±{100 * noise:.0f} points"
+    else:
+        span = (f"from {rows[-2]} to {rows[-1]} rows the validation loss went from "
+                f"{_num(scores[-2])} to {_num(now)}")
+        noise_words = f"the noise of {plan.n_val} validation rows is about ±{100 * noise:.0f} %"
+    goodness = [x if acc else -math.log(x) for x in scores]  # higher is better, like the curve
+    if max(goodness[:-1]) - goodness[-1] > noise:
+        return (f"Unclear: the run on all {rows[-1]} rows did worse than one on fewer rows "
+                f"({span}; {noise_words}). The runs are likely too short to learn what the "
+                "rows hold: ask again with more epochs.", curve)
+    if acc and now >= 0.995:
+        return f"Little: validation accuracy is already {now:.1%} with all {rows[-1]} rows.", curve
+    if est <= noise or (acc and est < 0.005):
+        return f"Little: the curve has levelled off ({span}; {noise_words}).", curve
+    if acc:
+        spread = (f"somewhere between {100 * curve['low']:.0f} and {100 * curve['high']:.0f}"
+                  if round(100 * curve['low']) != round(100 * curve['high']) else "")
+        gain = f"rise by ~{100 * est:.0f} points, to about {min(1.0, now + est):.0%}"
+    else:
+        fall = 1 - math.exp(-est)
+        spread = (f"somewhere between {100 * (1 - math.exp(-curve['low'])):.0f} and "
+                  f"{100 * (1 - math.exp(-curve['high'])):.0f} %"
+                  if abs(curve['high'] - curve['low']) > 0.01 else "")
+        gain = f"fall by ~{100 * fall:.0f} %, to about {_num(now * (1 - fall))}"
+    what = "validation accuracy" if acc else "the validation loss"
+    guess = f"{spread}; " if spread else ""
+    return (f"With twice the data {what} would likely {gain} ({guess}{span}; "
+            f"{noise_words}, so treat this as a rough guide).", curve)
