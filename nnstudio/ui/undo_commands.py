@@ -1,4 +1,5 @@
-"""The undo stack's commands for the controller's edits: layers, data, weight resets.
+"""The undo stack's commands for the controller's edits: layers, data, weight resets, and the
+magnifying glass's applied step.
 
 Each keeps what undo needs to bring back (layers, weight identities, results, weights); the
 session does the work (``ctl.session``) and the controller's ``_apply_*`` methods emit its
@@ -12,6 +13,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtGui import QUndoCommand
 
 from nnstudio.engine import get_activation
+from nnstudio.explain import apply_step
 from nnstudio.project.layer_edits import LayerEdit
 
 if TYPE_CHECKING:
@@ -92,4 +94,37 @@ class ResetCommand(QUndoCommand):
     def undo(self):
         self._ctl.session.restore_weights(self._state)
         self._ctl.history_changed.emit()
+        self._ctl.weights_changed.emit()
+
+
+class ApplyStepCommand(QUndoCommand):
+    """The magnifying glass's Apply this step: one sample's update, worked out by ``walk``
+    (a :class:`~nnstudio.explain.StepWalk`), made by :func:`~nnstudio.explain.apply_step`.
+
+    The step is made once, here (so a step that no longer fits raises before anything is on
+    the stack); redo and undo then put the exact weights and optimizer state of after and
+    before back, bit for bit.
+    """
+
+    def __init__(self, ctl: ProjectController, walk):
+        super().__init__(f"Apply the step of sample #{walk.sample_index}")
+        self._ctl = ctl
+        net = ctl.network
+        self._state_before = ctl.project.optimizer_state
+        optimizer = ctl.make_optimizer()
+        optimizer.attach(net)
+        optimizer.load_state_dict(self._state_before)  # the state the walk worked from
+        applied = apply_step(net, optimizer, walk)  # raises (nothing changed) when it no longer fits
+        self._state_after = optimizer.state_dict()
+        self._before, self._after = applied.params_before, applied.params_after
+        net.params[...] = self._before  # made for real by redo, which push() calls
+
+    def redo(self):
+        self._ctl.network.params[...] = self._after
+        self._ctl.project.optimizer_state = self._state_after
+        self._ctl.weights_changed.emit()
+
+    def undo(self):
+        self._ctl.network.params[...] = self._before
+        self._ctl.project.optimizer_state = self._state_before
         self._ctl.weights_changed.emit()

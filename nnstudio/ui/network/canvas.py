@@ -9,12 +9,13 @@ from __future__ import annotations
 import html
 
 import numpy as np
-from PySide6.QtCore import QByteArray, QLineF, QMimeData, QPoint, QPointF, QRect, QRectF, Qt, QTimer
+from PySide6.QtCore import QByteArray, QLineF, QMimeData, QPoint, QPointF, QRect, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QDrag, QFont, QFontMetricsF, QPainter, QPen
 from PySide6.QtWidgets import QApplication, QToolTip, QWidget
 
 from nnstudio.engine import LAYERS
 from nnstudio.ui.network import canvas_paint as paint
+from nnstudio.ui.network import canvas_sample as sample
 from nnstudio.ui.network.canvas_layout import Column, bias_source, gap_x, insert_gap_at, layout_columns
 from nnstudio.ui.network.layer_specs import describe_params, output_explanation
 
@@ -31,7 +32,13 @@ class NetworkCanvasWidget(QWidget):
     ----------
     ctl : ProjectController
         Read on its signals; every edit goes through its methods (undoable).
+
+    With a :class:`~nnstudio.ui.network.canvas_sample.SampleOverlay` (:meth:`set_overlay`) it
+    shows one sample's values and reports clicks on neurons and connections.
     """
+
+    neuron_clicked = Signal(int, int)        # layer (-1: input), neuron index
+    weight_clicked = Signal(int, int, int)   # layer, input index (-1: bias), neuron index
 
     def __init__(self, ctl, parent: QWidget | None = None):
         super().__init__(parent)
@@ -52,6 +59,7 @@ class NetworkCanvasWidget(QWidget):
         self._pen_cache: dict[tuple, QPen] = {}
         self._drop_gap: int | None = None
         self._press: tuple[QPointF, int] | None = None
+        self._overlay: sample.SampleOverlay | None = None
         self.setAcceptDrops(True)
         self.setFocusPolicy(Qt.StrongFocus)
         self.setMinimumSize(320, 200)
@@ -89,6 +97,26 @@ class NetworkCanvasWidget(QWidget):
         color = QColor(round(255 + (base.red() - 255) * k), round(255 + (base.green() - 255) * k),
                        round(255 + (base.blue() - 255) * k))
         return color, 0.6 + 3.0 * t
+
+    def set_overlay(self, overlay: sample.SampleOverlay | None) -> None:
+        """Show one sample (None: the weights alone, as usual)."""
+        self._overlay = overlay
+        self._build_connections()
+        self.update()
+
+    @property
+    def overlay(self) -> sample.SampleOverlay | None:
+        return self._overlay
+
+    def neuron_point(self, layer: int, j: int) -> QPointF | None:
+        """Centre of neuron ``j`` of ``layer`` (-1: input) when it is drawn, else None."""
+        col = self._column(layer)
+        return col.points[col.drawn.index(j)] if col is not None and j in col.drawn else None
+
+    def weight_point(self, layer: int, i: int, j: int) -> QPointF | None:
+        """A point on the line of weight ``(i, j)`` of ``layer`` (``i == -1``: the bias)."""
+        line = sample.weight_line(self._cols, layer, i, j)
+        return None if line is None else (line[0] * 0.6 + line[1] * 0.4)
 
     def connection_pens(self, layer: int) -> list[QPen]:
         """The pens of the drawn connections into ``layer`` (weights, then bias), as painted."""
@@ -216,6 +244,8 @@ class NetworkCanvasWidget(QWidget):
         batches: dict[tuple, list[QLineF]] = {}
         self._pens_by_layer = {}
         weights = self._weights() if self._cols else {}
+        if self._overlay is not None:  # a gradient or a change instead of the weights
+            weights.update(self._overlay.edges)
         for k, (prev, cur) in enumerate(zip(self._cols, self._cols[1:]), start=1):
             pairs = [(p, q) for p in prev.points for q in cur.points]
             if cur.kind == "Dropout":  # passes each value straight on (or switches it off)
@@ -274,14 +304,22 @@ class NetworkCanvasWidget(QWidget):
         for pen, lines in self._batches:
             p.setPen(pen)
             p.drawLines(lines)
+        overlay = self._overlay
+        if overlay is not None:
+            sample.draw_selected_weight(p, self._cols, overlay)
         for col in self._cols:
             paint.draw_neurons(p, col, self._radius)
+        if overlay is not None:
+            sample.draw_values(p, self._cols, self._radius, overlay)
         p.setFont(self._label_font)
         for col in self._cols:
             paint.draw_labels(p, col, self._radius, col.layer == ctl.selected and col.layer >= 0,
                               bool(issue) and col.is_output, self.height())
         p.setFont(self.font())
-        paint.draw_legend(p, QRectF(self.rect()), tip=len(ctl.layers) == 1)
+        if overlay is not None:
+            sample.draw_legend(p, QRectF(self.rect()), overlay)
+        else:
+            paint.draw_legend(p, QRectF(self.rect()), tip=len(ctl.layers) == 1)
         if self._drop_gap is not None and self._cols:
             x = gap_x(self._cols, self._drop_gap)
             paint.draw_drop_indicator(p, x, self._cols[0].rect.top() + 4,
@@ -312,8 +350,12 @@ class NetworkCanvasWidget(QWidget):
 
     def event(self, e) -> bool:
         if e.type() == e.Type.ToolTip:
-            col = self._column_at(QPointF(e.pos()))
-            if col is not None:
+            pos = QPointF(e.pos())
+            col = self._column_at(pos)
+            tip = self._sample_tip(pos)
+            if tip:
+                QToolTip.showText(e.globalPos(), tip, self)
+            elif col is not None:
                 QToolTip.showText(e.globalPos(), self.column_tooltip(col.layer), self,
                                   col.rect.toRect())
             elif self.toolTip():  # the window's own note (e.g. while training)
@@ -330,9 +372,34 @@ class NetworkCanvasWidget(QWidget):
         self.setFocus(Qt.MouseFocusReason)
         col = self._column_at(e.position())
         layer = col.layer if col is not None else -1
+        if self._overlay is not None and self._sample_click(e.position()):
+            if col is not None:
+                self._ctl.select(layer)
+            return
         self._ctl.select(layer)
         hidden = col is not None and col.layer >= 0 and not col.is_output
         self._press = (e.position(), layer) if hidden else None
+
+    def _sample_tip(self, pos: QPointF) -> str:
+        if self._overlay is None:
+            return ""
+        hit = sample.neuron_at(self._cols, self._radius, pos)
+        if hit is not None:
+            return self._overlay.neuron_tip(*hit)
+        hit_w = sample.weight_at(self._cols, pos)
+        return self._overlay.weight_tip(*hit_w) if hit_w is not None else ""
+
+    def _sample_click(self, pos: QPointF) -> bool:
+        """A click on a neuron or a connection while a sample is shown: reported, True."""
+        hit = sample.neuron_at(self._cols, self._radius, pos)
+        if hit is not None:
+            self.neuron_clicked.emit(*hit)
+            return True
+        hit_w = sample.weight_at(self._cols, pos)
+        if hit_w is not None:
+            self.weight_clicked.emit(*hit_w)
+            return True
+        return False
 
     def mouseMoveEvent(self, e) -> None:
         if self._press is None or not e.buttons() & Qt.LeftButton:

@@ -1,0 +1,1 @@
+"""The magnifying glass: one sample through one training step, with the engine's own numbers."""

@@ -1,0 +1,102 @@
+"""What the canvas shows of a step at each stage (a
+:class:`~nnstudio.ui.network.canvas_sample.SampleOverlay`), read from the walk's trace and
+preview; the words come from :mod:`nnstudio.explain`.
+
+- input: the input neurons hold the sample's (scaled) values;
+- layers: every hidden layer's activations as well;
+- output, loss: the output layer too (probabilities for a classifier);
+- backward: each neuron's gradient dL/d(its output), each connection's dL/dw;
+- update: the activations again, each connection by its change (after - before).
+"""
+from __future__ import annotations
+
+import html
+
+import numpy as np
+
+from nnstudio.errors import NNStudioError
+from nnstudio.explain.numbers import num
+from nnstudio.ui.network.canvas_sample import SampleOverlay
+
+
+def _flat(a) -> np.ndarray:
+    return np.asarray(a, dtype=np.float64).reshape(-1)
+
+
+def build(walk, stage: str, selection: tuple | None) -> SampleOverlay:
+    layers = walk.trace.layers
+    last = len(layers) - 1
+    ov = SampleOverlay(neuron_tip=lambda layer, j: neuron_tip(walk, stage, layer, j),
+                       weight_tip=lambda layer, i, j: weight_tip(walk, stage, layer, i, j))
+    if selection and selection[0] == "neuron":
+        ov.selected_neuron = (selection[1], selection[2])
+    elif selection and selection[0] == "weight":
+        ov.selected_weight = (selection[1], selection[2], selection[3])
+    ov.values[-1] = _flat(layers[0].input)
+    ov.value_label = "input" if stage == "input" else "activation"
+    if stage == "input":
+        return ov
+    if stage == "backward":
+        ov.values = {k: _flat(lt.grad_output) for k, lt in enumerate(layers)}
+        ov.value_label, ov.edge_label = "gradient dL/d(output)", "dL/dw"
+        for k, lt in enumerate(layers):
+            if lt.kind == "Dense":
+                g = walk.trace.gradients
+                ov.edges[k] = (g[f"{lt.name}/W"], g.get(f"{lt.name}/b"))
+        return ov
+    reach = last if stage == "layers" else last + 1
+    for k in range(reach):
+        ov.values[k] = _flat(layers[k].output)
+    if walk.probabilities is not None and last in ov.values:
+        ov.scales[last] = 1.0  # probabilities: full colour at 100 %
+    if stage == "update":
+        ov.edge_label = "change (after \u2212 before)"
+        for k, lt in enumerate(layers):
+            if lt.kind == "Dense":
+                pw, pb = walk.preview[f"{lt.name}/W"], walk.preview.get(f"{lt.name}/b")
+                ov.edges[k] = (-np.asarray(pw["update"]),
+                               None if pb is None else -np.asarray(pb["update"]))
+    return ov
+
+
+def neuron_tip(walk, stage: str, layer: int, j: int) -> str:
+    """Rich text for the neuron under the mouse."""
+    layers = walk.trace.layers
+    try:
+        if layer < 0:
+            name = walk.feature_names[j] if j < len(walk.feature_names) else f"input {j + 1}"
+            return (f"<b>{html.escape(name)}</b> = {num(_flat(layers[0].input)[j])}"
+                    "<br>(scaled as the network sees it)")
+        lt = layers[layer]
+        if stage == "backward":
+            return (f"<b>{html.escape(lt.name)} neuron {j + 1}</b><br>dL/d(output) = "
+                    f"{num(_flat(lt.grad_output)[j])}<br><i>Click for its arithmetic.</i>")
+        if lt.kind != "Dense":
+            return f"<b>{html.escape(lt.name)} {j + 1}</b> = {num(_flat(lt.output)[j])}"
+        return html.escape(walk.neuron(layer, j).caption) + "<br><i>Click to see it in the panel.</i>"
+    except (NNStudioError, IndexError, KeyError):
+        return ""
+
+
+def weight_tip(walk, stage: str, layer: int, i: int, j: int) -> str:
+    """Rich text for the connection under the mouse: its value, gradient and update."""
+    try:
+        name, index = param_of(walk, layer, i, j)
+        chain = walk.weight_chain(name, index)
+    except (NNStudioError, IndexError, KeyError):
+        return ""
+    what = "bias" if i < 0 else "weight"
+    head = f"<b>{what} {html.escape(chain.source)} \u2192 {html.escape(chain.target)}</b>"
+    if stage == "backward":
+        body = chain.chain_caption
+    elif stage == "update":
+        body = chain.update_caption
+    else:
+        body = f"{what} = {num(chain.before)}"
+    return f"{head}<br>{html.escape(body)}<br><i>Click for the chain rule and the update.</i>"
+
+
+def param_of(walk, layer: int, i: int, j: int) -> tuple[str, tuple[int, ...]]:
+    """Parameter name and index of connection ``(i, j)`` of ``layer`` (``i == -1``: bias)."""
+    name = walk.trace.layers[layer].name
+    return (f"{name}/b", (j,)) if i < 0 else (f"{name}/W", (i, j))
