@@ -23,6 +23,8 @@ from nnstudio.ui.controller import ProjectController
 from nnstudio.ui.data.data_panel import DataPanel
 from nnstudio.ui.files.file_actions import FileActions
 from nnstudio.ui.files.recovery import RecoveryManager
+from nnstudio.ui.lesson.magnifier import Magnifier
+from nnstudio.ui.lesson.panel import MagnifyingGlassPanel, connect_canvas
 from nnstudio.ui.message_bar import MessageBar
 from nnstudio.ui.network.canvas import NetworkCanvasWidget
 from nnstudio.ui.network.inspector import LayerInspectorPanel
@@ -88,6 +90,7 @@ class MainWindow(QMainWindow):
         self._dock("Data", self.data_panel, Qt.LeftDockWidgetArea, "data_dock")
         self._dock("Layer settings", self.inspector, Qt.RightDockWidgetArea, "inspector_dock")
         self._dock("Training", self.training_panel, Qt.RightDockWidgetArea, "training_dock")
+        self._make_magnifier()
         self._make_menus()
         self._make_status_bar()
         self._connect()
@@ -186,6 +189,34 @@ class MainWindow(QMainWindow):
         for key, icon in icons.items():
             a[key].setIcon(self.style().standardIcon(icon))
 
+    def _make_magnifier(self) -> None:
+        """The magnifying glass: a tab beside the training settings (the toolbar keeps the run
+        buttons in sight), closed until asked for (Ctrl+M, the toolbar) or until a sample is
+        chosen in the data plot or table."""
+        self.magnifier = Magnifier(self.ctl, self.runner, self)
+        self.lesson = MagnifyingGlassPanel(self.ctl, self.magnifier)
+        dock = self._dock("Magnifying glass", self.lesson, Qt.RightDockWidgetArea, "lesson_dock")
+        self.tabifyDockWidget(self._docks["training_dock"], dock)
+        dock.hide()
+        dock.toggleViewAction().toggled.connect(self.magnifier.set_active)
+        connect_canvas(self.magnifier, self.canvas)
+        self.ctl.sample_chosen.connect(lambda i: i >= 0 and self.show_magnifier())
+        self._action("magnifier", "Magnifying glass", self.show_magnifier, "Ctrl+M",
+                     "Follow one sample through one training step, with every number")
+        self.actions["magnifier"].setIcon(self.style().standardIcon(QStyle.SP_FileDialogContentsView))
+        self.addAction(self.actions["magnifier"])  # Ctrl+M also with the toolbar hidden
+
+    def show_magnifier(self) -> None:
+        dock = self._docks["lesson_dock"]
+        if dock.isHidden():  # opening: most of the right column (on a laptop it needs it)
+            dock.show()
+            above = self._docks["inspector_dock"]
+            if not above.isHidden() and not above.isFloating() and not dock.isFloating():
+                h = above.height() + max(dock.height(), self._docks["training_dock"].height())
+                self.resizeDocks([above, dock], [int(h * 0.25), int(h * 0.75)], Qt.Vertical)
+        dock.raise_()
+        self.lesson.setFocus(Qt.OtherFocusReason)
+
     def _make_menus(self) -> None:
         a, mb = self.actions, self.menuBar()
         m = mb.addMenu("&File")
@@ -213,7 +244,7 @@ class MainWindow(QMainWindow):
         tb.setObjectName("main_toolbar")
         tb.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
         for key in ("new", "open", "save", None, "tb_undo", "tb_redo", None,
-                    "train", "pause", "stop", "step"):
+                    "train", "pause", "stop", "step", None, "magnifier"):
             tb.addSeparator() if key is None else tb.addAction(a[key])
         self.canvas.addAction(a["delete"])
         self._fill_recent(self.files.recent())

@@ -1,0 +1,65 @@
+"""The magnifying glass in the window: opened by Ctrl+M or by choosing a sample, Apply is
+undone by Ctrl+Z, and it is disabled with a plain reason while training runs."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtTest import QTest
+
+pytestmark = pytest.mark.usefixtures("isolated_settings")
+
+
+def test_ctrl_m_opens_the_magnifying_glass(window, qtbot):
+    dock = window._docks["lesson_dock"]
+    assert dock.isHidden()
+    QTest.keySequence(window, "Ctrl+M")
+    qtbot.waitUntil(lambda: dock.isVisible())
+    assert window.magnifier.active
+
+
+def test_choosing_a_sample_opens_it_and_the_canvas_shows_the_sample(window, qtbot):
+    window.ctl.choose_sample(9)
+    qtbot.waitUntil(lambda: window.magnifier.walk is not None)
+    assert window._docks["lesson_dock"].isVisible()
+    assert window.canvas.overlay is not None
+    assert window.lesson.sample_spin.value() == 9
+
+
+def test_apply_then_ctrl_z_restores_the_weights_bit_for_bit(window, qtbot):
+    window.ctl.choose_sample(4)
+    qtbot.waitUntil(lambda: window.magnifier.walk is not None)
+    before = window.ctl.network.params.copy()
+    after = np.concatenate([window.magnifier.walk.preview[name]["params_after"].reshape(-1)
+                            for name in window.ctl.network.param_slices()])
+    window.lesson.apply_button.click()
+    np.testing.assert_array_equal(window.ctl.network.params, after)
+    assert window.actions["undo"].text().startswith("&Undo Apply the step of sample #4")
+    window.canvas.setFocus()
+    QTest.keySequence(window, "Ctrl+Z")
+    np.testing.assert_array_equal(window.ctl.network.params, before)
+    qtbot.waitUntil(lambda: np.array_equal(window.magnifier.walk.params_before, before))
+
+
+def test_disabled_while_training_runs_and_applies_when_paused(window, qtbot, wait_idle):
+    w = window
+    w.ctl.choose_sample(2)
+    qtbot.waitUntil(lambda: w.magnifier.walk is not None)
+    w.ctl.set_training(epochs=100_000)
+    w.training_panel.speed.setValue(5)  # slow: the run is still going when checked
+    w.actions["train"].trigger()
+    qtbot.waitUntil(lambda: w.runner.state == "running")
+    qtbot.waitUntil(lambda: not w.lesson.apply_button.isEnabled())
+    assert "Training is running" in w.lesson.apply_reason.text()
+    assert w.canvas.overlay is None  # the run's weights move: no stale sample on show
+    w.actions["pause"].trigger()
+    qtbot.waitUntil(lambda: w.runner.state == "paused")
+    qtbot.waitUntil(lambda: w.lesson.apply_button.isEnabled())
+    walk = w.magnifier.walk
+    np.testing.assert_array_equal(walk.params_before, w.ctl.network.params)  # where it paused
+    assert "paused run ends" in w.lesson.apply_reason.text()
+    after = np.concatenate([walk.preview[name]["params_after"].reshape(-1)
+                            for name in w.ctl.network.param_slices()])
+    w.lesson.apply_button.click()  # the question to stop the run is answered Yes
+    wait_idle(w)
+    np.testing.assert_array_equal(w.ctl.network.params, after)
+    assert w.ctl.undo_stack.undoText().startswith("Apply the step of sample #2")
