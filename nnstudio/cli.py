@@ -20,7 +20,7 @@ from pathlib import Path
 from nnstudio import __version__
 from nnstudio.errors import NNStudioError
 
-COMMANDS = ("train", "evaluate", "datasets")
+COMMANDS = ("train", "evaluate", "step", "datasets")
 EXIT_USAGE = 2
 
 
@@ -44,6 +44,16 @@ def _positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"must be a positive whole number, got {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be a positive whole number, got {text!r}")
+    return value
+
+
+def _row(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be a row number >= 0, got {text!r}")
     return value
 
 
@@ -168,6 +178,21 @@ def build_parser() -> _Parser:
     evaluate.add_argument("project", help="a trained .nnproj project file")
     evaluate.add_argument("--json", action="store_true", help="print one JSON object")
 
+    step = sub.add_parser("step", allow_abbrev=False, help="one training step on one sample, in plain words",
+                          description="Work out one training step of a project on one sample of its "
+                                      "training data: the input, every layer's sums and activations, "
+                                      "the output, the loss, the gradients and the update, with the "
+                                      "numbers. The project file is not changed.")
+    step.add_argument("project", help="an .nnproj project file (trained or not)")
+    step.add_argument("--sample", type=_row, metavar="N", required=True,
+                      help="the row of the training part to look at (from 0)")
+    step.add_argument("--lr", type=_positive_float, metavar="X",
+                      help="learning rate of the step (default: the project's)")
+    step_out = step.add_mutually_exclusive_group()
+    step_out.add_argument("--json", action="store_true", help="print the whole step as one JSON object")
+    step_out.add_argument("--csv", action="store_true", help="print every number as a CSV worksheet")
+    step_out.add_argument("--html", action="store_true", help="print every number as an HTML worksheet")
+
     datasets = sub.add_parser("datasets", allow_abbrev=False, help="list the built-in data sets",
                               description="The built-in data sets and their settings.")
     datasets.add_argument("--json", action="store_true", help="print a JSON list")
@@ -219,6 +244,10 @@ def _run_command(args: argparse.Namespace) -> int:
             from nnstudio.commands.evaluate import run_evaluate
 
             return run_evaluate(args)
+        if args.command == "step":
+            from nnstudio.commands.step import run_step
+
+            return run_step(args)
         if args.command == "datasets":
             from nnstudio.commands.datasets import run_datasets
 

@@ -184,7 +184,7 @@ def neuron_math(walk: StepWalk, layer_index: int, j: int) -> NeuronMath:
                       float(b[j]), z, act, a, caption)
 
 
-def sum_text(weights: np.ndarray, inputs: np.ndarray, bias: float) -> str:
+def sum_text(weights: np.ndarray, inputs: np.ndarray, bias: float, bias_term: bool = True) -> str:
     """``0.52 x 1.30 + (-0.81) x 0.20 + 0.10`` (weight x input, then the bias). With more
     than :data:`ALL_TERMS` inputs: the largest products, and the others summed into one
     term (``+ 780 more products: 0.12``)."""
@@ -198,7 +198,8 @@ def sum_text(weights: np.ndarray, inputs: np.ndarray, bias: float) -> str:
     if len(shown) < n:
         rest = float(np.sum(products, dtype=np.float64) - np.sum(products[shown], dtype=np.float64))
         parts.append(f"({n - len(shown)} more products: {num(rest)})")
-    parts.append(term(bias))
+    if bias_term:
+        parts.append(term(bias))
     return " + ".join(parts)
 
 
@@ -279,13 +280,13 @@ def weight_math(walk: StepWalk, param_name: str, index) -> WeightMath:
     l2 = total - gradient if kind == "W" and walk.weight_decay else 0.0
     adam = {k: float(entry[k][idx]) for k in ("step_size", "m_hat", "v_hat") if k in entry}
     what = "w" if kind == "W" else "b"
+    origin = dz_origin(walk, layer_index, j)
     if kind == "W":
-        chain = (f"Chain rule for the weight from {source} to {target}: dL/d{what} = dL/dz x input "
-                 f"= {term(dz)} x {term(x)} = {num(gradient)}.")
+        chain = (f"Chain rule for the weight from {source} to {target}: {origin} So dL/d{what} = "
+                 f"dL/dz x input = {term(dz)} x {term(x)} = {num(gradient)}.")
     else:
-        chain = (f"Chain rule for the bias of {target}: its input is always 1, so dL/db = dL/dz "
-                 f"= {num(gradient)}.")
-    chain += " " + dz_origin(walk, layer_index, j)
+        chain = (f"Chain rule for the bias of {target}: {origin} A bias's input is always 1, so "
+                 f"dL/db = dL/dz = {num(gradient)}.")
     upd, why = _update_text(walk, what, before, after, update, gradient, l2, trainable, adam)
     return WeightMath(param_name, idx, source, target, x, dz, gradient, l2, before, update, after,
                       trainable, adam.get("step_size"), adam.get("m_hat"), adam.get("v_hat"),
@@ -293,27 +294,53 @@ def weight_math(walk: StepWalk, param_name: str, index) -> WeightMath:
 
 
 def dz_origin(walk: StepWalk, layer_index: int, j: int) -> str:
-    """Where a neuron's dL/dz comes from, in words and numbers."""
+    """Where neuron ``j``'s dL/dz comes from, in words and numbers: ``p - y`` at a softmax or
+    sigmoid output, the error's slope at an MSE output, and for a hidden neuron what it sent
+    on (each next neuron's dL/dz times the weight to it, summed) times its activation's slope."""
     lt = walk.trace.layers[layer_index]
+    label = neuron_label(walk, layer_index, j)
     dz = float(walk.trace.gradients[f"{lt.name}/b"][j])
     last = layer_index == len(walk.trace.layers) - 1
     key = walk.activation_keys[layer_index]
     if last and walk.fused:
         p = float(lt.output[j])
         y = walk.target_vector()[j]
-        return (f"At the output, dL/dz = p - y = {num(p)} - {num(y)} = {num(dz)} (the answer "
-                f"minus the right answer).")
+        return (f"at the output, {label}'s dL/dz = p - y (its answer minus the right answer) = "
+                f"{num(p)} - {num(y)} = {num(dz)}.")
     da = float(lt.grad_output[j])
     slope = _slope(key or "linear", float(lt.output[j]), walk.leaky_alpha(layer_index))
+    act = walk.activation_names[layer_index]
     if last:
         n = len(lt.output)
         per = f" / {n}" if n > 1 else ""
-        head = (f"At the output, dL/dprediction = 2 x (prediction - target){per} = {num(da)}")
+        y = walk.target_vector()[j]
+        head = (f"at the output, dL/dprediction = 2 x (prediction - target){per} = 2 x "
+                f"({num(lt.output[j])} - {term(y)}){per} = {num(da)}")
     else:
-        head = (f"dL/da = {num(da)}: what this neuron's value does to the loss through every "
-                f"neuron it feeds (their dL/dz times the weights to them, summed)")
-    return (f"{head}; times the slope of {walk.activation_names[layer_index]} at z, "
-            f"{num(slope)}, gives dL/dz = {num(dz)}.")
+        head = f"{label}'s dL/da = {_sent_on(walk, layer_index, j, da)}"
+    if key in (None, "linear"):
+        return f"{head}, and a linear neuron passes it on unchanged: dL/dz = {num(dz)}."
+    return f"{head}; times the slope of {act} at z, {num(slope)}, gives dL/dz = {num(dz)}."
+
+
+def _sent_on(walk: StepWalk, layer_index: int, j: int, da: float) -> str:
+    """``0.42 x 0.52 + (-0.30) x 0.10 = 0.19``: the next Dense layer's dL/dz times the
+    weights from neuron ``j`` (through a dropout layer that was off), or words when that
+    would not add up (dropout on)."""
+    nxt = layer_index + 1
+    layers = walk.trace.layers
+    while nxt < len(layers) and layers[nxt].kind != "Dense":
+        if layers[nxt].mask is not None:
+            return (f"{num(da)} (what it sent on through the dropout mask, each next neuron's "
+                    "dL/dz times the weight to it, summed)")
+        nxt += 1
+    if nxt >= len(layers):
+        return num(da)
+    name = layers[nxt].name
+    w = walk.weights_before[f"{name}/W"][j]
+    dz_next = walk.trace.gradients[f"{name}/b"]
+    return (f"the sum, over the neurons of {name} it feeds, of their dL/dz x the weight to them "
+            f"= {sum_text(dz_next, w, 0.0, bias_term=False)} = {num(da)}")
 
 
 def _slope(key: str, a: float, alpha: float) -> float:
@@ -332,7 +359,9 @@ def _update_text(walk: StepWalk, what: str, before: float, after: float, update:
                  gradient: float, l2: float, trainable: bool, adam: dict) -> tuple[str, str]:
     if not trainable:
         return (f"This layer is frozen: {what} stays {num(before)}.", "")
-    d = decimals_to_tell_apart(before, after)
+    # Enough decimals to see the weight move, and to show the move itself to two digits.
+    shown = -math.floor(math.log10(abs(update))) + 1 if update else 2
+    d = max(decimals_to_tell_apart(before, after), min(6, shown))
     lr = walk.learning_rate
     b, a = fixed(before, d), fixed(after, d)
     g = gradient + l2

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from nnstudio.explain.arithmetic import chance_of, dz_origin, output_math
-from nnstudio.explain.numbers import num, term
+from nnstudio.explain.numbers import log_argument, num, plain, term
 
 if TYPE_CHECKING:
     from nnstudio.explain.walk import Stage, StepWalk
@@ -55,7 +55,7 @@ def input_caption(walk: StepWalk) -> str:
     if n <= ALL_FEATURES:
         parts = []
         for i in range(n):
-            value = f"{num(raw[i])} (scaled to {num(walk.x[i])})" if scaled and raw is not None \
+            value = f"{plain(raw[i])} (scaled to {num(walk.x[i])})" if scaled and raw is not None \
                 else num(walk.x[i])
             parts.append(f"{names[i]} = {value}")
         values = ", ".join(parts)
@@ -70,7 +70,7 @@ def input_caption(walk: StepWalk) -> str:
         text += f" Its true class is {walk.label_name!r}."
     else:
         y = np.asarray(walk.y, dtype=np.float64).reshape(-1)
-        text += f" Its true value is {', '.join(num(v) for v in y)}."
+        text += f" Its true value is {', '.join(plain(v) for v in y)}."
     return text
 
 
@@ -97,7 +97,7 @@ def layers_caption(walk: StepWalk) -> str:
             how = ("each neuron adds up its weighted inputs and bias (z); the output step turns "
                    "them into probabilities")
         lines.append(f"{head}: {how}. For example {example}.{extra}")
-    return " ".join(lines)
+    return "\n".join(lines)
 
 
 def output_caption(walk: StepWalk) -> str:
@@ -120,15 +120,15 @@ def loss_caption(walk: StepWalk) -> str:
         true = int(np.asarray(walk.y).reshape(-1)[0])
         p = float(walk.trace.output[true])
         return (f"Cross-entropy: -log(the probability of the true class {walk.label_name!r}) = "
-                f"-log({num(p)}) = {num(loss)}; a perfect answer would give -log(1) = 0, and the "
-                "less probability the true class gets, the larger the loss.")
+                f"-log({log_argument(p, loss)}) = {num(loss)}; a perfect answer would give -log(1) "
+                "= 0, and the less probability the true class gets, the larger the loss.")
     if walk.loss_key == "binary_crossentropy" and walk.trace.output.size == 1:
         p = float(walk.trace.output[0])
         true = int(np.asarray(walk.y).reshape(-1)[0])
         if true == 1:
-            calc = f"-log(p) = -log({num(p)}) = {num(loss)}"
+            calc = f"-log(p) = -log({log_argument(p, loss)}) = {num(loss)}"
         else:
-            calc = f"-log(1 - p) = -log(1 - {num(p)}) = -log({num(1 - p)}) = {num(loss)}"
+            calc = f"-log(1 - p) = -log(1 - {num(p)}) = -log({log_argument(1 - p, loss)}) = {num(loss)}"
         return (f"Binary cross-entropy for the true class {walk.label_name!r}: {calc}; a perfect "
                 "answer would give -log(1) = 0.")
     if walk.loss_key == "binary_crossentropy":
@@ -146,21 +146,43 @@ def loss_caption(walk: StepWalk) -> str:
 
 
 def backward_caption(walk: StepWalk) -> str:
-    last = len(walk.trace.layers) - 1
-    dz_out = walk.trace.gradients[f"{walk.trace.layers[last].name}/b"]
-    text = ("The backward pass asks, for every weight, how the loss would change if that weight "
-            f"grew a little (its gradient dL/dw). It starts at the output: {dz_origin(walk, last, 0)}")
-    if dz_out.size > 1:
-        text += f" For all outputs dL/dz = [{', '.join(num(v) for v in dz_out[:8])}]."
-    text += (" Then it flows back layer by layer: each neuron's dL/dz is what it sent on, "
-             "weighted, times the slope of its activation.")
+    layers = walk.trace.layers
+    last = len(layers) - 1
+    out = layers[last]
+    dz_out = walk.trace.gradients[f"{out.name}/b"]
+    lines = ["The backward pass asks, for every weight, how the loss would change if that weight "
+             "grew a little: its gradient dL/dw. It starts at the output and works back."]
+    if walk.fused and dz_out.size > 1:
+        y = walk.target_vector()
+        lines.append(f"At the output, dL/dz = p - y, the probabilities minus the right answer (1 for "
+                     f"{walk.label_name!r}, 0 for the others): {_vec(out.output)} - {_vec(y)} = "
+                     f"{_vec(dz_out)}.")
+    else:
+        lines.append(dz_origin(walk, last, 0)[0].upper() + dz_origin(walk, last, 0)[1:])
+    for i in range(last - 1, -1, -1):
+        lt = layers[i]
+        if lt.kind != "Dense":
+            continue
+        dz = walk.trace.gradients[f"{lt.name}/b"]
+        silent = int(np.count_nonzero(dz == 0))
+        quiet = f" ({silent} of {dz.size} are 0: a neuron that did not fire passes nothing back)" \
+            if silent and walk.activation_keys[i] == "relu" else ""
+        lines.append(f"{lt.name}: each neuron's dL/dz is what it sent on, times the slope of its "
+                     f"activation: {_vec(dz)}{quiet}.")
     name, idx = walk.featured
     if name:
-        text += " " + walk.weight_chain(name, idx).chain_caption
+        lines.append("For example, the " + walk.weight_chain(name, idx).chain_caption[0].lower()
+                     + walk.weight_chain(name, idx).chain_caption[1:])
     frozen = sorted({n.rsplit("/", 1)[0] for n in walk.trace.frozen})
     if frozen:
-        text += f" Frozen layers ({', '.join(frozen)}) get gradients too, but they will not change."
-    return text
+        lines.append(f"Frozen layers ({', '.join(frozen)}) get gradients too, but they will not change.")
+    return "\n".join(lines)
+
+
+def _vec(values) -> str:
+    flat = np.asarray(values, dtype=np.float64).reshape(-1)
+    more = f", ... {flat.size - 8} more" if flat.size > 8 else ""
+    return "[" + ", ".join(num(v) for v in flat[:8]) + more + "]"
 
 
 def update_caption(walk: StepWalk) -> str:

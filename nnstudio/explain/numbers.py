@@ -13,7 +13,9 @@ import numpy as np
 
 
 def num(value: float) -> str:
-    """``value`` rounded for a caption: ``0.52``, ``-1.31``, ``0.0031``, ``3.1e-05``, ``1.2e+05``."""
+    """``value`` rounded for a caption: whole numbers as they are (``1``), two decimals from
+    0.1 up (``0.52``, ``-1.31``), two
+    significant digits below (``0.024``, ``0.0031``, ``3.1e-05``), ``1.2e+05`` from 10^5."""
     v = float(value)
     if not math.isfinite(v):
         return "infinity" if v > 0 else ("-infinity" if v < 0 else "not a number")
@@ -22,11 +24,32 @@ def num(value: float) -> str:
     a = abs(v)
     if a >= 1e5:
         return f"{v:.3g}"
-    if a >= 0.01:
+    if v == int(v):  # a target of 1, a count: no decimals to read past
+        return str(int(v))
+    if a >= 0.1:
         return f"{v:.2f}"
-    if a >= 0.0001:
-        return f"{v:.2g}" if a < 0.001 else f"{v:.4f}".rstrip("0")
+    if a >= 1e-4:
+        return f"{v:.2g}"
     return f"{v:.2g}"
+
+
+def plain(value: float) -> str:
+    """A value in the data's own units as a person would write it: ``6.9``, ``1500``,
+    ``0.25``, ``1.23e+06`` (up to four significant digits)."""
+    v = float(value)
+    if not math.isfinite(v):
+        return num(v)
+    return f"{v:.4g}" if abs(v) < 1e6 else f"{v:.3g}"
+
+
+def log_argument(p: float, loss: float) -> str:
+    """``p`` with as many decimals (2 to 6) as it takes for ``-log(shown)`` to round to the
+    same caption number as ``loss``, so ``-log(0.917) = 0.087`` adds up on paper."""
+    for d in range(2, 7):
+        shown = round(float(p), d)
+        if shown > 0 and num(-math.log(shown)) == num(loss):
+            return fixed(p, d)
+    return num(p)
 
 
 def term(value: float) -> str:
