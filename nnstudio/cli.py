@@ -20,7 +20,7 @@ from pathlib import Path
 from nnstudio import __version__
 from nnstudio.errors import NNStudioError
 
-COMMANDS = ("train", "evaluate", "step", "datasets")
+COMMANDS = ("train", "evaluate", "step", "sweep", "datasets")
 EXIT_USAGE = 2
 
 
@@ -193,6 +193,10 @@ def build_parser() -> _Parser:
     step_out.add_argument("--csv", action="store_true", help="print every number as a CSV worksheet")
     step_out.add_argument("--html", action="store_true", help="print every number as an HTML worksheet")
 
+    from nnstudio.commands.sweep import add_sweep_parser
+
+    add_sweep_parser(sub, _positive_int)
+
     datasets = sub.add_parser("datasets", allow_abbrev=False, help="list the built-in data sets",
                               description="The built-in data sets and their settings.")
     datasets.add_argument("--json", action="store_true", help="print a JSON list")
@@ -248,6 +252,10 @@ def _run_command(args: argparse.Namespace) -> int:
             from nnstudio.commands.step import run_step
 
             return run_step(args)
+        if args.command == "sweep":
+            from nnstudio.commands.sweep import run_sweep_command
+
+            return run_sweep_command(args)
         if args.command == "datasets":
             from nnstudio.commands.datasets import run_datasets
 

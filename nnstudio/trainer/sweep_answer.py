@@ -28,6 +28,8 @@ HISTORY_KEYS = ("epoch", "samples_seen", "train_loss", "train_acc", "val_loss", 
 CLOSE = 0.05
 #: A run this much worse than the best (loss ratio) is named as too slow / unstable.
 MUCH_WORSE = 1.5
+#: ... unless the gap is below these shares of the runs' first-epoch loss (close / clearly worse).
+NEGLIGIBLE, CLEARLY = 0.02, 0.05
 
 
 @dataclass
@@ -93,16 +95,24 @@ def answer_rates(plan: SweepPlan, results: Sequence[RunResult]) -> tuple[str, in
                     "in the data, or try a smaller network.", None)
         return "No run got far enough to compare." + tail, None
     (best_value, best_epoch), best = min(scored, key=lambda br: br[0][0])
+    # Gaps are judged against the loss the runs started from too: 0.0004 is "four times"
+    # 0.0001, but both are a task learned perfectly.
+    firsts = [r.history[key][0] for _b, r in scored if r.history[key]]
+    scale = float(np.median(firsts)) if firsts else 0.0
+    yours = lambda r: math.isclose(r.run.learning_rate, plan.base_rate, rel_tol=1e-3)  # noqa: E731
     parts = [f"{best.run.label} reached the lowest {what}, {_num(best_value)} (epoch {best_epoch})"]
-    if math.isclose(best.run.learning_rate, plan.base_rate, rel_tol=1e-3):
+    if yours(best):
         parts[0] += ": that is already your rate"
-    close = [r for (v, _e), r in scored if r is not best and v <= best_value * (1 + CLOSE)]
-    if close:
-        parts.append(f"{_names(close)} came close")
-    slow = [r for (v, _e), r in scored if v > best_value * MUCH_WORSE
-            and r.run.learning_rate < best.run.learning_rate]
-    shaky = [r for (v, _e), r in scored if v > best_value * MUCH_WORSE
-             and r.run.learning_rate > best.run.learning_rate]
+    gap = [(v - best_value, r) for (v, _e), r in scored if r is not best]
+    close = [r for d, r in gap if d <= max(CLOSE * best_value, NEGLIGIBLE * scale)]
+    worse = [r for d, r in gap if d > max((MUCH_WORSE - 1) * best_value, CLEARLY * scale)]
+    others = [r for r in close if not yours(r)]
+    if len(others) < len(close):
+        parts.append(f"your rate, {_num(plan.base_rate)}, came close and can stay")
+    if others:
+        parts.append(f"{_names(others)} came close")
+    slow = [r for r in worse if r.run.learning_rate < best.run.learning_rate]
+    shaky = [r for r in worse if r.run.learning_rate > best.run.learning_rate]
     if slow:
         parts.append(f"{_names(slow)} learned too slowly in {best.run.epochs} epochs")
     if shaky:
