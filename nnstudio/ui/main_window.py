@@ -21,6 +21,7 @@ from nnstudio.doctor import summarize_run
 from nnstudio.trainer.snapshots import regression_scores, snapshot_for
 from nnstudio.ui.controller import ProjectController
 from nnstudio.ui.data.data_panel import DataPanel
+from nnstudio.ui.data.rows_panel import DataRowsPanel
 from nnstudio.ui.files.file_actions import FileActions
 from nnstudio.ui.files.recovery import RecoveryManager
 from nnstudio.ui.lesson.magnifier import Magnifier
@@ -88,6 +89,12 @@ class MainWindow(QMainWindow):
         self.training_panel = TrainingPanel(self.ctl, self.actions)
         self._dock("Layers", self.palette, Qt.LeftDockWidgetArea, "palette_dock")
         self._dock("Data", self.data_panel, Qt.LeftDockWidgetArea, "data_dock")
+        # The table of rows shares the data's place, a tab away ("Show rows" opens it).
+        self.rows_panel = DataRowsPanel(self.ctl)
+        rows_dock = self._dock("Rows", self.rows_panel, Qt.LeftDockWidgetArea, "rows_dock")
+        self.tabifyDockWidget(self._docks["data_dock"], rows_dock)
+        self._docks["data_dock"].raise_()
+        self.data_panel.rows_requested.connect(lambda: (rows_dock.show(), rows_dock.raise_()))
         self._dock("Layer settings", self.inspector, Qt.RightDockWidgetArea, "inspector_dock")
         self._dock("Training", self.training_panel, Qt.RightDockWidgetArea, "training_dock")
         self._make_magnifier()
@@ -274,6 +281,8 @@ class MainWindow(QMainWindow):
         c.weights_changed.connect(self._idle_snapshot.start)
         c.dataset_changed.connect(self._idle_snapshot.start)
         r.snapshot_ready.connect(self.views.on_snapshot)
+        self.views.boundary.sample_clicked.connect(c.choose_sample)
+        c.sample_chosen.connect(self.views.boundary.show_chosen)
         r.snapshot_ready.connect(lambda snap: self.canvas.show_weights(list(snap.weights)))
         r.state_changed.connect(self._on_runner_state)
         r.state_changed.connect(lambda state: state != "running" and self.recovery.autosave_soon())

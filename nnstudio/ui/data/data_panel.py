@@ -4,7 +4,8 @@ from __future__ import annotations
 import html
 import os
 
-from PySide6.QtCore import QSettings, Qt, QTimer
+import numpy as np
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -27,6 +28,7 @@ from nnstudio.data import BUILTINS, list_builtins, load_builtin
 from nnstudio.errors import NNStudioError
 from nnstudio.ui.data.csv_dialog import CsvImportDialog
 from nnstudio.ui.data.data_summary import balance_text, classes_html
+from nnstudio.ui.data.rows_panel import not_training_text
 from nnstudio.ui.data.scatter import DataScatterWidget
 from nnstudio.ui.data.split_editor import SplitEditorWidget
 from nnstudio.ui.files.file_actions import start_folder
@@ -56,7 +58,13 @@ class DataPanel(QWidget):
 
     ``settings`` (QSettings) remembers the last CSV folder under "last_csv_dir"; when not
     given, the window's ``settings`` attribute is used if it has one, else nnstudio's own.
+
+    A click on a training dot of the plot chooses that sample (``ctl.choose_sample``); the
+    chosen sample wears a ring. "Show rows" emits ``rows_requested`` (the window shows the
+    table of rows).
     """
+
+    rows_requested = Signal()
 
     def __init__(self, ctl, parent: QWidget | None = None, settings: QSettings | None = None) -> None:
         super().__init__(parent)
@@ -81,6 +89,8 @@ class DataPanel(QWidget):
         layout.addWidget(split_box)
         plot_box = QGroupBox("Plot")
         self.scatter = DataScatterWidget()
+        self.scatter.sample_clicked.connect(ctl.choose_sample)
+        self.scatter.other_part_clicked.connect(self._on_scatter_other_part_clicked)
         QVBoxLayout(plot_box).addWidget(self.scatter)
         layout.addWidget(plot_box)
         layout.addStretch(1)
@@ -97,6 +107,7 @@ class DataPanel(QWidget):
         self.setMinimumWidth(260)
 
         ctl.dataset_changed.connect(self._on_ctl_dataset_changed)
+        ctl.sample_chosen.connect(self._on_ctl_sample_chosen)
         self._on_ctl_dataset_changed()
 
     # ------------------------------------------------------------------ building
@@ -185,15 +196,28 @@ class DataPanel(QWidget):
         self.details_button.setToolTip("Show how the data was made or read: what was done with "
                                        "each column, the class balance and more.")
         self.details_button.toggled.connect(self._on_details_button_toggled)
+        self.rows_button = QToolButton()
+        self.rows_button.setText("Show rows")
+        self.rows_button.setAutoRaise(True)
+        self.rows_button.setToolTip("Show the data as a table: every row with its class and "
+                                    "part; click a training row to look at it under the "
+                                    "magnifying glass.")
+        self.rows_button.clicked.connect(self.rows_requested)
         self.notes_label = QLabel()
         self.notes_label.setWordWrap(True)
         self.notes_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.notes_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.notes_label.hide()
         layout = QVBoxLayout(box)
-        for w in (self.summary_label, self.classes_label, self.balance_label, self.details_button,
-                  self.notes_label):
+        buttons = QHBoxLayout()
+        buttons.setContentsMargins(0, 0, 0, 0)
+        buttons.addWidget(self.details_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.rows_button)
+        for w in (self.summary_label, self.classes_label, self.balance_label):
             layout.addWidget(w)
+        layout.addLayout(buttons)
+        layout.addWidget(self.notes_label)
         return box
 
     # ------------------------------------------------------------------ built-in data
@@ -280,6 +304,7 @@ class DataPanel(QWidget):
             self.scatter.set_dataset(ds)
         self.split_editor.set_split(self.ctl.project.split)
         split = self.ctl.split
+        self.scatter.set_train_rows(split.train_indices if split is not None else None)
         if split is not None:
             self.split_editor.set_sizes(split.train.n_samples, split.val.n_samples,
                                         split.test.n_samples)
@@ -337,6 +362,17 @@ class DataPanel(QWidget):
     def _on_details_button_toggled(self, shown: bool) -> None:
         self.details_button.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
         self.notes_label.setVisible(shown)
+
+    # ------------------------------------------------------------------ the chosen sample
+    def _on_ctl_sample_chosen(self, index: int) -> None:
+        split = self.ctl.split
+        self.scatter.show_chosen(int(split.train_indices[index])
+                                 if split is not None and index >= 0 else -1)
+
+    def _on_scatter_other_part_clicked(self, row: int) -> None:
+        split = self.ctl.split
+        part = 1 if split is not None and bool(np.any(split.val_indices == row)) else 2
+        self.ctl.message_posted.emit(not_training_text(row, part), "info")
 
     # ------------------------------------------------------------------ split
     def _on_split_editor_edited(self, changes: dict) -> None:

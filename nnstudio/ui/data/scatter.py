@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from nnstudio.ui.text_style import mute
 from nnstudio.ui.views.palette import CLASS_COLORS  # one palette for every view
+from nnstudio.ui.views.sample_ring import CLICK_TIP, SampleRing, nearest_dot
 
 #: Dots are this opaque (0-255): where samples pile up, the pile shows darker, and a class
 #: drawn first still shows through the one drawn over it.
@@ -17,7 +19,8 @@ DOT_ALPHA = 150
 #: picture only; the data and the network never see it.
 JITTER = 0.3
 PLOT_TIP = ("Each dot is one sample, placed by two of its features and coloured by its class (or "
-            "by the value to predict). Dots are see-through, so darker spots hold more samples.")
+            "by the value to predict). Dots are see-through, so darker spots hold more samples. "
+            + CLICK_TIP)
 JITTER_TIP = (" Whole-number features are spread out a little (jitter) so that samples with the same "
               "values do not hide each other; this is only in the picture, the data is unchanged.")
 #: More points than this are thinned out (evenly, with a fixed seed): a 300 px plot cannot
@@ -66,13 +69,26 @@ class DataScatterWidget(QWidget):
 
     ``items`` holds one ``ScatterPlotItem`` per class (classification) or a single item
     (regression), so tests and callers can read the plotted points with ``getData()``.
+
+    A click on or near a training dot emits ``sample_clicked`` with that sample's index in
+    the training part (see :meth:`set_train_rows`); a click near a validation or test dot
+    only emits ``other_part_clicked`` with its row. :meth:`show_chosen` rings a sample.
     """
+
+    #: Index within the training part of the training dot clicked.
+    sample_clicked = Signal(int)
+    #: Row of the data set of a validation or test dot clicked (no training dot near).
+    other_part_clicked = Signal(int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._dataset = None
         self._rows: np.ndarray | None = None  # rows shown (all, or a thinned-out sample)
         self.items: list[pg.ScatterPlotItem] = []
+        self._drawn_xy = np.zeros((0, 2))                 # where each shown dot is drawn
+        self._drawn_rows = np.zeros(0, dtype=np.int64)    # the data row of each shown dot
+        self._train_pos: np.ndarray | None = None          # data row -> training index, or -1
+        self._chosen_row = -1
 
         self.x_combo, self.y_combo = QComboBox(), QComboBox()
         for combo, axis in ((self.x_combo, "across (x)"), (self.y_combo, "up (y)")):
@@ -96,6 +112,8 @@ class DataScatterWidget(QWidget):
         #: (x, y): whether that axis is drawn with jitter (whole-number values).
         self.jittered = (False, False)
         self.plot.getPlotItem().setContentsMargins(0, 2, 6, 0)
+        self.ring = SampleRing(self.plot.getPlotItem())
+        self.plot.scene().sigMouseClicked.connect(self._on_scene_clicked)
         self._style_plot()
 
         self.note = QLabel()
@@ -145,6 +163,33 @@ class DataScatterWidget(QWidget):
             self._rows = np.sort(rng.choice(dataset.n_samples, MAX_POINTS, replace=False))
         self._redraw()
 
+    def set_train_rows(self, rows: np.ndarray | None) -> None:
+        """The data rows of the training part, in training order (``split.train_indices``);
+        None: every row counts as training (no split yet)."""
+        n = 0 if self._dataset is None else self._dataset.n_samples
+        pos = np.full(n, -1, dtype=np.int64)
+        if rows is None:
+            pos[:] = np.arange(n)
+        else:
+            rows = np.asarray(rows, dtype=np.int64)
+            pos[rows[rows < n]] = np.flatnonzero(rows < n)
+        self._train_pos = pos
+
+    def show_chosen(self, data_row: int) -> None:
+        """Ring the dot of ``data_row`` (a row of the data set; -1: no ring)."""
+        self._chosen_row = int(data_row)
+        self._place_ring()
+
+    def train_index_of(self, data_row: int) -> int:
+        """The training index of ``data_row``, -1 when it is not a training row."""
+        pos = self._train_pos
+        return int(pos[data_row]) if pos is not None and 0 <= data_row < len(pos) else -1
+
+    def dot_position(self, data_row: int) -> tuple[float, float] | None:
+        """Where ``data_row``'s dot is drawn (jitter included), or None when it is not shown."""
+        hit = np.flatnonzero(self._drawn_rows == data_row)
+        return (float(self._drawn_xy[hit[0], 0]), float(self._drawn_xy[hit[0], 1])) if len(hit) else None
+
     @staticmethod
     def default_features(dataset) -> tuple[int, int]:
         """The two features that vary most (by their first appearance when tied).
@@ -175,7 +220,9 @@ class DataScatterWidget(QWidget):
     def _redraw(self) -> None:
         self._clear()
         ds = self._dataset
+        self._drawn_xy, self._drawn_rows = np.zeros((0, 2)), np.zeros(0, dtype=np.int64)
         if ds is None or ds.n_samples == 0:
+            self._place_ring()
             self.plot.setLabel("bottom", "")
             self.plot.setLabel("left", "")
             self.note.setText("No data to show yet.")
@@ -194,6 +241,8 @@ class DataScatterWidget(QWidget):
         rng = np.random.default_rng(0)  # the same picture at every redraw: dots must not dance
         (xs, jx), (ys, jy) = jitter(xs, rng), jitter(ys, rng)
         self.jittered = (jx, jy)
+        self._drawn_xy = np.column_stack([xs, ys]).astype(float)
+        self._drawn_rows = (np.arange(ds.n_samples) if self._rows is None else self._rows)
         self.plot.setToolTip(PLOT_TIP + (JITTER_TIP if jx or jy else ""))
         if ds.task == "classification":
             for c in range(ds.n_classes):
@@ -206,6 +255,35 @@ class DataScatterWidget(QWidget):
             self._add(xs, ys, brush=self._value_brushes(y), name="samples")
         self.plot.getPlotItem().enableAutoRange()
         self.note.setText(self._note_text(ds, fy))
+        self._place_ring()
+
+    def _place_ring(self) -> None:
+        row = self._chosen_row
+        at = self.dot_position(row) if row >= 0 else None
+        if at is None and self._dataset is not None and 0 <= row < self._dataset.n_samples:
+            # A dot thinned out of the picture: ring where it would be (without jitter).
+            fx, fy = self.features_shown()
+            ds = self._dataset
+            y = ds.y[row] if ds.y.ndim == 1 else ds.y[row, 0]
+            at = (float(ds.X[row, fx]), float(ds.X[row, fy]) if fy is not None else float(y))
+        self.ring.show_at(at)
+
+    def _on_scene_clicked(self, event) -> None:
+        if event.button() != Qt.MouseButton.LeftButton or not len(self._drawn_rows):
+            return
+        pos = self._drawn_xy
+        pos_of = self._train_pos
+        train = (pos_of[self._drawn_rows] >= 0 if pos_of is not None and len(pos_of)
+                 else np.ones(len(self._drawn_rows), dtype=bool))
+        hit = nearest_dot(self.plot.getPlotItem().vb, event.scenePos(), pos[train])
+        if hit >= 0:
+            event.accept()
+            self.sample_clicked.emit(self.train_index_of(int(self._drawn_rows[train][hit])))
+            return
+        hit = nearest_dot(self.plot.getPlotItem().vb, event.scenePos(), pos[~train])
+        if hit >= 0:
+            event.accept()
+            self.other_part_clicked.emit(int(self._drawn_rows[~train][hit]))
 
     def _add(self, x: np.ndarray, y: np.ndarray, brush, name: str) -> None:
         item = pg.ScatterPlotItem(x=np.asarray(x, dtype=float), y=np.asarray(y, dtype=float),

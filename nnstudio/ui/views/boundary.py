@@ -2,16 +2,18 @@
 
 An ImageItem coloured by the predicted class probabilities (blended class colours, paler where
 the network is unsure) lies behind a scatter of the data coloured by the true class, so a
-person sees which points fall on the wrong side.
+person sees which points fall on the wrong side. A click on a dot chooses that training
+sample for the magnifying glass; the chosen one wears a ring.
 """
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF
+from PySide6.QtCore import QRectF, Qt, Signal
 
 from nnstudio.ui.views.layout import AspectBox, SnapshotView, side_label, swatch
 from nnstudio.ui.views.palette import BACKGROUND, class_color, class_rgb, style_plot
+from nnstudio.ui.views.sample_ring import CLICK_TIP, SampleRing, nearest_dot
 
 NEEDS_2D = "The decision map needs data with 2 features"
 NEEDS_CLASSES = "The decision map needs data with classes (this data asks for numbers)."
@@ -41,9 +43,15 @@ class DecisionBoundaryWidget(SnapshotView):
     image_item : pyqtgraph.ImageItem
         Row-major RGB image of shape (gh, gw, 3); row 0 is ``ymin``.
     scatter : pyqtgraph.ScatterPlotItem
+        The training samples: dot ``i`` is row ``i`` of the training part.
+    ring : SampleRing
+        Around the chosen sample (:meth:`show_chosen`).
     message : QLabel
         Shown instead of the plot when the data does not fit a map.
     """
+
+    #: A click on (or within a few pixels of) dot ``i``: row ``i`` of the training part.
+    sample_clicked = Signal(int)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -56,10 +64,14 @@ class DecisionBoundaryWidget(SnapshotView):
         item.addItem(self.image_item)
         self.scatter = pg.ScatterPlotItem(size=7, pen=pg.mkPen("w", width=0.8), antialias=True)
         item.addItem(self.scatter)
+        self.ring = SampleRing(item)
+        self._xy = np.zeros((0, 2))
+        self._chosen = -1
+        self.plot_widget.scene().sigMouseClicked.connect(self._on_scene_clicked)
         self.plot_widget.setToolTip(
-            "Each dot is a sample, coloured by its true class. The background shows what the "
-            "network would answer there:\nstrong colour = sure, pale = unsure. Dots on a "
-            "background of another colour are answered wrongly.")
+            "Each dot is a training sample, coloured by its true class. The background shows "
+            "what the network would answer there:\nstrong colour = sure, pale = unsure. Dots on "
+            "a background of another colour are answered wrongly.\n" + CLICK_TIP)
         self._add_message_page(WAITING)
         self.side = side_label()
         self.box = AspectBox(self.plot_widget, self.side)
@@ -74,6 +86,8 @@ class DecisionBoundaryWidget(SnapshotView):
         """
         self.scatter.clear()
         self.image_item.clear()
+        self._xy = np.zeros((0, 2))
+        self.show_chosen(-1)  # row numbers of other data mean other samples
         self.class_names = list(class_names or [])
         X = None if X is None else np.asarray(X)
         if X is None:
@@ -87,6 +101,7 @@ class DecisionBoundaryWidget(SnapshotView):
         brushes = [pg.mkBrush(class_color(i)) for i in range(len(self.class_names))]
         self.scatter.setData(X[:, 0], X[:, 1], brush=[brushes[c % len(brushes)] for c in y],
                              data=y)
+        self._xy = X.astype(float)
         chips = "<br>".join(swatch(class_color(i).name(), name)
                             for i, name in enumerate(self.class_names))
         self.side.setText(
@@ -102,6 +117,20 @@ class DecisionBoundaryWidget(SnapshotView):
     def clear(self) -> None:
         """Drop the map (keep the data points)."""
         self.image_item.clear()
+
+    def show_chosen(self, index: int) -> None:
+        """Ring training sample ``index`` (-1: no ring); slot for ``sample_chosen``."""
+        self._chosen = int(index)
+        inside = 0 <= self._chosen < len(self._xy)
+        self.ring.show_at(tuple(self._xy[self._chosen]) if inside else None)
+
+    def _on_scene_clicked(self, event) -> None:
+        if event.button() != Qt.MouseButton.LeftButton or not self._usable:
+            return
+        hit = nearest_dot(self.plot_widget.getPlotItem().vb, event.scenePos(), self._xy)
+        if hit >= 0:
+            event.accept()
+            self.sample_clicked.emit(hit)
 
     def _show_message(self, text: str) -> None:
         self._usable = False
