@@ -12,6 +12,7 @@ from nnstudio.explain.numbers import num, percent
 BAR = "#8e44c9"        # the output layer's colour on the canvas
 TRUE_BAR = "#188038"   # the right answer
 TEXT = "#202124"
+RIGHT = Qt.AlignRight | Qt.AlignVCenter
 
 
 class ProbabilityBarsWidget(QWidget):
@@ -88,10 +89,15 @@ class LayerNeuronsTable(QTableWidget):
         self.horizontalHeader().setSectionResizeMode(QHeaderView.Stretch)
         self.setAccessibleName("All neurons of the layer")
         self.layer = None
+        self._shown: tuple | None = None
 
     def show_layer(self, walk, layer: int, names: list[str] | None = None,
                    with_gradient: bool = True) -> None:
         """Fill with layer ``layer`` of ``walk`` (-1: the input features)."""
+        key = (id(walk), layer, with_gradient)
+        if key == self._shown:  # a stage changed, not the numbers: 256 rows cost ~8 ms
+            return
+        self._shown = key
         self.layer = layer
         lt = walk.trace.layers[max(layer, 0)]
         if layer < 0:
@@ -110,8 +116,13 @@ class LayerNeuronsTable(QTableWidget):
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if c:
-                    item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
+                    item.setTextAlignment(RIGHT)
                 self.setItem(j, c, item)
         self.setColumnHidden(1, z is None)
         self.setColumnHidden(3, grad is None)
         self.setUpdatesEnabled(True)
+
+    def clear_rows(self) -> None:
+        self._shown = None
+        self.layer = None
+        self.setRowCount(0)

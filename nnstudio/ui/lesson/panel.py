@@ -278,7 +278,7 @@ class MagnifyingGlassPanel(QWidget):
             self.caption.setText(f"<span style='color:#5f6368'>{html.escape(mag.problem)}</span>")
             for w in (self.bars, self.clicked_title, self.clicked, self.tools):
                 w.setVisible(False)
-            self.neurons.setRowCount(0)
+            self.neurons.clear_rows()
             self.layer_combo.clear()
             return
         self.sample_label.setText(self._sample_text(walk))
