@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from nnstudio.errors import ConfigError
-from nnstudio.explain.numbers import decimals_to_tell_apart, fixed, num, percent, term
+from nnstudio.explain.numbers import decimals_to_tell_apart, fixed, num, percent, signed, term
 
 if TYPE_CHECKING:
     from nnstudio.explain.walk import StepWalk
@@ -370,24 +370,29 @@ def _update_text(walk: StepWalk, what: str, before: float, after: float, update:
     if walk.optimizer_kind == "SGD" and not walk.momentum:
         return (f"Update{l2_text}: {what} = {what} - learning rate x gradient = {b} - {lr:g} x "
                 f"{term(g)} = {a}.", "")
+    plain_change, change = -lr * g, -update
     if walk.optimizer_kind == "SGD":
         v = update / lr
         return (f"Update with momentum {walk.momentum:g}{l2_text}: the velocity v = momentum x v + "
                 f"gradient = {num(v)}, and {what} = {b} - {lr:g} x {term(v)} = {a}.",
-                f"Plain SGD would move it by {lr:g} x {term(g)} = {num(lr * g)}; momentum keeps "
-                f"part of the earlier steps' direction, so the move is {num(update)}.")
+                f"Plain SGD would change it by -lr x gradient = -{lr:g} x {term(g)} = "
+                f"{signed(plain_change)}; momentum keeps part of the earlier steps' direction, so "
+                f"it changed by {signed(change)}.")
     step = adam.get("step_size", math.nan)
     m_hat = adam.get("m_hat", math.nan)
     v_hat = adam.get("v_hat", math.nan)
     text = (f"Adam's update{l2_text}: {what} = {what} - lr / (sqrt(v_hat) + eps) x m_hat = "
             f"{b} - {lr:g} / (sqrt({num(v_hat)}) + {walk.epsilon:g}) x {term(m_hat)} = {b} - "
             f"{num(step)} x {term(m_hat)} = {a}.")
-    plain = lr * g
-    why = (f"Plain gradient descent would move it by lr x gradient = {lr:g} x {term(g)} = "
-           f"{num(plain)}; Adam moved it by {num(update)}. Adam divides by the running size of "
-           f"this weight's gradients (sqrt(v_hat) = {num(math.sqrt(v_hat)) if v_hat >= 0 else '?'}) "
-           f"and uses their running average m_hat instead of this one gradient, so each weight "
-           f"moves by roughly the learning rate, whatever the size of its gradient.")
+    why = (f"Plain gradient descent would change it by -lr x gradient = -{lr:g} x {term(g)} = "
+           f"{signed(plain_change)}; Adam changed it by {signed(change)}. Adam divides by the "
+           f"running size of this weight's gradients (sqrt(v_hat) = "
+           f"{num(math.sqrt(v_hat)) if v_hat >= 0 else '?'}) and follows their running average "
+           "m_hat rather than this one gradient, so each weight moves by roughly the learning "
+           "rate, whatever the size of its gradient.")
+    if plain_change * change < 0:
+        why += (f" Here it even went the other way: m_hat = {num(m_hat)} still points where the "
+                "earlier samples pushed this weight.")
     return text, why
 
 

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from nnstudio.explain.arithmetic import chance_of, dz_origin, output_math
-from nnstudio.explain.numbers import log_argument, num, plain, term
+from nnstudio.explain.numbers import decimals_to_tell_apart, fixed, log_argument, num, plain, term
 
 if TYPE_CHECKING:
     from nnstudio.explain.walk import Stage, StepWalk
@@ -92,7 +92,8 @@ def layers_caption(walk: StepWalk) -> str:
         extra = ""
         if walk.activation_keys[i] == "relu":
             active = int(np.count_nonzero(lt.output > 0))
-            extra = f" {active} of {n} neurons fire (a > 0) for this sample."
+            extra = f" {active} of {n} neurons fire (a > 0) for this sample." if n > 1 else \
+                f" The neuron {'fires' if active else 'does not fire'} (a {'>' if active else '='} 0)."
         if i == len(walk.trace.layers) - 1 and walk.activation_keys[i] in ("softmax", "sigmoid"):
             how = ("each neuron adds up its weighted inputs and bias (z); the output step turns "
                    "them into probabilities")
@@ -107,9 +108,11 @@ def output_caption(walk: StepWalk) -> str:
         p = om.probabilities
         guess = int(np.argmax(p))
         true = int(np.asarray(walk.y).reshape(-1)[0])
-        verdict = "right" if guess == true else "wrong"
-        text += (f" The network's answer is {chance_of(walk, p, guess)}; the true class is "
-                 f"{chance_of(walk, p, true)}, so it is {verdict}.")
+        if guess == true:
+            text += f" The network's answer is {chance_of(walk, p, guess)}, the true class: right."
+        else:
+            text += (f" The network's answer is {chance_of(walk, p, guess)}; the true class is "
+                     f"{chance_of(walk, p, true)}, so it is wrong.")
     return text
 
 
@@ -210,7 +213,9 @@ def update_caption(walk: StepWalk) -> str:
         p0 = walk.probabilities
         p1 = _probabilities(walk, walk.output_after)
         if p0 is not None and p1 is not None:
-            text += (f" The true class's probability went from {num(p0[true])} to {num(p1[true])}.")
+            d = decimals_to_tell_apart(p0[true], p1[true], most=4)
+            text += (f" The true class's probability went from {fixed(p0[true], d)} to "
+                     f"{fixed(p1[true], d)}.")
     return text
 
 

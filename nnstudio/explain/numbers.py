@@ -58,6 +58,12 @@ def term(value: float) -> str:
     return f"({text})" if text.startswith("-") else text
 
 
+def signed(value: float) -> str:
+    """:func:`num` with an explicit sign for a change: ``+0.0011``, ``-0.0024``, ``0``."""
+    text = num(value)
+    return text if text.startswith("-") or text == "0" else "+" + text
+
+
 def fixed(value: float, decimals: int) -> str:
     """``value`` with exactly ``decimals`` decimals (never ``-0.00``)."""
     text = f"{float(value):.{decimals}f}"

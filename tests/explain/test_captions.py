@@ -6,7 +6,7 @@ import pytest
 
 from nnstudio.engine import SGD, Adam, Dense, Network, fit
 from nnstudio.explain import walk_step
-from nnstudio.explain.numbers import decimals_to_tell_apart, log_argument, num, term
+from nnstudio.explain.numbers import decimals_to_tell_apart, log_argument, num, signed, term
 
 
 def test_numbers_are_written_one_way():
@@ -69,8 +69,9 @@ def test_adam_says_why_its_step_differs_from_lr_times_gradient():
     entry = walk.preview[name]
     assert wm.step_size == float(entry["step_size"][idx]) and wm.m_hat == float(entry["m_hat"][idx])
     assert f"{num(wm.step_size)} x {term(wm.m_hat)}" in wm.update_caption
-    assert f"lr x gradient = 0.01 x {term(wm.gradient)}" in wm.why_caption
-    assert f"Adam moved it by {num(wm.update)}" in wm.why_caption
+    assert f"-lr x gradient = -0.01 x {term(wm.gradient)}" in wm.why_caption
+    assert f"Adam changed it by {signed(-wm.update)}" in wm.why_caption
+    assert ("went the other way" in wm.why_caption) == (wm.gradient * wm.update < 0)
     assert wm.why_caption in walk.stage("update").caption
 
 
