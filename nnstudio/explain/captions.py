@@ -131,7 +131,9 @@ def loss_caption(walk: StepWalk) -> str:
         if true == 1:
             calc = f"-log(p) = -log({log_argument(p, loss)}) = {num(loss)}"
         else:
-            calc = f"-log(1 - p) = -log(1 - {num(p)}) = -log({log_argument(1 - p, loss)}) = {num(loss)}"
+            q = log_argument(1 - p, loss)
+            shown = fixed(p, len(q.split(".")[1])) if "." in q else num(p)
+            calc = f"-log(1 - p) = -log(1 - {shown}) = -log({q}) = {num(loss)}"
         return (f"Binary cross-entropy for the true class {walk.label_name!r}: {calc}; a perfect "
                 "answer would give -log(1) = 0.")
     if walk.loss_key == "binary_crossentropy":
@@ -139,7 +141,11 @@ def loss_caption(walk: StepWalk) -> str:
                 f"{num(loss)}; a perfect answer would give 0.")
     y = walk.target_vector()
     out = om.output.astype(np.float64)
-    units = " (in standardised units, as training measures it)" if walk.target_scaling is not None else ""
+    units = ""
+    if walk.target_scaling is not None:
+        real = np.asarray(walk.y, dtype=np.float64).reshape(-1)
+        units = (f" (in standardised units, as training measures it: the true value "
+                 f"{plain(real[0])} is {num(y[0])} there)")
     if out.size == 1:
         calc = f"(prediction - target)^2 = ({num(out[0])} - {term(y[0])})^2 = {num(loss)}"
     else:

@@ -99,3 +99,10 @@ def vector(values, limit: int = 8) -> str:
 def exact(value: float) -> str:
     """The shortest text that reads back as the same float32 (for worksheets)."""
     return str(np.float32(value))
+
+
+def short(value: float) -> str:
+    """A float64 for a worksheet: the float32 text when the value is a float32 (data, the
+    engine's outputs), else ten significant digits."""
+    v = float(value)
+    return exact(v) if float(np.float32(v)) == v else f"{v:.10g}"

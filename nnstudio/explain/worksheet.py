@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from nnstudio.explain.arithmetic import input_names, neuron_label
-from nnstudio.explain.numbers import exact
+from nnstudio.explain.numbers import exact, short
 
 if TYPE_CHECKING:
     from nnstudio.explain.walk import StepWalk
@@ -25,13 +25,13 @@ def rows(walk: StepWalk) -> Iterator[tuple[str, ...]]:
     form that reads back as the same float32)."""
     raw = walk.x_raw
     for i, name in enumerate(walk.feature_names):
-        yield ("input", name, str(i), exact(walk.x[i]), "", "", "" if raw is None else repr(float(raw[i])))
+        yield ("input", name, str(i), exact(walk.x[i]), "", "", "" if raw is None else short(raw[i]))
     if walk.task == "classification":
         yield ("input", "true class", "", str(int(np.asarray(walk.y).reshape(-1)[0])), "", "",
                str(walk.label_name))
     else:
         for k, v in enumerate(np.asarray(walk.y, dtype=np.float64).reshape(-1)):
-            yield ("input", "true value", str(k), repr(float(v)), "", "", "")
+            yield ("input", "true value", str(k), short(v), "", "", "")
     for li, lt in enumerate(walk.trace.layers):
         dz = walk.trace.gradients.get(f"{lt.name}/b")
         for j in range(lt.output.size):
@@ -45,12 +45,12 @@ def rows(walk: StepWalk) -> Iterator[tuple[str, ...]]:
     probs = walk.probabilities
     if probs is not None:
         for k, p in enumerate(probs):
-            yield ("output", f"probability of {walk.class_names[k]!r}", str(k), repr(float(p)), "", "", "")
+            yield ("output", f"probability of {walk.class_names[k]!r}", str(k), short(p), "", "", "")
     else:
         for k, v in enumerate(walk.real_units(walk.trace.output)):
-            yield ("output", "prediction (own units)", str(k), repr(float(v)), "", "", "")
-    yield ("loss", "loss before the update", "", repr(float(walk.loss)), "", "", "")
-    yield ("loss", "loss after the update", "", repr(float(walk.loss_after)), "", "", "")
+            yield ("output", "prediction (own units)", str(k), short(v), "", "", "")
+    yield ("loss", "loss before the update", "", short(walk.loss), "", "", "")
+    yield ("loss", "loss after the update", "", short(walk.loss_after), "", "", "")
     for name, before in walk.weights_before.items():
         entry = walk.preview[name]
         g = walk.trace.gradients[name]
@@ -104,7 +104,8 @@ def worksheet_html(walk: StepWalk) -> str:
              f"<p>{e(walk.optimizer_kind)}, learning rate {walk.learning_rate:g}; loss "
              f"{walk.loss:.4g} before, {walk.loss_after:.4g} after the update.</p>"]
     for stage in walk.stages:
-        parts.append(f"<h2>{e(stage.title)}</h2><p class=\"caption\">{e(stage.caption)}</p>")
+        parts.append(f"<h2>{e(stage.title)}</h2>" + "".join(
+            f'<p class="caption">{e(paragraph)}</p>' for paragraph in stage.caption.split("\n")))
     for note in walk.notes:
         parts.append(f"<p class=\"caption\"><em>{e(note)}</em></p>")
     by_section: dict[str, list[tuple[str, ...]]] = {}

@@ -35,10 +35,12 @@ def test_csv_has_every_parameter_entry_with_before_gradient_update_after():
     z = [np.float32(r["value"]) for r in layer
          if r["name"].startswith("dense_1") and r["name"].endswith(" z")]
     np.testing.assert_array_equal(z, w.trace.layers[0].weighted_sum)
-    losses = {r["name"]: float(r["value"]) for r in rows if r["section"] == "loss"}
-    assert losses == {"loss before the update": w.loss, "loss after the update": w.loss_after}
-    probs = [float(r["value"]) for r in rows if r["section"] == "output"]
-    np.testing.assert_array_equal(probs, w.trace.output.astype(float))
+    # Values that are float32 (the engine's) read back exactly as float32.
+    losses = {r["name"]: np.float32(r["value"]) for r in rows if r["section"] == "loss"}
+    assert losses == {"loss before the update": np.float32(w.loss),
+                      "loss after the update": np.float32(w.loss_after)}
+    probs = [np.float32(r["value"]) for r in rows if r["section"] == "output"]
+    np.testing.assert_array_equal(probs, w.trace.output)
     inputs = [r for r in rows if r["section"] == "input"]
     assert [r["name"] for r in inputs[:3]] == ["a<b", "c&d", "e"] and inputs[0]["after"] == "2.0"
 
