@@ -3,8 +3,8 @@ every neuron of one layer (the canvas draws big layers cut short; here none is l
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPen
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QWidget
 
 from nnstudio.explain.numbers import num, percent
@@ -15,25 +15,49 @@ TEXT = "#202124"
 RIGHT = Qt.AlignRight | Qt.AlignVCenter
 
 
+def probabilities(output) -> np.ndarray:
+    """A classifier's output as one probability per class (one sigmoid: ``[1 - p, p]``)."""
+    out = np.asarray(output, dtype=np.float64).reshape(-1)
+    return np.array([1.0 - out[0], out[0]]) if out.size == 1 else out
+
+
 class ProbabilityBarsWidget(QWidget):
-    """One horizontal bar per class: its probability, the true class in green."""
+    """One horizontal bar per class: its probability, the true class in green; with
+    ``before`` given (the Update stage) the bar shows the probability after the update and a
+    dark tick where it was before."""
 
     ROW = 22
+    #: A class's bar was clicked (its index): the panel shows the output's arithmetic.
+    class_clicked = Signal(int)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self._names: list[str] = []
         self._p = np.zeros(0)
+        self._before: np.ndarray | None = None
         self._true = -1
         self.setAccessibleName("Probabilities per class")
+        self.setCursor(Qt.PointingHandCursor)
 
-    def set_probabilities(self, names: list[str], probabilities, true_class: int) -> None:
+    def set_probabilities(self, names: list[str], probabilities, true_class: int,
+                          before=None) -> None:
         self._names = list(names)
         self._p = np.asarray(probabilities, dtype=np.float64).reshape(-1)
+        self._before = None if before is None else np.asarray(before, dtype=np.float64).reshape(-1)
         self._true = int(true_class)
-        self.setToolTip("<br>".join(f"{n}: {percent(v)}" for n, v in zip(self._names, self._p)))
+        if self._before is None:
+            lines = [f"{n}: {percent(v)}" for n, v in zip(self._names, self._p)]
+        else:
+            lines = [f"{n}: {percent(b)} \u2192 {percent(v)}"
+                     for n, v, b in zip(self._names, self._p, self._before)]
+        self.setToolTip("<br>".join(lines) + "<br><i>Click for the arithmetic.</i>")
         self.updateGeometry()
         self.update()
+
+    def mousePressEvent(self, e) -> None:  # Qt override
+        k = int(e.position().y() - 3) // self.ROW
+        if 0 <= k < len(self._p):
+            self.class_clicked.emit(k)
 
     @property
     def probabilities(self) -> np.ndarray:
@@ -48,11 +72,13 @@ class ProbabilityBarsWidget(QWidget):
     def paintEvent(self, event) -> None:  # Qt override
         p = QPainter(self)
         p.setRenderHint(QPainter.Antialiasing)
-        fm = QFontMetricsF(self.font())
+        bold_font = QFont(self.font())
+        bold_font.setBold(True)
+        fm = QFontMetricsF(bold_font)  # the true class is bold: measure the widest
         rows = min(len(self._p), max(1, (self.height() - 6) // self.ROW))
         name_w = min(self.width() * 0.35,
-                     max((fm.horizontalAdvance(n) for n in self._names[:rows]), default=0) + 8)
-        pct_w = fm.horizontalAdvance("100 %") + 8
+                     max((fm.horizontalAdvance(n) for n in self._names[:rows]), default=0) + 10)
+        pct_w = fm.horizontalAdvance("100 % \u2192 100 %" if self._before is not None else "100 %") + 8
         bar_w = max(10.0, self.width() - name_w - pct_w - 8)
         for k in range(rows):
             y = 3 + k * self.ROW
@@ -70,9 +96,15 @@ class ProbabilityBarsWidget(QWidget):
             p.setPen(Qt.NoPen)
             p.setBrush(QColor(TRUE_BAR if bold else BAR))
             p.drawRect(QRectF(name_w, y + 3, bar_w * float(np.clip(self._p[k], 0, 1)), self.ROW - 10))
+            text = percent(float(self._p[k]))
+            if self._before is not None and k < len(self._before):
+                x = name_w + bar_w * float(np.clip(self._before[k], 0, 1))
+                p.setPen(QPen(QColor(TEXT), 2))
+                p.drawLine(QPointF(x, y + 1), QPointF(x, y + self.ROW - 5))
+                text = f"{percent(float(self._before[k]))} \u2192 {text}"
             p.setPen(QColor(TEXT))
             p.drawText(QRectF(name_w + bar_w + 4, y, pct_w, self.ROW - 4),
-                       Qt.AlignLeft | Qt.AlignVCenter, percent(float(self._p[k])))
+                       Qt.AlignLeft | Qt.AlignVCenter, text)
 
 
 class LayerNeuronsTable(QTableWidget):
@@ -87,6 +119,7 @@ class LayerNeuronsTable(QTableWidget):
         self.setSelectionBehavior(QAbstractItemView.SelectRows)
         self.setSelectionMode(QAbstractItemView.SingleSelection)
         self.horizontalHeader().setSectionResizeMode(QHeaderView.Stretch)
+        self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
         self.setAccessibleName("All neurons of the layer")
         self.layer = None
         self._shown: tuple | None = None
@@ -118,6 +151,7 @@ class LayerNeuronsTable(QTableWidget):
                 if c:
                     item.setTextAlignment(RIGHT)
                 self.setItem(j, c, item)
+        self.horizontalHeaderItem(2).setText("Value" if layer < 0 else "Output a")
         self.setColumnHidden(1, z is None)
         self.setColumnHidden(3, grad is None)
         self.setUpdatesEnabled(True)

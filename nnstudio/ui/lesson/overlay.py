@@ -38,7 +38,7 @@ def build(walk, stage: str, selection: tuple | None) -> SampleOverlay:
         return ov
     if stage == "backward":
         ov.values = {k: _flat(lt.grad_output) for k, lt in enumerate(layers)}
-        ov.value_label, ov.edge_label = "gradient dL/d(output)", "dL/dw"
+        ov.value_label, ov.edge_label = "gradient dL/d(output)", "gradient dL/dw"
         for k, lt in enumerate(layers):
             if lt.kind == "Dense":
                 g = walk.trace.gradients
@@ -50,7 +50,7 @@ def build(walk, stage: str, selection: tuple | None) -> SampleOverlay:
     if walk.probabilities is not None and last in ov.values:
         ov.scales[last] = 1.0  # probabilities: full colour at 100 %
     if stage == "update":
-        ov.edge_label = "change (after \u2212 before)"
+        ov.edge_label = "change of the weight"
         for k, lt in enumerate(layers):
             if lt.kind == "Dense":
                 pw, pb = walk.preview[f"{lt.name}/W"], walk.preview.get(f"{lt.name}/b")

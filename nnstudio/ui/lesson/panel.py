@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from nnstudio.errors import NNStudioError
 from nnstudio.explain.numbers import num
-from nnstudio.ui.lesson.details import LayerNeuronsTable, ProbabilityBarsWidget
+from nnstudio.ui.lesson.details import LayerNeuronsTable, ProbabilityBarsWidget, probabilities
 from nnstudio.ui.lesson.magnifier import STAGES
 from nnstudio.ui.lesson.overlay import param_of
 from nnstudio.ui.lesson.tools import WeightToolsWidget, export_worksheet
@@ -131,7 +131,7 @@ class MagnifyingGlassPanel(QWidget):
         self.caption = _text_label("What happens in this stage")
         lay.addWidget(self.caption)
         self.bars = ProbabilityBarsWidget()
-        self.bars.setToolTip("")
+        self.bars.class_clicked.connect(self._on_bars_clicked)
         lay.addWidget(self.bars)
         self.clicked_title = QLabel()
         self.clicked_title.setWordWrap(True)
@@ -193,6 +193,8 @@ class MagnifyingGlassPanel(QWidget):
         self.setFocusPolicy(Qt.StrongFocus)
 
         self._shown_selection: tuple | None = None
+        #: Neurons the canvas draws, per layer (set by :func:`connect_canvas`).
+        self._canvas_columns: dict[int, list[int]] = {}
         magnifier.changed.connect(self.refresh)
         ctl.sample_chosen.connect(self._on_ctl_sample_chosen)
         ctl.dataset_changed.connect(self._on_ctl_dataset_changed)
@@ -248,6 +250,12 @@ class MagnifyingGlassPanel(QWidget):
     def _on_layer_combo_activated(self, k: int) -> None:
         self._mag.select(("layer", int(self.layer_combo.itemData(k))))
 
+    def _on_bars_clicked(self, k: int) -> None:
+        walk = self._mag.walk
+        if walk is not None:  # one sigmoid neuron holds both classes' answer
+            last = len(walk.trace.layers) - 1
+            self._mag.select(("neuron", last, min(k, walk.trace.output.size - 1)))
+
     def _on_neurons_clicked(self, row: int, _col: int) -> None:
         if self.neurons.layer is not None:
             self._mag.select(("neuron", self.neurons.layer, row))
@@ -290,7 +298,11 @@ class MagnifyingGlassPanel(QWidget):
         self.bars.setVisible(probs is not None and STAGES[stage] in ("output", "loss", "update"))
         if probs is not None:
             k = int(walk.y) if walk.task == "classification" else -1
-            self.bars.set_probabilities(walk.class_names, probs, k)
+            if STAGES[stage] == "update":  # the same sample after the update, before as a tick
+                self.bars.set_probabilities(walk.class_names, probabilities(walk.output_after),
+                                            k, before=probs)
+            else:
+                self.bars.set_probabilities(walk.class_names, probs, k)
         self._show_selection(walk)
 
     def _apply_note(self, walk) -> str:
@@ -353,10 +365,8 @@ class MagnifyingGlassPanel(QWidget):
         last = len(layers) - 1
         try:
             if sel is None:
-                if STAGES[self._mag.stage] in ("output", "loss"):
-                    return ("The output, worked out:", caption_html(walk.output_math().caption), None)
-                return ("Click a neuron or a connection on the canvas (or a row below) to see "
-                        "its arithmetic.", "", None)
+                return ("Click a neuron or a connection on the canvas, a bar or a row below, to "
+                        "see its arithmetic.", "", None)
             if sel[0] == "neuron":
                 layer, j = sel[1], sel[2]
                 if layer < 0:
@@ -373,7 +383,9 @@ class MagnifyingGlassPanel(QWidget):
                              f"{num(lt.grad_output.reshape(-1)[j])}.</p>")
                 if layer == last:
                     text += "<p>" + caption_html(walk.output_math().caption) + "</p>"
-                return (f"{lt.name}, neuron {j + 1}:", text, None)
+                canvas = self._canvas_columns.get(layer)
+                hidden = " (the canvas leaves it out: \u2026)" if canvas and j not in canvas else ""
+                return (f"{lt.name}, neuron {j + 1}{hidden}:", text, None)
             if sel[0] == "weight":
                 param = param_of(walk, sel[1], sel[2], sel[3])
                 chain = walk.weight_chain(*param)
@@ -400,8 +412,13 @@ def _text_label(name: str) -> QLabel:
     return label
 
 
-def connect_canvas(magnifier, canvas) -> None:
-    """The canvas paints the magnifier's state and reports clicks on neurons and weights."""
+def connect_canvas(magnifier, canvas, panel=None) -> None:
+    """The canvas paints the magnifier's state and reports clicks on neurons and weights;
+    ``panel`` learns which neurons the canvas draws (to say when one is left out)."""
+    if panel is not None:
+        def _columns() -> None:
+            panel._canvas_columns = {c.layer: list(c.drawn) for c in canvas.columns}
+        magnifier.changed.connect(_columns)
     magnifier.changed.connect(lambda: canvas.set_overlay(magnifier.overlay()))
     canvas.neuron_clicked.connect(lambda layer, j: magnifier.select(("neuron", layer, j)))
     canvas.weight_clicked.connect(lambda layer, i, j: magnifier.select(("weight", layer, i, j)))

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from nnstudio.errors import NNStudioError
 from nnstudio.explain import check_gradient, nudge, worksheet_csv, worksheet_html
 from nnstudio.explain.numbers import num, percent
+from nnstudio.ui.lesson.details import probabilities
 
 #: Slider steps over the nudge range.
 STEPS = 400
@@ -119,7 +120,7 @@ class WeightToolsWidget(QWidget):
             return html.escape(str(exc))
         out = np.asarray(output, dtype=np.float64).reshape(-1)
         if walk.task == "classification":
-            p = _probabilities(out)
+            p = probabilities(out)
             k = int(np.asarray(walk.y).reshape(-1)[0])
             shown = (f"the right answer ({html.escape(walk.label_name or str(k))}) gets "
                      f"{percent(p[k])}" if k < len(p) else "")
@@ -144,11 +145,6 @@ class WeightToolsWidget(QWidget):
             text = html.escape(result.caption)
         self.check_result.setText(text)
         return text
-
-
-def _probabilities(out: np.ndarray) -> np.ndarray:
-    """A classifier's output as one probability per class (one sigmoid: ``[1 - p, p]``)."""
-    return np.array([1.0 - out[0], out[0]]) if out.size == 1 else out
 
 
 def export_worksheet(parent: QWidget, walk, folder: str = "") -> str | None:

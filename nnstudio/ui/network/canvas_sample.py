@@ -178,31 +178,33 @@ def weight_at(cols: list[Column], pos: QPointF) -> tuple[int, int, int] | None:
 
 
 def draw_legend(p: QPainter, rect: QRectF, overlay: SampleOverlay) -> None:
-    """What the colours mean while a sample is shown, bottom left."""
+    """What the colours mean while a sample is shown, bottom left: neurons, then lines."""
     fm = QFontMetricsF(p.font())
     lh = fm.height()
     y = rect.bottom() - paint.legend_height(fm) + 4
     cy = y + lh / 2
     x = 12.0
-    items = [("dot", paint.POSITIVE, f"+ {overlay.value_label}"),
-             ("dot", paint.NEGATIVE, f"\u2212 {overlay.value_label}")]
+    groups = [("dot", overlay.value_label)]
     if overlay.edge_label:
-        items += [("line", paint.POSITIVE, f"+ {overlay.edge_label}"),
-                  ("line", paint.NEGATIVE, f"\u2212 {overlay.edge_label}")]
-    items.append(("text", None, "click a neuron or a connection for its arithmetic"))
-    for kind, color, text in items:
-        if kind == "dot":
-            p.setPen(QPen(QColor("#3c4043"), 1.2))
-            p.setBrush(QColor(color))
-            p.drawEllipse(QPointF(x + 5, cy), 5, 5)
-            x += 15
-        elif kind == "line":
-            p.setPen(QPen(QColor(color), 3, Qt.SolidLine, Qt.RoundCap))
-            p.drawLine(QPointF(x, cy), QPointF(x + 18, cy))
-            x += 23
+        groups.append(("line", overlay.edge_label))
+    groups.append(("text", "click a neuron or a connection for its arithmetic"))
+    for kind, text in groups:
+        glyphs = 0.0 if kind == "text" else (34.0 if kind == "dot" else 46.0)
+        if kind != "text":
+            text = f"+ / \u2212 {text}"
         w = fm.horizontalAdvance(text)
-        if x + w > rect.right() - 8:
+        if x + glyphs + w > rect.right() - 8:
             break  # a narrow canvas: the tooltips say the rest
+        for color in (paint.POSITIVE, paint.NEGATIVE):
+            if kind == "dot":
+                p.setPen(QPen(QColor("#3c4043"), 1.2))
+                p.setBrush(QColor(color))
+                p.drawEllipse(QPointF(x + 6, cy), 5, 5)
+                x += 17
+            elif kind == "line":
+                p.setPen(QPen(QColor(color), 3, Qt.SolidLine, Qt.RoundCap))
+                p.drawLine(QPointF(x + 2, cy), QPointF(x + 18, cy))
+                x += 23
         p.setPen(QColor(paint.SUBTLE))
-        p.drawText(QRectF(x, y, w + 2, lh), Qt.AlignLeft | Qt.AlignVCenter, text)
-        x += w + 14
+        p.drawText(QRectF(x + 2, y, w + 2, lh), Qt.AlignLeft | Qt.AlignVCenter, text)
+        x += w + 18

@@ -213,3 +213,15 @@ def test_canvas_tooltip_names_the_neurons_value(glass, ctl):
     assert caption_html(mag.walk.neuron(1, 0).caption).split(" \u2192 ")[0] in \
         canvas.overlay.neuron_tip(1, 0).replace(" -&gt; ", " \u2192 ")
     assert canvas._sample_click(QPointF(2, 2)) is False  # empty canvas corner: no pick
+
+
+def test_bars_show_the_update_and_a_click_shows_the_sigmoid_arithmetic(glass, ctl):
+    mag, panel, _canvas = glass
+    choose(ctl, mag, 8)
+    mag.set_stage(STAGES.index("update"))
+    p_after = float(mag.walk.output_after[0])
+    np.testing.assert_allclose(panel.bars.probabilities, [1 - p_after, p_after])
+    assert "\u2192" in panel.bars.toolTip()  # before -> after
+    panel.bars.class_clicked.emit(1)
+    assert mag.selection == ("neuron", 2, 0)  # the one sigmoid neuron answers for both classes
+    assert caption_html(mag.walk.output_math().caption) in panel.clicked.text()
