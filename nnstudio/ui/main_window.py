@@ -206,7 +206,7 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self._docks["training_dock"], dock)
         dock.hide()
         dock.toggleViewAction().toggled.connect(self.magnifier.set_active)
-        connect_canvas(self.magnifier, self.canvas)
+        connect_canvas(self.magnifier, self.canvas, self.lesson)
         self.ctl.sample_chosen.connect(lambda i: i >= 0 and self.show_magnifier())
         self._action("magnifier", "Magnifying glass", self.show_magnifier, "Ctrl+M",
                      "Follow one sample through one training step, with every number")
