@@ -24,6 +24,7 @@ from nnstudio.ui.data.data_panel import DataPanel
 from nnstudio.ui.data.rows_panel import DataRowsPanel
 from nnstudio.ui.files.file_actions import FileActions
 from nnstudio.ui.files.recovery import RecoveryManager
+from nnstudio.ui.help.links import key_near, open_glossary
 from nnstudio.ui.lesson.magnifier import Magnifier
 from nnstudio.ui.lesson.panel import MagnifyingGlassPanel, connect_canvas
 from nnstudio.ui.message_bar import MessageBar
@@ -173,6 +174,9 @@ class MainWindow(QMainWindow):
                      "Start again from new random weights (the history is cleared; Undo brings both back)")
         self._action("help", "Getting started", lambda: getting_started(self), QKeySequence.HelpContents,
                      "A short tour: what to do first")
+        self._action("glossary", "&Glossary", lambda: open_glossary(key_near(), self), "Shift+F1",
+                     "The words of training in plain sentences; opens at the word of the setting "
+                     "under the mouse")
         # Toolbar copies of undo/redo with fixed labels: the menu's "Undo Set neurons to 32"
         # would make every later toolbar button jump sideways as the text changes.
         stack = self.ctl.undo_stack
@@ -247,6 +251,7 @@ class MainWindow(QMainWindow):
         m = mb.addMenu("&Help")
         m.addAction("About nnstudio", lambda: about(self))
         m.addAction(a["help"])
+        m.addAction(a["glossary"])
         tb = self.addToolBar("Main")
         tb.setObjectName("main_toolbar")
         tb.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)

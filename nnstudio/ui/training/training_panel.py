@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from nnstudio.engine.optimizer_choices import OPTIMIZER_CHOICES, choice_by_label, choice_of
+from nnstudio.ui.help.links import glossary_tip
 from nnstudio.ui.training.schedule_specs import with_rate
 from nnstudio.ui.training.stop_rate_box import StopAndRateBox
 
@@ -99,6 +100,7 @@ class TrainingPanel(QWidget):
         tip = ("Learning rate: how big a step each update takes. Too small and learning crawls; too "
                "large and the loss jumps around or explodes. You can change it while training. "
                f"From {LR_MIN:g} to {LR_MAX:g}; 0.01 is a good start for Adam, 0.1 for SGD.")
+        tip = glossary_tip(tip, "learning_rate")
         for w in (self.lr_slider, self.lr_box):
             w.setToolTip(tip)
         lr_row = QHBoxLayout()
@@ -108,19 +110,22 @@ class TrainingPanel(QWidget):
 
         self.batch = QSpinBox()
         self.batch.setRange(1, 65536)
-        self.batch.setToolTip("Samples looked at before each update. 1 = per-sample SGD as in "
-                              "textbooks (slow but noisy); 32 is a common choice.")
+        self.batch.setToolTip(glossary_tip("Samples looked at before each update. 1 = per-sample "
+                                           "SGD as in textbooks (slow but noisy); 32 is a common "
+                                           "choice.", "batch"))
         form.addRow("Batch size", self.batch)
         self.epochs = QSpinBox()
         self.epochs.setRange(1, 1_000_000)
-        self.epochs.setToolTip("How many times to go through all training samples when you press Train.")
+        self.epochs.setToolTip(glossary_tip("How many times to go through all training samples "
+                                            "when you press Train.", "epoch"))
         form.addRow("Epochs", self.epochs)
         self.l2 = QDoubleSpinBox()
         self.l2.setDecimals(5)
         self.l2.setRange(0.0, 1.0)
         self.l2.setSingleStep(0.0001)
-        self.l2.setToolTip("L2 weight decay: gently pulls every weight towards 0 so the network "
-                           "cannot lean on a few huge weights (helps against overfitting). 0 = off.")
+        self.l2.setToolTip(glossary_tip("L2 weight decay: gently pulls every weight towards 0 so "
+                                        "the network cannot lean on a few huge weights (helps "
+                                        "against overfitting). 0 = off.", "l2_penalty"))
         form.addRow("L2 penalty", self.l2)
         self.seed = QSpinBox()
         self.seed.setRange(0, 2**31 - 1)

@@ -1,0 +1,1 @@
+"""Help in plain words: the glossary panel and the links into it."""
