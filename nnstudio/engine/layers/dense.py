@@ -8,6 +8,25 @@ from nnstudio.engine.layers.base import Cache, Layer, Shape, describe_shape
 from nnstudio.errors import ConfigError
 
 INITS = ("auto", "he", "glorot")
+#: Up to this many values per batch, ReLU's backward multiplies by ``sign(a)`` kept in a
+#: buffer: two plain float32 passes (0.6 us at 10 x 16) instead of a bool mask that numpy
+#: casts on the fly (1.4 us). np.sign has no SIMD loop, so large layers keep the bool mask
+#: (12 us against 26 us at 256 x 256).
+_SIGN_MASK_LIMIT = 2048
+
+
+class _DenseCache(Cache):
+    """A Dense layer's :class:`Cache`, plus ``bias``: the bias broadcast to the output's shape
+    (a read-only view: adding it is a same-shape add, 3x faster at batch size 1 than adding
+    the ``(units,)`` vector), and ``sign``: a work array for ReLU's backward at small sizes."""
+
+    __slots__ = ("bias", "sign")
+    bias: np.ndarray  # set by Dense.new_cache
+    sign: np.ndarray | None
+
+    def __init__(self):
+        super().__init__()
+        self.sign = None
 
 
 def _check_units(units) -> int:
@@ -107,22 +126,27 @@ class Dense(Layer):
         return x @ self.W + self.b
 
     def new_cache(self, batch: int, dtype) -> Cache:
-        cache = Cache()
+        cache = _DenseCache()
         cache.ones = np.ones(batch, dtype)
+        # A view of the bound bias: the network makes new caches whenever it binds anew.
+        cache.bias = np.broadcast_to(self.b, (batch, self.units))
         if type(self.activation) is ReLU:
             # np.maximum against an array of zeros takes numpy's SIMD loop; against the
             # scalar 0 it does not (4x slower at 256 x 256). np.zeros of a large array is
             # calloc'd pages that are only ever read: they take no memory of their own.
             cache.zeros = np.zeros((batch, self.units), dtype)
+            if batch * self.units <= _SIGN_MASK_LIMIT:
+                cache.sign = np.empty((batch, self.units), dtype)
         return cache
 
-    def forward(self, x, out, cache: Cache, training, rng):
+    # Its caches come from its own new_cache: _DenseCache.
+    def forward(self, x, out, cache: _DenseCache, training, rng):  # type: ignore[override]
         cache.x = x
         cache.out = out
         # np.dot rather than np.matmul: the same BLAS call for 2-D arrays, but half the
         # dispatch overhead, which is most of a step at batch size 1.
         np.dot(x, self.W, out=out)
-        out += self.b
+        np.add(out, cache.bias, out=out)
         zeros = cache.zeros
         if zeros is not None:  # a ReLU layer (new_cache); a wrong shape raises
             np.maximum(out, zeros, out=out)
@@ -130,9 +154,16 @@ class Dense(Layer):
             self._act_forward(out)
         return out
 
-    def backward(self, grad, cache: Cache, grads):
+    def backward(self, grad, cache: _DenseCache, grads):  # type: ignore[override]
         if not cache.fused:
-            self._act_backward(grad, cache.out)
+            sign = cache.sign
+            if sign is not None:
+                # ReLU: a = max(z, 0) is never -0.0, so sign(a) is exactly the 0/1 of
+                # a > 0 and the product equals the bool mask's bit for bit.
+                np.sign(cache.out, out=sign)
+                np.multiply(grad, sign, out=grad)
+            else:
+                self._act_backward(grad, cache.out)
         if grads is not None:
             dW, db = grads
             np.dot(cache.x.T, grad, out=dW)
