@@ -305,8 +305,10 @@ def dz_origin(walk: StepWalk, layer_index: int, j: int) -> str:
     if last and walk.fused:
         p = float(lt.output[j])
         y = walk.target_vector()[j]
+        # Decimals enough to show p - y itself to two digits (0.99927 - 1, not 1.00 - 1).
+        d = min(6, -math.floor(math.log10(abs(p - y))) + 1) if p != y else 2
         return (f"at the output, {label}'s dL/dz = p - y (its answer minus the right answer) = "
-                f"{num(p)} - {num(y)} = {num(dz)}.")
+                f"{fixed(p, d) if abs(p - y) < 0.01 else num(p)} - {num(y)} = {num(dz)}.")
     da = float(lt.grad_output[j])
     slope = _slope(key or "linear", float(lt.output[j]), walk.leaky_alpha(layer_index))
     act = walk.activation_names[layer_index]

@@ -219,7 +219,7 @@ def update_caption(walk: StepWalk) -> str:
         p0 = walk.probabilities
         p1 = _probabilities(walk, walk.output_after)
         if p0 is not None and p1 is not None:
-            d = decimals_to_tell_apart(p0[true], p1[true], most=4)
+            d = decimals_to_tell_apart(p0[true], p1[true], most=6)
             text += (f" The true class's probability went from {fixed(p0[true], d)} to "
                      f"{fixed(p1[true], d)}.")
     return text

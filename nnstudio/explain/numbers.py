@@ -80,11 +80,14 @@ def decimals_to_tell_apart(before: float, after: float, least: int = 2, most: in
 
 
 def percent(p: float) -> str:
-    """A probability as a percentage: ``27 %``, ``0.3 %``, ``99.9 %``."""
+    """A probability as a percentage: ``27 %``, ``0.3 %``, ``99.6 %``, ``over 99.9 %``,
+    ``under 0.1 %`` (never a rounded 100 % or 0 % for what is not exactly that)."""
     v = 100 * float(p)
-    if 1 <= v <= 99 or v == 0 or v == 100:
+    if v in (0, 100) or 1 <= v <= 99:
         return f"{v:.0f} %"
-    return f"{v:.1f} %" if 0.1 <= v <= 99.9 else f"{v:.2g} %"
+    if 0.05 <= v < 1 or 99 < v < 99.95:
+        return f"{v:.1f} %"
+    return "under 0.1 %" if v < 1 else "over 99.9 %"
 
 
 def vector(values, limit: int = 8) -> str:

@@ -6,7 +6,7 @@ import pytest
 
 from nnstudio.engine import SGD, Adam, Dense, Network, fit
 from nnstudio.explain import walk_step
-from nnstudio.explain.numbers import decimals_to_tell_apart, log_argument, num, signed, term
+from nnstudio.explain.numbers import decimals_to_tell_apart, log_argument, num, percent, signed, term
 
 
 def test_numbers_are_written_one_way():
@@ -15,6 +15,8 @@ def test_numbers_are_written_one_way():
     assert term(-0.81) == "(-0.81)" and term(0.2) == "0.20"
     assert decimals_to_tell_apart(0.52, 0.465) == 2 and decimals_to_tell_apart(0.5201, 0.5203) == 4
     assert log_argument(0.917, 0.0866) == "0.917"  # -log(0.92) = 0.083 would not add up
+    assert [percent(p) for p in (0.27, 0.003, 0.9997, 0.9993, 1.0, 0.0004, 0.996)] == \
+        ["27 %", "0.3 %", "over 99.9 %", "99.9 %", "100 %", "under 0.1 %", "99.6 %"]
 
 
 def test_neuron_caption_is_the_issues_arithmetic(hand):
