@@ -22,6 +22,7 @@ from nnstudio.trainer.snapshots import regression_scores, snapshot_for
 from nnstudio.ui.controller import ProjectController
 from nnstudio.ui.data.data_panel import DataPanel
 from nnstudio.ui.data.rows_panel import DataRowsPanel
+from nnstudio.ui.experiments import ExperimentActions
 from nnstudio.ui.files.file_actions import FileActions
 from nnstudio.ui.files.recovery import RecoveryManager
 from nnstudio.ui.help.links import key_near, open_glossary
@@ -245,6 +246,7 @@ class MainWindow(QMainWindow):
         m = mb.addMenu("&Train")
         for key in ("train", "pause", "stop", "step", "reset"):
             m.addAction(a[key])
+        self.experiments = ExperimentActions(self, m)  # "Which learning rate?…", "Would more data help?…"
         m = mb.addMenu("&View")
         for dock in self._view_menu_docks:
             m.addAction(dock.toggleViewAction())
