@@ -9,20 +9,19 @@ from __future__ import annotations
 import html
 
 import numpy as np
-from PySide6.QtCore import QByteArray, QLineF, QMimeData, QPoint, QPointF, QRect, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QMimeData, QPoint, QPointF, QRect, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QDrag, QFont, QFontMetricsF, QPainter, QPen
 from PySide6.QtWidgets import QApplication, QToolTip, QWidget
 
 from nnstudio.engine import LAYERS
+from nnstudio.ui.network import canvas_lines as lines
 from nnstudio.ui.network import canvas_paint as paint
 from nnstudio.ui.network import canvas_sample as sample
-from nnstudio.ui.network.canvas_layout import Column, bias_source, gap_x, insert_gap_at, layout_columns
+from nnstudio.ui.network.canvas_layout import Column, gap_x, insert_gap_at, layout_columns
 from nnstudio.ui.network.layer_specs import describe_params, output_explanation
 
 LAYER_MIME = "application/x-nnstudio-layer"
 INDEX_MIME = "application/x-nnstudio-layer-index"
-#: Weight magnitudes are drawn in this many steps, so a repaint switches pens only a few times.
-LEVELS = 6
 
 
 class NetworkCanvasWidget(QWidget):
@@ -47,7 +46,7 @@ class NetworkCanvasWidget(QWidget):
         self._radius = 8.0
         self._label_font = self.font()  # column labels: smaller when names need the room
         self._live: list[np.ndarray] | None = None  # weights sent while training
-        self._batches: list[tuple[QPen, list[QLineF]]] = []
+        self._lines = lines.ConnectionLines()
         # weights_changed comes with other work (the end of a run, an undo): rebuild the lines
         # in an event loop turn of their own, or on demand, whichever comes first.
         self._stale = False
@@ -55,8 +54,6 @@ class NetworkCanvasWidget(QWidget):
         self._rebuild_timer.setSingleShot(True)
         self._rebuild_timer.setInterval(0)
         self._rebuild_timer.timeout.connect(self._ensure_built)
-        self._pens_by_layer: dict[int, list[QPen]] = {}
-        self._pen_cache: dict[tuple, QPen] = {}
         self._drop_gap: int | None = None
         self._press: tuple[QPointF, int] | None = None
         self._overlay: sample.SampleOverlay | None = None
@@ -83,20 +80,7 @@ class NetworkCanvasWidget(QWidget):
         self._build_connections()
         self.update()
 
-    @staticmethod
-    def weight_style(w: float, scale: float) -> tuple[QColor, float]:
-        """Colour and line width of a connection of weight ``w``.
-
-        Orange for positive, blue for negative; the larger ``|w| / scale`` (clipped to 1), the
-        stronger the colour and the wider the line. Colours are opaque (mixed with the white
-        background) because alpha-blended wide lines are ~20x slower to paint in software.
-        """
-        t = min(1.0, abs(float(w)) / scale) if scale > 0 else 0.0
-        base = QColor(paint.POSITIVE if w >= 0 else paint.NEGATIVE)
-        k = 0.15 + 0.85 * t  # share of the full colour; the rest is white
-        color = QColor(round(255 + (base.red() - 255) * k), round(255 + (base.green() - 255) * k),
-                       round(255 + (base.blue() - 255) * k))
-        return color, 0.6 + 3.0 * t
+    weight_style = staticmethod(lines.weight_style)
 
     def set_overlay(self, overlay: sample.SampleOverlay | None) -> None:
         """Show one sample (None: the weights alone, as usual)."""
@@ -121,7 +105,7 @@ class NetworkCanvasWidget(QWidget):
     def connection_pens(self, layer: int) -> list[QPen]:
         """The pens of the drawn connections into ``layer`` (weights, then bias), as painted."""
         self._ensure_built()
-        return list(self._pens_by_layer.get(layer, []))
+        return list(self._lines.pens_by_layer.get(layer, []))
 
     @property
     def columns(self) -> list[Column]:
@@ -223,69 +207,12 @@ class NetworkCanvasWidget(QWidget):
             return {i: (w, own.get(i, (None, None))[1]) for i, w in zip(dense, self._live)}
         return own
 
-    def _pen(self, key: tuple) -> QPen:
-        pen = self._pen_cache.get(key)
-        if pen is None:
-            kind, sign, level = key
-            if kind == "unknown":
-                pen = QPen(QColor(paint.UNKNOWN), 1.0)
-            elif kind == "dropout":
-                pen = QPen(QColor(paint.DROPOUT_LINE), 1.2, Qt.DashLine)
-            else:
-                color, width = self.weight_style(sign * level / LEVELS, 1.0)
-                pen = QPen(color, width)
-            pen.setCapStyle(Qt.FlatCap)  # round caps make software painting ~25x slower
-            self._pen_cache[key] = pen
-        return pen
-
     def _build_connections(self) -> None:
-        """Group the drawn connections by pen (few pens: weights are drawn in LEVELS steps)."""
         self._stale = False
-        batches: dict[tuple, list[QLineF]] = {}
-        self._pens_by_layer = {}
-        weights = self._weights() if self._cols else {}
+        values = self._weights() if self._cols else {}
         if self._overlay is not None:  # a gradient or a change instead of the weights
-            weights.update(self._overlay.edges)
-        for k, (prev, cur) in enumerate(zip(self._cols, self._cols[1:]), start=1):
-            pairs = [(p, q) for p in prev.points for q in cur.points]
-            if cur.kind == "Dropout":  # passes each value straight on (or switches it off)
-                pairs = list(zip(prev.points, cur.points))
-                keys = [("dropout", 0, 0)] * len(pairs)
-            else:
-                W, b = weights.get(cur.layer, (None, None))
-                keys = self._weight_keys(W, prev, cur)
-                # After a Dropout the bias sits with the last column that has one (a Dropout
-                # learns nothing, so it has no bias of its own).
-                src = bias_source(self._cols, k)
-                if src is not None:
-                    pairs += [(src.bias, q) for q in cur.points]
-                    keys += self._bias_keys(W, b, prev, cur)
-            self._pens_by_layer[cur.layer] = [self._pen(k) for k in keys]
-            for (p, q), key in zip(pairs, keys):
-                batches.setdefault(key, []).append(QLineF(p, q))
-        # Faint lines first so strong ones are drawn on top.
-        order = sorted(batches, key=lambda k: (k[0] != "unknown", k[2]))
-        self._batches = [(self._pen(k), batches[k]) for k in order]
-
-    def _scale(self, W, prev: Column, cur: Column) -> float:
-        sub = np.nan_to_num(W[np.ix_(prev.drawn, cur.drawn)])
-        return max(float(np.abs(sub).max(initial=0.0)), 1e-6)
-
-    def _weight_keys(self, W, prev: Column, cur: Column) -> list[tuple]:
-        if W is None or W.shape != (prev.size, cur.size):
-            return [("unknown", 0, 0)] * (len(prev.points) * len(cur.points))
-        sub = np.nan_to_num(W[np.ix_(prev.drawn, cur.drawn)])
-        return self._keys(sub.ravel(), self._scale(W, prev, cur))
-
-    def _bias_keys(self, W, b, prev: Column, cur: Column) -> list[tuple]:
-        if W is None or b is None or W.shape != (prev.size, cur.size) or b.shape != (cur.size,):
-            return [("unknown", 0, 0)] * len(cur.points)
-        return self._keys(np.nan_to_num(b[cur.drawn]), self._scale(W, prev, cur))
-
-    @staticmethod
-    def _keys(values: np.ndarray, scale: float) -> list[tuple]:
-        levels = np.rint(np.clip(np.abs(values) / scale, 0, 1) * LEVELS).astype(int)
-        return [("w", 1 if v >= 0 else -1, int(lv)) for v, lv in zip(values, levels)]
+            values.update(self._overlay.edges)
+        self._lines.build(self._cols, values)
 
     # ------------------------------------------------------------------ painting
     def paintEvent(self, event) -> None:
@@ -301,9 +228,9 @@ class NetworkCanvasWidget(QWidget):
         for col in self._cols:
             paint.draw_column_background(p, col, self._radius, col.layer == ctl.selected and
                                          col.layer >= 0, bool(issue) and col.is_output)
-        for pen, lines in self._batches:
+        for pen, batch in self._lines.batches:
             p.setPen(pen)
-            p.drawLines(lines)
+            p.drawLines(batch)
         overlay = self._overlay
         if overlay is not None:
             sample.draw_selected_weight(p, self._cols, overlay)
