@@ -15,6 +15,8 @@ command pipe and sends, on its message pipe:
   optimizer's :meth:`~nnstudio.engine.Optimizer.state_dict` where the run paused;
 - ``("note", message)``: plain words worth showing (e.g. the saved optimizer state did not fit
   the network, so the optimizer starts afresh);
+- ``("diverged", epoch, learning_rate)`` just before ``failed`` when the loss stopped being
+  finite (the weights sent with ``finished`` are then the last good ones);
 - ``("failed", message)`` in plain words;
 - ``("finished", reason, params, test_metrics, snapshot_interval, optimizer_state)`` last,
   always; ``optimizer_state`` is None when the run failed (a diverged run's averages saw the
@@ -191,6 +193,8 @@ class Driver:
         try:
             reason = self._drive()
         except (Diverged, NNStudioError) as exc:  # already plain words
+            if isinstance(exc, Diverged):  # the window rewinds and offers a smaller rate
+                self._send(("diverged", exc.epoch, exc.learning_rate))
             self._send(("failed", sentence(str(exc))))
         except Exception as exc:  # noqa: BLE001 - the run must always end in a message
             self._send(("failed", sentence(f"Training stopped because of an unexpected error: "

@@ -62,8 +62,12 @@ def test_divergence_is_reported_and_weights_stay_finite(window, wait_idle):
     window.ctl.scaled_split.train.y[:] *= 1e6
     window.actions["train"].trigger()
     wait_idle(window)
-    assert window.messages.level == "error" and "learning rate" in window.messages.text.text()
+    # The weights came back and the rate went down to a tenth: a warning that says so, and
+    # Continue under the loss curve.
+    assert window.messages.level == "warning" and "learning rate" in window.messages.text.text()
     assert np.isfinite(window.ctl.network.params).all()
+    assert window.ctl.project.training["optimizer"]["config"]["learning_rate"] == 0.1
+    assert not window.views.metrics.doctor.continue_button.isHidden()
 
 
 def test_closing_during_training_stops_cleanly(qtbot):

@@ -3,15 +3,39 @@ forwards its records to the controller, and always ends the thread cleanly."""
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QObject, QTimer, Signal
 
+from nnstudio.doctor.thresholds import EXPLODED
 from nnstudio.engine import EpochRecord
 from nnstudio.errors import NNStudioError
 from nnstudio.project.run_policies import run_policies
 from nnstudio.trainer.snapshots import boundary_grid_for
 from nnstudio.trainer.transport import release_shared_data
+from nnstudio.ui.training.settings_undo import lower_rate
 from nnstudio.ui.training.worker import TrainerWorker, start_worker_thread, stop_worker_thread
+
+
+@dataclass(frozen=True)
+class BlowUp:
+    """What the window did when a run's loss blew up: ``epoch`` (counted over the whole
+    history) blew up at ``rate``; the weights of ``good_epoch`` are back (0: those from
+    before training) and the rate is now ``new_rate`` (None when it could not be lowered)."""
+
+    epoch: int
+    good_epoch: int
+    rate: float
+    new_rate: float | None
+
+    def sentence(self) -> str:
+        back = (f"the weights from the end of epoch {self.good_epoch:,} are back" if self.good_epoch
+                else "the weights from before training are back")
+        lowered = (f" and the learning rate went from {self.rate:g} to {self.new_rate:g} (Undo "
+                   "puts it back)" if self.new_rate is not None else "")
+        return (f"Training blew up in epoch {self.epoch:,}: the loss became too large to compute, "
+                f"a sign that the steps were too big. Nothing is lost: {back}{lowered}. Press "
+                "Continue to go on training.")
 
 
 def seconds_per_epoch(epochs_per_second: float | None) -> float:
@@ -27,6 +51,9 @@ class TrainingRunner(QObject):
     snapshot_ready = Signal(object)     # TrainingSnapshot
     run_finished = Signal(str)          # "completed" | "stopped"
     run_failed = Signal(str)            # plain message (divergence, error)
+    #: The loss blew up (NaN or too large) and the run stopped: a :class:`BlowUp` once the last
+    #: good weights are back and the rate is a tenth (after ``run_finished``).
+    run_diverged = Signal(object)
 
     def __init__(self, ctl, parent=None):
         super().__init__(parent)
@@ -48,6 +75,11 @@ class TrainingRunner(QObject):
         self.single_step = False
         #: The highest learning rate of the current (or last) run: it can change mid-run.
         self.highest_rate: float | None = None
+        #: (epoch of the run, rate) when the current run's loss blew up, else None.
+        self._blew_up: tuple[int, float] | None = None
+        #: What the last blow-up did (None when the last run did not blow up).
+        self.blow_up: BlowUp | None = None
+        self._start_params = None
 
     def start(self, step: bool = False) -> bool:
         """Begin training with the current settings; ``step`` trains exactly one epoch (a run
@@ -93,6 +125,8 @@ class TrainingRunner(QObject):
                                      test=(d.test.X, d.test.y), epochs_before=before,
                                      optimizer_state=ctl.project.optimizer_state if before else None,
                                      **policies)
+        #: Where this run started, for a rewind past weights that were finite but wild.
+        self._start_params = ctl.network.params.copy()
         ctl.session.stamp_data()  # which rows these weights learn from, for later checks
         self.test_metrics = None
         self.highest_rate = float(optimizer.learning_rate)
@@ -102,11 +136,13 @@ class TrainingRunner(QObject):
         w.snapshot_ready.connect(self.snapshot_ready)
         w.state_changed.connect(self._on_worker_state)
         w.failed.connect(self._on_worker_failed)
+        w.diverged.connect(self._on_worker_diverged)
         w.noted.connect(self._on_worker_noted)
         w.finished.connect(self._on_worker_finished)
         # One epoch needs no pacing: waiting out its time slot would only delay the end.
         w.min_epoch_seconds = 0.0 if step else seconds_per_epoch(t.get("epochs_per_second", 0))
         self.single_step = step
+        self._blew_up, self.blow_up = None, None
         ctl.training_active = True
         self.started_at = time.monotonic()
         self._paused_total, self._paused_since = 0.0, None
@@ -216,8 +252,13 @@ class TrainingRunner(QObject):
             paused += time.monotonic() - self._paused_since
         return max(0.0, time.monotonic() - self.started_at - paused)
 
+    def _on_worker_diverged(self, epoch: int, rate: float) -> None:
+        if self._worker is not None:
+            self._blew_up = (epoch, rate)
+
     def _on_worker_failed(self, message: str) -> None:
-        self._ctl.message_posted.emit(message, "error")
+        if self._blew_up is None:  # a blow-up gets its own message once the rewind is done
+            self._ctl.message_posted.emit(message, "error")
         self.run_failed.emit(message)
 
     def _on_worker_finished(self, reason: str) -> None:
@@ -238,6 +279,43 @@ class TrainingRunner(QObject):
         self._set_state("idle")
         self._ctl.weights_changed.emit()
         self.run_finished.emit(reason)
+        if self._blew_up is not None:
+            self._after_blow_up(*self._blew_up)
+
+    def _after_blow_up(self, epoch_of_run: int, rate: float) -> None:
+        """The loss blew up: the engine already put the last good weights back (they came with
+        ``finished``); lower the rate to a tenth as one undoable step and say what happened."""
+        self._blew_up = None
+        ctl = self._ctl
+        good = len(ctl.project.history.get("epoch", []))  # the epochs before the blow-up
+        if self._last_good_had_blown(good):
+            good = self._rewind_to_run_start()
+        new_rate = lower_rate(ctl, 0.1, "Lower the learning rate after the blow-up")
+        self.blow_up = BlowUp(good + 1, good, rate, new_rate)
+        ctl.message_posted.emit(self.blow_up.sentence(), "warning")
+        self.run_diverged.emit(self.blow_up)
+
+    def _last_good_had_blown(self, good: int) -> bool:
+        """The last finite epoch's loss was already :data:`EXPLODED` times the loss the run
+        started from: those weights are finite but wild (any rate blows up again from them)."""
+        losses = self._ctl.project.history.get("train_loss", [])
+        run = [v for v in losses[self.run_start:good] if v is not None]
+        start = losses[self.run_start - 1] if self.run_start else (run[0] if run else None)
+        return bool(run) and start is not None and run[-1] > EXPLODED * start
+
+    def _rewind_to_run_start(self) -> int:
+        """Put back the weights the run started from and cut the history to them; returns the
+        epochs now trained."""
+        ctl, start = self._ctl, self._start_params
+        if start is None or ctl.network is None or start.shape != ctl.network.params.shape:
+            return len(ctl.project.history.get("epoch", []))
+        ctl.network.params[...] = start
+        history, check, _state, kept = ctl.session.results()
+        history = {key: values[:self.run_start] for key, values in history.items()}
+        ctl.session.restore_results((history, check, None, kept))
+        ctl.history_changed.emit()
+        ctl.weights_changed.emit()
+        return self.run_start
 
     def _set_state(self, state: str) -> None:
         now = time.monotonic()

@@ -85,6 +85,9 @@ class TrainerWorker(QObject):
     snapshot_ready = Signal(object)   # TrainingSnapshot
     finished = Signal(str)            # "completed" | "stopped"
     failed = Signal(str)              # plain-language message; finished("stopped") follows
+    #: The loss stopped being finite: (epoch of this run, its learning rate); failed follows,
+    #: and the weights that come with finished are the last good ones.
+    diverged = Signal(int, float)
     noted = Signal(str)               # plain-language note (e.g. the optimizer starts afresh)
     weights_arrived = Signal(object)  # a copy of the run's flat weights, for the GUI thread
     state_changed = Signal(str)       # "running" | "paused"
@@ -206,6 +209,10 @@ class TrainerWorker(QObject):
             with self._lock:
                 self._paused = message[1] == "paused"
             self.state_changed.emit(message[1])
+        elif kind == "diverged":
+            epoch, rate = message[1:]
+            rate = self.optimizer.learning_rate if rate is None else rate
+            self.diverged.emit(int(epoch or 0), float(rate))
         elif kind == "failed":
             self.failed.emit(message[1])
         elif kind == "finished":
