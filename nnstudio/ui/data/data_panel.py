@@ -32,6 +32,7 @@ from nnstudio.ui.data.rows_panel import not_training_text
 from nnstudio.ui.data.scatter import DataScatterWidget
 from nnstudio.ui.data.split_editor import SplitEditorWidget
 from nnstudio.ui.files.file_actions import start_folder
+from nnstudio.ui.help.links import glossary_tip
 from nnstudio.ui.text_style import mute, warn
 
 CSV_ITEM = "__csv__"
@@ -349,8 +350,9 @@ class DataPanel(QWidget):
         self.summary_label.setText(
             f"<b>{html.escape(ds.name)}</b><br>{ds.n_samples:,} samples \u00b7 "
             f"{ds.n_features} feature{'s' if ds.n_features != 1 else ''} \u00b7 {task}")
-        self.summary_label.setToolTip("Samples are the rows (examples); features are the numbers "
-                                      "the network sees for each one.")
+        self.summary_label.setToolTip(glossary_tip("Samples are the rows (examples); features "
+                                                   "are the numbers the network sees for each "
+                                                   "one.", "sample"))
         self.classes_label.setText(classes_html(ds))
         self.balance_label.setText(balance_text(ds))
         self.balance_label.setVisible(bool(self.balance_label.text()))

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from nnstudio.ui.help.links import glossary_tip
 from nnstudio.ui.text_style import mute
 
 DEBOUNCE_MS = 300
@@ -51,8 +52,9 @@ class SplitEditorWidget(QWidget):
             "0 % skips the test.")
 
         self.summary_label = QLabel()
-        self.summary_label.setToolTip("Training data is what the network learns from: "
-                                      "everything not used for validation or test.")
+        self.summary_label.setToolTip(glossary_tip("Training data is what the network learns "
+                                                   "from: everything not used for validation or "
+                                                   "test.", "validation_data"))
         self.sizes_label = QLabel()
         self.sizes_label.setWordWrap(True)
         mute(self.sizes_label)
@@ -66,9 +68,9 @@ class SplitEditorWidget(QWidget):
         seed_label = QLabel("Spl&it seed:")
         seed_label.setBuddy(self.seed_spin)
         self.standardize_check = QCheckBox("Stan&dardize features")
-        self.standardize_check.setToolTip(
+        self.standardize_check.setToolTip(glossary_tip(
             "Rescale every input to average 0 and spread 1 (measured on the training part). "
-            "Networks learn much better when inputs have similar ranges.")
+            "Networks learn much better when inputs have similar ranges.", "standardisation"))
         self.standardize_check.toggled.connect(self.apply_now)
         seed_row = QHBoxLayout()
         seed_row.addWidget(seed_label)

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from nnstudio.engine import ACTIVATIONS, LAYERS, get_activation
 from nnstudio.engine.shapes import infer_shapes
+from nnstudio.ui.help.links import glossary_tip
 from nnstudio.ui.network.layer_specs import POWERS_OF_TWO, output_explanation
 
 #: Largest layer the inspector accepts; more would take gigabytes with a 784-pixel input.
@@ -87,7 +88,8 @@ class LayerInspectorPanel(QWidget):
             self.activation_combo.addItem(name, cls.key)
             self.activation_combo.setItemData(self.activation_combo.count() - 1,
                                               cls.description, Qt.ToolTipRole)
-        self.activation_combo.setToolTip("What each neuron does with its sum before passing it on.")
+        self.activation_combo.setToolTip(glossary_tip(
+            "What each neuron does with its sum before passing it on.", "activation"))
         self.activation_combo.activated.connect(self._on_activation_activated)
 
         # Two lines: a check box cannot wrap and the inspector dock is narrow.
@@ -104,8 +106,9 @@ class LayerInspectorPanel(QWidget):
         self.rate_spin.setSingleStep(0.05)
         self.rate_spin.setDecimals(2)
         self.rate_spin.setKeyboardTracking(False)  # apply on Enter / arrows, not per keystroke
-        self.rate_spin.setToolTip("The share of neurons switched off at each training step "
-                                  "(0.2 = 20 %). Helps against learning the examples by heart.")
+        self.rate_spin.setToolTip(glossary_tip("The share of neurons switched off at each "
+                                               "training step (0.2 = 20 %). Helps against "
+                                               "learning the examples by heart.", "dropout"))
         self.rate_spin.valueChanged.connect(self._on_rate_value_changed)
 
         self.dense_form = QWidget()

@@ -94,3 +94,13 @@ def test_links_are_checked_and_escaped():
     tip = glossary_tip("A < B, and 1 = off.", "dropout")
     assert "A &lt; B" in tip and "Dropout" in tip and "Shift+F1" in tip
     assert key_in(tip) == "dropout" and key_in("no link here") is None
+
+
+def test_data_and_layer_settings_link_their_words(window):
+    split = window.data_panel.split_editor
+    assert key_in(split.standardize_check.toolTip()) == "standardisation"
+    assert key_in(split.summary_label.toolTip()) == "validation_data"
+    assert key_in(window.data_panel.summary_label.toolTip()) == "sample"
+    assert key_in(window.inspector.activation_combo.toolTip()) == "activation"
+    assert key_in(window.inspector.rate_spin.toolTip()) == "dropout"
+    assert key_near(window.inspector.rate_spin) == "dropout"
