@@ -124,7 +124,8 @@ def rate_advice(learning_rate: float | None, highest_rate: float | None) -> tupl
 def curve_findings(epochs, train_loss, val_loss=None, val_acc=None,
                    learning_rate: float | None = None,
                    highest_rate: float | None = None) -> list[Finding]:
-    """What the curves show so far: at most one of ``unstable``, ``loss_rose``, ``overfitting``.
+    """What the curves show so far: at most one of ``unstable``, ``loss_rose``,
+    ``overfitting`` or ``overconfident``.
 
     Parameters
     ----------
@@ -137,6 +138,9 @@ def curve_findings(epochs, train_loss, val_loss=None, val_acc=None,
     -----
     A step that overshot comes first: a training loss that jumped or rose points at the
     learning rate, and a validation score that got worse with it is no sign of memorising.
+    A validation loss that climbed back while the validation accuracy still rose is
+    ``overconfident``, not memorising (fastai's rule: the network grows surer of its answers,
+    wrong ones too, and still gets more of them right).
     """
     epochs, train = as_array(epochs), as_array(train_loss)
     n = len(train)
@@ -158,9 +162,12 @@ def curve_findings(epochs, train_loss, val_loss=None, val_acc=None,
         evidence = {"signal": m["signal"], "epochs_since_best": m["since"],
                     f"best_{m['signal']}": m["best"], f"final_{m['signal']}": m["last"],
                     "train_loss_at_best": m["train_at_best"], "final_train_loss": m["train_last"]}
-        return [Finding("overfitting", "warning", m["epoch"], evidence,
-                        (Remedy("fewer_epochs", m["epoch"]), Remedy("more_data"),
-                         Remedy("dropout_or_l2")))]
+        rising = _accuracy_rose(epochs, acc, m["epoch"]) if m["signal"] == "val_loss" else None
+        if rising is not None:
+            evidence.update(rising)
+            return [Finding("overconfident", "info", m["epoch"], evidence,
+                            (Remedy("watch_accuracy"), Remedy("rate_when_stuck")))]
+        return [Finding("overfitting", "warning", m["epoch"], evidence, overfitting_advice(m["epoch"]))]
     if by_acc is not None:  # accuracy fell back, and the training loss did not keep falling
         evidence = {"signal": "val_acc", "best_val_acc": by_acc["best"],
                     "final_val_acc": by_acc["last"], **rate}
@@ -174,6 +181,29 @@ def curve_findings(epochs, train_loss, val_loss=None, val_acc=None,
     # jump_finding finds the same jump in the same losses (typed: it may find none).
     found = jump_finding(losses, e, None, learning_rate, highest_rate) if jump is not None else None
     return [found] if found is not None else []
+
+
+def overfitting_advice(best_epoch: int) -> tuple[Remedy, ...]:
+    """What helps against memorising, most direct first."""
+    return (Remedy("restore_best", best_epoch), Remedy("l2", 0.001), Remedy("dropout", 0.2),
+            Remedy("fewer_neurons"), Remedy("more_data"))
+
+
+def _accuracy_rose(epochs, acc, best_epoch: int) -> dict | None:
+    """The validation accuracy at the end above where it stood at ``best_epoch`` (means over
+    a few epochs, see :data:`~nnstudio.doctor.thresholds.ACC_SMOOTH`); None if it did not
+    rise or was not measured."""
+    ok = np.isfinite(acc)
+    if not ok.any():
+        return None
+    e, a = epochs[ok], acc[ok]
+    i = int(np.searchsorted(e, best_epoch))
+    half = T.ACC_SMOOTH // 2
+    at_best = float(np.mean(a[max(0, i - half):i + half + 1]))
+    final = float(np.mean(a[-T.ACC_SMOOTH:]))
+    if final - at_best < T.ACC_STILL_RISING:
+        return None
+    return {"val_acc_at_best": at_best, "final_val_acc": final}
 
 
 def _climbed(epochs, train, score, best, worse) -> dict | None:

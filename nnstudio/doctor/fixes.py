@@ -180,6 +180,10 @@ def _add_dropout(new: dict, params: dict) -> None:
     layers = new["layers"]
     if not _hidden(layers):
         raise ConfigError("there is no hidden layer to put a Dropout layer after")
+    present = [spec for spec in layers if spec.get("class") == "Dropout"]
+    if present:
+        raise ConfigError(f"the network already has a Dropout layer "
+                          f"({present[0].get('config', {}).get('name', 'dropout')})")
     out = max(i for i, spec in enumerate(layers) if spec.get("class") == "Dense")
     name = fresh_layer_name("dropout", layer_names(layers))
     layers.insert(out, {"class": "Dropout", "config": {"rate": float(params.get("rate", DROPOUT_RATE)),

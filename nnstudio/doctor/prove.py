@@ -225,6 +225,8 @@ def prove_fix(setup, fix: Fix, epochs: int | None = None, seed: int | None = Non
         runs += [ProofRun()] * (2 - len(runs))
         return Proof(fix, runs[0], runs[1], metric, None, None, "cancelled",
                      "The comparison was cancelled before it finished.", epochs, seed, fresh)
+    if progress is not None:
+        progress(1.0)  # a stop rule may have ended a run before its last epoch
     before, after = (r.final.get(metric) for r in runs)
     outcome = _outcome(metric, runs[0], runs[1], before, after)
     return Proof(fix, runs[0], runs[1], metric, before, after, outcome,
@@ -291,6 +293,10 @@ def _outcome(metric: str, without: ProofRun, with_fix: ProofRun, before, after) 
     if metric.endswith("_acc"):
         gain = after - before
         return "helped" if gain >= T.PROOF_ACC else "worse" if gain <= -T.PROOF_ACC else "no_difference"
+    first = next((v for v in without.history[metric] if v is not None), None)
+    floor = T.PROOF_FLOOR * abs(first) if first is not None else 0.0
+    if abs(after - before) <= floor:
+        return "no_difference"
     if after < before * (1 - T.PROOF_LOSS):
         return "helped"
     if after > before * (1 + T.PROOF_LOSS):
@@ -325,10 +331,12 @@ def _sentence(metric: str, without: ProofRun, with_fix: ProofRun, before, after,
                 f"{what} ended at {_value(metric, before)}: {_VERDICT[outcome]}")
     if before is None or after is None:
         return f"The {what} could not be compared: {_VERDICT[outcome]}"
-    margin = (f"{T.PROOF_ACC * 100:g} points" if metric.endswith("_acc")
-              else f"{T.PROOF_LOSS:.0%}")
     tail = _VERDICT[outcome]
-    if outcome == "no_difference":
-        tail = f"it made no clear difference (less than {margin} apart)."
+    if outcome == "no_difference" and metric.endswith("_acc"):
+        tail = f"it made no clear difference (less than {T.PROOF_ACC * 100:g} points apart)."
+    elif outcome == "no_difference" and abs(after - before) <= T.PROOF_LOSS * abs(before):
+        tail = f"it made no clear difference (less than {T.PROOF_LOSS:.0%} apart)."
+    elif outcome == "no_difference":
+        tail = "it made no clear difference (both are close to zero)."
     return (f"With the fix, {what} ended at {_value(metric, after)} instead of "
             f"{_value(metric, before)}: {tail}")

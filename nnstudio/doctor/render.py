@@ -117,6 +117,8 @@ def sentence(f: Finding, for_: str = "window") -> str:
         n = ev["epochs"]
         return (f"{_epochs(n)} {'are' if n != 1 else 'is'} too few to tell what the loss will do: "
                 "train for more epochs.")
+    if f.kind in _MORE:
+        return _MORE[f.kind](f, for_)
     raise ValueError(f"no words for finding kind {f.kind!r}")
 
 
@@ -180,12 +182,17 @@ def _overfitting(f: Finding, for_: str) -> str:
         shown = (f"{'V' if for_ == 'plot' else 'v'}alidation accuracy reached "
                  f"{_pct(ev['best_val_acc'])} at epoch {f.epoch:,} but {verb} "
                  f"{_pct(ev['final_val_acc'])}")
+    images = any(r.kind == "augment" for r in f.advice)
     if for_ == "plot":
         return (f"{shown}: the network may be memorising the training data (overfitting). "
-                "Try more data, dropout, L2, or fewer epochs (the dashed line marks the best).")
+                "Try going back to the best epoch (early stopping), L2, dropout, fewer neurons "
+                "or more data" + (" or augmentation" if images else "")
+                + " (the dashed line marks the best).")
+    more = "more data or augmented copies of the images" if images else "more data"
     return (f"The network started memorising the training data (overfitting): {shown}, while "
-            "the training loss kept falling. Fewer epochs, more data, a Dropout layer or some L2 "
-            "penalty help" + ("; the loss plot marks the best epoch." if for_ == "window" else "."))
+            f"the training loss kept falling. Going back to the best epoch (early stopping), some "
+            f"L2 penalty, a Dropout layer, fewer neurons or {more} help"
+            + ("; the loss plot marks the best epoch." if for_ == "window" else "."))
 
 
 def render(findings: list[Finding], for_: str = "window") -> str:
@@ -193,3 +200,87 @@ def render(findings: list[Finding], for_: str = "window") -> str:
     each on its own line)."""
     sentences = [sentence(f, for_) for f in findings]
     return ("\n" if for_ == "plot" else " ").join(sentences)
+
+
+# ---------------------------------------------------------------- the doctor's newer rules
+def _exploded(f: Finding, for_: str) -> str:
+    ev = f.evidence
+    try_ = _smaller(f.advice, for_)
+    if ev.get("signal") == "grew":
+        what = (f"The training loss exploded at epoch {f.epoch:,} ({plain_number(ev['lowest_before'])}"
+                f" → {plain_number(ev['grew_to'])})")
+    elif f.epoch is not None:
+        what = f"The loss exploded in epoch {f.epoch:,} (it became too large to compute)"
+    else:
+        what = "The loss exploded (it became too large to compute)"
+    if for_ == "plot":
+        return f"{what}: the learning rate is far too high. {try_}."
+    rate = (f"the learning rate ({ev['learning_rate']:g}) is far too high" if "learning_rate" in ev
+            else "the learning rate is far too high")
+    good = ev.get("last_good_epoch")
+    if ev.get("signal") == "grew":
+        back = (f" Go back to the weights of epoch {good:,}, the last good ones, and {try_[0].lower()}"
+                f"{try_[1:]}." if good else f" {try_}.")
+    else:
+        kept = (f"the weights of epoch {good:,}, the last good ones, were kept" if good
+                else "the weights from before training were kept")
+        back = f" Training stopped and {kept}. {try_}, then continue."
+    return f"{what}: {rate}.{back}"
+
+
+def _overconfident(f: Finding, for_: str) -> str:
+    ev = f.evidence
+    shown = (f"the validation loss has risen since epoch {f.epoch:,} ({plain_number(ev['best_val_loss'])} "
+             f"→ {plain_number(ev['final_val_loss'])}) while the validation accuracy still rose "
+             f"({_pct(ev['val_acc_at_best'])} → {_pct(ev['final_val_acc'])})")
+    if for_ == "plot":
+        return (f"{shown[0].upper()}{shown[1:]}: the network is growing over-confident, not "
+                "memorising. Judge it by the accuracy.")
+    return (f"Over-confident, not memorising: {shown}. The network grows surer of its answers, the "
+            "wrong ones too, yet gets more of them right, so the extra epochs still help. Pick "
+            "the best epoch by validation accuracy (early stopping watching the accuracy), or "
+            "lower the learning rate when the loss stalls.")
+
+
+def _flat(f: Finding, for_: str) -> str:
+    ev = f.evidence
+    cause = ev["cause"]
+    moved = (f"{plain_number(ev['half_loss'])} → {plain_number(ev['final_loss'])} over the last "
+             f"{ev['epochs'] - ev['epochs'] // 2:,} epochs")
+    if cause == "dead_relus":
+        share = ev["dead_neurons"] / ev["relu_neurons"]
+        text = (f"Both losses are flat ({moved}): {ev['dead_neurons']:,} of the "
+                f"{ev['relu_neurons']:,} hidden ReLU neurons ({share:.0%}) never fire on the "
+                f"{ev['rows_checked']:,} training rows checked. A dead ReLU passes no gradient back, "
+                "so it cannot recover.")
+        if for_ == "plot":
+            return text + " Use Leaky ReLU, or a smaller learning rate."
+        lower = _smaller(f.advice, for_)
+        lower = lower[0].lower() + lower[1:] if lower else "try a smaller learning rate"
+        reset = _RESET.get(for_, _RESET["window"])
+        return f"{text} Use Leaky ReLU in the hidden layers, or {lower}, and {reset}."
+    if cause == "rate_too_low":
+        rate = f" ({ev['learning_rate']:g})" if "learning_rate" in ev else ""
+        raise_to = next((r.value for r in f.advice if r.kind == "raise_rate"), None)
+        try_ = f" Try {_rate(raise_to, for_)}." if raise_to is not None else " Try ten times more."
+        return (f"Both losses are nearly flat ({moved}) yet still fall a little almost every "
+                f"epoch ({ev['falling_share']:.0%} of them): the learning rate{rate} is too low."
+                + try_)
+    naive = (f" (always answering the same would score {plain_number(ev['naive_loss'])})"
+             if "naive_loss" in ev else "")
+    return (f"Both losses are flat ({moved}) and still high{naive}: the network seems too small "
+            "to draw the answer. Try more neurons or another hidden layer.")
+
+
+def _too_little_data(f: Finding, for_: str) -> str:
+    ev = f.evidence
+    images = any(r.kind == "augment" for r in f.advice)
+    return (f"{ev['weights']:,} weights learned from {ev['rows']:,} rows "
+            f"({plain_number(ev['weights_per_row'])} weights per row): the network can memorise "
+            "each row instead of learning the pattern. More data"
+            + (" (or augmented copies of the images)" if images else "")
+            + ", fewer neurons or an L2 penalty help.")
+
+
+_MORE = {"exploded": _exploded, "overconfident": _overconfident, "flat": _flat,
+         "too_little_data": _too_little_data}

@@ -95,6 +95,9 @@ FLAT_HIGH = 0.5
 #: Flat, but the training loss fell in at least this share of the last half's epochs: it is
 #: learning, in steps too small to see: the rate is too low.
 FLAT_STEADY = 0.75
+#: ... and by at least this share of what it fell in the first half: an even, slow pace. A
+#: network that settled where it can get (too small) fell fast first, then by almost nothing.
+FLAT_PACE = 0.3
 #: At least this share of the hidden ReLU neurons never fire on the training rows: dead
 #: ReLUs are why the curves are flat (they pass no gradient back, so they stay dead).
 DEAD_SHARE = 0.5
@@ -111,5 +114,8 @@ WEIGHTS_PER_ROW = 10.0
 PROOF_LOSS = 0.05
 #: The same for an accuracy, in points (0.02 = 2 points).
 PROOF_ACC = 0.02
+#: ... and a loss gap must also exceed this share of the loss the run without the fix had
+#: after its first epoch: near zero, 0.003 against 0.0025 is 17 % apart and means nothing.
+PROOF_FLOOR = 0.01
 #: A proof run lasts at most this many epochs unless asked for more.
 PROOF_MAX_EPOCHS = 200

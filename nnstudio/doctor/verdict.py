@@ -22,7 +22,8 @@ from nnstudio.doctor.findings import Finding, Remedy, level
 
 def diagnose_run(history: dict, run_start: int, dataset, val_y, test_metrics: tuple | None,
                  learning_rate: float, typical_errors: tuple | None = None,
-                 highest_rate: float | None = None, stopped: bool = False) -> list[Finding]:
+                 highest_rate: float | None = None, stopped: bool = False, *,
+                 network=None, X_train=None, diverged=None) -> list[Finding]:
     """The findings for the epochs ``history[...][run_start:]`` of one run, most important first.
 
     Parameters
@@ -46,7 +47,16 @@ def diagnose_run(history: dict, run_start: int, dataset, val_y, test_metrics: tu
         well above the final one, that is what the advice blames.
     stopped : bool
         The user stopped the run (the ``finished`` finding says "stopped").
+    network, X_train : Network and ndarray of shape (n_train, n_features), or None
+        When given, the newer rules join in (:func:`~nnstudio.doctor.after_run_findings`):
+        a loss that exploded, flat curves and their cause (dead ReLU neurons measured on
+        ``X_train``), too few rows for the weights.
+    diverged : Diverged or None
+        The run stopped because its loss stopped being finite: the verdict is ``exploded``.
     """
+    if network is not None and X_train is not None or diverged is not None:
+        return _with_newer_rules(history, run_start, dataset, val_y, test_metrics, learning_rate,
+                                 typical_errors, highest_rate, stopped, network, X_train, diverged)
     n_rows = len(history.get("train_loss", [])[run_start:])
     column = {k: _column(history, k, run_start, n_rows)
               for k in ("train_loss", "val_loss", "val_acc", "train_acc")}
@@ -99,6 +109,48 @@ def diagnose_run(history: dict, run_start: int, dataset, val_y, test_metrics: tu
     if _improving(column["val_loss"], losses) and not curve and (acc if acc is not None else 0) < 1:
         findings.append(Finding("still_improving", "info", None, {}, (Remedy("more_epochs"),)))
     return findings + curve
+
+
+def _naive(dataset) -> float | None:
+    """The loss of a constant answer: ln(n_classes), or mean(y²) for numbers."""
+    if dataset.task == "classification":
+        return math.log(max(2, dataset.n_classes))
+    y = np.asarray(dataset.y, dtype=float)
+    return float(np.nanmean(y * y)) if y.size else None
+
+
+#: Findings the newer rules replace: one cause, said once.
+_REPLACED = {"exploded": {"unstable", "loss_rose", "still_improving", "stalled", "too_short"},
+             "flat": {"still_improving", "stalled"}}
+
+
+def _with_newer_rules(history, run_start, dataset, val_y, test_metrics, learning_rate,
+                      typical_errors, highest_rate, stopped, network, X_train,
+                      diverged) -> list[Finding]:
+    from nnstudio.doctor.live import live_findings
+
+    images = getattr(dataset, "image_shape", None) is not None
+    n_params = int(network.n_params) if network is not None else None
+    n_train = len(X_train) if X_train is not None else None
+    newer = live_findings(history, run_start, learning_rate=learning_rate,
+                          highest_rate=highest_rate, n_params=n_params, n_train=n_train,
+                          naive_loss=_naive(dataset), diverged=diverged, images=images,
+                          network=network, X_train=X_train)
+    if diverged is not None:
+        return newer
+    base = diagnose_run(history, run_start, dataset, val_y, test_metrics, learning_rate,
+                        typical_errors, highest_rate, stopped)
+    if images:
+        from nnstudio.doctor.live import with_augment
+
+        base = [with_augment(f) for f in base]
+    kinds = {f.kind for f in newer}
+    drop = set().union(*(_REPLACED.get(k, set()) for k in kinds))
+    kept = [f for f in base if f.kind not in drop]
+    extra = [f for f in newer if f.kind not in {k.kind for k in kept}]
+    if extra and kept and kept[0].kind == "not_learned":  # the cause follows "not learned"
+        return kept[:1] + extra + kept[1:]
+    return kept + extra
 
 
 def _regression(dataset, val_y, losses, val_loss, curve, cause, typical_errors,

@@ -267,8 +267,10 @@ def fit(network: Network, X: np.ndarray, y: np.ndarray, *, optimizer: Optimizer,
         train_acc = loss.n_correct(P, Ys) / n if loss.is_classification else None
         val_loss = val_acc = None
         if validation is not None:
-            Pv = network.predict(Xv)
-            val_loss, val_acc = network.scores(Pv, Yv)
+            # Weights on their way to diverging overflow here too: the loss says so, not a warning.
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+                Pv = network.predict(Xv)
+                val_loss, val_acc = network.scores(Pv, Yv)
             if on_validation is not None:
                 on_validation(epoch, Pv)
         samples_seen += n

@@ -14,7 +14,7 @@ from nnstudio.doctor import Finding, Remedy, curve_findings, diagnose_run, level
 SPIRAL = load_builtin("spiral")
 VAL_Y = np.array([0] * 40 + [1] * 40)
 #: The kinds the plot's hints can show (the rest need the end of the run).
-CURVE_KINDS = {"unstable", "loss_rose", "overfitting"}
+CURVE_KINDS = {"unstable", "loss_rose", "overfitting", "overconfident"}
 
 
 def hist(train_loss, val_loss=None, val_acc=None):
@@ -49,22 +49,39 @@ def test_real_run_with_tiny_steps_finds_it_still_improving_and_advises_a_larger_
 
 
 def test_classes_that_learned_but_memorise_are_told_so():
-    # The walkthrough: validation accuracy stays well above always answering "arm 1" (and even
-    # creeps up) while the validation loss climbs 40 % from its best: the old verdict said
-    # only "Training finished", while the plot's hint said memorising.
+    # The walkthrough: validation accuracy stays well above always answering "arm 1" (flat
+    # at 85 %) while the validation loss climbs 80 % from its best: memorising.
+    n = 60
+    train = [0.7 * 0.95 ** i for i in range(n)]
+    val = [0.7 * 0.95 ** i for i in range(20)] + [0.7 * 0.95 ** 19 * (1 + 0.02 * i) for i in range(1, 41)]
+    findings = diagnose_run(hist(train, val, [0.85] * n), 0, SPIRAL, VAL_Y, None, 0.01)
+    assert kinds(findings) == ["finished", "overfitting"] and level(findings) == "warning"
+    over = findings[1]
+    assert over.epoch == 20 and over.evidence["signal"] == "val_loss"
+    assert over.evidence["final_val_loss"] == pytest.approx(1.8 * over.evidence["best_val_loss"])
+    assert over.advice == (Remedy("restore_best", 20), Remedy("l2", 0.001), Remedy("dropout", 0.2),
+                           Remedy("fewer_neurons"), Remedy("more_data"))
+    text = render(findings)
+    assert text.startswith("Training finished: 60 epochs. Validation accuracy 85.0%")
+    assert "memorising" in text and "lowest at epoch 20" in text
+
+
+def test_validation_loss_rising_while_accuracy_still_rises_is_over_confidence():
+    # fastai's rule: the same climbing validation loss, but the accuracy creeps up 0.80 -> 0.86:
+    # the network is surer of its answers (right and wrong), not memorising.
     n = 60
     train = [0.7 * 0.95 ** i for i in range(n)]
     val = [0.7 * 0.95 ** i for i in range(20)] + [0.7 * 0.95 ** 19 * (1 + 0.02 * i) for i in range(1, 41)]
     acc = [0.8 + 0.001 * i for i in range(n)]
     findings = diagnose_run(hist(train, val, acc), 0, SPIRAL, VAL_Y, None, 0.01)
-    assert kinds(findings) == ["finished", "overfitting"] and level(findings) == "warning"
-    over = findings[1]
-    assert over.epoch == 20 and over.evidence["signal"] == "val_loss"
-    assert over.evidence["final_val_loss"] == pytest.approx(1.8 * over.evidence["best_val_loss"])
-    assert over.advice == (Remedy("fewer_epochs", 20), Remedy("more_data"), Remedy("dropout_or_l2"))
-    text = render(findings)
-    assert text.startswith("Training finished: 60 epochs. Validation accuracy 85.9%")
-    assert "memorising" in text and "lowest at epoch 20" in text
+    assert kinds(findings) == ["finished", "overconfident"] and level(findings) == "info"
+    conf = findings[1]
+    assert conf.epoch == 20 and conf.advice == (Remedy("watch_accuracy"), Remedy("rate_when_stuck"))
+    assert conf.evidence["val_acc_at_best"] == pytest.approx(0.819)
+    assert conf.evidence["final_val_acc"] == pytest.approx(0.858)
+    text = render(findings, for_="cli")
+    assert "Over-confident, not memorising" in text and "(81.9% → 85.8%)" in text
+    assert "memorising the training data" not in text
 
 
 def test_findings_are_json_ready_and_refuse_unknown_kinds(real_run):
@@ -98,8 +115,8 @@ def test_memorising_points_at_the_plots_best_epoch_only_in_the_window():
     val = [0.5] * 10 + [0.3] + [0.3 + 0.01 * i for i in range(1, 50)]
     findings = diagnose_run(hist(train, val), 0, SPIRAL, VAL_Y, None, 0.01)
     window, cli = render(findings, for_="window"), render(findings, for_="cli")
-    assert window.endswith("some L2 penalty help; the loss plot marks the best epoch.")
-    assert cli.endswith("some L2 penalty help.") and "loss plot" not in cli
+    assert window.endswith("fewer neurons or more data help; the loss plot marks the best epoch.")
+    assert cli.endswith("fewer neurons or more data help.") and "loss plot" not in cli
     assert "lowest at epoch 11 (0.3) and ended at 0.79," in cli
 
 
@@ -130,9 +147,9 @@ CLIMBING = [0.4 - 0.005 * i for i in range(20)] + [0.3 + 0.006 * i for i in rang
 AGREEMENT = {
     # validation loss climbs, accuracy flat (the case the two rule sets disagreed on)
     "loss up, accuracy flat": (hist(FALLING, CLIMBING, [0.85] * N), {"overfitting"}),
-    # validation loss climbs, accuracy still rises
+    # validation loss climbs, accuracy still rises: over-confidence, not memorising
     "loss up, accuracy up": (hist(FALLING, CLIMBING, [0.8 + 0.002 * i for i in range(N)]),
-                             {"overfitting"}),
+                             {"overconfident"}),
     # accuracy falls back 15 points while the training loss keeps falling: memorising too
     "accuracy down": (hist(FALLING, None, [0.95] * 20 + [0.8] * 40), {"overfitting"}),
     # accuracy falls back and the training loss does not fall: a rate too high
