@@ -86,7 +86,8 @@ def weight_tip(walk, stage: str, layer: int, i: int, j: int) -> str:
     except (NNStudioError, IndexError, KeyError):
         return ""
     what = "bias" if i < 0 else "weight"
-    head = f"<b>{what} {html.escape(chain.source)} \u2192 {html.escape(chain.target)}</b>"
+    head = (f"<b>bias of {html.escape(chain.target)}</b>" if i < 0 else
+            f"<b>weight {html.escape(chain.source)} \u2192 {html.escape(chain.target)}</b>")
     if stage == "backward":
         body = chain.chain_caption
     elif stage == "update":

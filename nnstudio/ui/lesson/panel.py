@@ -391,9 +391,9 @@ class MagnifyingGlassPanel(QWidget):
                 chain = walk.weight_chain(*param)
                 parts = [chain.chain_caption, chain.update_caption, chain.why_caption]
                 text = "".join(f"<p>{caption_html(t)}</p>" for t in parts if t)
-                what = "Bias" if sel[2] < 0 else "Weight"
-                return (f"{what} {html.escape(chain.source)} \u2192 {html.escape(chain.target)}:",
-                        text, param)
+                head = (f"Bias of {html.escape(chain.target)}:" if sel[2] < 0 else
+                        f"Weight {html.escape(chain.source)} \u2192 {html.escape(chain.target)}:")
+                return (head, text, param)
             return ("", "", None)  # a layer: the table shows it
         except (NNStudioError, IndexError, KeyError) as exc:
             return ("", html.escape(str(exc)), None)

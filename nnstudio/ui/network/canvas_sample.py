@@ -95,10 +95,12 @@ def draw_values(p: QPainter, cols: list[Column], r: float, overlay: SampleOverla
         if r < 6:
             continue
         p.setFont(small)
+        left = col.is_output and bool(col.names)  # the class names sit right of the output
         for j, pt in zip(col.drawn, col.points):
             text = num(float(values[j]))
             w = fm.horizontalAdvance(text) + 4
-            box = QRectF(pt.x() + r * 0.55, pt.y() - r - fm.height() * 0.75, w, fm.height())
+            x = pt.x() - r * 0.55 - w if left else pt.x() + r * 0.55
+            box = QRectF(x, pt.y() - r - fm.height() * 0.75, w, fm.height())
             p.setPen(Qt.NoPen)
             p.setBrush(QColor(255, 255, 255, 225))
             p.drawRoundedRect(box, 3, 3)
