@@ -129,7 +129,9 @@ def test_train_json_is_strict_when_outputs_overflow(capsys, overflowing):
     assert code == 1 and result["status"] == "diverged"
     assert result["final"]["test"]["mse"] is None
     assert any("final.test.mse" in note for note in result["notes"])
-    assert result["verdict"] is None  # the divergence message says what happened
+    # The divergence message says what happened; the verdict holds the doctor's finding as data.
+    assert result["verdict"]["text"] is None
+    assert [f["kind"] for f in result["verdict"]["findings"]] == ["exploded"]
     assert "diverged" in err
 
 

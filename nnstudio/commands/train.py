@@ -93,7 +93,7 @@ def run_train(args: argparse.Namespace) -> int:
 
     every = print_every(epochs)
     batches = max(1, -(-train.n_samples // batch_size))
-    status, message, last = "completed", None, None
+    status, message, last, diverged = "completed", None, None, None
     # Continue exactly where the saved run stopped: its optimizer state (Adam's averages) and
     # its epoch count, which places these epochs in the seed's random stream.
     optimizer = session.make_optimizer()
@@ -125,7 +125,7 @@ def run_train(args: argparse.Namespace) -> int:
                     status = "interrupted"
                     break
         except Diverged as exc:
-            status, message = "diverged", str(exc)
+            status, message, diverged = "diverged", str(exc), exc
         except KeyboardInterrupt:
             status = "interrupted"
         finally:
@@ -167,7 +167,8 @@ def run_train(args: argparse.Namespace) -> int:
         "samples_per_second": round(samples / elapsed, 1) if elapsed > 0 else None,
         "saved": saved, "save_error": save_error, "data_warning": changed,
         "import_notes": import_notes,
-        "verdict": run_verdict(project, already, dataset, val.y, final, status),
+        "verdict": run_verdict(project, already, dataset, val.y, final, status,
+                               network=network, X_train=train.X, diverged=diverged),
     }
     print_report(args, human, result)
     if save_error:
