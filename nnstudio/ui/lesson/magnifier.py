@@ -123,9 +123,8 @@ class Magnifier(QObject):
                 walk = walk_session_step(ctl.session, ctl.chosen_sample)
             except NNStudioError as exc:
                 problem = str(exc)
-        if walk is not None and self.walk is not None and self.selection is not None:
-            if not _still_valid(self.selection, walk):
-                self.selection = None
+        if walk is not None and self.selection is not None and not _still_valid(self.selection, walk):
+            self.selection = None
         self.walk, self.problem = walk, problem
         self.changed.emit()
 
@@ -161,10 +160,16 @@ class Magnifier(QObject):
 
 
 def _still_valid(selection: tuple, walk) -> bool:
+    """Whether ``selection`` names something in ``walk``'s network (an edit may remove it)."""
     layers = walk.trace.layers
-    layer = selection[1]
-    if layer >= len(layers):
+    kind, layer = selection[0], selection[1]
+    if not -1 <= layer < len(layers) or (kind == "weight" and layer < 0):
         return False
-    if selection[0] == "neuron" and layer >= 0:
-        return selection[2] < np.size(layers[layer].output)
+    if kind == "neuron":
+        size = np.size(layers[0].input) if layer < 0 else np.size(layers[layer].output)
+        return 0 <= selection[2] < size
+    if kind == "weight":
+        lt = layers[layer]
+        i, j = selection[2], selection[3]
+        return lt.kind == "Dense" and -1 <= i < np.size(lt.input) and 0 <= j < np.size(lt.output)
     return True

@@ -63,6 +63,7 @@ class MagnifyingGlassPanel(QWidget):
         self.sample_spin.setToolTip("A row of the training part: the sample to follow through "
                                     "one training step.")
         self.sample_spin.setKeyboardTracking(False)
+        self.sample_spin.setSpecialValueText("none")  # -1: no sample chosen
         self.sample_spin.valueChanged.connect(self._on_sample_spin_changed)
         row.addWidget(self.sample_spin)
         self.random_button = QPushButton("Random sample")
@@ -206,17 +207,17 @@ class MagnifyingGlassPanel(QWidget):
         split = self._ctl.scaled_split
         n = 0 if split is None else len(split.train.y)
         self.sample_spin.blockSignals(True)
-        self.sample_spin.setRange(0, max(0, n - 1))
+        self.sample_spin.setRange(-1, max(-1, n - 1))
+        self.sample_spin.setValue(self._ctl.chosen_sample)
         self.sample_spin.setSuffix(f"  of {n:,}" if n else "")
         self.sample_spin.blockSignals(False)
         self.sample_spin.setEnabled(n > 0)
         self.random_button.setEnabled(n > 0)
 
     def _on_ctl_sample_chosen(self, index: int) -> None:
-        if index >= 0:
-            self.sample_spin.blockSignals(True)
-            self.sample_spin.setValue(index)
-            self.sample_spin.blockSignals(False)
+        self.sample_spin.blockSignals(True)
+        self.sample_spin.setValue(index)
+        self.sample_spin.blockSignals(False)
 
     def _on_sample_spin_changed(self, value: int) -> None:
         self._ctl.choose_sample(value)

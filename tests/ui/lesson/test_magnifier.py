@@ -225,3 +225,27 @@ def test_bars_show_the_update_and_a_click_shows_the_sigmoid_arithmetic(glass, ct
     panel.bars.class_clicked.emit(1)
     assert mag.selection == ("neuron", 2, 0)  # the one sigmoid neuron answers for both classes
     assert caption_html(mag.walk.output_math().caption) in panel.clicked.text()
+
+
+def test_a_new_split_clears_the_sample_and_the_same_row_can_be_chosen_again(glass, ctl):
+    mag, panel, canvas = glass
+    choose(ctl, mag, 5)
+    mag.select(("weight", 1, 3, 4))
+    ctl.set_split(seed=7)
+    mag.refresh()
+    assert ctl.chosen_sample == -1 and panel.sample_spin.value() == -1
+    assert panel.sample_spin.text() == "none"
+    assert mag.walk is None and canvas.overlay is None
+    panel.sample_spin.setValue(5)
+    mag.refresh()
+    assert mag.walk.sample_index == 5
+    assert mag.selection == ("weight", 1, 3, 4)  # still names a weight of this network
+
+
+def test_a_selection_the_network_no_longer_has_is_dropped(glass, ctl):
+    mag, _panel, _canvas = glass
+    choose(ctl, mag, 5)
+    mag.select(("neuron", 1, 15))
+    ctl.update_layer(1, units=8)
+    mag.refresh()
+    assert mag.walk is not None and mag.selection is None
