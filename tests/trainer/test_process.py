@@ -77,6 +77,25 @@ def test_a_run_in_the_child_equals_fit_in_this_process(spiral):
     assert not snaps[-1].histograms[0][2].flags.writeable
 
 
+def test_a_plateau_schedule_and_a_target_travel_to_the_child(spiral):
+    from nnstudio.engine.policies import ReduceOnPlateau, TargetStop
+
+    plateau, target = ReduceOnPlateau(0.02, 0.5, 2, 1e-4, "train_loss"), TargetStop("val_acc", 0.95)
+    proc = TrainerProcess(_job(_network(), spiral, epochs=500, schedule=plateau, target=target))
+    proc.start()
+    messages = _collect(proc)
+    proc.close()
+    records = [r for kind, *rest in messages if kind == "records" for r in rest[0]
+               if isinstance(r, EpochRecord)]
+    assert _finished(messages)[1] == "completed" and len(records) < 500
+    assert records[-1].val_acc >= 0.95 and records[-1].stopped.startswith("Stopped at the target")
+    here = []
+    for rec in fit(_network(), spiral[0], spiral[1], optimizer=Adam(0.01), epochs=500, seed=0,
+                   validation=(spiral[2], spiral[3]), schedule=plateau, target=target):
+        here.append(rec.learning_rate)
+    assert [r.learning_rate for r in records] == here  # the same rates, cut by the same rule
+
+
 def test_commands_queued_before_the_start_apply_from_the_first_step(spiral):
     proc = TrainerProcess(_job(_network(), spiral, optimizer=SGD(learning_rate=0.1), epochs=50))
     proc.command("lr", 0.025)
