@@ -32,6 +32,7 @@ from nnstudio.ui.message_bar import MessageBar
 from nnstudio.ui.network.canvas import NetworkCanvasWidget
 from nnstudio.ui.network.inspector import LayerInspectorPanel
 from nnstudio.ui.network.palette import LayerPaletteWidget
+from nnstudio.ui.training.doctor_live import LiveDoctor
 from nnstudio.ui.training.run_status import RunStatus
 from nnstudio.ui.training.training_panel import TrainingPanel
 from nnstudio.ui.training.training_runner import TrainingRunner
@@ -68,6 +69,8 @@ class MainWindow(QMainWindow):
 
         self.canvas = NetworkCanvasWidget(self.ctl)
         self.views = TrainingViewsPanel()
+        # The doctor's fix buttons under the loss curve, proofs of fixes, blow-ups.
+        self.doctor = LiveDoctor(self.ctl, self.runner, self.views, self)
         self.messages = MessageBar()
         centre = QWidget()
         lay = QVBoxLayout(centre)
@@ -463,6 +466,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.runner.stop()
+        self.doctor.shutdown()
         self.data_panel.shutdown()
         self.recovery.shutdown()  # a normal close: nothing to recover next time
         self.settings.setValue("geometry", self.saveGeometry())

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from nnstudio.doctor import curve_findings, render
 from nnstudio.ui.views.axes import ReadableAxis
+from nnstudio.ui.views.doctor_strip import DoctorStripWidget
 from nnstudio.ui.views.palette import (
     BACKGROUND,
     BAD_COLOR,
@@ -210,6 +211,9 @@ class MetricsPlotWidget(QWidget):
         layout.addWidget(self.key_label)
         layout.addLayout(plots, 1)
         layout.addWidget(self.hint_label)
+        #: The doctor's fix buttons for what the hints say (filled by the window's doctor).
+        self.doctor = DoctorStripWidget()
+        layout.addWidget(self.doctor)
 
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)

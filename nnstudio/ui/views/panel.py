@@ -21,6 +21,7 @@ from nnstudio.ui.views.confusion import NEEDS_CLASSES, ConfusionMatrixWidget
 from nnstudio.ui.views.fit import FitViewWidget
 from nnstudio.ui.views.histograms import WeightHistogramWidget
 from nnstudio.ui.views.metrics import MetricsPlotWidget
+from nnstudio.ui.views.proof_view import ProofViewWidget
 
 PREDICTION_TAB = 2
 _PREDICTION_TABS = {
@@ -33,7 +34,8 @@ _PREDICTION_TABS = {
 
 
 class TrainingViewsPanel(QTabWidget):
-    """Tabs "Loss & accuracy", "Weights", a prediction view, "Confusion matrix".
+    """Tabs "Loss & accuracy", "Weights", a prediction view, "Confusion matrix", and "Did it
+    help?" (the proof of a doctor's fix; hidden until one is tried).
 
     The prediction tab (index 2) holds :attr:`boundary` ("Decision map", classification) or
     :attr:`fit` ("Fit" / "Predicted vs true", regression), switched by :meth:`set_dataset`.
@@ -48,6 +50,8 @@ class TrainingViewsPanel(QTabWidget):
         self.fit = FitViewWidget(self)  # owned here while another view holds the tab
         self.fit.hide()
         self.confusion = ConfusionMatrixWidget()
+        #: "Did it help?": the proof of the doctor's last fix (a tab once a fix was pressed).
+        self.proof = ProofViewWidget()
         tabs = (
             # "&&" shows one "&" (a single one would mark a keyboard shortcut).
             (self.metrics, "Loss && accuracy",
@@ -61,6 +65,10 @@ class TrainingViewsPanel(QTabWidget):
         for index, (widget, title, tip) in enumerate(tabs):
             self.addTab(widget, title)
             self.setTabToolTip(index, tip)
+        index = self.addTab(self.proof, "Did it help?")
+        self.setTabToolTip(index, "The doctor's last fix tried out: training without and with it, "
+                                  "from the same start, overlaid.")
+        self.setTabVisible(index, False)
         self._snapshot = None
         self._drawn: set[int] = set()  # tabs that already show the latest snapshot
         self.currentChanged.connect(self._on_tabs_current_changed)
@@ -127,6 +135,11 @@ class TrainingViewsPanel(QTabWidget):
         self.fit.clear()
         self.confusion.clear()
 
+    def show_proof_tab(self) -> None:
+        """Show and open the "Did it help?" tab (a fix is being tried out)."""
+        self.setTabVisible(self.indexOf(self.proof), True)
+        self.setCurrentWidget(self.proof)
+
     # ------------------------------------------------------------------ internals
     def _use_prediction_view(self, kind: str) -> None:
         """Put the view for ``kind`` ("decision", "fit", "scatter") in the third tab."""
@@ -146,7 +159,7 @@ class TrainingViewsPanel(QTabWidget):
     def _draw_current(self) -> None:
         index = self.currentIndex()
         widget = self.widget(index)
-        if self._snapshot is None or index in self._drawn or widget is self.metrics:
+        if self._snapshot is None or index in self._drawn or widget in (self.metrics, self.proof):
             return
         widget.show_snapshot(self._snapshot)
         self._drawn.add(index)

@@ -1,0 +1,105 @@
+"""The doctor in the window: a finding's fix button applies the fix (one undoable step) and the
+proof (two real short runs in a worker thread) ends with both curves and a sentence; fixes
+that change layers go through the controller's layer edits; a blow-up offers Continue."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nnstudio.doctor.fixes import Fix
+from nnstudio.ui.training.doctor_live import LiveDoctor, worst_sample
+from nnstudio.ui.training.training_runner import TrainingRunner
+from nnstudio.ui.views import TrainingViewsPanel
+
+
+@pytest.fixture
+def doctor(qtbot, ctl):
+    views = TrainingViewsPanel()
+    qtbot.addWidget(views)
+    runner = TrainingRunner(ctl)
+    doc = LiveDoctor(ctl, runner, views)
+    yield doc
+    doc.shutdown()
+    runner.stop()
+
+
+def _train(qtbot, doctor, ctl, **settings) -> None:
+    ctl.set_training(epochs_per_second=0, **settings)
+    assert doctor._runner.start()
+    qtbot.waitUntil(lambda: doctor._runner.state == "idle", timeout=60_000)
+
+
+def test_a_fix_button_applies_the_fix_and_its_proof_ends_with_a_sentence(qtbot, ctl, doctor,
+                                                                          messages):
+    # Adam at a rate of 1 on the spiral: the loss jumps around, the doctor says the steps are
+    # too big and offers a smaller rate.
+    _train(qtbot, doctor, ctl, learning_rate=1.0, epochs=40)
+    strip = doctor.strip
+    assert not strip.isHidden()
+    assert [f.kind for f in doctor.findings][0] == "unstable"
+    button = strip.buttons[0]
+    assert button.text() == "Lower the learning rate to 0.1" and button.toolTip()
+    start = doctor._start_weights
+    button.click()
+    # Applied at once, as one undoable step.
+    assert ctl.project.training["optimizer"]["config"]["learning_rate"] == 0.1
+    assert ctl.undo_stack.undoText() == "Lower the learning rate to 0.1"
+    views = doctor._views
+    assert views.currentWidget() is views.proof and not views.proof.progress.isHidden()
+    # The window keeps answering while the proof runs: the event loop turns (waitUntil polls
+    # through it) until the worker thread reports the result.
+    qtbot.waitUntil(lambda: views.proof.proof is not None, timeout=120_000)
+    proof = views.proof.proof
+    assert proof.outcome in ("helped", "no_difference", "worse") and proof.sentence
+    assert proof.fix.label == "Lower the learning rate to 0.1"
+    assert views.proof.sentence_label.text() == proof.sentence
+    assert views.proof.progress.isHidden()
+    # Both runs drawn, from the same start: their first epochs' weights began equal.
+    x0, y0 = views.proof.curves["without"].getData()
+    x1, y1 = views.proof.curves["with"].getData()
+    assert len(x0) == len(proof.without.history["epoch"]) > 0
+    assert len(x1) == len(proof.with_fix.history["epoch"]) > 0
+    np.testing.assert_allclose(y0, proof.without.history[proof.metric], rtol=1e-6)
+    assert start is not None and set(start) == set(ctl.network.get_weights())
+    assert messages[-1][0] == proof.sentence
+    # Undo takes the fix back.
+    ctl.undo_stack.undo()
+    assert ctl.project.training["optimizer"]["config"]["learning_rate"] == 1.0
+
+
+def test_a_layer_fix_goes_through_the_layer_edits_as_one_undo_step(qtbot, ctl, doctor):
+    before = [dict(spec["config"]) for spec in ctl.layers]
+    fix = Fix("dropout", "Add a Dropout layer (0.2)", {"rate": 0.2}, "overfitting")
+    assert doctor.apply_and_prove(fix)
+    kinds = [spec["class"] for spec in ctl.layers]
+    assert kinds == ["Dense", "Dense", "Dropout", "Dense"]
+    assert ctl.layers[2]["config"]["rate"] == 0.2
+    doctor.proofs.cancel()
+    qtbot.waitUntil(lambda: not doctor.proofs.busy, timeout=60_000)
+    assert doctor._views.proof.proof is None or doctor._views.proof.proof.outcome == "cancelled"
+    ctl.undo_stack.undo()  # one step takes the whole fix back
+    assert [spec["config"] for spec in ctl.layers] == before
+
+    fix = Fix("neurons", "Halve the neurons of each hidden layer", {"factor": 0.5}, "too_little_data")
+    assert doctor.apply_and_prove(fix)
+    assert [spec["config"].get("units") for spec in ctl.layers] == [8, 8, 1]
+    doctor.proofs.shutdown()
+    ctl.undo_stack.undo()
+    assert [spec["config"].get("units") for spec in ctl.layers] == [16, 16, 1]
+
+
+def test_a_flat_run_offers_a_larger_rate_live(qtbot, ctl, doctor):
+    _train(qtbot, doctor, ctl, learning_rate=1e-5, epochs=40)
+    labels = [b.text() for b in doctor.strip.buttons]
+    assert "Raise the learning rate to 0.0001" in labels
+    ctl.reset_weights()  # the history is gone: nothing to judge
+    assert doctor.strip.isHidden() and doctor.findings == []
+
+
+def test_the_worst_sample_is_the_one_with_the_largest_loss(ctl):
+    net, split = ctl.network, ctl.scaled_split
+    i = worst_sample(net, split.train.X, split.train.y)
+    p = net.predict(split.train.X)[:, 0]
+    y = split.train.y
+    loss = -np.log(np.where(y == 1, p, 1 - p))
+    assert i == int(np.argmax(loss))
