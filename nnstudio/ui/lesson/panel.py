@@ -25,7 +25,9 @@ from PySide6.QtWidgets import (
 )
 
 from nnstudio.errors import NNStudioError
+from nnstudio.explain.glossary import ENTRIES
 from nnstudio.explain.numbers import num
+from nnstudio.ui.help.links import connect_glossary_links, glossary_link
 from nnstudio.ui.lesson.details import LayerNeuronsTable, ProbabilityBarsWidget, probabilities
 from nnstudio.ui.lesson.magnifier import STAGES
 from nnstudio.ui.lesson.overlay import param_of
@@ -129,6 +131,10 @@ class MagnifyingGlassPanel(QWidget):
         self.stage_title.setFont(font)
         self.stage_title.setWordWrap(True)
         lay.addWidget(self.stage_title)
+        self.stage_words = QLabel()  # the stage's word in the glossary
+        self.stage_words.setTextFormat(Qt.RichText)
+        connect_glossary_links(self.stage_words)
+        lay.addWidget(self.stage_words)
         self.caption = _text_label("What happens in this stage")
         lay.addWidget(self.caption)
         self.bars = ProbabilityBarsWidget()
@@ -284,6 +290,7 @@ class MagnifyingGlassPanel(QWidget):
         if walk is None:
             self.sample_label.setText(html.escape(mag.problem))
             self.stage_title.setText("")
+            self.stage_words.setVisible(False)
             self.caption.setText(f"<span style='color:#5f6368'>{html.escape(mag.problem)}</span>")
             for w in (self.bars, self.clicked_title, self.clicked, self.tools):
                 w.setVisible(False)
@@ -294,6 +301,10 @@ class MagnifyingGlassPanel(QWidget):
         st = walk.stage(STAGES[stage])
         title = st.title.split(". ", 1)[-1] if st.title[:1].isdigit() else st.title
         self.stage_title.setText(f"Stage {stage + 1} of {len(STAGES)}: {title}")
+        words = [k for k in glossary_keys(walk, STAGES[stage]) if k in ENTRIES]
+        self.stage_words.setText("In the glossary: " + ", ".join(
+            glossary_link(k, ENTRIES[k].title) for k in words) if words else "")
+        self.stage_words.setVisible(bool(words))
         self.caption.setText(caption_html(st.caption))
         probs = walk.probabilities
         self.bars.setVisible(probs is not None and STAGES[stage] in ("output", "loss", "update"))
@@ -398,6 +409,20 @@ class MagnifyingGlassPanel(QWidget):
             return ("", "", None)  # a layer: the table shows it
         except (NNStudioError, IndexError, KeyError) as exc:
             return ("", html.escape(str(exc)), None)
+
+
+def glossary_keys(walk, stage: str) -> list[str]:
+    """The glossary's words for ``stage`` of ``walk`` (keys; those it lacks are skipped)."""
+    output = walk.activation_keys[-1] or "identity"
+    loss = {"binary_crossentropy": "cross_entropy", "categorical_crossentropy": "cross_entropy",
+            "mse": "mean_squared_error"}.get(
+        walk.loss_key, walk.loss_key)
+    return {"input": ["sample", "feature", "standardisation"],
+            "layers": ["forward_pass", "weight", "bias", "activation"],
+            "output": [output if output in ("softmax", "sigmoid") else "identity"],
+            "loss": ["loss", loss],
+            "backward": ["backward_pass", "gradient"],
+            "update": [walk.optimizer_kind.lower(), "learning_rate"]}[stage]
 
 
 def _text_label(name: str) -> QLabel:

@@ -249,3 +249,14 @@ def test_a_selection_the_network_no_longer_has_is_dropped(glass, ctl):
     ctl.update_layer(1, units=8)
     mag.refresh()
     assert mag.walk is not None and mag.selection is None
+
+
+def test_each_stage_links_its_words_in_the_glossary(glass, ctl):
+    mag, panel, _canvas = glass
+    choose(ctl, mag, 0)
+    expected = {"input": "glossary:feature", "layers": "glossary:forward_pass",
+                "output": "glossary:sigmoid", "loss": "glossary:cross_entropy",
+                "backward": "glossary:backward_pass", "update": "glossary:adam"}
+    for k, key in enumerate(STAGES):
+        mag.set_stage(k)
+        assert expected[key] in panel.stage_words.text()
