@@ -32,15 +32,17 @@ from nnstudio.errors import ConfigError
 #: - ``dropout`` (``rate``): a Dropout layer before the output layer;
 #: - ``neurons`` (``factor``): every hidden Dense layer's units times ``factor`` (0.5 fewer,
 #:   2 more); those layers start from fresh weights;
+#: - ``hidden_layer`` (``units``): a hidden Dense ReLU layer before the output layer (for a
+#:   network without one; the output layer then starts from fresh weights);
 #: - ``leaky_relu``: Leaky ReLU instead of ReLU in the hidden layers (same weights);
 #: - ``plateau``: lower the rate (by half) when the validation loss stalls for 5 epochs;
 #: - ``noise`` (``std``): Gaussian noise on the training inputs (augmentation).
-FIX_KINDS = ("learning_rate", "early_stopping", "l2", "dropout", "neurons", "leaky_relu",
-             "plateau", "noise")
+FIX_KINDS = ("learning_rate", "early_stopping", "l2", "dropout", "neurons", "hidden_layer",
+             "leaky_relu", "plateau", "noise")
 #: Where each kind changes the settings: the training dict, its policies, or the layer list.
 CHANGES = {"learning_rate": "training", "l2": "training", "early_stopping": "policies",
            "plateau": "policies", "noise": "policies", "dropout": "layers", "neurons": "layers",
-           "leaky_relu": "layers"}
+           "hidden_layer": "layers", "leaky_relu": "layers"}
 
 #: Suggested values (the advice may name others).
 L2_PENALTY = 0.001
@@ -199,6 +201,18 @@ def _neurons(new: dict, params: dict) -> None:
         spec["config"]["units"] = max(2, round(units * float(params["factor"])))
 
 
+def _hidden_layer(new: dict, params: dict) -> None:
+    from nnstudio.engine.layers.naming import fresh_layer_name, layer_names
+
+    layers = new["layers"]
+    dense = [i for i, spec in enumerate(layers) if spec.get("class") == "Dense"]
+    if not dense:
+        raise ConfigError("the network has no output layer to put a hidden layer before")
+    name = fresh_layer_name("dense", layer_names(layers))
+    layers.insert(dense[-1], {"class": "Dense", "config": {
+        "units": int(params.get("units", 16)), "activation": "relu", "trainable": True, "name": name}})
+
+
 def _leaky(new: dict, params: dict) -> None:
     hidden = [spec for spec in _hidden(new["layers"]) if spec["config"].get("activation") == "relu"]
     if not hidden:
@@ -210,7 +224,8 @@ def _leaky(new: dict, params: dict) -> None:
 _APPLY: dict[str, Callable[[dict, dict], None]] = {
           "learning_rate": _set_rate, "l2": _set_l2, "early_stopping": _policy("stop", _early_stopping),
           "plateau": _policy("schedule", _plateau), "noise": _policy("augment", _noise),
-          "dropout": _add_dropout, "neurons": _neurons, "leaky_relu": _leaky}
+          "dropout": _add_dropout, "neurons": _neurons, "hidden_layer": _hidden_layer,
+          "leaky_relu": _leaky}
 
 
 # ------------------------------------------------------------------ advice -> fixes
@@ -266,6 +281,8 @@ def _from_remedy(kind: str, value, settings: dict, finding: Finding,
     if kind == "fewer_neurons":
         return [Fix("neurons", "Halve the neurons of each hidden layer", {"factor": 0.5}, f)]
     if kind == "more_neurons":
+        if not _hidden(settings.get("layers", [])):
+            return [Fix("hidden_layer", "Add a hidden layer of 16 neurons (ReLU)", {"units": 16}, f)]
         return [Fix("neurons", "Double the neurons of each hidden layer", {"factor": 2.0}, f)]
     if kind == "leaky_relu":
         return [Fix("leaky_relu", "Use Leaky ReLU in the hidden layers (its neurons cannot go "

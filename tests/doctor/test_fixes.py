@@ -96,6 +96,21 @@ def test_fixes_follow_the_advice_and_skip_what_is_already_there():
     assert no_val.params["monitor"] == "train_loss"
 
 
+def test_a_network_without_hidden_layer_is_offered_one_and_it_is_proven_to_help():
+    spiral = load_builtin("spiral")
+    setup = setup_from_project(_project(spiral, (), 0.01, 100), spiral)
+    flat = Finding("flat", "warning", None, {"cause": "too_small"}, (Remedy("more_neurons"),))
+    (fix,) = fixes_for(flat, setup.settings)
+    assert fix.label == "Add a hidden layer of 16 neurons (ReLU)"
+    layers = fix.apply(setup.settings)["layers"]
+    assert [(s["class"], s["config"]["name"], s["config"].get("units")) for s in layers] == [
+        ("Dense", "dense_2", 16), ("Dense", "dense_1", 1)]
+    start = Network.from_config(setup.network, seed=3).get_weights()
+    proof = prove_fix(ProofSetup(**{**setup.__dict__, "weights": start}), fix)
+    assert proof.outcome == "helped" and proof.after < 0.5 * proof.before
+    assert sorted(proof.fresh_layers) == ["dense_1/W", "dense_2/W", "dense_2/b"]  # reshaped or new
+
+
 def test_fixes_round_trip_through_json_and_pickle():
     fix = Fix("l2", "Add an L2 penalty of 0.001", {"weight_decay": 0.001}, "overfitting")
     assert Fix.from_dict(json.loads(json.dumps(fix.to_dict()))) == fix
