@@ -115,7 +115,9 @@ PROOF_LOSS = 0.05
 #: The same for an accuracy, in points (0.02 = 2 points).
 PROOF_ACC = 0.02
 #: ... and a loss gap must also exceed this share of the loss the run without the fix had
-#: after its first epoch: near zero, 0.003 against 0.0025 is 17 % apart and means nothing.
-PROOF_FLOOR = 0.01
+#: after its first epoch: near zero, large ratios mean nothing. (The spiral demo, Adam 0.003,
+#: 200 epochs: validation loss 0.0027 without L2 and 0.0124 with it, both 100 % right,
+#: against 0.59 after the first epoch: "worse" would mislead.)
+PROOF_FLOOR = 0.02
 #: A proof run lasts at most this many epochs unless asked for more.
 PROOF_MAX_EPOCHS = 200
