@@ -30,11 +30,14 @@ if TYPE_CHECKING:
 #: pass over the 784-256-128-10 network's Adam state.
 TINY = 1e-30
 FLUSH_EVERY = 64
-#: Elements per pass (5 float32 arrays x 32768 = 640 KB: inside a 1 MB L2 cache). The
-#: scratch buffers are this long, so they stay in cache from one chunk to the next.
-ADAM_CHUNK = 32768
-#: SGD makes two passes (three with momentum) over fewer arrays: longer chunks, fewer calls.
-SGD_CHUNK = 4 * ADAM_CHUNK
+#: Elements per pass. Each chunk makes ten numpy calls of ~0.5 us fixed cost; at 131072
+#: (5 float32 arrays x 512 KB, past the 1 MB L2 but well inside L3) that cost outweighs
+#: keeping the passes in L2: Adam's step on the 784-256-128-10 network (235k parameters)
+#: took ~200 us against ~230 us with 32768-element chunks, and 1-2 % less again at 1.3M
+#: parameters. The scratch buffers are this long.
+ADAM_CHUNK = 131072
+#: SGD makes two passes (three with momentum) over fewer arrays.
+SGD_CHUNK = 131072
 
 
 def _check_positive(name: str, value) -> float:
@@ -187,7 +190,7 @@ class Optimizer(ABC):
             update(p, g, state, k, out)
 
     def _chunk_size(self) -> int:
-        """Elements per pass: the chunk's arrays should fit the L2 cache (1 MB)."""
+        """Elements per pass (see ADAM_CHUNK)."""
         return ADAM_CHUNK
 
     def _factors(self, lr: float, t: int):
@@ -377,8 +380,8 @@ def _chunks(p: np.ndarray, g: np.ndarray, state: dict, ranges: list[tuple[int, i
             update: np.ndarray, gradient: np.ndarray, size: int, full: bool) -> list[tuple]:
     """The views one segment's update works on, chunk by chunk.
 
-    Chunks fit the L2 cache: the step's GEMMs have evicted the optimizer state, so only the
-    first of the passes over each chunk comes from main memory. ``update`` and ``gradient``
+    Chunks stay in cache (L3, see ADAM_CHUNK): the step's GEMMs have evicted the optimizer
+    state, so only the first of the passes over each chunk comes from main memory. ``update`` and ``gradient``
     receive the amount subtracted and the gradient with its L2 term: chunk-long scratch
     buffers for a real step, arrays as long as the segment (``full``) for a preview.
 

@@ -108,11 +108,12 @@ def test_l2_decays_weights_but_not_biases():
     np.testing.assert_array_equal(net.layers[0].b, 1.0)
 
 
-def test_adam_keeps_running_averages_out_of_denormal_range():
+def test_adam_keeps_running_averages_out_of_denormal_range(monkeypatch):
     """A weight whose gradient stays 0 must not leave denormal floats behind (they make every
     later step ~100x slower); chunked updates must equal one whole-buffer update."""
     from nnstudio.engine import optimizers
 
+    monkeypatch.setattr(optimizers, "ADAM_CHUNK", 32768)  # several chunks for 60,200 weights
     net = Network(300, [Dense(200, "linear")], loss="mse")
     opt = Adam(0.01)
     opt.bind(*net.trainable_segments())
