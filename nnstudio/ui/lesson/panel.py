@@ -334,7 +334,8 @@ class MagnifyingGlassPanel(QWidget):
             target = f"true class <b>{html.escape(walk.label_name or '')}</b>"
         else:
             target = "target " + ", ".join(num(v) for v in walk.real_units(walk.target_vector()))
-        return f"Row {walk.sample_index} of the training part: {values}{more}; {target}."
+        units = " (in the data's own units)" if walk.x_raw is not None else ""
+        return f"Row {walk.sample_index} of the training part{units}: {values}{more}; {target}."
 
     def _fill_layer_combo(self, walk) -> None:
         items = [("Input (the features)", -1)] + [
