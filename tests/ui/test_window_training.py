@@ -68,6 +68,9 @@ def test_divergence_is_reported_and_weights_stay_finite(window, wait_idle):
     assert np.isfinite(window.ctl.network.params).all()
     assert window.ctl.project.training["optimizer"]["config"]["learning_rate"] == 0.1
     assert not window.views.metrics.doctor.continue_button.isHidden()
+    # The magnifying glass opens on the training row the rewound network gets most wrong.
+    window.views.metrics.doctor.look_button.click()
+    assert window.ctl.chosen_sample >= 0
 
 
 def test_closing_during_training_stops_cleanly(qtbot):

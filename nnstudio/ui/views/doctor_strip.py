@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 SHOWN = 2
 FIX_TIP = ("Apply this change (Undo, Ctrl+Z, takes it back), then train twice from the same "
            "starting weights and seed, without and with it, and show both curves: does it help?")
-_STRIP_STYLE = "#doctor_strip { background: #FFF6E0; border: 1px solid #E8C77A; border-radius: 4px; }"
+_STRIP_STYLE = "#doctor_strip { background: transparent; border: none; }"
 
 
 class DoctorStripWidget(QFrame):
@@ -39,6 +39,7 @@ class DoctorStripWidget(QFrame):
     """
 
     fix_chosen = Signal(object)          # Fix
+    shown_changed = Signal(bool)
     continue_requested = Signal()
     look_requested = Signal()
 
@@ -47,7 +48,7 @@ class DoctorStripWidget(QFrame):
         self.setObjectName("doctor_strip")
         self.setStyleSheet(_STRIP_STYLE)
         self._lay = QVBoxLayout(self)
-        self._lay.setContentsMargins(6, 3, 6, 3)
+        self._lay.setContentsMargins(0, 0, 0, 0)
         self._lay.setSpacing(2)
         self._shown: tuple = ()
         self.buttons: list[QPushButton] = []
@@ -148,4 +149,7 @@ class DoctorStripWidget(QFrame):
         return row
 
     def _update_visible(self) -> None:
-        self.setVisible(bool(self._rows) or self.blow_up_shown)
+        shown = bool(self._rows) or self.blow_up_shown
+        if self.isHidden() == shown:
+            self.setVisible(shown)
+            self.shown_changed.emit(shown)

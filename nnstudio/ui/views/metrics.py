@@ -11,15 +11,14 @@ import time
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QSize, Qt, QTimer
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from nnstudio.doctor import curve_findings, render
-from nnstudio.ui.views.axes import ReadableAxis
+from nnstudio.ui.views.axes import ReadableAxis, readable_number
 from nnstudio.ui.views.doctor_strip import DoctorStripWidget
 from nnstudio.ui.views.palette import (
     BACKGROUND,
     BAD_COLOR,
-    HINT_STYLE,
     LABEL_STYLE,
     TRAIN_COLOR,
     VAL_COLOR,
@@ -27,6 +26,10 @@ from nnstudio.ui.views.palette import (
 )
 
 REDRAW_MS = 40
+# The hint's colours (palette.HINT_STYLE) on the box that holds it and the doctor's buttons.
+_HINT_BOX_STYLE = ("#hint_box { background: #FFF6E0; border: 1px solid #E8C77A; border-radius: 4px; }"
+                   " QLabel { color: #5A4300; }")
+_HINT_TEXT_STYLE = "QLabel { background: transparent; border: none; }"
 _KEY_TRAIN = f'<span style="color:{TRAIN_COLOR}">━━</span> training'
 _KEY_BOTH = _KEY_TRAIN + f' &nbsp;&nbsp; <span style="color:{VAL_COLOR}">━━</span> validation'
 MAX_REDRAW_MS = 300
@@ -43,8 +46,9 @@ _COLUMNS = ("epoch", "train_loss", "train_acc", "val_loss", "val_acc", "learning
 _RATE = _COLUMNS.index("learning_rate")
 #: The learning rate's colour: neither training's blue nor validation's orange.
 RATE_COLOR = "#59A14F"
-#: Height of the learning-rate strip under the loss plot: enough for three tick labels.
-RATE_PLOT_HEIGHT = 66
+#: Height of the learning-rate strip under the loss plot, with the epoch axis the two share
+#: (the loss plot then hides its own): two tick labels and the axis.
+RATE_PLOT_HEIGHT = 80
 #: The rate strip shows once the rate changed during the shown epochs by more than this
 #: factor (a schedule, a hand-turned slider, the tenth after a blow-up): a flat line for a
 #: rate that never moved would take room from the loss curve and say nothing.
@@ -139,8 +143,8 @@ class MetricsPlotWidget(QWidget):
         rate_item = self.rate_plot.getPlotItem()
         style_plot(rate_item, left="rate")
         rate_item.showGrid(x=False, y=False)
-        rate_item.setContentsMargins(0, 2, 4, 0)
-        rate_item.hideAxis("bottom")
+        rate_item.setContentsMargins(0, 4, 4, 0)
+        rate_item.setLabel("bottom", "epoch", **LABEL_STYLE)
         rate_item.setLogMode(y=True)
         rate_item.setXLink(self.loss_plot.getPlotItem())
         rate_item.setMouseEnabled(x=False, y=False)
@@ -188,7 +192,7 @@ class MetricsPlotWidget(QWidget):
 
         self.hint_label = QLabel()
         self.hint_label.setWordWrap(True)
-        self.hint_label.setStyleSheet(HINT_STYLE)
+        self.hint_label.setStyleSheet(_HINT_TEXT_STYLE)
         self.hint_label.setVisible(False)
         self.hint_label.setToolTip("A tip read from the curves above; it goes away when it no "
                                    "longer applies.")
@@ -210,10 +214,20 @@ class MetricsPlotWidget(QWidget):
         layout.setSpacing(4)
         layout.addWidget(self.key_label)
         layout.addLayout(plots, 1)
-        layout.addWidget(self.hint_label)
         #: The doctor's fix buttons for what the hints say (filled by the window's doctor).
         self.doctor = DoctorStripWidget()
-        layout.addWidget(self.doctor)
+        # Hint and buttons in one box: two boxes cost the plots ~12 px more at 1366x768.
+        self.hint_box = QFrame()
+        self.hint_box.setObjectName("hint_box")
+        self.hint_box.setStyleSheet(_HINT_BOX_STYLE)
+        box = QVBoxLayout(self.hint_box)
+        box.setContentsMargins(8, 3, 6, 3)
+        box.setSpacing(2)
+        box.addWidget(self.hint_label)
+        box.addWidget(self.doctor)
+        self.hint_box.setVisible(False)
+        self.doctor.shown_changed.connect(self._update_hint_box)
+        layout.addWidget(self.hint_box)
 
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -356,13 +370,20 @@ class MetricsPlotWidget(QWidget):
             lo, hi = np.log10(rates[ok].min()), np.log10(rates[ok].max())
             y_range = (float(np.floor(lo)), float(max(np.ceil(hi), np.floor(lo) + 1)))
             view = self.rate_plot.getPlotItem().getViewBox()
-            if self._rate_range != y_range:
-                self._rate_range = y_range
-                view.setYRange(*y_range, padding=0.05)
+            ticks = (float(rates[ok].min()), float(rates[ok].max()))
+            if self._rate_range != (y_range, ticks):
+                self._rate_range = (y_range, ticks)
+                view.setYRange(*y_range, padding=0.15)  # edge labels stay whole
+                # Two labels, the lowest and highest rate: a log axis's own ticks crowded
+                # "0.3 0.4 0.5 ..." into a strip this short.
+                self.rate_plot.getPlotItem().getAxis("left").setTicks(
+                    [[(float(np.log10(v)), readable_number(v)) for v in ticks]])
         elif curve.getData()[0] is not None and len(curve.getData()[0]):
             curve.setData([], [])
         if self.rate_plot.isVisibleTo(self) != shown:
             self.rate_plot.setVisible(shown)
+            # One epoch axis for both, under the rate strip.
+            self.loss_plot.getPlotItem().showAxis("bottom", not shown)
 
     def _reset_ranges(self) -> None:
         """Empty plots forget the last run's axes: epochs 0-10, loss 0-1, accuracy 0-100 %."""
@@ -391,3 +412,9 @@ class MetricsPlotWidget(QWidget):
         if text != self.hint_label.text():
             self.hint_label.setText(text)
             self.hint_label.setVisible(bool(text))
+            self._update_hint_box()
+
+    def _update_hint_box(self) -> None:
+        shown = not self.hint_label.isHidden() or not self.doctor.isHidden()
+        if self.hint_box.isHidden() == shown:
+            self.hint_box.setVisible(shown)
