@@ -25,6 +25,8 @@ from nnstudio.doctor.findings import Finding
 from nnstudio.doctor.fixes import Fix, fixes_for
 from nnstudio.doctor.live import after_run_findings, live_findings
 from nnstudio.doctor.prove import setup_from_session
+from nnstudio.doctor.render import sentence
+from nnstudio.doctor.thresholds import PROOF_MAX_EPOCHS
 from nnstudio.doctor.verdict import diagnose_run
 from nnstudio.errors import NNStudioError
 from nnstudio.ui.training.proof_worker import ProofRunner
@@ -39,6 +41,10 @@ TITLES = {"exploded": "The loss blew up", "unstable": "Steps too big",
           "too_little_data": "Little data for this network", "still_improving": "Still learning",
           "stalled": "Stuck", "not_learned": "Not learned",
           "worse_than_average": "Worse than the average"}
+#: A proof run sees at most this many training rows in all (epochs x rows) ...
+PROOF_SAMPLES = 500_000
+#: ... but gets at least this many epochs (fewer would say nothing).
+PROOF_MIN_EPOCHS = 5
 #: Layer settings a fix may change, which the controller edits one layer at a time.
 _LAYER_KEYS = ("units", "activation", "rate")
 
@@ -120,8 +126,9 @@ class LiveDoctor(QObject):
         self.findings = found + [f for f in verdict if f.kind not in kinds and f.advice]
         self._show_fixes()
 
-    def rows(self) -> list[tuple[str, list[Fix]]]:
-        """``(title, fixes)`` for the findings on show; a fix appears once, on its first row."""
+    def rows(self) -> list[tuple[str, list[Fix], str]]:
+        """``(title, fixes, sentence)`` for the findings on show; a fix appears once, on its
+        first row."""
         ctl = self._ctl
         if ctl.network is None:
             return []
@@ -132,7 +139,8 @@ class LiveDoctor(QObject):
         for f in self.findings:
             fixes = [fix for fix in fixes_for(f, settings, has_val) if fix.label not in seen]
             seen.update(fix.label for fix in fixes)
-            out.append((TITLES.get(f.kind, f.kind.replace("_", " ").capitalize()), fixes))
+            out.append((TITLES.get(f.kind, f.kind.replace("_", " ").capitalize()), fixes,
+                        _sentence(f)))
         return out
 
     def _show_fixes(self) -> None:
@@ -171,7 +179,8 @@ class LiveDoctor(QObject):
                                 "out: two short runs, without and with it…", "info")
         self._views.show_proof_tab()
         self._views.proof.start(fix.label)
-        self.proofs.start(setup, fix)
+        self.proofs.start(setup, fix, proof_epochs(int(ctl.project.training.get("epochs", 100)),
+                                                   len(setup.X_train)))
         return True
 
     def _proof_weights(self) -> dict | None:
@@ -255,6 +264,15 @@ class LiveDoctor(QObject):
         self.proofs.shutdown()
 
 
+def proof_epochs(epochs: int, n_train: int) -> int:
+    """Epochs of each proof run: the run's own, at most
+    :data:`~nnstudio.doctor.thresholds.PROOF_MAX_EPOCHS`, and at most :data:`PROOF_SAMPLES`
+    training rows in all (but at least :data:`PROOF_MIN_EPOCHS`), so MNIST-sized data is
+    tried out in a minute, not an hour."""
+    budget = max(PROOF_MIN_EPOCHS, PROOF_SAMPLES // max(1, n_train))
+    return max(1, min(epochs, PROOF_MAX_EPOCHS, budget))
+
+
 def worst_sample(network, X: np.ndarray, y: np.ndarray) -> int:
     """Index of the row of ``X`` (n, n_features) with the largest loss under ``network``
     (cross-entropy of the true class, or squared error summed over the outputs)."""
@@ -274,6 +292,14 @@ def worst_sample(network, X: np.ndarray, y: np.ndarray) -> int:
             loss = ((p - y.reshape(len(p), -1)) ** 2).sum(axis=1)
     loss = np.where(np.isfinite(loss), loss, np.inf)
     return int(np.argmax(loss))
+
+
+def _sentence(f: Finding) -> str:
+    """The finding in the plot's words (empty when the doctor has none for it)."""
+    try:
+        return sentence(f, "plot")
+    except (KeyError, ValueError):
+        return ""
 
 
 def _has_lesson() -> bool:

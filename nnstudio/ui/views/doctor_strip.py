@@ -79,11 +79,12 @@ class DoctorStripWidget(QFrame):
 
     # ------------------------------------------------------------------ what to show
     def set_rows(self, rows: list[tuple[str, list]]) -> None:
-        """``rows``: ``(what the doctor sees, [Fix, ...])`` each, e.g. ``("Memorising", [...])``;
+        """``rows``: ``(what the doctor sees, [Fix, ...])`` each, e.g. ``("Memorising", [...])``,
+        optionally with a third item, the finding's sentence (the title's tooltip);
         rows without fixes are left out. Nothing is rebuilt when the same rows come again (the
         live doctor asks every second)."""
-        rows = [(title, fixes) for title, fixes in rows if fixes]
-        key = tuple((title, tuple(f.label for f in fixes)) for title, fixes in rows)
+        rows = [(row[0], row[1], row[2] if len(row) > 2 else "") for row in rows if row[1]]
+        key = tuple((title, tuple(f.label for f in fixes), tip) for title, fixes, tip in rows)
         if key == self._shown:
             return
         self._shown = key
@@ -91,8 +92,8 @@ class DoctorStripWidget(QFrame):
             self._lay.removeWidget(w)
             w.deleteLater()
         self._rows, self.buttons, self.more_fixes = [], [], []
-        for title, fixes in rows:
-            self._add_row(self._button_row(title, fixes))
+        for title, fixes, tip in rows:
+            self._add_row(self._button_row(title, fixes, tip))
         self._update_visible()
 
     def show_blow_up(self, text: str, can_look: bool) -> None:
@@ -120,11 +121,13 @@ class DoctorStripWidget(QFrame):
         self._lay.addWidget(widget)
         self._rows.append(widget)
 
-    def _button_row(self, title: str, fixes: list) -> QWidget:
+    def _button_row(self, title: str, fixes: list, tip: str = "") -> QWidget:
         row = QWidget()
         lay = QHBoxLayout(row)
         lay.setContentsMargins(0, 0, 0, 0)
-        lay.addWidget(QLabel(f"<b>{escape(title)}</b> – try:"))
+        label = QLabel(f"<b>{escape(title)}</b> – try:")
+        label.setToolTip(tip)  # what the doctor saw, in a sentence
+        lay.addWidget(label)
         for fix in fixes[:SHOWN]:
             button = QPushButton(fix.label)
             button.setToolTip(FIX_TIP)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from nnstudio.doctor.fixes import Fix
-from nnstudio.ui.training.doctor_live import LiveDoctor, worst_sample
+from nnstudio.ui.training.doctor_live import LiveDoctor, proof_epochs, worst_sample
 from nnstudio.ui.training.training_runner import TrainingRunner
 from nnstudio.ui.views import TrainingViewsPanel
 
@@ -103,3 +103,26 @@ def test_the_worst_sample_is_the_one_with_the_largest_loss(ctl):
     y = split.train.y
     loss = -np.log(np.where(y == 1, p, 1 - p))
     assert i == int(np.argmax(loss))
+
+
+def test_fixes_show_while_the_run_goes_and_pressing_one_stops_it(qtbot, ctl, doctor):
+    runner = doctor._runner
+    ctl.set_training(learning_rate=1.0, epochs=100_000, epochs_per_second=0)
+    assert runner.start()
+    # Read live (about once a second), while the run is still going.
+    qtbot.waitUntil(lambda: bool(doctor.strip.buttons), timeout=60_000)
+    assert runner.state == "running"
+    title = doctor.rows()[0]
+    assert title[0] == "Steps too big" and title[2]  # the sentence is the title's tooltip
+    doctor.strip.buttons[0].click()
+    assert runner.state == "idle"  # the run stopped first, keeping its weights
+    assert ctl.project.training["optimizer"]["config"]["learning_rate"] == 0.1
+    qtbot.waitUntil(lambda: not doctor.proofs.busy, timeout=120_000)
+    assert doctor._views.proof.proof is not None
+
+
+def test_proof_runs_are_short_on_big_data():
+    assert proof_epochs(60, 240) == 60          # the spiral: the run's own length
+    assert proof_epochs(5000, 240) == 200       # at most PROOF_MAX_EPOCHS
+    assert proof_epochs(100, 48_000) == 10      # MNIST-sized: 500,000 rows in all
+    assert proof_epochs(100, 10_000_000) == 5   # but never fewer than 5 epochs
