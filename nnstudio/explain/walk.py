@@ -100,6 +100,7 @@ class StepWalk:
     stages: list[Stage] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     alphas: dict[int, float] = field(default_factory=dict)
+    _chains: dict = field(default_factory=dict, repr=False, compare=False)
 
     # ------------------------------------------------------------------ settings in words
     @property
@@ -177,7 +178,11 @@ class StepWalk:
 
     def weight_chain(self, param_name: str, index) -> arithmetic.WeightMath:
         """The chain rule and the update of ``param_name[index]`` (``"dense_1/W"``, ``(i, j)``)."""
-        return arithmetic.weight_math(self, param_name, index)
+        key = (param_name, tuple(int(i) for i in np.atleast_1d(index)))
+        found = self._chains.get(key)
+        if found is None:  # the captions ask for the featured weight three times
+            found = self._chains[key] = arithmetic.weight_math(self, param_name, index)
+        return found
 
     def to_dict(self) -> dict:
         """The step as JSON-ready data (see :func:`nnstudio.explain.export.walk_to_dict`)."""
@@ -224,8 +229,9 @@ def walk_step(network: Network, optimizer: Optimizer, x, y, *, feature_names: li
     ConfigError
         For a sample of the wrong shape, a bad target or learning rate.
     """
-    from nnstudio.engine import Network, optimizer_from_config, optimizer_to_config
+    from nnstudio.engine import optimizer_from_config, optimizer_to_config
     from nnstudio.explain.captions import build_stages, featured_weight
+    from nnstudio.explain.twin import twin_of
 
     x = np.asarray(x, dtype=network.dtype).reshape(-1)
     if x.size != network.n_inputs:
@@ -237,24 +243,23 @@ def walk_step(network: Network, optimizer: Optimizer, x, y, *, feature_names: li
         tr = network.trace(x, y, rng)
     # A twin of the network with this sample's gradients in its buffer, for the optimizer's
     # preview and for the loss after the update: the network itself is never written.
-    twin = Network.from_config(network.get_config(), dtype=network.dtype)
-    twin.params[...] = network.params
     slices = network.param_slices()
-    for name, (s, n, _shape) in slices.items():
-        twin.grads[s:s + n] = tr.gradients[name].reshape(-1)
     shadow = optimizer_from_config(optimizer_to_config(optimizer))
     if learning_rate is not None:
         shadow.learning_rate = learning_rate
-    shadow.attach(twin)
     notes: list[str] = []
     state = optimizer.state_dict()
-    if state["params"]:
-        notes += shadow.load_state_dict(state)
-    preview = shadow.preview()
-    for name, (s, n, _shape) in slices.items():
-        twin.params[s:s + n] = preview[name]["params_after"].reshape(-1)
-    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-        after = twin.trace(x, y, None)
+    with twin_of(network) as twin:
+        for name, (s, n, _shape) in slices.items():
+            twin.grads[s:s + n] = tr.gradients[name].reshape(-1)
+        shadow.attach(twin)
+        if state["params"]:
+            notes += shadow.load_state_dict(state)
+        preview = shadow.preview()
+        for name, (s, n, _shape) in slices.items():
+            twin.params[s:s + n] = preview[name]["params_after"].reshape(-1)
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            after = twin.trace(x, y, None)
     layers = network.layers
     keys = [getattr(getattr(layer, "activation", None), "key", None) for layer in layers]
     names = [getattr(getattr(layer, "activation", None), "display_name", layer.kind) for layer in layers]

@@ -169,3 +169,21 @@ def test_regression_walk_speaks_in_real_units(make_session):
     assert "Mean squared error" in walk.stage("loss").caption
     assert "own units" in walk.stage("output").caption
     assert walk.loss == s.network.trace(walk.x, y).loss
+
+
+def test_a_changed_network_gets_a_fresh_twin():
+    # The twin that previews the update is kept per network; freezing a layer must show.
+    net = Network(2, [Dense(3, "relu"), Dense(2, "softmax")], seed=1)
+    first = walk_step(net, SGD(0.1), [1.0, -1.0], 1)
+    assert first.preview["dense_1/W"]["trainable"]
+    net.layers[0].trainable = False
+    frozen = walk_step(net, SGD(0.1), [1.0, -1.0], 1)
+    assert not frozen.preview["dense_1/W"]["trainable"]
+    np.testing.assert_array_equal(frozen.preview["dense_1/W"]["params_after"], net.get_weights()["dense_1/W"])
+    net.layers[0].trainable = True
+    net.params[:3] += 0.5  # new weights, same config: the twin takes them
+    again = walk_step(net, SGD(0.1), [1.0, -1.0], 1)
+    assert again.loss == net.trace([1.0, -1.0], 1).loss
+    check = Network.from_config(net.get_config())
+    check.set_weights({k: e["params_after"] for k, e in again.preview.items()})
+    assert again.loss_after == check.trace([1.0, -1.0], 1).loss
