@@ -3,13 +3,14 @@ scikit-learn and pandas (``--peer-python``; never a dependency of nnstudio).
 
     PEER_PYTHON tabular_sklearn_peer.py JOB.json  ->  prints one JSON object per line
 
-The job lists files, each with its target, task and the fold number of every row (the same
-folds nnstudio is scored on). For each fold and model the peer fits a standard pipeline on the
-other folds and scores the fold: numbers get the mean of the training rows for a gap and are
-standardised; words get the most frequent word for a gap and are one-hot encoded (unknown words
-in a test fold are all-zero). Regression targets are standardised too
-(``TransformedTargetRegressor``), as nnstudio does, so neither side is slowed by targets in
-dollars. Cells read as missing: the ones nnstudio treats as missing in every column.
+The job lists files, each with its target, task and, per repetition of the cross-validation,
+the fold number of every row (the same folds nnstudio is scored on). For each fold and model
+the peer fits a standard pipeline on the other folds and scores the fold: numbers get the mean
+of the training rows for a gap and are standardised; words get the most frequent word for a gap
+and are one-hot encoded (unknown words in a test fold are all-zero). Regression targets are
+standardised too (``TransformedTargetRegressor``), as nnstudio does, so neither side is slowed
+by targets in dollars. Cells read as missing: the ones nnstudio treats as missing in every
+column.
 """
 from __future__ import annotations
 
@@ -56,10 +57,9 @@ def run(item: dict) -> dict:
     frame = pd.read_csv(item["path"], keep_default_na=False, na_values=NA)
     y = frame.pop(item["target"])
     y = y.astype(str).to_numpy() if item["task"] == "classification" else y.to_numpy(float)
-    folds = np.asarray(item["folds"])
     scores: dict[str, list[float]] = {}
     started = time.perf_counter()
-    for k in range(int(folds.max()) + 1):
+    for folds, k in [(np.asarray(f), k) for f in item["folds"] for k in range(max(f) + 1)]:
         test = folds == k
         for name, model in models(item["task"]).items():
             pipe = make_pipeline(preprocess(frame), model)
