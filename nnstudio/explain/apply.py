@@ -139,7 +139,11 @@ def check_gradient(network: Network, x, y, param_name: str, index, eps: float = 
 
 def nudge(network: Network, x, y, param_name: str, index, value: float) -> tuple[float, np.ndarray]:
     """This sample's loss and the network's output (shape (n_outputs,)) with
-    ``param_name[index]`` set to ``value``; the network is restored before returning."""
+    ``param_name[index]`` set to ``value``; the network is restored before returning.
+
+    Both are those of :meth:`Network.trace` (like :attr:`StepWalk.loss`): probabilities for a
+    classifier; with target scaling, the loss and output in the scaled units training uses
+    (:meth:`StepWalk.real_units` turns the output into the target's units)."""
     view, idx = _entry(network, param_name, index)
     value = float(value)
     if not math.isfinite(value):

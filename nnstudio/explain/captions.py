@@ -86,7 +86,7 @@ def layers_caption(walk: StepWalk) -> str:
         act = walk.activation_names[i]
         head = f"{lt.name} ({n} neuron{'s' if n != 1 else ''}, {act}"
         head += ", frozen)" if lt.frozen else ")"
-        example = walk.neuron(i, 0).caption
+        example = walk.neuron(i, example_neuron(walk, i)).caption
         how = "each neuron multiplies every input by its weight, adds them up with its bias " \
               f"(z) and applies {act} (a)"
         extra = ""
@@ -99,6 +99,16 @@ def layers_caption(walk: StepWalk) -> str:
                    "them into probabilities")
         lines.append(f"{head}: {how}. For example {example}.{extra}")
     return "\n".join(lines)
+
+
+def example_neuron(walk: StepWalk, layer_index: int) -> int:
+    """The neuron a layer's caption works through: the true class's at a softmax output,
+    else the most active one (its arithmetic shows a neuron at work)."""
+    lt = walk.trace.layers[layer_index]
+    if layer_index == len(walk.trace.layers) - 1 and walk.task == "classification" \
+            and lt.output.size > 1:
+        return int(np.asarray(walk.y).reshape(-1)[0])
+    return int(np.argmax(lt.output))
 
 
 def output_caption(walk: StepWalk) -> str:

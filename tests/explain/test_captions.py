@@ -109,3 +109,12 @@ def test_regression_loss_in_words(make_session):
     assert "Mean squared error: (prediction - target)^2" in loss and "standardised units" in loss
     assert f"= {num(walk.loss)}" in loss
     assert "2 x (prediction - target)" in walk.stage("backward").caption
+
+
+def test_each_layer_works_through_its_most_active_neuron_and_the_true_class():
+    net = Network(2, [Dense(6, "relu"), Dense(3, "softmax")], seed=3)
+    walk = walk_step(net, SGD(0.1), [0.4, -0.9], 2, class_names=["a", "b", "c"])
+    text = walk.stage("layers").caption
+    busiest = int(np.argmax(walk.trace.layers[0].output))
+    assert walk.neuron(0, busiest).caption in text
+    assert walk.neuron(1, 2).caption in text  # the true class's output neuron

@@ -187,3 +187,13 @@ def test_a_changed_network_gets_a_fresh_twin():
     check = Network.from_config(net.get_config())
     check.set_weights({k: e["params_after"] for k, e in again.preview.items()})
     assert again.loss_after == check.trace([1.0, -1.0], 1).loss
+
+
+def test_a_saved_state_of_another_optimizer_is_noted_not_used(iris_session):
+    s = iris_session
+    other = SGD(0.1, momentum=0.9)
+    other.attach(s.network)
+    s.project.optimizer_state = other.state_dict()  # saved by an SGD run; training is Adam now
+    walk = walk_session_step(s, 0)
+    assert walk.iterations == 0 and walk.optimizer_kind == "Adam"
+    assert any("belongs to SGD" in note for note in walk.notes)
