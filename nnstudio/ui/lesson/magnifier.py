@@ -125,6 +125,8 @@ class Magnifier(QObject):
                 problem = str(exc)
         if walk is not None and self.selection is not None and not _still_valid(self.selection, walk):
             self.selection = None
+        if walk is None and self.walk is None and problem == self.problem:
+            return  # nothing to show before or after (e.g. closed while the weights change)
         self.walk, self.problem = walk, problem
         self.changed.emit()
 

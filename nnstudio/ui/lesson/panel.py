@@ -446,6 +446,10 @@ def connect_canvas(magnifier, canvas, panel=None) -> None:
         def _columns() -> None:
             panel._canvas_columns = {c.layer: list(c.drawn) for c in canvas.columns}
         magnifier.changed.connect(_columns)
-    magnifier.changed.connect(lambda: canvas.set_overlay(magnifier.overlay()))
+    def _overlay() -> None:
+        overlay = magnifier.overlay()
+        if overlay is not None or canvas.overlay is not None:  # none before and after: no rebuild
+            canvas.set_overlay(overlay)
+    magnifier.changed.connect(_overlay)
     canvas.neuron_clicked.connect(lambda layer, j: magnifier.select(("neuron", layer, j)))
     canvas.weight_clicked.connect(lambda layer, i, j: magnifier.select(("weight", layer, i, j)))
