@@ -240,12 +240,18 @@ def output_math(walk: StepWalk) -> OutputMath:
     real = walk.real_units(out)
     act = walk.activation_names[last]
     how = "is z itself" if key == "linear" else f"is {act}(z)"
-    scaled = ""
+    parts = []
+    for k in range(len(out)):
+        text = num(out[k])
+        if walk.target_scaling is not None:
+            t_shift, t_scale = walk.target_scaling
+            text += (f" (in the target's own units {num(out[k])} x {num(t_scale[k])} + "
+                     f"{term(t_shift[k])} = {num(real[k])})")
+        parts.append(text)
+    caption = f"The prediction {how}: {parts[0]}." if len(parts) == 1 else \
+        f"Each output {how}: " + "; ".join(f"output {k + 1}: {p}" for k, p in enumerate(parts)) + "."
     if walk.target_scaling is not None:
-        t_shift, t_scale = walk.target_scaling
-        scaled = (f" The network works in standardised units: {num(out[0])} x {num(t_scale[0])} + "
-                  f"{term(t_shift[0])} = {num(real[0])} in the target's own units.")
-    caption = f"The prediction {how}: {num(out[0])}.{scaled}"
+        caption += " The network works in standardised units, and its answer is turned back."
     return OutputMath("identity", z, None, 0.0, None, out, None, real, caption)
 
 

@@ -70,7 +70,7 @@ def input_caption(walk: StepWalk) -> str:
         text += f" Its true class is {walk.label_name!r}."
     else:
         y = np.asarray(walk.y, dtype=np.float64).reshape(-1)
-        text += f" Its true value is {', '.join(plain(v) for v in y)}."
+        text += f" Its true value{' is' if y.size == 1 else 's are'} {', '.join(plain(v) for v in y)}."
     return text
 
 
@@ -154,8 +154,12 @@ def loss_caption(walk: StepWalk) -> str:
     units = ""
     if walk.target_scaling is not None:
         real = np.asarray(walk.y, dtype=np.float64).reshape(-1)
-        units = (f" (in standardised units, as training measures it: the true value "
-                 f"{plain(real[0])} is {num(y[0])} there)")
+        if real.size == 1:
+            units = (f" (in standardised units, as training measures it: the true value "
+                     f"{plain(real[0])} is {num(y[0])} there)")
+        else:
+            units = (f" (in standardised units, as training measures it: the true values "
+                     f"{', '.join(plain(v) for v in real)} are {', '.join(num(v) for v in y)} there)")
     if out.size == 1:
         calc = f"(prediction - target)^2 = ({num(out[0])} - {term(y[0])})^2 = {num(loss)}"
     else:

@@ -118,3 +118,14 @@ def test_each_layer_works_through_its_most_active_neuron_and_the_true_class():
     busiest = int(np.argmax(walk.trace.layers[0].output))
     assert walk.neuron(0, busiest).caption in text
     assert walk.neuron(1, 2).caption in text  # the true class's output neuron
+
+
+def test_several_regression_outputs_are_each_explained():
+    net = Network(2, [Dense(3, "tanh"), Dense(2, "linear")], seed=1)
+    net.fit_target_scaling(np.array([[10., 200.], [20., 260.], [15., 300.]]))
+    walk = walk_step(net, SGD(0.05), [0.3, 0.1], np.array([12., 250.]))
+    real = walk.output_math().real
+    out = walk.stage("output").caption
+    assert "output 1: " in out and f"= {num(real[1])})" in out
+    assert "true values 12, 250 are" in walk.stage("loss").caption
+    assert "Its true values are 12, 250." in walk.stage("input").caption
