@@ -18,6 +18,10 @@ Work is counted as the GEMMs the engine really does, per sample and layer of ``i
 units: forward 2*in*out, weight gradient 2*in*out (trainable layers), input gradient 2*in*out
 only above the lowest trainable layer (the input layer's gradient is never computed). The old
 count, 6 x parameters, over-counted by ~40 % on the MLP; it is printed alongside for comparison.
+The peak is numpy's float32 matmul on the MLP's largest product at batch 256 (256 x 784 x 256),
+at the case's thread count, between its runs. As a check that this reference is fair, the bench
+also times the step's own eight products alone (the engine's shapes and transposed layouts) and
+a 1024 x 1024 square product, and prints the share against each.
 
 These machines are shared: before each case the bench waits (``--quiet-wait``, 20 s) for other
 processes to go quiet, each run records the share of the CPUs other processes took
@@ -174,19 +178,58 @@ def torch_spiral(X: np.ndarray, y: np.ndarray, batch: int, epochs: int) -> float
     return steps / sec
 
 
+def _best_rate(flops: float, fn: Callable[[], object], reps: int, loops: int) -> float:
+    best = float("inf")
+    for _ in range(reps):
+        t = time.perf_counter()
+        for _ in range(loops):
+            fn()
+        best = min(best, time.perf_counter() - t)
+    return loops * flops / best
+
+
 def gemm_peak(reps: int = 20) -> float:
-    """FLOP/s of numpy float32 matmul on shapes like the MLP's at batch 256."""
+    """FLOP/s of numpy float32 matmul on the MLP's largest product at batch 256 (the first
+    layer: 256 x 784 times 784 x 256), the target's reference."""
     rng = np.random.default_rng(0)
     a = rng.random((256, 784), dtype=np.float32)
     b = rng.random((784, 256), dtype=np.float32)
     out = np.empty((256, 256), np.float32)
-    best = float("inf")
-    for _ in range(reps):
-        t = time.perf_counter()
-        for _ in range(20):
-            np.matmul(a, b, out=out)
-        best = min(best, time.perf_counter() - t)
-    return 20 * 2 * 256 * 784 * 256 / best
+    return _best_rate(2 * 256 * 784 * 256, lambda: np.matmul(a, b, out=out), reps, 20)
+
+
+def step_gemm_rate(reps: int = 5, batch: int = 256) -> float:
+    """FLOP/s of the very products one MLP training step makes, with the engine's layouts
+    (``np.dot`` with transposed views, as Dense calls it): forward ``x @ W`` per layer, then
+    per layer from the top ``x.T @ g`` (weight gradient) and ``g @ W.T`` (input gradient,
+    not for the first layer). A cross-check of :func:`gemm_peak`: if the step's own mix ran
+    much slower than that one shape, the share of the peak would understate the engine."""
+    rng = np.random.default_rng(0)
+    sizes = [MLP[0], *MLP[1]]
+    W = [rng.random((a, b), dtype=np.float32) for a, b in zip(sizes, sizes[1:])]
+    act = [rng.random((batch, n), dtype=np.float32) for n in sizes]  # input, then each layer
+    grad = [np.empty((batch, n), np.float32) for n in sizes]
+    dW = [np.empty_like(w) for w in W]
+    for g in grad:
+        g[...] = rng.random(g.shape, dtype=np.float32)
+
+    def step() -> None:
+        for i, w in enumerate(W):
+            np.dot(act[i], w, out=act[i + 1])
+        for i in range(len(W) - 1, -1, -1):
+            np.dot(act[i].T, grad[i + 1], out=dW[i])
+            if i > 0:
+                np.dot(grad[i + 1], W[i].T, out=grad[i])
+
+    return _best_rate(batch * engine_flops(MLP[0], MLP[1]), step, reps, 5)
+
+
+def square_gemm_rate(reps: int = 3, n: int = 1024) -> float:
+    """FLOP/s of a large square float32 product: what the BLAS reaches at its best."""
+    rng = np.random.default_rng(0)
+    a = rng.random((n, n), dtype=np.float32)
+    out = np.empty_like(a)
+    return _best_rate(2 * n**3, lambda: np.matmul(a, a, out=out), reps, 2)
 
 
 def timed(load: OtherLoad, fn: Callable[[], float]) -> tuple[float, float]:
@@ -208,12 +251,15 @@ def run_threads(threads: int, reps: int, X, y, Xs, ys, quiet_wait: float) -> dic
     load = OtherLoad()
     res: dict[tuple[str, str], list[float]] = {}
     others: dict[str, list[float]] = {}
-    peaks = []
+    peaks: dict[str, list[float]] = {"peak": [], "step": [], "square": []}
     with threadpool_limits(threads, user_api="blas"):
         if torch:
             torch.set_num_threads(threads)
         for rep in range(reps):  # interleaved: ours, torch, torch flushing, ours, ...
-            peaks.append(gemm_peak(reps=5))  # measured between the runs, like them
+            # Measured between the runs, like them, at the same thread count.
+            peaks["peak"].append(gemm_peak(reps=5))
+            peaks["step"].append(step_gemm_rate())
+            peaks["square"].append(square_gemm_rate())
             for case, (ours, peer) in runs.items():
                 if quiet_wait > 0 and not load.wait_quiet(timeout=quiet_wait):
                     print(f"  (the machine did not go quiet within {quiet_wait:g} s before {case})")
@@ -229,7 +275,9 @@ def run_threads(threads: int, reps: int, X, y, Xs, ys, quiet_wait: float) -> dic
                     others[case].append(o)
             print(f"  {threads} thread(s): repetition {rep + 1}/{reps} done", flush=True)
     return {"med": {k: statistics.median(v) for k, v in res.items()},
-            "peak": statistics.median(peaks),  # this VM's speed drifts: medians with medians
+            # This VM's speed drifts: medians with medians.
+            "peak": statistics.median(peaks["peak"]), "step_gemm": statistics.median(peaks["step"]),
+            "square": statistics.median(peaks["square"]),
             "others": {k: (statistics.median(v), max(v)) for k, v in others.items()}}
 
 
@@ -280,6 +328,11 @@ def main() -> None:
         print(f"{thr:>3} mlp256: {right:.0%} of the GEMM peak ({r['peak'] / 1e9:.0f} GFLOP/s, "
               f"{engine_flops(MLP[0], MLP[1]) / 1e6:.2f} MFLOP/sample counted right; "
               f"{old:.0%} counted as 6 x parameters)")
+        step_share = med[("mlp256", "ours")] * engine_flops(MLP[0], MLP[1]) / r["step_gemm"]
+        sq_share = med[("mlp256", "ours")] * engine_flops(MLP[0], MLP[1]) / r["square"]
+        print(f"{'':>3} cross-check: the step's own eight products alone run at "
+              f"{r['step_gemm'] / 1e9:.0f} GFLOP/s (the step spends {step_share:.0%} of its time in "
+              f"them), a 1024 x 1024 square product at {r['square'] / 1e9:.0f} ({sq_share:.0%} of that)")
 
     print("\ntargets")
     for thr, case, peer, target in TARGETS:
