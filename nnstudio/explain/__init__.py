@@ -10,7 +10,8 @@ weight do?"; :func:`worksheet_csv` / :func:`worksheet_html` print every number f
 from __future__ import annotations
 
 from nnstudio.explain.apply import AppliedStep, GradientCheck, apply_step, check_gradient, nudge, undo_step
-from nnstudio.explain.arithmetic import NeuronMath, OutputMath, WeightMath
+from nnstudio.explain.arithmetic import NeuronMath, OutputMath
+from nnstudio.explain.chain import WeightMath
 from nnstudio.explain.walk import STAGE_KEYS, Stage, StepWalk, walk_session_step, walk_step
 from nnstudio.explain.worksheet import worksheet_csv, worksheet_html
 

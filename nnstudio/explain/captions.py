@@ -5,7 +5,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from nnstudio.explain.arithmetic import chance_of, dz_origin, output_math
+from nnstudio.explain.arithmetic import chance_of, output_math
+from nnstudio.explain.chain import dz_origin
 from nnstudio.explain.numbers import decimals_to_tell_apart, fixed, log_argument, num, plain, term
 
 if TYPE_CHECKING:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from nnstudio.errors import ConfigError
-from nnstudio.explain import arithmetic
+from nnstudio.explain import arithmetic, chain
 
 if TYPE_CHECKING:
     from nnstudio.engine import Network, Optimizer
@@ -176,12 +176,12 @@ class StepWalk:
         identity outputs too)."""
         return arithmetic.output_math(self)
 
-    def weight_chain(self, param_name: str, index) -> arithmetic.WeightMath:
+    def weight_chain(self, param_name: str, index) -> chain.WeightMath:
         """The chain rule and the update of ``param_name[index]`` (``"dense_1/W"``, ``(i, j)``)."""
         key = (param_name, tuple(int(i) for i in np.atleast_1d(index)))
         found = self._chains.get(key)
         if found is None:  # the captions ask for the featured weight three times
-            found = self._chains[key] = arithmetic.weight_math(self, param_name, index)
+            found = self._chains[key] = chain.weight_math(self, param_name, index)
         return found
 
     def to_dict(self) -> dict:
