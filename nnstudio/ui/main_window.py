@@ -211,9 +211,11 @@ class MainWindow(QMainWindow):
         self.magnifier = Magnifier(self.ctl, self.runner, self)
         self.lesson = MagnifyingGlassPanel(self.ctl, self.magnifier)
         dock = self._dock("Magnifying glass", self.lesson, Qt.RightDockWidgetArea, "lesson_dock")
-        self.tabifyDockWidget(self._docks["training_dock"], dock)
+        # Tabified when first opened: tabified here and hidden, Qt left the group's tab bar
+        # painted over the middle of the window.
         dock.hide()
         dock.toggleViewAction().toggled.connect(self.magnifier.set_active)
+        dock.toggleViewAction().triggered.connect(lambda on: on and self._place_magnifier())
         connect_canvas(self.magnifier, self.canvas, self.lesson)
         self.ctl.sample_chosen.connect(lambda i: i >= 0 and self.show_magnifier())
         self._action("magnifier", "Magnifying glass", self.show_magnifier, "Ctrl+M",
@@ -221,9 +223,19 @@ class MainWindow(QMainWindow):
         self.actions["magnifier"].setIcon(self.style().standardIcon(QStyle.SP_FileDialogContentsView))
         self.addAction(self.actions["magnifier"])  # Ctrl+M also with the toolbar hidden
 
+    def _place_magnifier(self) -> None:
+        """The first time it opens: a tab beside the training settings (later, where the user
+        put it)."""
+        dock, training = self._docks["lesson_dock"], self._docks["training_dock"]
+        if not getattr(self, "_magnifier_placed", False) and not dock.isFloating() \
+                and not training.isFloating() and not training.isHidden():
+            self.tabifyDockWidget(training, dock)
+        self._magnifier_placed = True
+
     def show_magnifier(self) -> None:
         dock = self._docks["lesson_dock"]
         if dock.isHidden():  # opening: most of the right column (on a laptop it needs it)
+            self._place_magnifier()
             dock.show()
             above = self._docks["inspector_dock"]
             if not above.isHidden() and not above.isFloating() and not dock.isFloating():

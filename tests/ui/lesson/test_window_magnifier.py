@@ -63,3 +63,18 @@ def test_disabled_while_training_runs_and_applies_when_paused(window, qtbot, wai
     wait_idle(w)
     np.testing.assert_array_equal(w.ctl.network.params, after)
     assert w.ctl.undo_stack.undoText().startswith("Apply the step of sample #2")
+
+
+def test_it_opens_as_a_tab_beside_the_training_settings_and_no_tab_bar_covers_the_middle(window, qtbot):
+    from PySide6.QtWidgets import QTabBar
+
+    def stray_bars():
+        middle = window.centralWidget().geometry()
+        return [tb for tb in window.findChildren(QTabBar) if tb.parent() is window
+                and tb.isVisible() and tb.geometry().intersects(middle)]
+
+    assert stray_bars() == []
+    window.actions["magnifier"].trigger()
+    qtbot.waitUntil(lambda: window._docks["lesson_dock"].isVisible())
+    assert window._docks["lesson_dock"] in window.tabifiedDockWidgets(window._docks["training_dock"])
+    assert stray_bars() == []
