@@ -110,3 +110,13 @@ def test_a_csv_project_steps_too(capsys, tmp_path):
     code, out, err = run(capsys, "step", path, "--sample", 1)
     assert code == 0, err
     assert "Its true class is" in out and "Cross-entropy" in out
+
+
+def test_an_untrained_project_steps_from_its_starting_weights(capsys, tmp_path):
+    from nnstudio.project import demo_project, save_project
+
+    path = tmp_path / "demo.nnproj"
+    save_project(demo_project(), path)
+    code, out, err = run(capsys, "step", path, "--sample", 0)
+    assert code == 0, err
+    assert "not trained yet (its starting weights)" in out and "Adam with learning rate" in out
