@@ -35,7 +35,9 @@ def apply_step(network: Network, optimizer: Optimizer, walk: StepWalk) -> Applie
     The result equals ``walk.preview[name]["params_after"]`` bit for bit, and with plain SGD
     the engine's own per-sample step (:func:`~nnstudio.engine.fit` with ``batch_size=1``).
     Redo after :func:`undo_step` is ``apply_step`` again with the same walk (the weights and
-    the optimizer's state are then exactly those the walk started from).
+    the optimizer's state are then exactly those the walk started from). A network with
+    dropout trains with some neurons switched off at random; the walk's step (traced without
+    a generator) has every neuron on, and so does this update.
 
     Raises
     ------
