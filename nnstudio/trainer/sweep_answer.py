@@ -4,14 +4,14 @@ Each run is judged by its best epoch (the lowest validation loss, the highest va
 accuracy): what early stopping with restore-best would keep, and fair to a run that
 overfits late.
 
-The learning curve ("Would more data help?") is the best validation score against the
-number of training rows on a log scale: a straight line there is the usual shape of a
-learning curve before it levels off. The estimate for twice the data is the line's slope
-per doubling fitted on the top three points; when the last doubling gained less than that
-line says, the curve is bending, and the estimate is the mean of the two (with both named as
-the range). A gain smaller than the noise of the validation score (its binomial standard
-error for accuracy, ``sqrt(2 / n)`` relative for a mean squared error, times sqrt(2) for a
-difference of two) is reported as "little".
+The learning curve ("Would more data help?") is the validation error rate (1 - accuracy;
+the loss for numbers to predict) against the number of training rows, both on log scales:
+a power law, a straight line there, is the usual shape of a learning curve (Hestness et al.
+2017, "Deep learning scaling is predictable, empirically"), and it never promises more than
+100 %. The estimate for twice the data is the line's slope per doubling fitted on the top
+three points; when the last doubling gained less than that line says, the curve is bending,
+and the estimate is the mean of the two (both named as the range). A gain smaller than the
+noise of the validation score (see :func:`noise_of`) is reported as "little".
 """
 from __future__ import annotations
 
@@ -73,6 +73,12 @@ def _num(v: float) -> str:
     return f"{v:.3g}"
 
 
+def _points(share: float) -> str:
+    """0.03 -> "3 points" (of accuracy), 0.01 -> "1 point"."""
+    n = round(100 * share)
+    return f"{n} point" if n == 1 else f"{n} points"
+
+
 def _names(results: Sequence[RunResult]) -> str:
     labels = [r.run.label for r in results]
     return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
@@ -126,50 +132,69 @@ def answer_rates(plan: SweepPlan, results: Sequence[RunResult]) -> tuple[str, in
     return sentence, best.run.index
 
 
-def noise_of(plan: SweepPlan, value: float) -> float:
-    """The standard error of a difference of two validation scores like ``value`` (in the
-    metric's units: accuracy as a fraction, a loss relative, as a log ratio)."""
+def _badness(plan: SweepPlan, score: float) -> float:
+    """What the learning curve falls along: the error rate (1 - accuracy) or the loss, kept
+    above half a validation row's worth so its log stays finite."""
+    floor = 0.5 / max(1, plan.n_val)
+    return max(1.0 - score if plan.metric == "val_acc" else score, floor)
+
+
+def noise_of(plan: SweepPlan, badness: float) -> float:
+    """The standard error of the log ratio of two validation scores of about ``badness``:
+    for an error rate e on n rows, sqrt(2 (1 - e) / (e n)) (binomial); for a mean squared
+    error, sqrt(2) x sqrt(2 / n) (squared normal errors)."""
     n = max(1, plan.n_val)
     if plan.metric == "val_acc":
-        p = min(max(value, 1.0 / n), 1 - 1.0 / n)
-        return math.sqrt(2 * p * (1 - p) / n)
+        e = min(badness, 1 - 1.0 / n)
+        return math.sqrt(2 * (1 - e) / (e * n))
     return math.sqrt(2) * math.sqrt(2.0 / n)
 
 
 def learning_curve(plan: SweepPlan, results: Sequence[RunResult]) -> dict | None:
-    """The fitted curve: per doubling of the rows, the gain in accuracy (fraction) or the
-    fall of log(loss); None with fewer than three scored runs.
+    """The fitted curve: per doubling of the rows, the fall of log(error rate) (or of
+    log(loss)); None with fewer than three scored runs.
 
     Returns
     -------
     dict
-        ``rows``, ``scores`` (per completed run), ``slope`` (per doubling, top three points),
-        ``last`` (the last doubling's gain), ``estimate``, ``low``, ``high`` (the next
-        doubling's gain), ``noise`` (see :func:`noise_of`), ``now`` (the full data's score).
+        ``rows``, ``scores`` (per completed run: accuracy or loss), ``slope`` (per doubling,
+        top three points), ``last`` (the last doubling's), ``estimate``, ``low``, ``high``
+        (the next doubling's fall of log(error)), ``noise`` (see :func:`noise_of`), ``now``
+        (the full data's score) and ``next`` (the score the estimate gives for twice the data).
     """
     acc = plan.metric == "val_acc"
     pts: list[tuple[int, float]] = []
     for r in results:
         b = r.best(plan.metric)
-        if r.status == "completed" and b is not None and (acc or b[0] > 0):
+        if r.status == "completed" and b is not None:
             pts.append((r.run.n_train, b[0]))
     pts.sort()
     if len(pts) < 3:
         return None
     n = np.array([p[0] for p in pts], dtype=float)
     s = np.array([p[1] for p in pts], dtype=float)
-    g = s if acc else -np.log(s)  # higher is better in both
+    g = -np.log([_badness(plan, v) for v in s])  # higher is better
     x = np.log2(n)
     slope = float(np.polyfit(x[-3:], g[-3:], 1)[0])
     last = float((g[-1] - g[-2]) / (x[-1] - x[-2]))
     low, high = sorted((max(0.0, slope), max(0.0, last)))
     estimate = (low + high) / 2 if last < slope else max(0.0, slope)
-    if acc:  # cannot rise past 100 %
-        room = 1.0 - s[-1]
-        estimate, low, high = min(estimate, room), min(low, room), min(high, room)
+    bad_now = _badness(plan, float(s[-1]))
+    bad_next = bad_now * math.exp(-estimate)
     return {"rows": n.astype(int).tolist(), "scores": s.tolist(), "slope": slope, "last": last,
             "estimate": float(estimate), "low": float(low), "high": float(high),
-            "noise": noise_of(plan, float(s[-1])), "now": float(s[-1])}
+            "noise": noise_of(plan, bad_now), "now": float(s[-1]),
+            "next": float(1 - bad_next if acc else bad_next)}
+
+
+def _gain_words(plan: SweepPlan, curve: dict, log_fall: float) -> str:
+    """A fall of log(error) as a score change: "3 points" (accuracy) or "12 %" (loss)."""
+    bad = _badness(plan, curve["now"])
+    drop = bad * (1 - math.exp(-log_fall))
+    if plan.metric == "val_acc":
+        n = 100 * drop
+        return f"{n:.1f} points" if n < 2 else _points(drop)
+    return f"{100 * (1 - math.exp(-log_fall)):.0f} %"
 
 
 def answer_data(plan: SweepPlan, results: Sequence[RunResult]) -> tuple[str, dict | None]:
@@ -185,31 +210,28 @@ def answer_data(plan: SweepPlan, results: Sequence[RunResult]) -> tuple[str, dic
     if acc:
         span = (f"from {rows[-2]} to {rows[-1]} rows validation accuracy went from "
                 f"{scores[-2]:.1%} to {now:.1%}")
-        noise_words = f"the noise of {plan.n_val} validation rows is about ±{100 * noise:.0f} points"
+        e = _badness(plan, now)  # the standard error of a difference of two accuracies
+        noise_words = (f"the noise of {plan.n_val} validation rows is about "
+                       f"±{100 * math.sqrt(2 * e * (1 - e) / max(1, plan.n_val)):.1f} points")
     else:
         span = (f"from {rows[-2]} to {rows[-1]} rows the validation loss went from "
                 f"{_num(scores[-2])} to {_num(now)}")
         noise_words = f"the noise of {plan.n_val} validation rows is about ±{100 * noise:.0f} %"
-    goodness = [x if acc else -math.log(x) for x in scores]  # higher is better, like the curve
+    goodness = [-math.log(_badness(plan, v)) for v in scores]
     if max(goodness[:-1]) - goodness[-1] > noise:
         return (f"Unclear: the run on all {rows[-1]} rows did worse than one on fewer rows "
                 f"({span}; {noise_words}). The runs are likely too short to learn what the "
                 "rows hold: ask again with more epochs.", curve)
     if acc and now >= 0.995:
         return f"Little: validation accuracy is already {now:.1%} with all {rows[-1]} rows.", curve
-    if est <= noise or (acc and est < 0.005):
+    if est <= noise or (acc and 100 * (curve["next"] - now) < 0.5):
         return f"Little: the curve has levelled off ({span}; {noise_words}).", curve
+    low, high = _gain_words(plan, curve, curve["low"]), _gain_words(plan, curve, curve["high"])
+    spread = f"somewhere between {low.split()[0]} and {high}; " if low != high else ""
     if acc:
-        spread = (f"somewhere between {100 * curve['low']:.0f} and {100 * curve['high']:.0f}"
-                  if round(100 * curve['low']) != round(100 * curve['high']) else "")
-        gain = f"rise by ~{100 * est:.0f} points, to about {min(1.0, now + est):.0%}"
+        gain = f"rise by ~{_gain_words(plan, curve, est)}, to about {curve['next']:.1%}"
     else:
-        fall = 1 - math.exp(-est)
-        spread = (f"somewhere between {100 * (1 - math.exp(-curve['low'])):.0f} and "
-                  f"{100 * (1 - math.exp(-curve['high'])):.0f} %"
-                  if abs(curve['high'] - curve['low']) > 0.01 else "")
-        gain = f"fall by ~{100 * fall:.0f} %, to about {_num(now * (1 - fall))}"
+        gain = f"fall by ~{_gain_words(plan, curve, est)}, to about {_num(curve['next'])}"
     what = "validation accuracy" if acc else "the validation loss"
-    guess = f"{spread}; " if spread else ""
-    return (f"With twice the data {what} would likely {gain} ({guess}{span}; "
+    return (f"With twice the data {what} would likely {gain} ({spread}{span}; "
             f"{noise_words}, so treat this as a rough guide).", curve)

@@ -148,10 +148,13 @@ def test_learning_curve_sentence_on_a_rising_curve():
         results.append(r)
     plan.y_val = np.zeros(2000)  # a big validation part: little noise
     sentence, curve = answer_data(plan, results)
-    assert curve["last"] == pytest.approx(0.06)
-    assert curve["slope"] == pytest.approx(0.07, abs=0.002)
-    assert sentence.startswith("With twice the data validation accuracy would likely rise by ~6 points")
-    assert "from 78.0% to 84.0%" in sentence
+    # Along the error rate on log scales: 22 % -> 16 % wrong in the last doubling.
+    assert curve["last"] == pytest.approx(np.log(0.22 / 0.16))
+    assert curve["next"] == pytest.approx(1 - 0.16 * np.exp(-curve["estimate"]))
+    assert 0.84 < curve["next"] < 1 - 0.16 * 0.16 / 0.22  # bends: less than the last doubling
+    assert sentence.startswith("With twice the data validation accuracy would likely rise by ~4 "
+                               f"points, to about {curve['next']:.1%}")
+    assert "from 78.0% to 84.0%" in sentence and "rough guide" in sentence
     # The same rise within the noise of 80 validation rows is not sold as a gain.
     plan.y_val = np.zeros(80)
     for r, acc in zip(results, (0.80, 0.82, 0.83, 0.84)):
@@ -227,3 +230,22 @@ def test_a_schedule_moves_with_the_rate():
     new = adopted_training(session.project.training, plan.runs[3])
     assert new["schedule"]["config"]["rate"] == 0.2
     assert new["optimizer"]["config"]["learning_rate"] == 0.2
+
+
+def test_learning_curve_sentence_for_a_regression():
+    """For numbers to predict the curve is the validation loss, and the gain a share of it."""
+    from nnstudio.trainer.sweep_answer import RunResult, answer_data
+
+    plan = plan_data_sweep(_regression_session(10, 0.1))
+    assert plan.metric == "val_loss"
+    results = []
+    for run, loss in zip(plan.runs, (0.8, 0.4, 0.3, 0.24)):
+        r = RunResult(run, status="completed")
+        r.history["epoch"].append(1)
+        r.history["val_loss"].append(loss)
+        results.append(r)
+    plan.y_val = np.zeros(5000)
+    sentence, curve = answer_data(plan, results)
+    assert curve["last"] == pytest.approx(np.log(0.3 / 0.24))
+    assert sentence.startswith("With twice the data the validation loss would likely fall by ~")
+    assert "from 0.3 to 0.24" in sentence
