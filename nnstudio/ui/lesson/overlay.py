@@ -3,8 +3,8 @@
 preview; the words come from :mod:`nnstudio.explain`.
 
 - input: the input neurons hold the sample's (scaled) values;
-- layers: every hidden layer's activations as well;
-- output, loss: the output layer too (probabilities for a classifier);
+- layers, output, loss: every layer's activations (the output's are probabilities for a
+  classifier);
 - backward: each neuron's gradient dL/d(its output), each connection's dL/dw;
 - update: the activations again, each connection by its change (after - before).
 """
@@ -32,6 +32,7 @@ def build(walk, stage: str, selection: tuple | None) -> SampleOverlay:
         ov.selected_neuron = (selection[1], selection[2])
     elif selection and selection[0] == "weight":
         ov.selected_weight = (selection[1], selection[2], selection[3])
+    ov.layer_names = [lt.name for lt in layers]
     ov.values[-1] = _flat(layers[0].input)
     ov.value_label = "input" if stage == "input" else "activation"
     if stage == "input":
@@ -44,8 +45,7 @@ def build(walk, stage: str, selection: tuple | None) -> SampleOverlay:
                 g = walk.trace.gradients
                 ov.edges[k] = (g[f"{lt.name}/W"], g.get(f"{lt.name}/b"))
         return ov
-    reach = last if stage == "layers" else last + 1
-    for k in range(reach):
+    for k in range(last + 1):  # the layers stage's caption works the output's sum out too
         ov.values[k] = _flat(layers[k].output)
     if walk.probabilities is not None and last in ov.values:
         ov.scales[last] = 1.0  # probabilities: full colour at 100 %

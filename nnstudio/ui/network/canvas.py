@@ -241,7 +241,8 @@ class NetworkCanvasWidget(QWidget):
         p.setFont(self._label_font)
         for col in self._cols:
             paint.draw_labels(p, col, self._radius, col.layer == ctl.selected and col.layer >= 0,
-                              bool(issue) and col.is_output, self.height())
+                              bool(issue) and col.is_output, self.height(),
+                              sample.bottom_texts(col, overlay))
         p.setFont(self.font())
         if overlay is not None:
             sample.draw_legend(p, QRectF(self.rect()), overlay)

@@ -136,7 +136,9 @@ def draw_flag(p: QPainter, x: float, y: float, size: float) -> None:
 
 
 def draw_labels(p: QPainter, col: Column, r: float, selected: bool, flagged: bool,
-                height: float) -> None:
+                height: float, bottom: list[str] | None = None) -> None:
+    """Titles, names beside the neurons and the count under a collapsed column; ``bottom``:
+    other texts for the count's place, the first that fits is drawn."""
     fm = QFontMetricsF(p.font())
     lh = fm.height()
     y = 10.0
@@ -162,9 +164,14 @@ def draw_labels(p: QPainter, col: Column, r: float, selected: bool, flagged: boo
             else:              # class names right of the output neurons
                 box = QRectF(pt.x() + r + 6, pt.y() - lh / 2, width, lh)
                 p.drawText(box, Qt.AlignLeft | Qt.AlignVCenter, text)
-    if col.collapsed:
+    room = col.rect.width() - 6  # stay inside the column's highlight
+    if bottom:
+        text = next((t for t in bottom if fm.horizontalAdvance(t) <= room),
+                    fm.elidedText(bottom[-1], Qt.ElideRight, room))
+        p.drawText(QRectF(col.cx - 150, col.rect.bottom() - lh - 3, 300, lh),
+                   Qt.AlignHCenter | Qt.AlignVCenter, text)
+    elif col.collapsed:
         text = col.count_text
-        room = col.rect.width() - 6  # stay inside the column's highlight
         if fm.horizontalAdvance(text) > room:  # narrow: the number alone
             text = fm.elidedText(f"{col.size:,}", Qt.ElideRight, room)
         p.drawText(QRectF(col.cx - 150, col.rect.bottom() - lh - 3, 300, lh),

@@ -43,6 +43,9 @@ class SampleOverlay:
         ``neuron_tip(layer, j)`` and ``weight_tip(layer, i, j)`` (``i == -1``: the bias).
     selected_neuron : (layer, j) or None
     selected_weight : (layer, i, j) or None
+    layer_names : list of str or None
+        The engine's name of each layer ("dense_1", as the captions say), written under its
+        column.
     """
 
     values: dict[int, np.ndarray] = field(default_factory=dict)
@@ -54,6 +57,7 @@ class SampleOverlay:
     weight_tip: Callable[[int, int, int], str] = lambda layer, i, j: ""
     selected_neuron: tuple[int, int] | None = None
     selected_weight: tuple[int, int, int] | None = None
+    layer_names: list[str] | None = None
 
     def scale(self, layer: int) -> float:
         if layer in self.scales:
@@ -113,6 +117,17 @@ def draw_values(p: QPainter, cols: list[Column], r: float, overlay: SampleOverla
         p.setPen(QPen(QColor(SELECTED), 2.5))
         p.setBrush(Qt.NoBrush)
         p.drawEllipse(col.points[col.drawn.index(sel[1])], r + 3, r + 3)
+
+
+def bottom_texts(col: Column, overlay: SampleOverlay | None) -> list[str] | None:
+    """What goes under a layer's column while a sample is shown: its name as the captions
+    say it, with the count of a collapsed column when there is room."""
+    names = overlay.layer_names if overlay is not None else None
+    if not names or not 0 <= col.layer < len(names):
+        return None
+    name = names[col.layer]
+    return [f"{name} \u00b7 {col.count_text}", f"{name} \u00b7 {col.size:,}", name] if col.collapsed \
+        else [name]
 
 
 def weight_line(cols: list[Column], layer: int, i: int, j: int) -> tuple[QPointF, QPointF] | None:

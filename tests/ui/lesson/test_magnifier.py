@@ -79,7 +79,9 @@ def test_numbers_shown_equal_the_engines_trace_and_preview(glass, ctl):
     ov = canvas.overlay
     np.testing.assert_array_equal(ov.values[-1], x.astype(np.float64))
     np.testing.assert_array_equal(ov.values[0], tr.layers[0].output)
-    assert 2 not in ov.values  # the output is not reached in the layers stage
+    np.testing.assert_array_equal(ov.values[2], tr.output)
+    from nnstudio.ui.network.canvas_sample import bottom_texts
+    assert [bottom_texts(c, ov)[-1] for c in canvas.columns[1:]] == ["dense_1", "dense_2", "dense_3"]
     # The table lists every neuron of the clicked layer with the trace's numbers.
     mag.select(("layer", 1))
     rows = [panel.neurons.item(j, 2).text() for j in range(panel.neurons.rowCount())]
