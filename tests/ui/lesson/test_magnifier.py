@@ -262,3 +262,17 @@ def test_each_stage_links_its_words_in_the_glossary(glass, ctl):
     for k, key in enumerate(STAGES):
         mag.set_stage(k)
         assert expected[key] in panel.stage_words.text()
+
+
+def test_apply_with_sgd_is_w_minus_rate_times_this_samples_gradient(glass, ctl):
+    mag, panel, _canvas = glass
+    ctl.set_training(optimizer="SGD", learning_rate=0.1)
+    choose(ctl, mag, 3)
+    x, y = sample_xy(ctl, 3)
+    grads = ctl.network.trace(x, y).gradients
+    before = ctl.network.get_weights()
+    panel.apply_button.click()
+    after = ctl.network.get_weights()
+    for name, g in grads.items():
+        expected = before[name] - np.float32(0.1) * g
+        np.testing.assert_array_equal(after[name], expected.astype(np.float32))
