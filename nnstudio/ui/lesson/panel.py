@@ -389,7 +389,10 @@ class MagnifyingGlassPanel(QWidget):
                             f"{num(walk.x[j])}.", None)
                 lt = layers[layer]
                 if lt.kind != "Dense":
-                    return (f"{lt.name} {j + 1}:", f"passes on {num(lt.output.reshape(-1)[j])}", None)
+                    off = " (dropout is off in this step, as when predicting)" \
+                        if lt.kind == "Dropout" and lt.mask is None else ""
+                    return (f"{lt.name}, neuron {j + 1}:",
+                            f"passes {num(lt.output.reshape(-1)[j])} on unchanged{off}.", None)
                 text = caption_html(walk.neuron(layer, j).caption)
                 if STAGES[self._mag.stage] in ("backward", "update"):
                     text += (f"<p>Backward: dL/d(its output) = "
