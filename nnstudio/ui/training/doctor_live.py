@@ -78,6 +78,7 @@ class LiveDoctor(QObject):
         runner.run_finished.connect(self._on_runner_finished)
         runner.run_diverged.connect(self._on_runner_diverged)
         ctl.history_changed.connect(self._on_ctl_history_changed)
+        ctl.dataset_changed.connect(self._on_ctl_dataset_changed)
         ctl.settings_changed.connect(self._show_fixes)
         ctl.network_changed.connect(self._show_fixes)
 
@@ -258,6 +259,12 @@ class LiveDoctor(QObject):
         if not self._ctl.project.history.get("epoch"):  # reset or rebuilt: nothing to judge
             self.findings = []
             self.strip.clear()
+
+    def _on_ctl_dataset_changed(self) -> None:
+        """Other data (or another project): a proof of the old one says nothing any more."""
+        self.proofs.shutdown()
+        self._start_weights = None
+        self._views.hide_proof_tab()
 
     def shutdown(self) -> None:
         """Stop a proof still running (the window is closing)."""

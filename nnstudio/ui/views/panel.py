@@ -135,6 +135,13 @@ class TrainingViewsPanel(QTabWidget):
         self.fit.clear()
         self.confusion.clear()
 
+    def hide_proof_tab(self) -> None:
+        """Hide "Did it help?" (new data: the last proof was about other data)."""
+        index = self.indexOf(self.proof)
+        if self.currentIndex() == index:
+            self.setCurrentWidget(self.metrics)
+        self.setTabVisible(index, False)
+
     def show_proof_tab(self) -> None:
         """Show and open the "Did it help?" tab (a fix is being tried out)."""
         self.setTabVisible(self.indexOf(self.proof), True)

@@ -86,6 +86,11 @@ def test_a_layer_fix_goes_through_the_layer_edits_as_one_undo_step(qtbot, ctl, d
     doctor.proofs.shutdown()
     ctl.undo_stack.undo()
     assert [spec["config"].get("units") for spec in ctl.layers] == [16, 16, 1]
+    # Other data: the proof tab goes, since it was about the old data.
+    views = doctor._views
+    assert views.isTabVisible(views.indexOf(views.proof))
+    ctl.set_split(val=0.3)
+    assert not views.isTabVisible(views.indexOf(views.proof)) and views.currentWidget() is views.metrics
 
 
 def test_a_flat_run_offers_a_larger_rate_live(qtbot, ctl, doctor):
