@@ -140,21 +140,14 @@ class Softmax(Activation):
     description = "Turns the outputs into probabilities that add up to 1; used for three or more classes."
 
     def forward(self, z):
-        k = z.shape[1]
-        if 2 <= k <= _COLUMN_LOOP:
-            # Row maxima column by column: numpy's reduction along a short axis costs a
-            # loop call per row (12 us for 256 x 10), these k - 1 calls a few. Exact.
-            m = np.maximum(z[:, 0], z[:, 1])
-            for j in range(2, k):
-                np.maximum(m, z[:, j], out=m)
-            z -= m[:, None]
-        else:
-            z -= np.maximum.reduce(z, axis=1, keepdims=True)
-        np.exp(z, out=z)
-        # Row sums as one GEMV against ones (5x faster than add.reduce(axis=1) at 256 x 10);
-        # the last bit follows BLAS's order of summation.
-        z /= np.dot(z, _ones(k, z.dtype))[:, None]
-        return z
+        rows, k = z.shape
+        return softmax_rows(z, *self.work_arrays(rows, k, z.dtype))
+
+    @staticmethod
+    def work_arrays(rows: int, k: int, dtype) -> tuple:
+        """What :func:`softmax_rows` needs besides ``z`` (rows, k): make once, reuse."""
+        m, s = np.empty((2, rows, 1), dtype)
+        return m, m[:, 0], s, s[:, 0], _ones(k, np.dtype(dtype))
 
     def backward(self, grad, a):
         # Jacobian-vector product of softmax: a * (g - sum(g * a)).
@@ -162,6 +155,37 @@ class Softmax(Activation):
         grad -= s
         grad *= a
         return grad
+
+
+def softmax_rows(z: np.ndarray, m: np.ndarray, m1: np.ndarray, s: np.ndarray, s1: np.ndarray,
+                 ones: np.ndarray) -> np.ndarray:
+    """Softmax of every row of ``z`` (rows, k), in place, with work arrays a layer keeps per
+    batch size (no allocation per call: a visible cost at batch size 1).
+
+    Parameters
+    ----------
+    z : ndarray of shape (rows, k)
+    m, s : ndarray of shape (rows, 1)
+        Work arrays for the row maxima and the row sums; ``m1`` and ``s1`` are their
+        ``[:, 0]`` views, shape (rows,).
+    ones : ndarray of shape (k,)
+        Read-only ones.
+    """
+    k = z.shape[1]
+    if 2 <= k <= _COLUMN_LOOP:
+        # Row maxima column by column: numpy's reduction along a short axis costs a
+        # loop call per row (12 us for 256 x 10), these k - 1 calls a few. Exact.
+        np.maximum(z[:, 0], z[:, 1], out=m1)
+        for j in range(2, k):
+            np.maximum(m1, z[:, j], out=m1)
+    else:
+        np.maximum.reduce(z, axis=1, keepdims=True, out=m)
+    np.subtract(z, m, out=z)
+    np.exp(z, out=z)
+    # Row sums as one GEMV against ones (5x faster than add.reduce(axis=1) at 256 x 10);
+    # the last bit follows BLAS's order of summation.
+    np.dot(z, ones, out=s1)
+    return np.divide(z, s, out=z)
 
 
 _CLASSES: list[type[Activation]] = [ReLU, LeakyReLU, Sigmoid, Tanh, Softmax, Linear]
