@@ -26,6 +26,7 @@ class SweepPlotWidget(pg.PlotWidget):
         self._legend = self.addLegend(offset=(-10, 10), labelTextColor="#222",
                                       brush=pg.mkBrush(255, 255, 255, 210), pen=pg.mkPen("#bbb"))
         self._curves: list = []
+        self._data: list[tuple[list, list, list]] = []
         self.metric = "val_loss"
         self._steps: list[int] | None = None
 
@@ -41,20 +42,24 @@ class SweepPlotWidget(pg.PlotWidget):
         self.setLabel("left", _Y_LABELS[metric] + (" (log scale)" if log else ""))
         self.setLabel("bottom", "training steps (weight updates)" if steps_per_epoch else "epoch")
         self._curves = []
+        self._data = [([], [], [0]) for _ in labels]  # x, y, history entries read so far
         for i, label in enumerate(labels):
             curve = self.plot([], [], pen=pg.mkPen(run_colour(i), width=2), name=label)
             self._curves.append(curve)
 
     def show_history(self, index: int, history: dict) -> None:
         """Draw run ``index``'s history (lists per key, see ``RunResult.history``)."""
-        xs, ys = [], []
+        xs, ys, done = self._data[index]
         per = self._steps[index] if self._steps else 1
         acc = self.metric.endswith("acc")
-        for x, y in zip(history["epoch"], history[self.metric]):
+        epochs, values = history["epoch"], history[self.metric]
+        for k in range(done[0], len(epochs)):  # only what arrived since the last call
+            y = values[k]
             if y is None or y != y or (not acc and y <= 0):
                 continue  # no score, NaN, or a loss a log axis cannot show
-            xs.append(x * per)
+            xs.append(epochs[k] * per)
             ys.append(100.0 * y if acc else y)
+        done[0] = len(epochs)
         self._curves[index].setData(xs, ys)
 
     def curve_data(self, index: int):
