@@ -14,7 +14,7 @@ from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from nnstudio.doctor import curve_findings, render
-from nnstudio.ui.views.axes import ReadableAxis, readable_number
+from nnstudio.ui.views.axes import ReadableAxis
 from nnstudio.ui.views.doctor_strip import DoctorStripWidget
 from nnstudio.ui.views.palette import (
     BACKGROUND,
@@ -24,6 +24,7 @@ from nnstudio.ui.views.palette import (
     VAL_COLOR,
     style_plot,
 )
+from nnstudio.ui.views.rate_strip import RateStripWidget
 
 REDRAW_MS = 40
 # The hint's colours (palette.HINT_STYLE) on the box that holds it and the doctor's buttons.
@@ -44,15 +45,6 @@ AXIS_WIDTH = 46
 EMPTY_EPOCHS = (0, 10)  # axes of an empty plot, so no stale range from an earlier run stays
 _COLUMNS = ("epoch", "train_loss", "train_acc", "val_loss", "val_acc", "learning_rate")
 _RATE = _COLUMNS.index("learning_rate")
-#: The learning rate's colour: neither training's blue nor validation's orange.
-RATE_COLOR = "#59A14F"
-#: Height of the learning-rate strip under the loss plot, with the epoch axis the two share
-#: (the loss plot then hides its own): two tick labels and the axis.
-RATE_PLOT_HEIGHT = 80
-#: The rate strip shows once the rate changed during the shown epochs by more than this
-#: factor (a schedule, a hand-turned slider, the tenth after a blow-up): a flat line for a
-#: rate that never moved would take room from the loss curve and say nothing.
-RATE_CHANGED = 1.0001
 
 
 def _value(v) -> float:
@@ -112,7 +104,6 @@ class MetricsPlotWidget(QWidget):
         self._flush_seconds = 0.0
         self.hints = []
         self.log_loss = False  # the loss axis is logarithmic (the loss exploded)
-        self._rate_range: tuple | None = None  # the rate strip's y range (log10), once set
 
         self.loss_plot = _TimedPlotWidget(background=BACKGROUND,
                                           axisItems={"left": ReadableAxis("left")})
@@ -136,27 +127,10 @@ class MetricsPlotWidget(QWidget):
                 self.curves[f"{split}_{metric}"] = item.plot(
                     [], [], name=name, pen=pg.mkPen(color, width=1), antialias=True,
                     connect="finite")
-        # The learning rate of each epoch (schedules, a slider moved mid-run), under the loss
-        # and on its epochs (x linked); logarithmic, since schedules multiply the rate.
-        self.rate_plot = _TimedPlotWidget(background=BACKGROUND,
-                                          axisItems={"left": ReadableAxis("left")})
-        rate_item = self.rate_plot.getPlotItem()
-        style_plot(rate_item, left="rate")
-        rate_item.showGrid(x=False, y=False)
-        rate_item.setContentsMargins(0, 4, 4, 0)
-        rate_item.setLabel("bottom", "epoch", **LABEL_STYLE)
-        rate_item.setLogMode(y=True)
-        rate_item.setXLink(self.loss_plot.getPlotItem())
-        rate_item.setMouseEnabled(x=False, y=False)
-        self.rate_plot.setFixedHeight(RATE_PLOT_HEIGHT)
-        self.rate_plot.setVisible(False)
-        self.curves["learning_rate"] = rate_item.plot(
-            [], [], pen=pg.mkPen(RATE_COLOR, width=1), stepMode=None, connect="finite")
-        for plot in (self.loss_plot, self.rate_plot):  # the same width: the epochs line up
-            plot.getPlotItem().getAxis("left").setWidth(AXIS_WIDTH)
-        self.rate_plot.setToolTip(
-            "The learning rate of each epoch: how big a step each update took.\n"
-            "A schedule lowers it as training goes; so does the doctor after a blow-up.")
+        # The learning rate of each epoch, under the loss and on its epochs.
+        self.rate_plot = RateStripWidget(self.loss_plot, AXIS_WIDTH)
+        self.curves["learning_rate"] = self.rate_plot.curve
+        self.loss_plot.getPlotItem().getAxis("left").setWidth(AXIS_WIDTH)  # epochs line up
         # Fixed 0..100 %: a curve creeping from 97 to 98 % should not look like a big change.
         self.acc_plot.getPlotItem().enableAutoRange(y=False)
         self.acc_plot.setYRange(0, 104, padding=0)
@@ -360,26 +334,7 @@ class MetricsPlotWidget(QWidget):
             item.setLabel("left", "loss (log scale)" if log else "loss", **LABEL_STYLE)
 
     def _update_rates(self, x: np.ndarray, rates: np.ndarray) -> None:
-        """The rate strip: drawn (and shown) once the rate changed; its axis spans whole
-        decades around the rates, so it moves only when a rate crosses one."""
-        ok = np.isfinite(rates) & (rates > 0)
-        shown = bool(ok.any()) and float(rates[ok].max()) > RATE_CHANGED * float(rates[ok].min())
-        curve = self.curves["learning_rate"]
-        if shown:
-            curve.setData(x[ok], rates[ok])
-            lo, hi = np.log10(rates[ok].min()), np.log10(rates[ok].max())
-            y_range = (float(np.floor(lo)), float(max(np.ceil(hi), np.floor(lo) + 1)))
-            view = self.rate_plot.getPlotItem().getViewBox()
-            ticks = (float(rates[ok].min()), float(rates[ok].max()))
-            if self._rate_range != (y_range, ticks):
-                self._rate_range = (y_range, ticks)
-                view.setYRange(*y_range, padding=0.15)  # edge labels stay whole
-                # Two labels, the lowest and highest rate: a log axis's own ticks crowded
-                # "0.3 0.4 0.5 ..." into a strip this short.
-                self.rate_plot.getPlotItem().getAxis("left").setTicks(
-                    [[(float(np.log10(v)), readable_number(v)) for v in ticks]])
-        elif curve.getData()[0] is not None and len(curve.getData()[0]):
-            curve.setData([], [])
+        shown = self.rate_plot.show_rates(x, rates)
         if self.rate_plot.isVisibleTo(self) != shown:
             self.rate_plot.setVisible(shown)
             # One epoch axis for both, under the rate strip.
@@ -387,7 +342,7 @@ class MetricsPlotWidget(QWidget):
 
     def _reset_ranges(self) -> None:
         """Empty plots forget the last run's axes: epochs 0-10, loss 0-1, accuracy 0-100 %."""
-        self._rate_range = None
+        self.rate_plot.forget_range()
         for widget, y_range in ((self.loss_plot, (0, 1)), (self.acc_plot, (0, 104))):
             view = widget.getPlotItem().getViewBox()
             view.setXRange(*EMPTY_EPOCHS, padding=0.02)  # a little air: edge labels show whole
