@@ -2,9 +2,9 @@
 
 "Which learning rate?" (:func:`~nnstudio.trainer.sweep_plan.plan_rate_sweep`) and "Would more
 data help?" (:func:`~nnstudio.trainer.sweep_plan.plan_data_sweep`) each plan a few runs from the
-same starting weights and seed; a :class:`SweepRunner` trains them, as many at a time as there
-are cores (each trainer process uses one BLAS thread), and :attr:`SweepResult.sentence`
-answers the question (:mod:`~nnstudio.trainer.sweep_answer`).
+same starting weights and seed; a :class:`SweepRunner` trains them, about as many at a time as
+there are cores, spread so that no core idles at the end (:func:`workers_for`), and
+:attr:`SweepResult.sentence` answers the question (:mod:`~nnstudio.trainer.sweep_answer`).
 
 The runner never blocks its caller: each run's process is started and listened to by a thread
 of its own, which puts the child's messages on one queue; :meth:`SweepRunner.poll` drains it.
@@ -44,13 +44,22 @@ __all__ = ["RunResult", "SweepPlan", "SweepResult", "SweepRun", "SweepRunner", "
 CANCEL_GRACE_S = 2.0
 
 
-def workers_for(n_runs: int) -> int:
-    """Runs at a time: one per core this process may use (2 on a 2-core laptop)."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):  # not Linux
-        cores = os.cpu_count() or 1
-    return max(1, min(n_runs, cores))
+def workers_for(n_runs: int, cores: int | None = None) -> int:
+    """Runs at a time for ``n_runs`` runs on ``cores`` cores (default: those this process may
+    use; each trainer process uses one BLAS thread).
+
+    As many rounds as whole runs per core, the runs spread evenly over them: 5 runs on 2
+    cores go 3 then 2, so no core idles while a fifth run trains alone (2.5 run-lengths
+    instead of 3 for two at a time); 4 runs on 2 cores go 2 and 2; on 8 cores all at once.
+    """
+    if cores is None:
+        try:
+            cores = len(os.sched_getaffinity(0))
+        except (AttributeError, OSError):  # not Linux
+            cores = os.cpu_count() or 1
+    n_runs, cores = max(1, int(n_runs)), max(1, int(cores))
+    rounds = max(1, n_runs // cores)
+    return min(n_runs, -(-n_runs // rounds))
 
 
 @dataclass

@@ -32,6 +32,17 @@ def _trainers_alive() -> list:
     return [p for p in multiprocessing.active_children() if p.name == "nnstudio-trainer"]
 
 
+def test_runs_at_a_time_keep_every_core_busy_to_the_end():
+    from nnstudio.trainer.sweep import workers_for
+
+    assert workers_for(5, cores=2) == 3   # 3 then 2: 2.5 run-lengths, not 3
+    assert workers_for(4, cores=2) == 2   # 2 and 2
+    assert workers_for(5, cores=1) == 1
+    assert workers_for(5, cores=8) == 5
+    assert workers_for(10, cores=2) == 2
+    assert 1 <= workers_for(5) <= 5
+
+
 def test_rates_are_five_decades_around_the_projects_rate():
     assert sweep_rates(0.01) == [0.0001, 0.001, 0.01, 0.1, 1.0]
     assert sweep_rates(0.003) == [3e-05, 0.0003, 0.003, 0.03, 0.3]
