@@ -19,7 +19,8 @@ interleaved repetitions:
 - ``torch step``: the peer, PyTorch eager forward + backward + Adam step on one sample (skipped
   when torch is absent).
 
-The machine is shared: the share of the CPUs other processes took is printed (BUSY over 10 %).
+The machine is shared: before each thread count the bench waits (``--quiet-wait``, 20 s) for
+other processes to go quiet, and prints the share of the CPUs they took (BUSY over 10 %).
 """
 from __future__ import annotations
 
@@ -122,6 +123,9 @@ def main() -> None:
     ap.add_argument("--reps", type=int, default=30, help="interleaved repetitions (median reported)")
     ap.add_argument("--inner", type=int, default=5, help="calls per repetition")
     ap.add_argument("--threads", type=int, nargs="+", default=[1, 2], help="BLAS thread counts")
+    ap.add_argument("--quiet-wait", type=float, default=20.0,
+                    help="seconds to wait for other processes to go quiet before each thread "
+                         "count (0: don't)")
     args = ap.parse_args()
     for info in (i for i in threadpool_info() if i.get("user_api") == "blas"):
         print(f"BLAS: {info.get('internal_api')} {info.get('version')} kernel={info.get('architecture')} "
@@ -138,6 +142,8 @@ def main() -> None:
                 torch.set_num_threads(threads)
             found = cases(net, opt, x, y)
             load = OtherLoad()
+            if args.quiet_wait > 0:
+                load.wait_quiet(timeout=args.quiet_wait)
             load.start()
             times = measure(found, args.reps, args.inner)
             other = load.stop()
