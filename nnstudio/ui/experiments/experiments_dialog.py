@@ -7,7 +7,7 @@ them every 50 ms without blocking, so the window keeps drawing. "Use these setti
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QKeySequence
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -98,6 +98,9 @@ class ExperimentsDialog(QDialog):
         self._timer.timeout.connect(self._on_timer_timeout)
         self._adopt_buttons: list[QPushButton] = []
         ctl.settings_changed.connect(self._update_adopt_buttons)
+        # The window's Undo / Redo wait behind this window-modal dialog: the same keys here.
+        QShortcut(QKeySequence.Undo, self, ctl.undo_stack.undo)
+        QShortcut(QKeySequence.Redo, self, ctl.undo_stack.redo)
 
     # ------------------------------------------------------------------ running
     def start(self, epochs: int | None = None) -> bool:
@@ -167,7 +170,8 @@ class ExperimentsDialog(QDialog):
 
     def _finish(self, result: SweepResult) -> None:
         self.result = result
-        self.progress.setValue(1000 if not result.cancelled else self.progress.value())
+        if not result.cancelled:
+            self.progress.setValue(self.progress.maximum())
         self.progress.setFormat("Cancelled" if result.cancelled else f"Done in {result.seconds:.1f} s")
         self.sentence.setText(result.sentence + "".join(f"\n{n}" for n in result.notes))
         self.cancel_button.setEnabled(False)

@@ -100,6 +100,10 @@ def test_use_these_settings_is_undoable_from_the_window(qtbot, window):
     assert _rate(window.ctl) == 0.001
     assert dialog.table.cellWidget(1, 4).text() == "In use"
     assert window.training_panel.lr_box.value() == pytest.approx(0.001)  # the panel follows
+    qtbot.keyClick(dialog, Qt.Key_Z, Qt.ControlModifier)  # Ctrl+Z in the dialog too
+    assert _rate(window.ctl) == 0.01 and dialog.table.cellWidget(1, 4).text() == "Use these settings"
+    window.ctl.undo_stack.redo()
+    assert _rate(window.ctl) == 0.001
     dialog.accept()
     assert window.actions["undo"].text() == "&Undo Use learning rate 0.001 from the sweep"
     assert window.actions["undo"].shortcut().matches(QKeySequence("Ctrl+Z")) == QKeySequence.ExactMatch
