@@ -129,16 +129,19 @@ def main() -> int:
     print(f"BLAS: {kernel}; OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')}")
     load = OtherLoad()
     for size in ((1366, 768), (1360, 860)):
+        quiet = load.wait_quiet(limit=0.1, timeout=60)
         load.start()
         rows = run(size, args.reps)
         other = load.stop()
+        busy = "" if quiet else " -- the machine never got quiet: read the ratios, not the ms"
         print(f"\nWindow {size[0]}x{size[1]}, MLP 784-256-128-10, {args.reps} reps "
-              f"(other processes used {other:.0%} of the machine)")
-        print(f"{'':38} {'median ms':>10} {'max ms':>8}  target < 50 ms")
+              f"(other processes used {other:.0%} of the machine{busy})")
+        peer = statistics.median(rows[-1][1])
+        print(f"{'':38} {'median ms':>10} {'max ms':>8} {'x peer':>7}  target: median < 50 ms")
         for name, ts in rows:
             med, top = 1000 * statistics.median(ts), 1000 * max(ts)
-            mark = "" if name.startswith(("walk", "peer")) else ("met" if top < 50 else "MISSED")
-            print(f"{name:38} {med:10.1f} {top:8.1f}  {mark}")
+            mark = "" if name.startswith(("walk", "peer")) else ("met" if med < 50 else "MISSED")
+            print(f"{name:38} {med:10.1f} {top:8.1f} {med / 1000 / peer:7.1f}  {mark}")
     return 0
 
 

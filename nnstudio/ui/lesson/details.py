@@ -127,8 +127,9 @@ class LayerNeuronsTable(QTableWidget):
     def show_layer(self, walk, layer: int, names: list[str] | None = None,
                    with_gradient: bool = True) -> None:
         """Fill with layer ``layer`` of ``walk`` (-1: the input features)."""
-        key = (id(walk), layer, with_gradient)
+        key = (id(walk), layer)
         if key == self._shown:  # a stage changed, not the numbers: 256 rows cost ~8 ms
+            self.setColumnHidden(3, layer < 0 or not with_gradient)
             return
         self._shown = key
         self.layer = layer
@@ -139,7 +140,7 @@ class LayerNeuronsTable(QTableWidget):
         else:
             out = np.asarray(lt.output).reshape(-1)
             z = None if lt.weighted_sum is None else np.asarray(lt.weighted_sum).reshape(-1)
-            grad = np.asarray(lt.grad_output).reshape(-1) if with_gradient else None
+            grad = np.asarray(lt.grad_output).reshape(-1)
         self.setUpdatesEnabled(False)
         self.setRowCount(len(out))
         for j in range(len(out)):
@@ -153,7 +154,7 @@ class LayerNeuronsTable(QTableWidget):
                 self.setItem(j, c, item)
         self.horizontalHeaderItem(2).setText("Value" if layer < 0 else "Output a")
         self.setColumnHidden(1, z is None)
-        self.setColumnHidden(3, grad is None)
+        self.setColumnHidden(3, grad is None or not with_gradient)
         self.setUpdatesEnabled(True)
 
     def clear_rows(self) -> None:
