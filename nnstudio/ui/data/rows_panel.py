@@ -13,8 +13,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nnstudio.ui.data.rows_model import PART_NAMES, TRAIN, DataRowsModel
-from nnstudio.ui.text_style import mute, warn
+from nnstudio.ui.data.rows_model import ANSWER_COL, PART_COL, PART_NAMES, TRAIN, DataRowsModel
+from nnstudio.ui.text_style import mute, muted_color, warn
 
 HINT = ("Click a training row to follow that sample through one training step under the "
         "magnifying glass. Click a column title to sort.")
@@ -81,7 +81,9 @@ class DataRowsPanel(QWidget):
 
         self.note = QLabel(HINT)
         self.note.setWordWrap(True)
-        mute(self.note)
+        # Taken once: muting again would mix the already muted colour paler each time.
+        self._muted = f"color: {muted_color(self.note).name()};"
+        self.note.setStyleSheet(self._muted)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -96,6 +98,8 @@ class DataRowsPanel(QWidget):
     # ------------------------------------------------------------------ model -> UI
     def _on_ctl_dataset_changed(self) -> None:
         ds = self.ctl.dataset
+        if ds is not self.model.dataset:  # other columns: their old order means nothing
+            self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
         self.model.set_data(ds, self.ctl.split)
         self.class_combo.blockSignals(True)
         self.class_combo.clear()
@@ -163,15 +167,24 @@ class DataRowsPanel(QWidget):
 
     def _set_note(self, text: str, warning: bool = False) -> None:
         self.note.setText(text)
-        warn(self.note) if warning else mute(self.note)
+        if warning:
+            warn(self.note)
+        else:
+            self.note.setStyleSheet(self._muted)
 
     def _fit_columns(self) -> None:
         header = self.table.horizontalHeader()
         metrics = self.fontMetrics()
         for col in range(self.model.columnCount()):
             title = str(self.model.headerData(col, Qt.Orientation.Horizontal))
-            # From the title and a typical value, not from 50,000 cells.
-            sample = self.model.data(self.model.index(0, col)) if self.model.rowCount() else ""
-            width = max(metrics.horizontalAdvance(title) + 28,
-                        metrics.horizontalAdvance(str(sample or "")) + 34, 44)
+            # From the title and the longest of the first 200 values, not from 50,000 cells;
+            # the class column also holds its colour swatch, a sorted column's title its arrow.
+            texts = [str(self.model.data(self.model.index(r, col)) or "")
+                     for r in range(min(200, self.model.rowCount()))]
+            if col == PART_COL:
+                texts.append(f"training {self.model.n_rows()}")
+            longest = max(texts, key=len, default="")
+            icon = 22 if col == ANSWER_COL and self.model.has_classes() else 0
+            width = max(metrics.horizontalAdvance(title) + 24,
+                        metrics.horizontalAdvance(longest) + 14 + icon, 40)
             header.resizeSection(col, min(width, 180))

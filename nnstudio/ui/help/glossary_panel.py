@@ -61,7 +61,7 @@ class GlossaryPanel(QWidget):
         split.addWidget(left)
         split.addWidget(self.text)
         split.setStretchFactor(1, 1)
-        split.setSizes([190, 420])
+        split.setSizes([230, 450])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(split)
@@ -116,7 +116,7 @@ class GlossaryDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.panel)
-        self.resize(640, 400)
+        self.resize(700, 420)
 
     @classmethod
     def for_window(cls, window: QWidget | None) -> GlossaryDialog:

@@ -167,3 +167,18 @@ def test_new_data_empties_the_choice_and_fills_the_table(window):
     assert ctl.chosen_sample == -1
     assert panel.model.rowCount() == ctl.dataset.n_samples
     assert window.views.boundary.ring.position() is None
+
+
+def test_new_data_sorts_by_row_again_and_the_note_stays_readable(window):
+    panel = window.rows_panel
+    panel.table.sortByColumn(3, Qt.SortOrder.DescendingOrder)
+    assert panel.model.data_row(0) != 0
+    window.ctl.set_split(seed=5)  # the same data: the order stays
+    assert panel.table.horizontalHeader().sortIndicatorSection() == 3
+    window.data_panel.select_builtin("moons")
+    assert panel.model.data_row(0) == 0
+    assert panel.table.horizontalHeader().sortIndicatorSection() == 0
+    first = panel.note.styleSheet()
+    for i in (1, 2, 3):  # a muted colour muted again would fade a little more each time
+        window.ctl.choose_sample(i)
+    assert panel.note.styleSheet() == first
