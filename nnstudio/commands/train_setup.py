@@ -10,6 +10,7 @@ from nnstudio.engine.optimizer_choices import choice_by_key
 from nnstudio.errors import ConfigError, DataError
 from nnstudio.project import Project, load_project
 from nnstudio.project.build import default_network_config
+from nnstudio.project.defaults import training_for, uses_data_defaults, watch_what_split_keeps
 from nnstudio.project.document import default_split, default_training
 
 # Flags that describe a new project; they make no sense together with a project file.
@@ -87,8 +88,10 @@ def _new_project(args: argparse.Namespace, progress):
     network = default_network_config(dataset, hidden=hidden, activation=args.activation or "relu",
                                      seed=args.seed or 0)
     name = Path(args.save).stem if args.save else dataset.name
+    # A table of the person's own starts with early stopping and epochs for its size.
+    training = training_for(dataset.n_samples) if uses_data_defaults(dataset.source) else default_training()
     return Project(name=name, data_source=dict(dataset.source), split=default_split(),
-                   network=network, training=default_training()), dataset
+                   network=network, training=training), dataset
 
 
 def _na_values(args: argparse.Namespace) -> dict[str, dict[str, str]]:
@@ -160,6 +163,7 @@ def _apply_training_flags(project: Project, args: argparse.Namespace) -> None:
         raise ConfigError(f"--val + --test must stay below 1 so some data is left to train on, "
                           f"got {project.split['val']} + {project.split['test']}")
     apply_policy_flags(training, args, has_validation=project.split["val"] > 0)
+    watch_what_split_keeps(training, project.split)  # --val 0: the default stop watches training
     # Build the optimizer and the policies once now so a bad value fails before any training.
     from nnstudio.engine import optimizer_from_config
     from nnstudio.project.run_policies import run_policies

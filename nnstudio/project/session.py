@@ -239,13 +239,20 @@ class Session:
                           can_keep=(self.trained or self.kept_learning) and bool(with_weights))
 
     def apply_data(self, dataset, layers: list[dict], ids: list[int],
-                   keep_learning: bool = False) -> str | None:
+                   keep_learning: bool = False, training: dict | None = None) -> str | None:
         """Use ``dataset`` with ``layers`` (identities ``ids``: see :meth:`plan_data_switch`).
 
         The history and fingerprint go (other data, other rows); ``keep_learning`` says the
-        kept identities hold trained weights. Returns why the network could not be built.
+        kept identities hold trained weights. ``training`` replaces the training settings (an
+        undo brings the old ones back); when None, a table of the person's own gets the
+        settings for its size if nobody chose any (:func:`~nnstudio.project.defaults.adopt_data_defaults`:
+        early stopping, epochs). Returns why the network could not be built.
         """
+        from nnstudio.project.defaults import adopt_data_defaults
+
         self._cache_weights()
+        self.project.training = copy.deepcopy(training) if training is not None else \
+            adopt_data_defaults(self.project.training, dataset, self.project.split, previous=self.dataset)
         self.dataset = dataset
         self.project.data_source = copy.deepcopy(dataset.source)
         self._resplit()

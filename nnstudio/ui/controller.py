@@ -167,9 +167,11 @@ class ProjectController(QObject):
                                       QMessageBox.Yes | QMessageBox.No, QMessageBox.Yes)
         return answer == QMessageBox.Yes
 
-    def _apply_data(self, dataset: Dataset, layers: list[dict], ids: list[int], keep: bool) -> None:
-        self._report(self.session.apply_data(dataset, layers, ids, keep))
-        for sig in (self.weights_changed, self.dataset_changed, self.network_changed, self.history_changed):
+    def _apply_data(self, dataset: Dataset, layers: list[dict], ids: list[int], keep: bool,
+                    training: dict | None = None) -> None:
+        self._report(self.session.apply_data(dataset, layers, ids, keep, training))
+        for sig in (self.weights_changed, self.dataset_changed, self.network_changed, self.history_changed,
+                    self.settings_changed):  # a table may bring its own training settings
             sig.emit()
         self.select(-1)
 

@@ -59,15 +59,17 @@ class LayersCommand(QUndoCommand):
 
 
 class DatasetCommand(QUndoCommand):
-    """Switch to another data set (and the output layer it needs) and back on undo."""
+    """Switch to another data set (and the output layer it needs) and back on undo; a table
+    may bring its own training settings (early stopping...), which undo takes back too."""
 
     def __init__(self, ctl: ProjectController, text: str, dataset, layers: list[dict],
                  ids: list[int], keep_learning: bool):
         super().__init__(text)
         self._ctl = ctl
         session = ctl.session
-        self._before = (session.dataset, copy.deepcopy(session.layers), list(session.ids), False)
-        self._after = (dataset, layers, ids, keep_learning)
+        self._before = (session.dataset, copy.deepcopy(session.layers), list(session.ids), False,
+                        copy.deepcopy(session.project.training))
+        self._after = (dataset, layers, ids, keep_learning, None)  # None: the data's own choice
         self._results = session.results()
 
     def redo(self):
