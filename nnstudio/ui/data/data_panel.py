@@ -1,7 +1,6 @@
 """The data panel: pick or import data, see what it holds, set the split, glance at a plot."""
 from __future__ import annotations
 
-import html
 import os
 
 import numpy as np
@@ -17,7 +16,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QScrollArea,
-    QSizePolicy,
     QSpinBox,
     QToolButton,
     QVBoxLayout,
@@ -27,13 +25,12 @@ from PySide6.QtWidgets import (
 from nnstudio.data import BUILTINS, list_builtins, load_builtin
 from nnstudio.errors import NNStudioError
 from nnstudio.ui.data.csv_dialog import CsvImportDialog
-from nnstudio.ui.data.data_summary import balance_text, classes_html
 from nnstudio.ui.data.rows_panel import not_training_text
 from nnstudio.ui.data.scatter import DataScatterWidget
 from nnstudio.ui.data.split_editor import SplitEditorWidget
+from nnstudio.ui.data.summary_box import DataSummaryBox
 from nnstudio.ui.files.file_actions import start_folder
-from nnstudio.ui.help.links import glossary_tip
-from nnstudio.ui.text_style import mute, warn
+from nnstudio.ui.text_style import mute
 
 CSV_ITEM = "__csv__"
 CSV_FILTER = "CSV files (*.csv *.tsv *.txt);;All files (*)"
@@ -82,7 +79,13 @@ class DataPanel(QWidget):
         layout = QVBoxLayout(content)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self._build_source_box())
-        layout.addWidget(self._build_summary_box())
+        self.summary_box = DataSummaryBox()
+        self.summary_box.rows_requested.connect(self.rows_requested)
+        # The box's parts, by the names the panel has always had (tests and callers use them).
+        for name in ("summary_label", "classes_label", "balance_label", "details_button",
+                     "notes_label", "rows_button"):
+            setattr(self, name, getattr(self.summary_box, name))
+        layout.addWidget(self.summary_box)
         split_box = QGroupBox("Training / validation / test")
         self.split_editor = SplitEditorWidget()
         self.split_editor.split_edited.connect(self._on_split_editor_edited)
@@ -177,50 +180,6 @@ class DataPanel(QWidget):
         layout.addWidget(self.open_button)
         return box
 
-    def _build_summary_box(self) -> QGroupBox:
-        box = QGroupBox("What is in the data")
-        self.summary_label = QLabel()
-        self.summary_label.setWordWrap(True)
-        self.classes_label = QLabel()
-        self.classes_label.setWordWrap(True)
-        self.classes_label.setToolTip("Samples per class; the colours match the plot below.")
-        self.balance_label = QLabel()
-        self.balance_label.setWordWrap(True)
-        self.balance_label.setTextFormat(Qt.TextFormat.RichText)  # class names are escaped in it
-        warn(self.balance_label)
-        self.details_button = QToolButton()
-        self.details_button.setText("Details")
-        self.details_button.setCheckable(True)
-        self.details_button.setArrowType(Qt.ArrowType.RightArrow)
-        self.details_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        self.details_button.setAutoRaise(True)
-        self.details_button.setToolTip("Show how the data was made or read: what was done with "
-                                       "each column, the class balance and more.")
-        self.details_button.toggled.connect(self._on_details_button_toggled)
-        self.rows_button = QToolButton()
-        self.rows_button.setText("Show rows")
-        self.rows_button.setAutoRaise(True)
-        self.rows_button.setToolTip("Show the data as a table: every row with its class and "
-                                    "part; click a training row to look at it under the "
-                                    "magnifying glass.")
-        self.rows_button.clicked.connect(self.rows_requested)
-        self.notes_label = QLabel()
-        self.notes_label.setWordWrap(True)
-        self.notes_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.notes_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.notes_label.hide()
-        layout = QVBoxLayout(box)
-        buttons = QHBoxLayout()
-        buttons.setContentsMargins(0, 0, 0, 0)
-        buttons.addWidget(self.details_button)
-        buttons.addStretch(1)
-        buttons.addWidget(self.rows_button)
-        for w in (self.summary_label, self.classes_label, self.balance_label):
-            layout.addWidget(w)
-        layout.addLayout(buttons)
-        layout.addWidget(self.notes_label)
-        return box
-
     # ------------------------------------------------------------------ built-in data
     def selected_builtin(self) -> str | None:
         name = self.builtin_combo.currentData()
@@ -301,7 +260,7 @@ class DataPanel(QWidget):
             self._shown = ds
             self._param_timer.stop()
             self._sync_source(ds)
-            self._show_summary(ds)
+            self.summary_box.show_dataset(ds)
             self.scatter.set_dataset(ds)
         self.split_editor.set_split(self.ctl.project.split)
         split = self.ctl.split
@@ -337,33 +296,6 @@ class DataPanel(QWidget):
                 combo.setCurrentIndex(-1)
                 self.description_label.setText("No data yet: pick a data set or open a CSV file.")
         combo.blockSignals(False)
-
-    def _show_summary(self, ds) -> None:
-        if ds is None:
-            for w in (self.summary_label, self.classes_label, self.balance_label):
-                w.clear()
-            self.notes_label.clear()
-            self.details_button.setEnabled(False)
-            return
-        task = (f"sort into {ds.n_classes} classes" if ds.task == "classification"
-                else "predict a number")
-        self.summary_label.setText(
-            f"<b>{html.escape(ds.name)}</b><br>{ds.n_samples:,} samples \u00b7 "
-            f"{ds.n_features} feature{'s' if ds.n_features != 1 else ''} \u00b7 {task}")
-        self.summary_label.setToolTip(glossary_tip("Samples are the rows (examples); features "
-                                                   "are the numbers the network sees for each "
-                                                   "one.", "sample"))
-        self.classes_label.setText(classes_html(ds))
-        self.balance_label.setText(balance_text(ds))
-        self.balance_label.setVisible(bool(self.balance_label.text()))
-        items = "".join(f"<li>{html.escape(n)}</li>" for n in ds.notes)
-        self.notes_label.setText(f"<ul style='margin-left:-24px'>{items}</ul>" if items
-                                 else "No notes for this data set.")
-        self.details_button.setEnabled(True)
-
-    def _on_details_button_toggled(self, shown: bool) -> None:
-        self.details_button.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
-        self.notes_label.setVisible(shown)
 
     # ------------------------------------------------------------------ the chosen sample
     def _on_ctl_sample_chosen(self, index: int) -> None:
