@@ -87,7 +87,8 @@ def run_sweep_command(args: argparse.Namespace) -> int:
         if adopted is not None:
             print(f"Saved learning rate {adopted['learning_rate']:g} (run {args.adopt}) into "
                   f"{args.project}.", file=human)
-        elif args.rates and result.best is not None and not result.cancelled:
+        elif args.rates and result.best is not None and not result.cancelled \
+                and plan.runs[result.best].learning_rate != plan.base_rate:
             print(f"To use it: nnstudio sweep {args.project} --rates --adopt {result.best + 1} "
                   "(or set the rate in the window).", file=human)
     if result.cancelled:
@@ -105,7 +106,7 @@ def format_table(result) -> str:
     rows = [("#", head, "epochs", score[result.metric], "at epoch", "status")]
     for r in result.runs:
         best = r.best(result.metric)
-        value = "-" if best is None else (f"{best[0]:.1%}" if acc else f"{best[0]:.4g}")
+        value = "-" if best is None else (f"{best[0]:.1%}" if acc else f"{best[0] + 0.0:.4g}")
         rows.append((str(r.run.index + 1), r.run.label, f"{r.epochs_done}/{r.run.epochs}", value,
                      "-" if best is None else str(best[1]),
                      r.status + (" *" if result.best == r.run.index else "")))

@@ -70,7 +70,7 @@ class RunResult:
 
 
 def _num(v: float) -> str:
-    return f"{v:.3g}"
+    return f"{v + 0.0:.3g}"  # + 0.0: a loss of -0.0 reads "0"
 
 
 def _points(share: float) -> str:
@@ -100,23 +100,35 @@ def answer_rates(plan: SweepPlan, results: Sequence[RunResult]) -> tuple[str, in
             return (f"Every rate diverged, even {results[0].run.label}: look for extreme values "
                     "in the data, or try a smaller network.", None)
         return "No run got far enough to compare." + tail, None
-    (best_value, best_epoch), best = min(scored, key=lambda br: br[0][0])
+    (low_value, _low_epoch), lowest = min(scored, key=lambda br: br[0][0])
     # Gaps are judged against the loss the runs started from too: 0.0004 is "four times"
     # 0.0001, but both are a task learned perfectly.
     firsts = [r.history[key][0] for _b, r in scored if r.history[key]]
     scale = float(np.median(firsts)) if firsts else 0.0
+
+    def gap_ok(v: float, share: float, floor: float) -> bool:
+        return v - low_value <= max(share * low_value, floor * scale)
+
+    # Runs this close to the lowest are a tie the validation rows cannot split: recommend the
+    # one nearest the project's rate (the smallest change), not an extreme that happened to
+    # win by a hair (on easy data a rate of 1 can drive the loss to 0 and still be a bad rate).
+    ties = [(b, r) for b, r in scored if gap_ok(b[0], CLOSE, NEGLIGIBLE)]
+    (best_value, best_epoch), best = min(ties, key=lambda br: (
+        abs(math.log(br[1].run.learning_rate / plan.base_rate)), br[1].run.learning_rate))
     yours = lambda r: math.isclose(r.run.learning_rate, plan.base_rate, rel_tol=1e-3)  # noqa: E731
-    parts = [f"{best.run.label} reached the lowest {what}, {_num(best_value)} (epoch {best_epoch})"]
-    if yours(best):
-        parts[0] += ": that is already your rate"
-    gap = [(v - best_value, r) for (v, _e), r in scored if r is not best]
-    close = [r for d, r in gap if d <= max(CLOSE * best_value, NEGLIGIBLE * scale)]
-    worse = [r for d, r in gap if d > max((MUCH_WORSE - 1) * best_value, CLEARLY * scale)]
-    others = [r for r in close if not yours(r)]
-    if len(others) < len(close):
-        parts.append(f"your rate, {_num(plan.base_rate)}, came close and can stay")
-    if others:
-        parts.append(f"{_names(others)} came close")
+    if best is lowest:
+        parts = [f"{best.run.label} reached the lowest {what}, {_num(best_value)} (epoch {best_epoch})"
+                 + (": that is already your rate" if yours(best) else "")]
+    elif yours(best):
+        parts = [f"Your rate, {best.run.label}, can stay: its {what}, {_num(best_value)} (epoch "
+                 f"{best_epoch}), is as good as the lowest ({lowest.run.label}: {_num(low_value)})"]
+    else:
+        parts = [f"{best.run.label} reached a {what} of {_num(best_value)} (epoch {best_epoch}), as "
+                 f"good as the lowest ({lowest.run.label}: {_num(low_value)}), nearer your rate"]
+    close = [r for _b, r in ties if r is not best and r is not lowest]
+    worse = [r for (v, _e), r in scored if not gap_ok(v, MUCH_WORSE - 1, CLEARLY)]
+    if close:
+        parts.append(f"{_names(close)} came close")
     slow = [r for r in worse if r.run.learning_rate < best.run.learning_rate]
     shaky = [r for r in worse if r.run.learning_rate > best.run.learning_rate]
     if slow:
