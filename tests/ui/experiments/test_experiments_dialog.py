@@ -37,7 +37,7 @@ def test_dialog_runs_a_small_sweep_to_the_end_and_answers(qtbot, ctl):
         xs, ys = dialog.plot.curve_data(i)
         assert list(xs) == [1, 2, 3, 4, 5, 6]
         assert [10 ** y for y in ys] == pytest.approx(r.history["val_loss"], rel=1e-6)  # log axis
-    assert dialog.table.item(result.best, 3).text() == "completed — best"
+    assert dialog.table.item(result.best, 3).text() == "completed — recommended"
     assert dialog.again.isEnabled() and not dialog.cancel_button.isEnabled()
     # The project's own rate is in use already: its button says so.
     buttons = [dialog.table.cellWidget(i, 4) for i in range(5)]
