@@ -134,7 +134,7 @@ def test_the_data_panel_writes_prices_as_the_verdict_does(qtbot, houses, tmp_pat
 
     panel = DataPanel(houses, settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
     qtbot.addWidget(panel)
-    panel._show_summary(houses.dataset)
+    panel.summary_box.show_dataset(houses.dataset)
     text = panel.classes_label.text()
     y = houses.dataset.y
     assert "e+0" not in text
