@@ -212,6 +212,12 @@ def test_no_validation_part_and_too_few_rows_are_plain_words():
     session = Session.open(p, dataset=tiny)
     with pytest.raises(ConfigError, match="needs at least 40 training rows"):
         plan_data_sweep(session)
+    small = load_builtin("spiral", n_samples=100)  # 60 training rows: 10 % would be 6
+    p.data_source = dict(small.source)
+    plan = plan_data_sweep(Session.open(p, dataset=small))
+    assert [r.fraction for r in plan.runs] == [0.25, 0.5, 1.0]
+    assert plan.notes == ["10% of the training part would be only 6 rows, too few to train on; "
+                          "that run was left out."]
 
 
 def test_cancel_ends_the_runs_and_their_processes():
