@@ -381,9 +381,10 @@ def _chunks(p: np.ndarray, g: np.ndarray, state: dict, ranges: list[tuple[int, i
     """The views one segment's update works on, chunk by chunk.
 
     Chunks stay in cache (L3, see ADAM_CHUNK): the step's GEMMs have evicted the optimizer
-    state, so only the first of the passes over each chunk comes from main memory. ``update`` and ``gradient``
-    receive the amount subtracted and the gradient with its L2 term: chunk-long scratch
-    buffers for a real step, arrays as long as the segment (``full``) for a preview.
+    state, so only the first of the passes over each chunk comes from main memory.
+    ``update`` and ``gradient`` receive the amount subtracted and the gradient with its L2
+    term: chunk-long scratch buffers for a real step, arrays as long as the segment
+    (``full``) for a preview.
 
     Returns
     -------
