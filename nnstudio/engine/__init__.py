@@ -5,7 +5,18 @@ Pure numpy, float32; never imports Qt.
 from __future__ import annotations
 
 from nnstudio.engine.activations import ACTIVATIONS, Activation, get_activation
-from nnstudio.engine.layers import LAYERS, Dense, Dropout, Layer, layer_from_config, layer_to_config
+from nnstudio.engine.layers import (
+    LAYERS,
+    Conv2D,
+    Dense,
+    Dropout,
+    Flatten,
+    Layer,
+    MaxPool2D,
+    Rescaling,
+    layer_from_config,
+    layer_to_config,
+)
 from nnstudio.engine.losses import LOSSES, Loss, auto_loss, get_loss
 from nnstudio.engine.network import Network
 from nnstudio.engine.optimizers import (
@@ -33,6 +44,7 @@ def output_layer_for(task: str, n_classes: int = 0, n_targets: int = 1) -> Dense
 
 __all__ = [
     "ACTIVATIONS", "Activation", "get_activation", "LAYERS", "Dense", "Dropout", "Layer",
+    "Conv2D", "MaxPool2D", "Flatten", "Rescaling",
     "layer_from_config", "layer_to_config", "LOSSES", "Loss", "auto_loss", "get_loss", "Network",
     "OPTIMIZERS", "SGD", "Adam", "Optimizer", "optimizer_from_config", "optimizer_to_config",
     "BatchRecord", "Diverged", "EpochRecord", "fit", "output_layer_for", "TargetScaling", "LoadReport",

@@ -137,11 +137,13 @@ def layers_from_config(config: dict) -> tuple[tuple[int, ...], list]:
 
 def activation_bytes_per_row(n_inputs: InputShape, layers: list, itemsize: int = 4) -> int:
     """Bytes one sample takes in the per-batch work arrays: every layer's output and its
-    gradient, plus the dropout mask of a Dropout layer (see ``network._Buffers``)."""
+    gradient, plus what its cache keeps (a Dropout layer's mask, a Conv2D layer's im2col
+    matrix; see ``plan.Buffers``)."""
     shapes = layer_shapes(n_inputs, layers)
     per_row = 0
-    for layer, out_shape in zip(layers, shapes[1:]):
-        per_row += 2 * _prod(out_shape) + layer.cache_values_per_row(out_shape)
+    for layer, in_shape, out_shape in zip(layers, shapes, shapes[1:]):
+        # A convolution's im2col matrix is k*k*channels times its output: counted here.
+        per_row += 2 * _prod(out_shape) + layer.cache_values_per_row(out_shape, in_shape)
     return per_row * itemsize
 
 

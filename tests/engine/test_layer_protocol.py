@@ -8,14 +8,32 @@ import json
 import numpy as np
 import pytest
 
-from nnstudio.engine import LAYERS, Dense, Dropout, Network, layer_from_config, layer_to_config
+from nnstudio.engine import (
+    LAYERS,
+    Conv2D,
+    Dense,
+    Dropout,
+    Flatten,
+    MaxPool2D,
+    Network,
+    Rescaling,
+    layer_from_config,
+    layer_to_config,
+)
 from nnstudio.engine.layers import describe_shape, layer_names, name_layer_configs, new_layer_config
 from nnstudio.engine.shapes import infer_shapes
 from nnstudio.errors import ConfigError
 
 #: One instance of every registered kind, with settings away from the defaults.
 EXAMPLES = {"Dense": lambda: Dense(3, "tanh", init="glorot", trainable=False, name="hidden"),
-            "Dropout": lambda: Dropout(0.3, name="drop")}
+            "Dropout": lambda: Dropout(0.3, name="drop"),
+            "Conv2D": lambda: Conv2D(3, 3, padding="same", activation="tanh", init="glorot",
+                                     trainable=False, name="conv"),
+            "MaxPool2D": lambda: MaxPool2D(2, 1, name="pool"),
+            "Flatten": lambda: Flatten(name="flat"),
+            "Rescaling": lambda: Rescaling(0.5, -1.0, name="scale")}
+#: The per-sample input each kind is checked on alone (images for the image layers).
+INPUTS = {"Conv2D": (4, 4, 2), "MaxPool2D": (4, 3, 2), "Flatten": (3, 2, 2)}
 
 
 def test_every_registered_kind_has_an_example():
@@ -32,11 +50,13 @@ def test_registry_round_trip_through_json(kind):
 
 
 def _layer_alone(kind, rng):
-    """The layer built on a 4-value input with float64 parameters bound to fresh buffers."""
+    """The layer built on its input (4 values, or an image) with float64 parameters bound to
+    fresh buffers."""
     layer = EXAMPLES[kind]()
     layer.trainable = True
-    shapes = layer.param_shapes((4,))
-    layer.build((4,))
+    shape = INPUTS.get(kind, (4,))
+    shapes = layer.param_shapes(shape)
+    layer.build(shape)
     params = {k: rng.standard_normal(s) for k, s in shapes.items()}
     grads = {k: np.zeros(s) for k, s in shapes.items()}
     layer.bind(params, grads)
@@ -47,7 +67,7 @@ def _layer_alone(kind, rng):
 def test_each_layer_kind_backward_matches_finite_differences(kind):
     rng = np.random.default_rng(0)
     layer, params, grads = _layer_alone(kind, rng)
-    x = rng.standard_normal((5, 4))
+    x = rng.standard_normal((5, *layer.input_shape))
     out_shape = (5, *layer.output_shape)
     upstream = rng.standard_normal(out_shape)  # loss = sum(upstream * output)
     cache = layer.new_cache(5, np.float64)

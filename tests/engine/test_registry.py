@@ -37,7 +37,10 @@ def test_activation_round_trip(name):
 
 @pytest.mark.parametrize("name", list(LAYERS))
 def test_layer_round_trip(name):
-    layer = LAYERS[name](**({"units": 7, "activation": "tanh"} if name == "Dense" else {"rate": 0.4}))
+    settings = {"Dense": {"units": 7, "activation": "tanh"}, "Dropout": {"rate": 0.4},
+                "Conv2D": {"filters": 4, "kernel_size": [5, 5], "strides": 2, "padding": "same"},
+                "MaxPool2D": {"pool_size": 3}, "Rescaling": {"scale": 0.25, "offset": 1.0}}
+    layer = LAYERS[name](**settings.get(name, {}))
     cfg = json.loads(json.dumps(layer_to_config(layer)))
     assert layer_to_config(layer_from_config(cfg)) == cfg
 
@@ -59,8 +62,8 @@ def test_loss_registry(name):
 def test_unknown_names_are_clear_errors():
     with pytest.raises(ConfigError, match="unknown activation 'swish'"):
         get_activation("swish")
-    with pytest.raises(ConfigError, match="unknown layer type 'Conv2D'"):
-        layer_from_config({"class": "Conv2D", "config": {}})
+    with pytest.raises(ConfigError, match="unknown layer type 'Conv3D'"):
+        layer_from_config({"class": "Conv3D", "config": {}})
     with pytest.raises(ConfigError, match="unknown optimizer"):
         optimizer_from_config({"class": "RMSprop"})
     with pytest.raises(ConfigError, match="invalid settings for a Dense layer"):

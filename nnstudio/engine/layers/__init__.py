@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 from nnstudio.engine.layers.base import Cache, Layer, Shape, check_layer_name, describe_shape
+from nnstudio.engine.layers.conv2d import Conv2D
 from nnstudio.engine.layers.dense import INITS, Dense
 from nnstudio.engine.layers.dropout import Dropout
+from nnstudio.engine.layers.flatten import Flatten
 from nnstudio.engine.layers.naming import fresh_layer_name, layer_names, name_layer_configs, new_layer_config
+from nnstudio.engine.layers.pool import MaxPool2D
+from nnstudio.engine.layers.rescaling import Rescaling
 from nnstudio.errors import ConfigError
 
 #: Display name -> class, shared by the palette and the file format.
-LAYERS: dict[str, type[Layer]] = {"Dense": Dense, "Dropout": Dropout}
+LAYERS: dict[str, type[Layer]] = {"Dense": Dense, "Dropout": Dropout, "Conv2D": Conv2D,
+                                  "MaxPool2D": MaxPool2D, "Flatten": Flatten,
+                                  "Rescaling": Rescaling}
 
 
 def layer_from_config(spec: dict) -> Layer:
@@ -30,5 +36,6 @@ def layer_to_config(layer: Layer) -> dict:
 
 
 __all__ = ["Cache", "Layer", "Shape", "check_layer_name", "describe_shape", "INITS", "Dense",
-           "Dropout", "LAYERS", "layer_from_config", "layer_to_config", "fresh_layer_name",
+           "Dropout", "Conv2D", "MaxPool2D", "Flatten", "Rescaling",
+           "LAYERS", "layer_from_config", "layer_to_config", "fresh_layer_name",
            "layer_names", "name_layer_configs", "new_layer_config"]

@@ -175,9 +175,10 @@ class Layer:
         it) and the parameter gradients only when trainable."""
         return 0, 0
 
-    def cache_values_per_row(self, output_shape: Shape) -> int:
+    def cache_values_per_row(self, output_shape: Shape, input_shape: Shape | None = None) -> int:
         """Numbers per sample the layer's :class:`Cache` keeps besides the output and the
-        gradient buffers (a dropout mask), for the memory estimate."""
+        gradient buffers (a dropout mask, a convolution's im2col matrix), for the memory
+        estimate; ``input_shape`` is the layer's input (None: not known)."""
         return 0
 
     # ------------------------------------------------------------------ computation

@@ -26,7 +26,7 @@ class Dropout(Layer):
     def param_text(self, input_shape) -> str:
         return "No parameters: dropout only switches neurons off while training."
 
-    def cache_values_per_row(self, output_shape) -> int:
+    def cache_values_per_row(self, output_shape, input_shape=None) -> int:
         n = 1
         for d in output_shape:
             n *= d

@@ -1,0 +1,197 @@
+"""A Conv2D layer's per-batch-size work arrays: the im2col matrix (with its row or column of
+ones for the bias), the padded input, the full-width output of the "planes" layout, and the
+views the copies go through, all made once per batch size (see
+:mod:`~nnstudio.engine.layers.conv2d` for the two layouts)."""
+from __future__ import annotations
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from nnstudio.engine.layers.base import Cache
+from nnstudio.engine.layers.conv_geometry import Geometry, tap, windows
+
+
+def joined(W: np.ndarray, b: np.ndarray) -> np.ndarray | None:
+    """``W`` (k, k, c, f) and ``b`` (f,) as one (k*k*c + 1, f) matrix when ``b`` directly
+    follows ``W`` in one 1-D buffer (the network's flat buffers), else None."""
+    base = W.base
+    if base is None or b.base is not base or base.ndim != 1 or not base.flags.c_contiguous \
+            or base.dtype != W.dtype or not W.flags.c_contiguous:
+        return None
+    it = W.itemsize
+    w0 = W.__array_interface__["data"][0]
+    b0 = b.__array_interface__["data"][0]
+    start, rest = divmod(w0 - base.__array_interface__["data"][0], it)
+    if b0 != w0 + W.nbytes or rest:
+        return None
+    return base[start:start + W.size + b.size].reshape(W.size // b.size + 1, b.size)
+
+
+def _view(x: np.ndarray, shape: tuple, strides: tuple, offset: int = 0) -> np.ndarray:
+    """A strided view of ``x``; ``np.ndarray`` over a contiguous buffer costs ~1 us where
+    ``as_strided`` costs ~4 us (it runs once per step for an unpadded layer)."""
+    if x.flags.c_contiguous:
+        return np.ndarray(shape, x.dtype, buffer=x, offset=offset, strides=strides)
+    flat = x.reshape(-1)  # not reached in a network (its buffers are contiguous)
+    return as_strided(flat[offset // x.itemsize:], shape, strides)
+
+
+class ConvCache(Cache):
+    """Work arrays of one Conv2D layer for one batch size.
+
+    Attributes
+    ----------
+    rows : bool
+        The "rows" layout (cols of shape (positions, taps + 1)); else "planes" (cols of
+        shape (taps + 1, full-width positions)).
+    cols : ndarray
+        The im2col matrix; its last column (rows) or row (planes) is ones: the bias.
+    full2d, full_valid : ndarray or None
+        Planes: the GEMM's full-width output (batch * P, filters) and the view of its kept
+        positions (batch, out_h, out_w, filters); None for rows.
+    gfull2d, gfull_valid : ndarray or None
+        The same for the gradient (its thrown-away positions stay 0).
+    zeros, relu_mask : ndarray or None
+        ReLU: zeros to compare against (numpy's SIMD loop) and the 0/1 mask of backward.
+    """
+
+    __slots__ = ("rows", "padded", "g", "batch", "channels", "cols", "dst", "pad", "pad_inner", "src",
+                 "full2d", "full_valid", "gfull2d", "gfull_valid", "dcols", "gpad",
+                 "gpad_inner", "relu_mask", "_pairs", "_pairs_for", "_p")
+    rows: bool
+    padded: bool
+    g: Geometry
+    batch: int
+    channels: int
+    cols: np.ndarray
+    dst: np.ndarray
+    _p: int
+    # Set by make_cache: the pad* ones when ``padded``; full* and gfull* for planes only.
+    pad: np.ndarray
+    pad_inner: np.ndarray
+    src: np.ndarray
+    full2d: np.ndarray | None
+    full_valid: np.ndarray
+    gfull2d: np.ndarray
+    gfull_valid: np.ndarray
+    dcols: np.ndarray | None
+    gpad: np.ndarray | None
+    gpad_inner: np.ndarray
+    relu_mask: np.ndarray | None
+    _pairs: list[tuple[np.ndarray, np.ndarray]]
+    _pairs_for: np.ndarray | None
+
+    def __init__(self):
+        super().__init__()
+        self.full2d = self.dcols = self.gpad = self.relu_mask = self._pairs_for = None
+
+    # ------------------------------------------------------------------ forward
+    def _source(self, x: np.ndarray) -> np.ndarray:
+        """The strided view of ``x`` (batch, padded_h, padded_w, c) matching :attr:`dst`."""
+        g, c, it = self.g, self.channels, x.itemsize
+        if self.rows:
+            return windows(x, g)
+        sb = x.strides[0]
+        return _view(x, (g.k, g.k, c, self.batch, self._p),
+                     (g.padded_w * c * it, c * it, it, sb, c * it))
+
+    def im2col(self, x: np.ndarray) -> np.ndarray:
+        """Copy the windows of ``x`` (batch, h, w, c) into :attr:`cols` (one strided copy)."""
+        if self.padded:
+            np.copyto(self.pad_inner, x)
+            src = self.src
+        else:
+            src = self._source(x)
+        np.copyto(self.dst, src)
+        return self.cols
+
+    # ------------------------------------------------------------------ backward
+    def input_grad(self, g2d: np.ndarray, w2: np.ndarray, gi: np.ndarray) -> None:
+        """dL/d(input) into ``gi`` (batch, h, w, c) from the output gradient ``g2d`` (as the
+        layout has it) and the weights ``w2`` (taps, filters): one GEMM into columns, then
+        k x k shifted adds."""
+        taps = w2.shape[0]
+        if self.dcols is None:
+            shape = (len(g2d), taps) if self.rows else (taps, len(g2d))
+            self.dcols = np.empty(shape, g2d.dtype)
+        if self.rows:
+            np.dot(g2d, w2.T, out=self.dcols)
+        else:
+            np.dot(w2, g2d.T, out=self.dcols)
+        g = self.g
+        target = gi
+        if self.padded:
+            if self.gpad is None:
+                self.gpad = np.zeros((self.batch, g.padded_h, g.padded_w, self.channels), g2d.dtype)
+                self.gpad_inner = self.gpad[:, g.top:g.top + g.h, g.left:g.left + g.w]
+            target = self.gpad
+        if self._pairs_for is not target:  # a network's buffer stays; a trace brings its own
+            self._pairs = self._col2im_pairs(target)
+            self._pairs_for = target
+        target.fill(0)
+        for dst, src in self._pairs:
+            np.add(dst, src, out=dst)
+        if self.padded:
+            np.copyto(gi, self.gpad_inner)
+
+    def _col2im_pairs(self, target: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+        """``(view of target, view of dcols)`` per kernel tap: what each tap adds where."""
+        g, c, k = self.g, self.channels, self.g.k
+        assert self.dcols is not None
+        pairs = []
+        if self.rows:
+            d6 = self.dcols.reshape(self.batch, g.out_h, g.out_w, k, k, c)
+            for di in range(k):
+                for dj in range(k):
+                    pairs.append((tap(target, di, dj, g), d6[:, :, :, di, dj, :]))
+            return pairs
+        it = target.itemsize
+        d5 = self.dcols.reshape(k, k, c, self.batch, self._p)
+        for di in range(k):
+            for dj in range(k):
+                dst = _view(target, (self.batch, self._p, c), (target.strides[0], c * it, it),
+                            (di * g.padded_w + dj) * c * it)
+                pairs.append((dst, d5[di, dj].transpose(1, 2, 0)))
+        return pairs
+
+
+def make_cache(g: Geometry, batch: int, channels: int, filters: int, dtype, relu: bool) -> ConvCache:
+    """The work arrays of a Conv2D layer with geometry ``g`` for batches of ``batch``."""
+    cache = ConvCache()
+    dt = np.dtype(dtype)
+    it = dt.itemsize
+    k, c, f = g.k, channels, filters
+    taps = k * k * c
+    cache.g, cache.batch, cache.channels = g, batch, c
+    cache.rows = g.stride != 1
+    if cache.rows:
+        n = batch * g.out_h * g.out_w
+        cols = np.empty((n, taps + 1), dt)
+        cols[:, taps] = 1
+        cache.dst = as_strided(cols, (batch, g.out_h, g.out_w, k, k, c),
+                               (g.out_h * g.out_w * (taps + 1) * it, g.out_w * (taps + 1) * it,
+                                (taps + 1) * it, k * c * it, c * it, it))
+    else:
+        # Full-width positions per image: rows of padded_w, the last one cut at out_w (the
+        # last window then ends exactly at the image's last value).
+        cache._p = p = (g.out_h - 1) * g.padded_w + g.out_w
+        cols = np.empty((taps + 1, batch * p), dt)
+        cols[taps] = 1
+        cache.dst = cols[:taps].reshape(k, k, c, batch, p)
+        valid = (batch, g.out_h, g.out_w, f)
+        strides = (p * f * it, g.padded_w * f * it, f * it, it)
+        cache.full2d = np.empty((batch * p, f), dt)
+        cache.full_valid = as_strided(cache.full2d, valid, strides, writeable=False)
+        cache.gfull2d = np.zeros((batch * p, f), dt)
+        cache.gfull_valid = as_strided(cache.gfull2d, valid, strides)
+    cache.cols = cols
+    cache.padded = g.padded
+    if g.padded:
+        cache.pad = np.zeros((batch, g.padded_h, g.padded_w, c), dt)
+        cache.pad_inner = cache.pad[:, g.top:g.top + g.h, g.left:g.left + g.w]
+        cache.src = cache._source(cache.pad)
+    if relu:
+        # np.zeros of a large array is calloc'd pages that are only read: no memory of its own.
+        cache.zeros = np.zeros((batch, g.out_h, g.out_w, f), dt)
+        cache.relu_mask = np.empty((batch, g.out_h, g.out_w, f), bool)
+    return cache
