@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -175,6 +176,7 @@ class DataRowsPanel(QWidget):
     def _fit_columns(self) -> None:
         header = self.table.horizontalHeader()
         metrics = self.fontMetrics()
+        bold = QFontMetrics(_bold(self.font()))  # the chosen sample's row is drawn in bold
         for col in range(self.model.columnCount()):
             title = str(self.model.headerData(col, Qt.Orientation.Horizontal))
             # From the title and the longest of the first 200 values, not from 50,000 cells;
@@ -186,5 +188,11 @@ class DataRowsPanel(QWidget):
             longest = max(texts, key=len, default="")
             icon = 22 if col == ANSWER_COL and self.model.has_classes() else 0
             width = max(metrics.horizontalAdvance(title) + 24,
-                        metrics.horizontalAdvance(longest) + 14 + icon, 40)
+                        bold.horizontalAdvance(longest) + 14 + icon, 40)
             header.resizeSection(col, min(width, 180))
+
+
+def _bold(font: QFont) -> QFont:
+    bold = QFont(font)
+    bold.setBold(True)
+    return bold
