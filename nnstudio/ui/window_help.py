@@ -37,6 +37,10 @@ def getting_started(window) -> None:
         "gives where) and the <i>Confusion matrix</i> (which classes it mixes up). Space starts, "
         "pauses and resumes training, Esc stops it; Step epoch (F10) trains one epoch at a "
         "time.</li>"
+        "<li>To follow one sample through a training step, click its dot in a plot or its "
+        "row in the <i>Rows</i> table (beside <i>Data</i>).</li>"
+        "<li>A word you do not know: <i>Help &gt; Glossary</i> (Shift+F1) explains it; over a "
+        "setting, Shift+F1 opens the word for that setting.</li>"
         "<li>Save your work with Ctrl+S.</li></ol>"))
 
 

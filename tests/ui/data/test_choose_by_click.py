@@ -112,3 +112,24 @@ def test_choosing_in_code_rings_the_data_plot_dot(window):
         scatter.dot_position(int(ctl.split.train_indices[8])))
     ctl.choose_sample(-1)
     assert scatter.ring.position() is None
+
+
+def test_a_thinned_out_sample_is_still_ringed_where_it_lies(qtbot):
+    """Big data draws a sample of its dots; a chosen row that is not drawn gets its ring at
+    its own values."""
+    from nnstudio.data import Dataset
+    from nnstudio.ui.data.scatter import MAX_POINTS, DataScatterWidget
+
+    n = MAX_POINTS * 3
+    X = np.random.default_rng(0).normal(size=(n, 2)).astype(np.float32)
+    ds = Dataset(X, (X[:, 0] > 0).astype(int), ["a", "b"], ["no", "yes"], "classification",
+                 {"kind": "test"}, "many")
+    scatter = DataScatterWidget()
+    qtbot.addWidget(scatter)
+    scatter.set_dataset(ds)
+    hidden = next(r for r in range(n) if scatter.dot_position(r) is None)
+    scatter.show_chosen(hidden)
+    assert scatter.ring.position() == pytest.approx(tuple(X[hidden].astype(float)))
+    drawn = int(scatter._drawn_rows[0])
+    scatter.show_chosen(drawn)
+    assert scatter.ring.position() == pytest.approx(scatter.dot_position(drawn))

@@ -104,3 +104,12 @@ def test_data_and_layer_settings_link_their_words(window):
     assert key_in(window.inspector.activation_combo.toolTip()) == "activation"
     assert key_in(window.inspector.rate_spin.toolTip()) == "dropout"
     assert key_near(window.inspector.rate_spin) == "dropout"
+
+
+def test_getting_started_points_to_the_glossary_and_the_rows(window, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    shown = []
+    monkeypatch.setattr(QMessageBox, "information", lambda _parent, _title, text: shown.append(text))
+    window.actions["help"].trigger()
+    assert "Glossary</i> (Shift+F1)" in shown[0] and "<i>Rows</i>" in shown[0]
