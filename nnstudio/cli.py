@@ -104,6 +104,21 @@ def _layers(text: str) -> tuple[int, ...]:
     return units
 
 
+def _image_size(text: str) -> int | str:
+    if text.strip().lower() == "auto":
+        return "auto"
+    from nnstudio.data.images import MAX_SIDE, MIN_SIDE
+
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not MIN_SIDE <= value <= MAX_SIDE:
+        raise argparse.ArgumentTypeError(
+            f"must be a whole number of pixels from {MIN_SIDE} to {MAX_SIDE}, or 'auto', got {text!r}")
+    return value
+
+
 # ------------------------------------------------------------------ parser
 def build_parser() -> _Parser:
     """The parser of the headless sub-commands (the window's options are in its help text)."""
@@ -130,6 +145,16 @@ def build_parser() -> _Parser:
     source.add_argument("--noise", type=_non_negative, metavar="X", help="noise level (synthetic data sets)")
     source.add_argument("--data-seed", type=_seed, metavar="N", help="random seed of the generated data")
     source.add_argument("--csv", metavar="FILE", help="a CSV file with one sample per row")
+    source.add_argument("--images", metavar="DIR",
+                        help="a folder of pictures (PNG, JPEG, BMP, GIF) with one sub-folder per class")
+    source.add_argument("--image-size", type=_image_size, metavar="N",
+                        help="with --images: resize every picture to N x N pixels (default 28), or "
+                             "'auto' for the pictures' median size (at most 64)")
+    colour = source.add_mutually_exclusive_group()
+    colour.add_argument("--colour", "--color", dest="colour", action="store_const", const="colour",
+                        help="with --images: keep the colours (default: grey when every picture is grey)")
+    colour.add_argument("--grey", "--gray", dest="colour", action="store_const", const="grey",
+                        help="with --images: read the pictures in grey")
     source.add_argument("--target", metavar="COLUMN", help="the CSV column to predict (default: last)")
     source.add_argument("--missing", choices=("drop", "mean"),
                         help="CSV rows with empty cells: drop them or fill in the column mean")

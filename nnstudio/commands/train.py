@@ -66,8 +66,9 @@ def run_train(args: argparse.Namespace) -> int:
 
     reading = lambda f: bar.update(f, "reading data")  # noqa: E731
     project, dataset = prepare_project(args, progress=reading)
-    import_notes = list(dataset.notes) if dataset is not None and args.csv else []
-    if import_notes:  # what the import did with each column, the words it took as gaps, ...
+    own_data = args.csv or getattr(args, "images", None)
+    import_notes = list(dataset.notes) if dataset is not None and own_data else []
+    if import_notes:  # what the import did with each column or file, the words it took as gaps, ...
         bar.clear()
         _say(args, human, "\n".join(textwrap.fill(note, 88, initial_indent="- ", subsequent_indent="  ",
                                                   break_on_hyphens=False, break_long_words=False)

@@ -17,8 +17,11 @@ from nnstudio.project.document import default_split, default_training
 NEW_PROJECT_FLAGS = {
     "samples": "--samples", "noise": "--noise", "data_seed": "--data-seed", "target": "--target",
     "missing": "--missing", "layers": "--layers", "activation": "--activation",
-    "na_values": "--na-values", "not_na": "--not-na",
+    "na_values": "--na-values", "not_na": "--not-na", "image_size": "--image-size",
+    "colour": "--colour/--grey",
 }
+# Flags that only describe how an image folder is read.
+IMAGE_FLAGS = ("image_size", "colour")
 # Built-in data set parameter behind each data flag.
 DATA_PARAMS = {"samples": "n_samples", "noise": "noise", "data_seed": "seed"}
 
@@ -39,10 +42,11 @@ def prepare_project(args: argparse.Namespace, progress=None):
     ConfigError, DataError, ProjectError
         For contradictory flags, bad values and unreadable files.
     """
-    sources = [flag for flag, given in (("a project file", args.project),
-                                        ("--dataset", args.dataset), ("--csv", args.csv)) if given]
+    images = getattr(args, "images", None)
+    sources = [flag for flag, given in (("a project file", args.project), ("--dataset", args.dataset),
+                                        ("--csv", args.csv), ("--images", images)) if given]
     if len(sources) != 1:
-        raise ConfigError("give exactly one of a project file, --dataset NAME or --csv FILE"
+        raise ConfigError("give exactly one of a project file, --dataset NAME, --csv FILE or --images DIR"
                           + (f" (got {' and '.join(sources)})" if sources else ""))
     if args.project:
         project, dataset = _from_file(args), None
@@ -53,7 +57,7 @@ def prepare_project(args: argparse.Namespace, progress=None):
 
 
 def _from_file(args: argparse.Namespace) -> Project:
-    given = [flag for attr, flag in NEW_PROJECT_FLAGS.items() if getattr(args, attr) is not None]
+    given = [flag for attr, flag in NEW_PROJECT_FLAGS.items() if getattr(args, attr, None) is not None]
     if given:
         raise ConfigError(f"{', '.join(given)} describe a new project and cannot be used with "
                           "a project file")
@@ -72,8 +76,14 @@ def _new_project(args: argparse.Namespace, progress):
     from nnstudio.data import CsvOptions, MissingValuesError, read_csv
     from nnstudio.data.na_rules import check_na_values
 
+    if not getattr(args, "images", None):
+        for attr in IMAGE_FLAGS:
+            if getattr(args, attr, None) is not None:
+                raise ConfigError(f"{NEW_PROJECT_FLAGS[attr]} only applies to --images")
     if args.dataset:
         dataset = _load_builtin(args)
+    elif getattr(args, "images", None):
+        dataset = _load_images(args, progress)
     else:
         for attr in DATA_PARAMS:
             if getattr(args, attr) is not None:
@@ -84,7 +94,7 @@ def _new_project(args: argparse.Namespace, progress):
             dataset = read_csv(args.csv, options, progress=progress)
         except MissingValuesError as exc:  # the window's wording names its options, not flags
             raise DataError(exc.command_line_message()) from None
-    hidden = (16, 16) if args.layers is None else args.layers
+    hidden = args.layers  # None: the data's default (16, 16 for a table; see default_network_config)
     network = default_network_config(dataset, hidden=hidden, activation=args.activation or "relu",
                                      seed=args.seed or 0)
     name = Path(args.save).stem if args.save else dataset.name
@@ -116,6 +126,16 @@ def _csv_target(path: str, target: str | None) -> str | int | None:
     if target in preview_csv(path, n_rows=1).columns:
         return target
     return int(target)
+
+
+def _load_images(args: argparse.Namespace, progress):
+    from nnstudio.data.images import DEFAULT_SIZE, read_image_folder
+
+    for attr in ("target", "missing", "na_values", "not_na", *DATA_PARAMS):
+        if getattr(args, attr, None) is not None:
+            raise ConfigError(f"{NEW_PROJECT_FLAGS[attr]} does not apply to --images")
+    size = DEFAULT_SIZE if args.image_size is None else args.image_size
+    return read_image_folder(args.images, size=size, colour=args.colour or "auto", progress=progress)
 
 
 def _load_builtin(args: argparse.Namespace):

@@ -54,7 +54,12 @@ BUNDLED: dict[str, BundledSpec] = {
 
 
 def load_bundled(name: str) -> Dataset:
-    """Read bundled data set ``name`` ("iris", "wine", "breast_cancer", "digits")."""
+    """Read bundled data set ``name`` ("iris", "wine", "breast_cancer", "digits", or a picture
+    set of :data:`~nnstudio.data.images_bundled.IMAGE_SETS`: "digits-images", "mnist")."""
+    from nnstudio.data.images_bundled import IMAGE_SETS, load_image_set
+
+    if name in IMAGE_SETS:
+        return load_image_set(name)
     spec = BUNDLED.get(name)
     if spec is None:
         raise DataError(f"There is no bundled data set called {name!r}; "

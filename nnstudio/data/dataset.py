@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -18,12 +19,16 @@ class Dataset:
 
     Parameters
     ----------
-    X : ndarray of shape (n_samples, n_features)
-        Features, converted to float32.
+    X : ndarray of shape (n_samples, n_features), or uint8 of shape (n_samples, H, W, C)
+        Features, converted to float32; or pictures, kept as they are: uint8 pixels, ``C`` = 1
+        (grey) or 3 (red, green, blue). Images stay uint8 until a batch is gathered (a float32
+        copy of 10,000 MNIST digits would take 31 MB instead of 7.8 MB); the network's first
+        layer rescales them.
     y : ndarray of shape (n_samples,) or (n_samples, n_targets)
         int64 class indices into ``class_names`` for classification, float32 for regression.
-    feature_names : list of str
-        One name per column of ``X``.
+    feature_names : sequence of str
+        One name per column of ``X`` (per value of a sample, for pictures). For pictures give
+        ``[]``: :class:`PixelNames` then names each value only when asked.
     class_names : list of str
         Class ``i`` is ``class_names[i]``; empty for regression.
     task : {"classification", "regression"}
@@ -34,12 +39,13 @@ class Dataset:
     notes : list of str
         Plain-language report of what was done with the data (dropped columns, class balance...).
     image_shape : tuple of (int, int), optional
-        Set when each row is a flattened picture, e.g. (8, 8) for the digits.
+        Height and width of each picture: set when each row is a flattened picture, e.g. (8, 8)
+        for the digits table, and always for pictures (taken from ``X``).
     """
 
     X: np.ndarray
     y: np.ndarray
-    feature_names: list[str]
+    feature_names: Sequence[str]
     class_names: list[str]
     task: str
     source: dict
@@ -49,9 +55,17 @@ class Dataset:
 
     def __post_init__(self) -> None:
         # Normalise once here so every consumer can rely on dtypes and shapes.
-        self.X = np.asarray(self.X, dtype=np.float32)
-        if self.X.ndim != 2:
-            raise DataError(f"features must be a 2-D table (samples x features), got {self.X.ndim}-D")
+        X = np.asarray(self.X)
+        if X.ndim == 4:
+            if X.dtype != np.uint8 or X.shape[3] not in (1, 3):
+                raise DataError(f"pictures must be uint8 of shape (samples, height, width, 1 or 3), "
+                                f"got {X.dtype} of shape {X.shape}")
+            self.X = X  # no copy: an image set is held once (see the class docstring)
+            self.image_shape = (int(X.shape[1]), int(X.shape[2]))
+        else:
+            self.X = np.asarray(X, dtype=np.float32)
+            if self.X.ndim != 2:
+                raise DataError(f"features must be a 2-D table (samples x features), got {self.X.ndim}-D")
         if self.task not in TASKS:
             raise DataError(f"task must be 'classification' or 'regression', got {self.task!r}")
         if self.task == "classification":
@@ -68,12 +82,15 @@ class Dataset:
                 raise DataError(f"regression targets must be 1-D or 2-D, got shape {self.y.shape}")
         if len(self.y) != len(self.X):
             raise DataError(f"features have {len(self.X)} rows but targets have {len(self.y)}")
-        self.feature_names = [str(n) for n in self.feature_names]
-        if len(self.feature_names) != self.X.shape[1]:
-            raise DataError(f"got {len(self.feature_names)} feature names for {self.X.shape[1]} features")
+        if self.is_image and not isinstance(self.feature_names, PixelNames) and not len(self.feature_names):
+            self.feature_names = PixelNames(self.X.shape[1:])
+        elif not isinstance(self.feature_names, PixelNames):
+            self.feature_names = [str(n) for n in self.feature_names]
+        if len(self.feature_names) != self.n_features:
+            raise DataError(f"got {len(self.feature_names)} feature names for {self.n_features} features")
         self.class_names = [str(n) for n in self.class_names]
         self.notes = list(self.notes)
-        if self.image_shape is not None:
+        if self.image_shape is not None and not self.is_image:
             self.image_shape = (int(self.image_shape[0]), int(self.image_shape[1]))
             if self.image_shape[0] * self.image_shape[1] != self.X.shape[1]:
                 raise DataError(f"image_shape {self.image_shape} does not match {self.X.shape[1]} features")
@@ -83,8 +100,23 @@ class Dataset:
         return int(self.X.shape[0])
 
     @property
+    def is_image(self) -> bool:
+        """True for pictures kept as uint8 (n_samples, H, W, C); False for a table."""
+        return self.X.ndim == 4
+
+    @property
+    def sample_shape(self) -> tuple[int, ...]:
+        """Shape of one sample: ``(n_features,)`` for a table, ``(H, W, C)`` for pictures
+        (the network's input shape)."""
+        return tuple(int(d) for d in self.X.shape[1:])
+
+    @property
     def n_features(self) -> int:
-        return int(self.X.shape[1])
+        """Values per sample (H x W x C for pictures)."""
+        n = 1
+        for d in self.X.shape[1:]:
+            n *= int(d)
+        return n
 
     @property
     def n_classes(self) -> int:
@@ -109,10 +141,66 @@ class Dataset:
         """
         indices = np.asarray(indices, dtype=np.int64)
         return Dataset(
-            X=self.X[indices], y=self.y[indices], feature_names=list(self.feature_names),
+            X=self.X[indices], y=self.y[indices], feature_names=_names_copy(self.feature_names),
             class_names=list(self.class_names), task=self.task, source=copy.deepcopy(self.source),
             name=self.name if name is None else name, notes=list(self.notes),
             image_shape=self.image_shape)
+
+
+def _names_copy(names: Sequence[str]) -> Sequence[str]:
+    return names if isinstance(names, PixelNames) else list(names)  # PixelNames never changes
+
+
+class PixelNames(Sequence[str]):
+    """The names of a picture's values, made only when one is asked for.
+
+    ``"pixel (row, col)"`` for grey pictures, ``"pixel (row, col) red"`` (green, blue) for
+    colour ones, in the order of ``X[i].ravel()`` (row by row, channels innermost). A list of
+    12,288 strings for 64x64 colour pictures would cost ~1 MB and is rarely read whole.
+
+    Parameters
+    ----------
+    shape : tuple of (int, int, int)
+        ``(H, W, C)`` of one picture.
+    """
+
+    CHANNELS = ("red", "green", "blue")
+
+    def __init__(self, shape: Sequence[int]) -> None:
+        h, w, c = (int(d) for d in shape)
+        self.shape = (h, w, c)
+
+    def __len__(self) -> int:
+        h, w, c = self.shape
+        return h * w * c
+
+    def _name(self, i: int) -> str:
+        _, w, c = self.shape
+        pixel, channel = divmod(i, c)
+        row, col = divmod(pixel, w)
+        return f"pixel ({row}, {col})" + (f" {self.CHANNELS[channel]}" if c == 3 else "")
+
+    def __getitem__(self, index):  # int -> str, slice -> list of str
+        n = len(self)
+        if isinstance(index, slice):
+            return [self._name(i) for i in range(*index.indices(n))]
+        i = int(index)
+        if not -n <= i < n:
+            raise IndexError(f"pixel index {i} is out of range for {n} values")
+        return self._name(i % n)
+
+    def __iter__(self) -> Iterator[str]:
+        return (self._name(i) for i in range(len(self)))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, PixelNames):
+            return self.shape == other.shape
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]  # like a list
+
+    def __repr__(self) -> str:
+        return f"PixelNames({self.shape})"
 
 
 def balance_notes(y: np.ndarray, class_names: list[str]) -> list[str]:

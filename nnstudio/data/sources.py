@@ -10,6 +10,7 @@ from nnstudio.data.bundled import BUNDLED, load_bundled
 from nnstudio.data.csv_options import CsvOptions
 from nnstudio.data.csv_reader import read_csv
 from nnstudio.data.dataset import Dataset
+from nnstudio.data.images_bundled import IMAGE_SETS
 from nnstudio.data.progress import CancelFn, Progress, ProgressFn
 from nnstudio.errors import DataError
 
@@ -59,6 +60,9 @@ def _catalogue() -> dict[str, BuiltinInfo]:
     for name, spec in BUNDLED.items():
         infos[name] = BuiltinInfo(name=name, display_name=spec.title, description=spec.description,
                                   kind="bundled", task="classification")
+    for name, image_spec in IMAGE_SETS.items():  # picture sets: uint8 (n, H, W, 1)
+        infos[name] = BuiltinInfo(name=name, display_name=image_spec.title,
+                                  description=image_spec.description, kind="bundled", task="classification")
     return infos
 
 
@@ -95,11 +99,23 @@ def load_dataset_source(source: dict, progress: ProgressFn | None = None,
                         cancel: CancelFn | None = None) -> Dataset:
     """Rebuild a Dataset from its ``source`` dict (as saved in a project).
 
-    ``{"kind": "builtin", "name": ..., "params": {...}}`` or
-    ``{"kind": "csv", "path": ..., "options": {...}}``.
+    ``{"kind": "builtin", "name": ..., "params": {...}}``,
+    ``{"kind": "csv", "path": ..., "options": {...}}`` or
+    ``{"kind": "images", "path": ..., "size": [H, W], "colour": "grey" | "colour"}`` (a folder
+    with one sub-folder of pictures per class, see :func:`~nnstudio.data.images.read_image_folder`).
     """
-    if not isinstance(source, dict) or source.get("kind") not in ("builtin", "csv"):
-        raise DataError(f"A data source must be a dict with kind 'builtin' or 'csv', got {source!r:.100}")
+    if not isinstance(source, dict) or source.get("kind") not in ("builtin", "csv", "images"):
+        raise DataError(f"A data source must be a dict with kind 'builtin', 'csv' or 'images', "
+                        f"got {source!r:.100}")
+    if source["kind"] == "images":
+        from nnstudio.data.images import DEFAULT_SIZE, read_image_folder
+
+        folder = source.get("path")
+        if not isinstance(folder, str) or not folder:
+            raise DataError(f"An image folder source needs the folder's path, got {folder!r}")
+        size = source.get("size", DEFAULT_SIZE)
+        return read_image_folder(folder, size=tuple(size) if isinstance(size, list) else size,
+                                 colour=source.get("colour", "auto"), progress=progress, cancel=cancel)
     if source["kind"] == "builtin":
         params = source.get("params") or {}
         if not isinstance(params, dict):

@@ -36,7 +36,14 @@ def output_layer_config(dataset) -> dict:
     return layer_to_config(layer)
 
 
-def default_network_config(dataset, hidden: Sequence[int] = (16, 16), activation: str = "relu",
+def input_config(dataset) -> dict:
+    """The input entry of a network config for ``dataset``: ``{"n_inputs": n}`` for a table,
+    ``{"input_shape": [H, W, C]}`` for pictures."""
+    shape = list(getattr(dataset, "sample_shape", (dataset.n_features,)))
+    return {"n_inputs": shape[0]} if len(shape) == 1 else {"input_shape": shape}
+
+
+def default_network_config(dataset, hidden: Sequence[int] | None = None, activation: str = "relu",
                            seed: int = 0) -> dict:
     """``Network.get_config()`` of a plain network for ``dataset``.
 
@@ -44,17 +51,25 @@ def default_network_config(dataset, hidden: Sequence[int] = (16, 16), activation
     ----------
     dataset : Dataset
         Gives the number of inputs and the output layer (see :func:`output_layer_config`).
-    hidden : sequence of int
-        Units of each hidden Dense layer; empty for no hidden layer.
+        Pictures start with :func:`~nnstudio.project.defaults.image_input_layers` (Rescaling,
+        Flatten).
+    hidden : sequence of int, optional
+        Units of each hidden Dense layer; empty for no hidden layer. Default: (16, 16) for a
+        table, :data:`~nnstudio.project.defaults.IMAGE_HIDDEN` for pictures.
     activation : str
         Activation of the hidden layers.
     """
     from nnstudio.engine import Network, layer_from_config
+    from nnstudio.project.defaults import IMAGE_HIDDEN, image_input_layers
 
-    layers = [layer_from_config({"class": "Dense", "config": {"units": int(u), "activation": activation}})
-              for u in hidden]
-    layers.append(layer_from_config(output_layer_config(dataset)))
-    return Network(n_inputs=dataset.n_features, layers=layers, loss="auto", seed=seed).get_config()
+    image = bool(getattr(dataset, "is_image", False))
+    if hidden is None:
+        hidden = IMAGE_HIDDEN if image else (16, 16)
+    specs = image_input_layers() if image else []
+    specs += [{"class": "Dense", "config": {"units": int(u), "activation": activation}} for u in hidden]
+    layers = [layer_from_config(spec) for spec in specs + [output_layer_config(dataset)]]
+    shape = getattr(dataset, "sample_shape", (dataset.n_features,))
+    return Network(shape, layers=layers, loss="auto", seed=seed).get_config()
 
 
 def updated_training(training: dict, **changes) -> dict:
@@ -104,7 +119,7 @@ def optimizer_from_project(project: Project):
 
 def data_label(source: dict) -> str:
     """A short name for a data source: the built-in's display name or the CSV file's name."""
-    if source.get("kind") == "csv":
+    if source.get("kind") in ("csv", "images"):
         return PurePath(str(source.get("path", "?"))).name
     if source.get("kind") == "builtin":
         from nnstudio.data import BUILTINS
@@ -116,7 +131,13 @@ def data_label(source: dict) -> str:
 
 def check_fits(network, dataset) -> None:
     """Raise :class:`ConfigError` when ``network`` cannot take ``dataset``'s inputs or targets."""
-    if network.n_inputs != dataset.n_features:
+    shape = tuple(getattr(dataset, "sample_shape", (dataset.n_features,)))
+    if tuple(network.input_shape) != shape:
+        if len(shape) == 3:
+            got = "x".join(map(str, network.input_shape))
+            raise ConfigError(f"The network expects inputs of shape {got} but the data "
+                              f"{dataset.name!r} holds {shape[0]}x{shape[1]} pictures with "
+                              f"{shape[2]} channel{'s' if shape[2] != 1 else ''}.")
         raise ConfigError(f"The network expects {network.n_inputs} inputs but the data "
                           f"{dataset.name!r} has {dataset.n_features} feature columns.")
     n_out = network.get_config()["layers"][-1]["config"].get("units")

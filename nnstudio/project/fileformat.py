@@ -291,20 +291,21 @@ def load_project(path: str | os.PathLike) -> Project:
 
 
 def _find_moved_csv(project: Project, project_path: Path) -> None:
-    """A CSV that is no longer where it was saved, but sits next to the project file (the two
-    were moved or sent together): use that copy, and say so in ``project.notes``."""
+    """A CSV file (or image folder) no longer where it was saved, but next to the project file
+    (the two were moved or sent together): use that copy, and say so in ``project.notes``."""
     source = project.data_source
-    if source.get("kind") != "csv" or not isinstance(source.get("path"), str):
+    if source.get("kind") not in ("csv", "images") or not isinstance(source.get("path"), str):
         return
     saved = Path(source["path"])
     if saved.exists():
         return
     # A path saved on Windows keeps its backslashes when read elsewhere.
     beside = project_path.absolute().parent / saved.name.replace("\\", "/").split("/")[-1]
-    if beside.is_file():
+    folder = source["kind"] == "images"  # an image folder moves as a folder
+    if beside.is_dir() if folder else beside.is_file():
         project.data_source = {**source, "path": str(beside)}
-        project.notes.append(f"The data file was not at {str(saved)!r}; using the copy next to "
-                             f"the project, {str(beside)!r}.")
+        project.notes.append(f"The {'image folder' if folder else 'data file'} was not at {str(saved)!r}; "
+                             f"using the copy next to the project, {str(beside)!r}.")
 
 
 def _check_version(metadata: dict, label: str) -> int:

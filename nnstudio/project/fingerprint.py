@@ -28,15 +28,18 @@ def _row_hashes(X: np.ndarray, y: np.ndarray) -> np.ndarray:
     (no Python loop over rows) and changes when any value of the row changes.
     """
     n = len(X)
-    words = np.ascontiguousarray(X, dtype=np.float32).reshape(n, -1).view(np.uint32)
     target = np.ascontiguousarray(y, dtype=np.float64).reshape(n, -1).view(np.uint32)
-    width = words.shape[1] + target.shape[1]
+    per_row = int(np.prod(X.shape[1:], dtype=np.int64))
+    width = per_row + target.shape[1]
     weights = np.random.default_rng(20261203).integers(1, 2**63, size=width, dtype=np.uint64) | 1
     out = np.empty(n, dtype=np.uint64)
     with np.errstate(over="ignore"):  # wrap-around arithmetic modulo 2**64 is the point
         for start in range(0, n, _BLOCK_ROWS):
             stop = min(start + _BLOCK_ROWS, n)
-            block = np.concatenate([words[start:stop], target[start:stop]], axis=1).astype(np.uint64)
+            # Converted block by block: uint8 pictures (n, H, W, C) hash as the same float32
+            # values a table of them would, without a float32 copy of the whole set.
+            words = np.ascontiguousarray(X[start:stop], dtype=np.float32).reshape(stop - start, -1)
+            block = np.concatenate([words.view(np.uint32), target[start:stop]], axis=1).astype(np.uint64)
             h = (block * weights).sum(axis=1, dtype=np.uint64)
             h ^= h >> np.uint64(29)
             out[start:stop] = h * np.uint64(0xBF58476D1CE4E5B9)

@@ -102,16 +102,18 @@ def same_shapes(a: dict, b: dict) -> bool:
     return {k: v.shape for k, v in a.items()} == {k: v.shape for k, v in b.items()}
 
 
-def fitting_layers(network, layers: list[dict], n_inputs: int, new_layers: list[dict]) -> list[int]:
-    """Positions where ``new_layers`` (on ``n_inputs`` inputs) has the layer ``network`` has
-    there (built from ``layers``): the same settings and the same weight shapes, so its
-    trained weights fit (Keras' ``skip_mismatch`` rule)."""
+def fitting_layers(network, layers: list[dict], n_inputs: int | dict, new_layers: list[dict]) -> list[int]:
+    """Positions where ``new_layers`` (on ``n_inputs`` inputs, or the input entry of a network
+    config such as ``{"input_shape": [28, 28, 1]}``) has the layer ``network`` has there (built
+    from ``layers``): the same settings and the same weight shapes, so its trained weights fit
+    (Keras' ``skip_mismatch`` rule)."""
     from nnstudio.engine import Network
 
     if network is None:
         return []
+    inputs = n_inputs if isinstance(n_inputs, dict) else {"n_inputs": n_inputs}
     try:
-        new = Network.from_config({"n_inputs": n_inputs, "loss": "auto", "layers": copy.deepcopy(new_layers)})
+        new = Network.from_config({**inputs, "loss": "auto", "layers": copy.deepcopy(new_layers)})
     except NNStudioError:
         return []
     old_params, new_params = layer_params(network), layer_params(new)

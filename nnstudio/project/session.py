@@ -23,6 +23,8 @@ from nnstudio.errors import ConfigError, NNStudioError
 from nnstudio.project.build import (
     check_fits,
     data_changed,
+    default_network_config,
+    input_config,
     output_issue,
     output_layer_config,
     scaled_split,
@@ -230,9 +232,14 @@ class Session:
         if self.layers and self.layers[-1].get("config", {}).get("name"):
             # The new output takes the old one's place and name (its weights are named after it).
             output["config"]["name"] = self.layers[-1]["config"]["name"]
-        layers = copy.deepcopy(self.layers[:-1]) + [output]
+        hidden = copy.deepcopy(self.layers[:-1])
+        if self.dataset is not None and dataset.is_image != self.dataset.is_image:
+            # Pictures need their own first layers (Rescaling, Flatten) and a table must lose
+            # them: from one kind to the other the hidden layers become the new kind's default.
+            hidden = default_network_config(dataset)["layers"][:-1]
+        layers = hidden + [output]
         fresh = [new_id() for _ in layers]
-        fitting = fitting_layers(self.network, self.layers, dataset.n_features, layers)
+        fitting = fitting_layers(self.network, self.layers, input_config(dataset), layers)
         kept = [self.ids[i] if i in fitting else fresh[i] for i in range(len(layers))]
         with_weights = [i for i in fitting if layer_params(self.network)[i]]
         return DataSwitch(dataset, layers, kept, fresh, with_weights,
@@ -302,7 +309,9 @@ class Session:
         assert self.dataset is not None  # every caller sets the data first
         self.split = split_dataset(self.dataset, val_fraction=s["val"], test_fraction=s["test"],
                                    seed=s["seed"])
-        if not s.get("standardize", True):
+        if not s.get("standardize", True) or self.dataset.is_image:
+            # Pictures stay uint8: the network's Rescaling layer scales them, not a per-pixel
+            # standardiser (784 means and deviations in project.json, float32 copies of the data).
             self.scaler = None
         elif keep_scaler and self.project.scaler is not None:  # (keep_scaler: there is one)
             self.scaler = Standardizer.from_config(self.project.scaler)
@@ -340,8 +349,8 @@ class Session:
     # ------------------------------------------------------------------ network
     def network_config(self) -> dict:
         """``Network.get_config()`` of the network the layers make for the data."""
-        n_in = self.dataset.n_features if self.dataset else 1
-        config = {"n_inputs": n_in, "loss": self._loss, "layers": copy.deepcopy(self.layers)}
+        inputs = input_config(self.dataset) if self.dataset else {"n_inputs": 1}
+        config = {**inputs, "loss": self._loss, "layers": copy.deepcopy(self.layers)}
         scaling = self.target_scaling()
         if scaling is not None:
             config["target_scaling"] = copy.deepcopy(scaling)

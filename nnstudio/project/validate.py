@@ -90,8 +90,12 @@ def _check_source(label: str, source) -> dict:
     elif kind == "csv":
         _expect(label, source.get("path"), str, "data_source.path")
         _expect(label, source.get("options", {}), dict, "data_source.options")
+    elif kind == "images":
+        _expect(label, source.get("path"), str, "data_source.path")
+        _expect(label, source.get("size", [28, 28]), list, "data_source.size")
+        _expect(label, source.get("colour", "auto"), str, "data_source.colour")
     else:
-        raise _fail(label, f"data_source.kind should be 'builtin' or 'csv', got {kind!r}")
+        raise _fail(label, f"data_source.kind should be 'builtin', 'csv' or 'images', got {kind!r}")
     return source
 
 

@@ -25,7 +25,7 @@ CLASSES = {"spiral": 2, "moons": 2, "circles": 2, "xor": 2, "blobs": 3, "regress
 def test_catalogue_lists_every_generator_and_bundled_set():
     names = [info.name for info in list_builtins()]
     assert names == ["spiral", "moons", "circles", "xor", "blobs", "regression_1d",
-                     "iris", "wine", "breast_cancer", "digits"]
+                     "iris", "wine", "breast_cancer", "digits", "digits-images", "mnist"]
     spiral = BUILTINS["spiral"]
     assert spiral.kind == "synthetic" and spiral.display_name == "Spiral"
     assert spiral.params == {"n_samples": 400, "n_classes": 2, "noise": 0.05, "seed": 0}
@@ -114,8 +114,8 @@ def test_bad_parameters_name_the_setting_and_value(params, message):
 
 def test_whole_number_float_is_accepted_and_unknown_names_rejected():
     assert load_builtin("moons", n_samples=40.0).n_samples == 40
-    with pytest.raises(DataError, match="no built-in data set called 'mnist'.*spiral, moons"):
-        load_builtin("mnist")
+    with pytest.raises(DataError, match="no built-in data set called 'cifar10'.*spiral, moons"):
+        load_builtin("cifar10")
     with pytest.raises(DataError, match="'Iris flowers' has no setting 'n_samples'; its settings are: none"):
         load_builtin("iris", n_samples=100)
 
