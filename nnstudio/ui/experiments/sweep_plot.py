@@ -45,6 +45,9 @@ class SweepPlotWidget(pg.PlotWidget):
         self._data = [([], [], [0]) for _ in labels]  # x, y, history entries read so far
         for i, label in enumerate(labels):
             curve = self.plot([], [], pen=pg.mkPen(run_colour(i), width=2), name=label)
+            # Thousands of epochs per run: draw about one point per pixel column (peaks kept).
+            curve.setDownsampling(auto=True, method="peak")
+            curve.setClipToView(True)
             self._curves.append(curve)
 
     def show_history(self, index: int, history: dict) -> None:
