@@ -390,12 +390,18 @@ class Network:
     def predict(self, X: np.ndarray) -> np.ndarray:
         """Outputs for ``X`` of shape (n_samples, *input_shape): probabilities or predicted
         values (in the targets' own units), shape (n_samples, n_outputs). Dropout is off."""
-        X = self._check_X(X)
+        X = self._check_X(X, keep_uint8=True)
         out = np.empty((len(X), self.n_outputs), self.dtype)
         chunk = rows_within(self.input_shape, self.layers, _PREDICT_CHUNK, _PREDICT_BUDGET,
                             self.dtype.itemsize)
+        # uint8 pixels are converted chunk by chunk, never as a whole float copy.
+        floats = np.empty((min(chunk, len(X)), *self.input_shape), self.dtype) \
+            if X.dtype == np.uint8 else None
         for s in range(0, len(X), chunk):
             xb = X[s:s + chunk]
+            if floats is not None:
+                xb = floats[:len(xb)]
+                np.copyto(xb, X[s:s + chunk])
             self.forward_train(xb, self.buffers(len(xb)), None, out=out[s:s + len(xb)])
         if self._target_scaling is not None:
             self._target_scaling.inverse_in_place(out)
@@ -429,8 +435,11 @@ class Network:
         acc = self.loss.n_correct(p, yt) / len(p) if self.loss.is_classification else None
         return self.loss.value(p, yt), acc
 
-    def _check_X(self, X) -> np.ndarray:
-        X = np.ascontiguousarray(X, dtype=self.dtype)
+    def _check_X(self, X, keep_uint8: bool = False) -> np.ndarray:
+        """``X`` as a contiguous array of the network's dtype (uint8 as it is with
+        ``keep_uint8``: the caller converts it batch by batch), its shape checked."""
+        X = np.asarray(X)
+        X = np.ascontiguousarray(X, dtype=np.uint8 if keep_uint8 and X.dtype == np.uint8 else self.dtype)
         if X.shape[1:] != self.input_shape or X.ndim != len(self.input_shape) + 1:
             if len(self.input_shape) == 1:
                 raise ConfigError(f"the network expects {self.n_inputs} input features per sample, "

@@ -145,7 +145,8 @@ def fit(network: Network, X: np.ndarray, y: np.ndarray, *, optimizer: Optimizer,
     epochs = _check_int("epochs", epochs, 1)
     batch_size = _check_int("batch_size", batch_size, 1)
     report_every = _check_int("report_every", report_every, 0)
-    X = network._check_X(X)
+    # uint8 inputs (image pixels) stay uint8: each batch is converted as it is gathered.
+    X = network._check_X(X, keep_uint8=True)
     n = len(X)
     if n == 0:
         raise ConfigError("there are no training samples")
@@ -192,8 +193,13 @@ def fit(network: Network, X: np.ndarray, y: np.ndarray, *, optimizer: Optimizer,
     # Small data is shuffled with one gather per epoch. A big set (MNIST-sized) is gathered
     # batch by batch into one reused buffer: a fresh full copy costs more in page faults
     # than the whole epoch's extra gather calls.
-    per_batch = X.nbytes > _GATHER_LIMIT and shuffle
-    Xs = np.empty((min(batch_size, n), X.shape[1]), X.dtype) if per_batch else np.empty_like(X)
+    # uint8 data is always gathered batch by batch (into a uint8 buffer, then converted):
+    # a float copy of a whole image set would take 4x its memory.
+    as_bytes = X.dtype == np.uint8
+    per_batch = as_bytes or (X.nbytes > _GATHER_LIMIT and shuffle)
+    Xs = np.empty((min(batch_size, n), *X.shape[1:]), network.dtype) if per_batch else np.empty_like(X)
+    Xb = np.empty(Xs.shape, np.uint8) if as_bytes else None
+    order = np.arange(n) if per_batch and not shuffle else None
     Ys = np.empty_like(Y)
     # What a batch transform sees: read-only views, so it cannot change the epoch's data.
     Xs_seen, Ys_seen = Xs.view(), Ys.view()
@@ -228,7 +234,11 @@ def fit(network: Network, X: np.ndarray, y: np.ndarray, *, optimizer: Optimizer,
                 np.take(X, perm, axis=0, out=Xs, mode="clip")  # "raise" would buffer out
             np.take(Y, perm, axis=0, out=Ys, mode="clip")
         else:
-            Xs[...], Ys[...] = X, Y
+            if per_batch:
+                perm = order
+            else:
+                Xs[...] = X
+            Ys[...] = Y
         last_report = 0
         for chunk_start in range(0, n_batches, report_every or n_batches):
             chunk_end = min(chunk_start + (report_every or n_batches), n_batches)
@@ -238,7 +248,10 @@ def fit(network: Network, X: np.ndarray, y: np.ndarray, *, optimizer: Optimizer,
             # A diverging run overflows on purpose; it is detected below, not warned about.
             with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
                 for s, e, xb, yb, pb in batches(chunk_start, chunk_end):
-                    if per_batch:
+                    if Xb is not None:
+                        np.take(X, perm[s:e], axis=0, out=Xb[:e - s], mode="clip")
+                        np.copyto(xb, Xb[:e - s])
+                    elif per_batch:
                         np.take(X, perm[s:e], axis=0, out=xb, mode="clip")
                     if transform is not None:
                         xb, yb = _transformed(transform, Xs_seen[:e - s] if per_batch else Xs_seen[s:e],

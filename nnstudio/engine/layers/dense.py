@@ -89,7 +89,7 @@ class Dense(Layer):
     def compute_output_shape(self, input_shape: Shape) -> Shape:
         if len(input_shape) != 1:
             raise ConfigError(f"Dense needs a flat input (a list of values); this layer receives "
-                              f"{describe_shape(input_shape)}.")
+                              f"{describe_shape(input_shape)}: put a Flatten layer before it.")
         return (self.units,)
 
     def param_shapes(self, input_shape: Shape) -> dict[str, Shape]:
