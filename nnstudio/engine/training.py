@@ -199,7 +199,7 @@ def fit(network: Network, X: np.ndarray, y: np.ndarray, *, optimizer: Optimizer,
     per_batch = as_bytes or (X.nbytes > _GATHER_LIMIT and shuffle)
     Xs = np.empty((min(batch_size, n), *X.shape[1:]), network.dtype) if per_batch else np.empty_like(X)
     Xb = np.empty(Xs.shape, np.uint8) if as_bytes else None
-    order = np.arange(n) if per_batch and not shuffle else None
+    order = np.arange(n, dtype=np.int64) if per_batch and not shuffle else None
     Ys = np.empty_like(Y)
     # What a batch transform sees: read-only views, so it cannot change the epoch's data.
     Xs_seen, Ys_seen = Xs.view(), Ys.view()
@@ -234,7 +234,7 @@ def fit(network: Network, X: np.ndarray, y: np.ndarray, *, optimizer: Optimizer,
                 np.take(X, perm, axis=0, out=Xs, mode="clip")  # "raise" would buffer out
             np.take(Y, perm, axis=0, out=Ys, mode="clip")
         else:
-            if per_batch:
+            if order is not None:  # per_batch: the batches are gathered in order
                 perm = order
             else:
                 Xs[...] = X
