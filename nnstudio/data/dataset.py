@@ -111,6 +111,12 @@ class Dataset:
         return tuple(int(d) for d in self.X.shape[1:])
 
     @property
+    def table(self) -> np.ndarray:
+        """``X`` as a table of shape (n_samples, n_features): ``X`` itself for a table, a view
+        (no copy) of the pictures' values, row by row, for views that show values by column."""
+        return self.X if self.X.ndim == 2 else self.X.reshape(len(self.X), -1)
+
+    @property
     def n_features(self) -> int:
         """Values per sample (H x W x C for pictures)."""
         n = 1

@@ -233,7 +233,7 @@ class Session:
             # The new output takes the old one's place and name (its weights are named after it).
             output["config"]["name"] = self.layers[-1]["config"]["name"]
         hidden = copy.deepcopy(self.layers[:-1])
-        if self.dataset is not None and dataset.is_image != self.dataset.is_image:
+        if dataset.is_image != (self.dataset is not None and self.dataset.is_image):
             # Pictures need their own first layers (Rescaling, Flatten) and a table must lose
             # them: from one kind to the other the hidden layers become the new kind's default.
             hidden = default_network_config(dataset)["layers"][:-1]

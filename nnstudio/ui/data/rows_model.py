@@ -154,7 +154,7 @@ class DataRowsModel(QAbstractTableModel):
             y = self._ds.y
             return y if y.ndim == 1 else y[:, 0]
         if column >= FIRST_FEATURE_COL:
-            return self._ds.X[:, column - FIRST_FEATURE_COL]
+            return self._ds.table[:, column - FIRST_FEATURE_COL]
         return np.arange(len(self._parts))  # the row number: the data's own order
 
     # ------------------------------------------------------------------ Qt model
@@ -231,7 +231,7 @@ class DataRowsModel(QAbstractTableModel):
             y = ds.y[row]
             return format_value(float(y)) if np.ndim(y) == 0 else ", ".join(
                 format_value(float(v)) for v in y)
-        return format_value(float(ds.X[row, col - FIRST_FEATURE_COL]))
+        return format_value(float(ds.table[row, col - FIRST_FEATURE_COL]))
 
 
 def _rank(key: np.ndarray) -> np.ndarray:

@@ -198,7 +198,7 @@ class DataScatterWidget(QWidget):
         """
         if dataset.n_features == 2:
             return 0, 1
-        spread = dataset.X.std(axis=0)
+        spread = dataset.table.std(axis=0)
         fx, fy = np.argsort(-spread, kind="stable")[:2]
         return tuple(sorted((int(fx), int(fy))))
 
@@ -227,7 +227,7 @@ class DataScatterWidget(QWidget):
             self.plot.setLabel("left", "")
             self.note.setText("No data to show yet.")
             return
-        X = ds.X if self._rows is None else ds.X[self._rows]
+        X = ds.table if self._rows is None else ds.table[self._rows]
         y = ds.y if self._rows is None else ds.y[self._rows]
         fx, fy = self.features_shown()
         xs = X[:, fx]
@@ -265,7 +265,7 @@ class DataScatterWidget(QWidget):
             fx, fy = self.features_shown()
             ds = self._dataset
             y = ds.y[row] if ds.y.ndim == 1 else ds.y[row, 0]
-            at = (float(ds.X[row, fx]), float(ds.X[row, fy]) if fy is not None else float(y))
+            at = (float(ds.table[row, fx]), float(ds.table[row, fy]) if fy is not None else float(y))
         self.ring.show_at(at)
 
     def _on_scene_clicked(self, event) -> None:

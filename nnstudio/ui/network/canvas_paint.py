@@ -90,7 +90,8 @@ def _switched_off(col: Column) -> set[int]:
 def draw_neurons(p: QPainter, col: Column, r: float) -> None:
     kind = "Frozen" if col.frozen and col.kind == "Dense" else (
         "Output" if col.is_output else col.kind)
-    fill, outline = FILLS[kind]
+    # Kinds without a look of their own yet (Rescaling, Flatten...) are drawn plain, not a crash.
+    fill, outline = FILLS.get(kind, FILLS["Dropout"])
     pen = QPen(QColor(outline), 1.4, Qt.DashLine if col.kind == "Dropout" else Qt.SolidLine)
     off = _switched_off(col) if col.kind == "Dropout" else set()
     for j, pt in enumerate(col.points):
