@@ -156,7 +156,8 @@ def curve_findings(epochs, train_loss, val_loss=None, val_acc=None,
     by_acc = _climbed(epochs, train, acc, best=np.argmax,
                       worse=lambda b, last: b - last > T.ACCURACY_DROP)
     rate, lower = rate_advice(learning_rate, highest_rate)
-    memorising = [m for m in (by_loss, by_acc) if m is not None and m["train_fell"]]
+    memorising = [m for m in (by_loss, by_acc)
+                  if m is not None and m["train_fell"] and _gap_opened(train, val)]
     if memorising and jump is None and not went_up:
         m = memorising[0]  # the validation loss, the finer measure, when it shows it
         evidence = {"signal": m["signal"], "epochs_since_best": m["since"],
@@ -204,6 +205,16 @@ def _accuracy_rose(epochs, acc, best_epoch: int) -> dict | None:
     if final - at_best < T.ACC_STILL_RISING:
         return None
     return {"val_acc_at_best": at_best, "final_val_acc": final}
+
+
+def _gap_opened(train: np.ndarray, val: np.ndarray) -> bool:
+    """The last training loss lies clearly below the last validation loss (both measured at
+    the same epoch); True when the validation loss was not measured (nothing to compare)."""
+    both = np.isfinite(train) & np.isfinite(val)
+    if not both.any():
+        return True
+    i = int(np.nonzero(both)[0][-1])
+    return bool(train[i] < T.MEMORISED_GAP * val[i])
 
 
 def _climbed(epochs, train, score, best, worse) -> dict | None:

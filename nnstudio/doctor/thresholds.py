@@ -56,6 +56,11 @@ TRAIN_FELL = 0.02
 #: ... and ended within this factor of its lowest since then (it kept falling, rather than
 #: falling from an overshoot and climbing back).
 KEPT_FALLING = 1.05
+#: ... and ended below this factor of the final validation loss. Memorising opens a gap
+#: between the two; a training loss level with the validation loss learned the training rows
+#: no better (spiral, Adam at a rate of 5: both ~0.7, chance level, after an overshoot the
+#: training loss was still coming down from when the validation loss was at its best).
+MEMORISED_GAP = 0.9
 
 # ---------------------------------------------------------------- how the run ended
 #: Classification: validation accuracy at most this far (as a fraction) above always

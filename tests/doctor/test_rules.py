@@ -82,6 +82,19 @@ def test_validation_loss_rising_as_training_loss_falls_is_overfitting(full_run):
     assert Remedy("augment") in images[0].advice and "augmented copies of the images" in render(images)
 
 
+def test_a_rate_so_high_both_losses_sit_at_chance_is_unstable_not_memorising(full_run):
+    # Adam at 5 overshoots to a loss of 6, then both curves sit at chance (~0.7, 50 %): the
+    # training loss was still coming down when the validation loss was at its best, but it
+    # never fell below the validation loss, so nothing was memorised.
+    run = full_run(load_builtin("spiral"), (16, 16), "Adam", 5.0, 200)
+    h = run.history
+    assert h["train_loss"][-1] > 0.9 * h["val_loss"][-1]
+    for found in (_after(run), _live(run)):
+        assert _kinds(found) == ["unstable"]
+        assert found[0].advice[0] == Remedy("lower_rate", pytest.approx(0.5))
+    assert "memorising" not in render(_after(run))
+
+
 def test_validation_loss_rising_while_accuracy_rises_is_over_confidence(full_run):
     run = full_run(load_builtin("iris"), (64, 64), "Adam", 0.01, 200)
     found = _live(run)
