@@ -6,6 +6,7 @@ in ``nnstudio/resources/datasets/SOURCES.md``. Nothing here downloads anything.
 from __future__ import annotations
 
 import io
+import zipfile
 from dataclasses import dataclass
 
 import numpy as np
@@ -85,7 +86,7 @@ def _read_npz(spec: ImageSetSpec) -> dict[str, np.ndarray]:
     try:
         with np.load(io.BytesIO(item.read_bytes()), allow_pickle=False) as npz:
             return {key: npz[key] for key in npz.files}
-    except (OSError, ValueError, EOFError) as exc:
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
         raise DataError(f"The bundled data set '{spec.title}' could not be read from {item} "
                         f"({exc.__class__.__name__}). Reinstalling nnstudio should restore it.") from None
 
