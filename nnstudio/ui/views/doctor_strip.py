@@ -3,8 +3,9 @@ what to do after a blow-up.
 
 Only shows and forwards: the window's doctor (:mod:`nnstudio.ui.training.doctor_live`) says
 which fixes fit and what a press does. Each row is an optional sentence and up to
-:data:`SHOWN` buttons; more fixes sit in a "More fixes" menu, so a row never grows wider than
-the plots on a 1366 px screen.
+:data:`SHOWN` buttons; more fixes sit in a "More fixes" menu, and the row wraps (a
+:class:`FlowLayout`), so it never grows wider than the plots on a 1366 px screen (a row on one
+line once pushed the window 113 px past it).
 """
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from nnstudio.ui.views.flow_layout import FlowLayout
 
 SHOWN = 2
 FIX_TIP = ("Apply this change (Undo, Ctrl+Z, takes it back), then train twice from the same "
@@ -123,8 +126,7 @@ class DoctorStripWidget(QFrame):
 
     def _button_row(self, title: str, fixes: list, tip: str = "") -> QWidget:
         row = QWidget()
-        lay = QHBoxLayout(row)
-        lay.setContentsMargins(0, 0, 0, 0)
+        lay = FlowLayout(row)  # wraps: the buttons never widen the window past the screen
         label = QLabel(f"<b>{escape(title)}</b> – try:")
         label.setToolTip(tip)  # what the doctor saw, in a sentence
         lay.addWidget(label)
@@ -148,7 +150,6 @@ class DoctorStripWidget(QFrame):
                 self.more_fixes.append(fix)
             more.setMenu(menu)
             lay.addWidget(more)
-        lay.addStretch(1)
         return row
 
     def _update_visible(self) -> None:

@@ -131,3 +131,29 @@ def test_proof_runs_are_short_on_big_data():
     assert proof_epochs(5000, 240) == 200       # at most PROOF_MAX_EPOCHS
     assert proof_epochs(100, 48_000) == 10      # MNIST-sized: 500,000 rows in all
     assert proof_epochs(100, 10_000_000) == 5   # but never fewer than 5 epochs
+
+
+def test_a_row_of_fix_buttons_wraps_instead_of_widening_the_window(qtbot):
+    # On a 1366 px screen the plots get ~550 px; the overfitting row on one line needs ~725 and
+    # pushed the window 113 px past the screen's edge.
+    from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+    from nnstudio.ui.views.doctor_strip import DoctorStripWidget
+
+    fixes = [Fix("early_stopping", "Add early stopping that goes back to the best epoch", {},
+                 "overfitting"),
+             Fix("l2", "Add an L2 penalty of 0.001", {"l2": 0.001}, "overfitting"),
+             Fix("dropout", "Add a Dropout layer (0.2)", {"rate": 0.2}, "overfitting")]
+    host = QWidget()
+    qtbot.addWidget(host)
+    strip = DoctorStripWidget()
+    QVBoxLayout(host).addWidget(strip)
+    strip.set_rows([("Memorising", fixes)])
+    one_line = sum(b.sizeHint().width() for b in strip.buttons)
+    assert host.minimumSizeHint().width() < 420 < one_line
+    host.resize(420, 200)
+    host.show()
+    qtbot.waitExposed(host)
+    qtbot.waitUntil(lambda: len({b.geometry().top() for b in strip.buttons}) == 2)
+    for b in strip.buttons:  # each whole, inside the row
+        assert b.geometry().right() <= strip.width() and b.width() == b.sizeHint().width()
