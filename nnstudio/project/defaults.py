@@ -14,7 +14,11 @@ settings chosen from its size, measured on 19 real tables against scikit-learn
   ceiling, sized to about :data:`STEP_BUDGET` updates (a 100-row table needs many epochs of
   its 3 batches, a 50,000-row one few of its 900), between :data:`MIN_EPOCHS` and
   :data:`MAX_EPOCHS`.
-- **a little L2** (:data:`WEIGHT_DECAY`), which small tables need and large ones do not mind.
+- **L2 from the table's size** (:func:`weight_decay_for`): a penalty worth about
+  :data:`PRIOR_ROWS` rows of evidence, so it matters on a table of 100 rows and fades on one of
+  50,000 (the same form as scikit-learn's LogisticRegression, whose default C=1 is worth one
+  row). Small tables overfit a two-layer network within a few epochs; a fixed L2 either did
+  not hold them or held back the large ones.
 """
 from __future__ import annotations
 
@@ -28,8 +32,10 @@ PATIENCE = 20
 #: About how many weight updates the epoch ceiling allows.
 STEP_BUDGET = 10_000
 MIN_EPOCHS, MAX_EPOCHS = 50, 1000
-#: L2 (the optimizer's weight decay) for tables.
-WEIGHT_DECAY = 0.01
+#: The L2 penalty is worth about this many rows (weight decay PRIOR_ROWS / training rows) ...
+PRIOR_ROWS = 10
+#: ... and at most this much (a table of 20 rows would otherwise get 0.5).
+MAX_WEIGHT_DECAY = 0.1
 #: Data source kinds that get the settings of this module: tables and image folders of the
 #: person's own.
 DATA_KINDS = ("csv", "images")
@@ -66,6 +72,13 @@ def epochs_for(n_train: int, batch_size: int) -> int:
     return int(min(MAX_EPOCHS, max(MIN_EPOCHS, math.ceil(STEP_BUDGET / batches))))
 
 
+def weight_decay_for(n_train: int) -> float:
+    """The L2 penalty (the optimizer's weight decay) for ``n_train`` training rows, to one
+    significant digit so the window shows a plain number (0.07, not 0.0709...)."""
+    value = min(MAX_WEIGHT_DECAY, PRIOR_ROWS / max(int(n_train), 1))
+    return float(f"{value:.1g}")
+
+
 def training_for(n_rows: int, split: dict | None = None) -> dict:
     """Training settings of a new project on a table of ``n_rows`` rows (before splitting).
 
@@ -80,7 +93,7 @@ def training_for(n_rows: int, split: dict | None = None) -> dict:
     training = default_training()
     n_train = round(n_rows * (1.0 - float(split.get("val", 0.2)) - float(split.get("test", 0.2))))
     training["epochs"] = epochs_for(n_train, training["batch_size"])
-    training["optimizer"]["config"]["weight_decay"] = WEIGHT_DECAY
+    training["optimizer"]["config"]["weight_decay"] = weight_decay_for(n_train)
     training["stop"] = early_stopping()
     return training
 

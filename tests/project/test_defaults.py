@@ -14,10 +14,12 @@ from nnstudio.engine.policies import EarlyStopping, policy_from_config
 from nnstudio.project import Session, demo_project, load_project, save_project
 from nnstudio.project.defaults import (
     MAX_EPOCHS,
+    MAX_WEIGHT_DECAY,
     MIN_EPOCHS,
     adopt_data_defaults,
     epochs_for,
     training_for,
+    weight_decay_for,
 )
 from nnstudio.project.document import default_training
 
@@ -59,11 +61,15 @@ def test_flags_still_decide(tmp_path):
     assert policy_from_config(project.training["stop"]).monitor == "train_loss"
 
 
-def test_epochs_shrink_as_tables_grow_within_bounds():
+def test_epochs_and_l2_shrink_as_tables_grow_within_bounds():
     sizes = [10, 100, 1_000, 10_000, 100_000, 10_000_000]
     epochs = [epochs_for(n, 32) for n in sizes]
     assert epochs == sorted(epochs, reverse=True) and epochs[0] > epochs[-1]
     assert all(MIN_EPOCHS <= e <= MAX_EPOCHS for e in epochs)
+    l2 = [weight_decay_for(n) for n in sizes]
+    assert l2 == sorted(l2, reverse=True) and l2[0] == MAX_WEIGHT_DECAY and 0 < l2[-1] < 1e-5
+    assert all(float(f"{v:.1g}") == v for v in l2)  # plain numbers in the window: 0.07, 0.001
+    assert training_for(1_000)["optimizer"]["config"]["weight_decay"] == weight_decay_for(600)
 
 
 def test_the_cli_run_stops_early_and_the_saved_project_keeps_the_rule(tmp_path, capsys):
