@@ -61,6 +61,12 @@ def data_fingerprint(dataset, split=None) -> dict:
     dict
         ``{"rows", "features", "ordered", "rowset", "columns"[, "split"]}``: ``ordered``
         changes when rows are reordered, ``rowset`` only when rows themselves change.
+
+    Notes
+    -----
+    For an image folder this hashes the decoded pixels (after resizing) and labels, not the
+    files' names, sizes and times: a picture saved again with the same pixels is no change,
+    one with other pixels (or a new size or colour setting) is.
     """
     rows = _row_hashes(np.asarray(dataset.X), np.asarray(dataset.y))
     result = _summary(rows, dataset)
