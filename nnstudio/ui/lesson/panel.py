@@ -200,6 +200,7 @@ class MagnifyingGlassPanel(QWidget):
         self.setFocusPolicy(Qt.StrongFocus)
 
         self._shown_selection: tuple | None = None
+        self._shown_stage = -1
         #: Neurons the canvas draws, per layer (set by :func:`connect_canvas`).
         self._canvas_columns: dict[int, list[int]] = {}
         magnifier.changed.connect(self.refresh)
@@ -306,6 +307,9 @@ class MagnifyingGlassPanel(QWidget):
             glossary_link(k, ENTRIES[k].title) for k in words) if words else "")
         self.stage_words.setVisible(bool(words))
         self.caption.setText(caption_html(st.caption))
+        if stage != self._shown_stage:  # a new stage: its title and caption come into view
+            self._shown_stage = stage
+            self.scroll.verticalScrollBar().setValue(0)
         probs = walk.probabilities
         self.bars.setVisible(probs is not None and STAGES[stage] in ("output", "loss", "update"))
         if probs is not None:

@@ -78,3 +78,20 @@ def test_it_opens_as_a_tab_beside_the_training_settings_and_no_tab_bar_covers_th
     qtbot.waitUntil(lambda: window._docks["lesson_dock"].isVisible())
     assert window._docks["lesson_dock"] in window.tabifiedDockWidgets(window._docks["training_dock"])
     assert stray_bars() == []
+
+
+def test_next_brings_the_new_stage_caption_into_view(window, qtbot):
+    # At 1366x768 the panel scrolls; Next used to keep the old scroll position, so the new
+    # stage's title and caption stayed out of sight below a neuron's arithmetic.
+    w = window
+    w.resize(1366, 768)
+    w.ctl.choose_sample(3)
+    qtbot.waitUntil(lambda: w.magnifier.walk is not None)
+    w.magnifier.set_stage(1)
+    w.magnifier.select(("neuron", 0, 0))
+    bar = w.lesson.scroll.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > 0)
+    bar.setValue(bar.maximum())
+    w.lesson.next_button.click()
+    assert w.magnifier.stage == 2
+    assert bar.value() == 0
