@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from nnstudio.errors import ConfigError
-from nnstudio.explain.numbers import num
+from nnstudio.explain.numbers import fixed, num
 
 if TYPE_CHECKING:
     from nnstudio.engine import Network, Optimizer
@@ -132,11 +132,23 @@ def check_gradient(network: Network, x, y, param_name: str, index, eps: float = 
     verdict = ("They agree: backprop computed this gradient correctly." if agree else
                "They differ: at a kink of the activation (a ReLU at exactly 0) finite differences "
                "straddle two slopes; elsewhere this would point at a wrong gradient.")
-    caption = (f"Gradient of {param_name}{list(idx)}: backprop says {num(backprop)}; nudging the "
-               f"weight by +-{eps:g} and measuring the loss says ({num(losses[0])} - "
-               f"{num(losses[1])}) / {2 * eps:g} = {num(fd)}; relative difference "
-               f"{rel:.1e}. {verdict}")
+    up, down = difference_terms(losses[0], losses[1], 2 * eps, fd)
+    caption = (f"Gradient of {param_name}{list(idx)}: backprop says {num(backprop)}; moving the "
+               f"weight {eps:g} up and {eps:g} down and measuring the loss says ({up} - {down}) "
+               f"/ {2 * eps:g} = {num(fd)}; relative difference {rel:.1e}. {verdict}")
     return GradientCheck(backprop, fd, rel, agree, caption)
+
+
+def difference_terms(high: float, low: float, width: float, quotient: float) -> tuple[str, str]:
+    """``high`` and ``low`` written with as many decimals (4 to 12) as it takes for
+    ``(shown high - shown low) / width`` to round to the caption's ``quotient``: the two losses
+    of a finite difference differ only far behind the point, and at two decimals the caption
+    read ``(0.98 - 0.98) / 0.0002 = -0.42``."""
+    for d in range(4, 13):
+        a, b = fixed(high, d), fixed(low, d)
+        if num((float(a) - float(b)) / width) == num(quotient):
+            return a, b
+    return fixed(high, 12), fixed(low, 12)
 
 
 def nudge(network: Network, x, y, param_name: str, index, value: float) -> tuple[float, np.ndarray]:

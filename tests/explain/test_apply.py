@@ -7,6 +7,7 @@ import pytest
 from nnstudio.engine import SGD, Adam, Dense, Network, fit
 from nnstudio.errors import ConfigError
 from nnstudio.explain import apply_step, check_gradient, nudge, undo_step, walk_session_step, walk_step
+from nnstudio.explain.numbers import num
 
 RNG = np.random.default_rng(5)
 X = RNG.normal(size=(12, 3)).astype(np.float32)
@@ -179,3 +180,16 @@ def test_bad_weight_names_and_indices_are_refused(name, index, match):
         check_gradient(net, X[0], Y[0], name, index)
     with pytest.raises(ConfigError, match=match):
         walk_step(net, SGD(), X[0], Y[0]).weight_chain(name, index)
+
+
+@pytest.mark.parametrize("name,index", [("dense_1/W", (2, 1)), ("dense_3/W", (1, 0))])
+def test_the_gradient_check_caption_adds_up_on_paper(name, index):
+    # At two decimals the two losses read the same: "(0.98 - 0.98) / 0.0002 = -0.42".
+    import re
+
+    check = check_gradient(net3(), X[3], Y[3], name, index)
+    m = re.search(r"\((-?[0-9.]+) - (-?[0-9.]+)\) / ([0-9.e-]+) = (-?[0-9.e-]+);", check.caption)
+    assert m, check.caption
+    up, down, width, shown = m.groups()
+    assert (up != down) == (shown != "0")
+    assert num((float(up) - float(down)) / float(width)) == shown == num(check.finite_difference)
