@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -180,6 +180,9 @@ class TrainingPanel(QWidget):
         self.scroll = scroll
         self._settings = settings
         self._fit_closed_settings()
+        # A schedule's row ("over 200 epochs down to 0.000000") widens the settings after the
+        # section opened: fit the width again whenever their layout changes.
+        settings.installEventFilter(self)
         self.stop_rate.toggle.toggled.connect(self._on_stop_rate_toggled)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -219,13 +222,23 @@ class TrainingPanel(QWidget):
         self.speed_label.setText(speed_text(speed))
         del blockers
 
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt's name)
+        if watched is self._settings and event.type() == QEvent.Type.LayoutRequest:
+            self._fit_width()
+        return super().eventFilter(watched, event)
+
+    def _fit_width(self) -> None:
+        """Room for a scroll bar beside the settings, so one never covers their right edge."""
+        width = (self._settings.minimumSizeHint().width()
+                 + self.scroll.verticalScrollBar().sizeHint().width())
+        if self.scroll.minimumWidth() != width:
+            self.scroll.setMinimumWidth(width)
+
     def _fit_closed_settings(self) -> None:
         """Closed, the settings never scroll: the dock keeps room for all of them."""
         if not self.stop_rate.toggle.isChecked():
             self.scroll.setMinimumHeight(self._settings.minimumSizeHint().height())
-        # Room for a scroll bar beside the settings, so one never covers their right edge.
-        self.scroll.setMinimumWidth(self._settings.minimumSizeHint().width()
-                                    + self.scroll.verticalScrollBar().sizeHint().width())
+        self._fit_width()
 
     def _on_stop_rate_toggled(self, opened: bool) -> None:
         """Opened, the dock grows by the section's height where the window has room (the

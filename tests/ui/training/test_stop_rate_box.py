@@ -110,3 +110,18 @@ def test_the_section_folds_into_one_line(qtbot, ctl):
     for w in (box.stop_check, box.patience, box.target_check, box.target_value, box.schedule,
               box.step_every, box.plateau_factor):
         assert w.toolTip()
+
+
+def test_a_schedule_row_never_slides_under_the_scroll_bar(qtbot, ctl):
+    # At 1366x768 the cosine row ("over 200 epochs down to 0.000000") widened the settings
+    # after the section had opened, and the scroll bar covered the spin boxes' arrows.
+    panel = _panel(qtbot, ctl)
+    panel.show()
+    qtbot.waitExposed(panel)
+    panel.stop_rate.toggle.setChecked(True)
+    closed = panel.scroll.minimumWidth()
+    box = panel.stop_rate
+    box.schedule.setCurrentIndex(box.schedule.findData("CosineDecay"))
+    qtbot.waitUntil(lambda: panel.scroll.minimumWidth() >= panel._settings.minimumSizeHint().width()
+                    + panel.scroll.verticalScrollBar().sizeHint().width())
+    assert panel.scroll.minimumWidth() > closed
