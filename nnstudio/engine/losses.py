@@ -66,8 +66,10 @@ class CategoricalCrossEntropy(Loss):
     fused_with = "softmax"
 
     def __init__(self):
-        # Row indices by batch size, and flat row starts by (batch size, outputs).
-        self._rows: dict[int | tuple[int, int], np.ndarray] = {}
+        # Row indices by batch size; flat row starts and a buffer for the flat indices of
+        # the targets by (batch size, outputs).
+        self._rows: dict[int, np.ndarray] = {}
+        self._flat: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
 
     def prepare_targets(self, y, n_out, dtype):
         if n_out < 2:
@@ -88,11 +90,14 @@ class CategoricalCrossEntropy(Loss):
             return out
         if out.flags.c_contiguous:
             # One flat index per row into the contiguous buffer: a 1-D fancy index costs
-            # half of the 2-D (rows, y) one (2 us of a 256 x 10 step). Same values.
-            starts = self._rows.get((n, k))
-            if starts is None:  # cached: an arange per step is a visible cost at batch size 1
-                starts = self._rows[(n, k)] = np.arange(0, n * k, k)
-            out.reshape(-1)[starts + y] -= 1.0
+            # half of the 2-D (rows, y) one. Computed into a kept buffer: 2.6 instead of
+            # 5.5 us for the whole gradient at 256 x 10. Same values.
+            flat = self._flat.get((n, k))
+            if flat is None:  # cached: an arange per step is a visible cost at batch size 1
+                flat = self._flat[(n, k)] = (np.arange(0, n * k, k), np.empty(n, np.intp))
+            starts, index = flat
+            np.add(starts, y, out=index)
+            out.reshape(-1)[index] -= 1.0
         else:
             rows = self._rows.get(n)
             if rows is None:
