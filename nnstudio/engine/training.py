@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from nnstudio.engine.microbatch import PartSteps, part_rows
 from nnstudio.engine.network import Network
 from nnstudio.engine.optimizers import Optimizer
 from nnstudio.engine.policies import EarlyStopping, TargetStop
@@ -213,6 +214,8 @@ def fit(network: Network, X: np.ndarray, y: np.ndarray, *, optimizer: Optimizer,
     # Bound once: attribute lookups cost ~0.1 us each in a ~20 us batch-1 step.
     forward_train, backward, step = network.forward_train, network.backward, optimizer.step
     step_rng = rng if dropout else None
+    rows = part_rows(network, batch_size)
+    parts = PartSteps(network, rows) if rows is not None else None
     snapshot = network.params.copy()
     samples_seen = 0
     total_seconds = 0.0
@@ -244,7 +247,7 @@ def fit(network: Network, X: np.ndarray, y: np.ndarray, *, optimizer: Optimizer,
             chunk_end = min(chunk_start + (report_every or n_batches), n_batches)
             # Looked up once per chunk, not per step: a layer changed between yields (which
             # drops the network's buffers) still gets fresh ones from the next chunk on.
-            bufs = {size: network.buffers(size) for size in batch_sizes}
+            bufs = {size: network.buffers(size) for size in batch_sizes} if parts is None else {}
             # A diverging run overflows on purpose; it is detected below, not warned about.
             with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
                 for s, e, xb, yb, pb in batches(chunk_start, chunk_end):
@@ -256,9 +259,12 @@ def fit(network: Network, X: np.ndarray, y: np.ndarray, *, optimizer: Optimizer,
                     if transform is not None:
                         xb, yb = _transformed(transform, Xs_seen[:e - s] if per_batch else Xs_seen[s:e],
                                               Ys_seen[s:e], rng, yb, network.dtype)
-                    buf = bufs[e - s]
-                    forward_train(xb, buf, step_rng, out=pb)
-                    backward(xb, yb, pb, buf, dropout)
+                    if parts is not None:  # a conv net on a large batch: in cached parts
+                        parts(xb, yb, pb, step_rng)
+                    else:
+                        buf = bufs[e - s]
+                        forward_train(xb, buf, step_rng, out=pb)
+                        backward(xb, yb, pb, buf, dropout)
                     step()
                 if chunk_end < n_batches:
                     seg = slice(starts[last_report], min(starts[chunk_end - 1] + batch_size, n))

@@ -57,6 +57,8 @@ CASES = [  # (input shape, kernel, stride, padding, activation)
     ((8, 7, 2), 3, 2, "valid", "sigmoid"),
     ((7, 8, 3), 3, 2, "same", "leaky_relu"),
     ((9, 9, 1), 5, 2, "valid", "relu"),
+    ((6, 5, 6), 3, 1, "same", "relu"),  # wider inputs take the "rows" im2col
+    ((7, 6, 5), 3, 1, "valid", "tanh"),
 ]
 
 
@@ -259,3 +261,22 @@ def test_uint8_training_never_makes_a_float_copy_of_the_set():
         tracemalloc.stop()
     assert fit_peak < 0.25 * float_copy  # batches of 100 rows, the epoch's order, the outputs
     assert predict_peak < 0.5 * float_copy  # one chunk of 4,096 rows in floats
+
+
+def test_large_batches_of_a_conv_net_train_in_parts_with_the_same_update(monkeypatch):
+    import nnstudio.engine.microbatch as microbatch
+
+    rng = np.random.default_rng(5)
+    X = rng.random((100, 10, 10, 2), dtype=np.float32)
+    y = rng.integers(0, 3, 100)
+
+    def trained(part_bytes):
+        monkeypatch.setattr(microbatch, "PART_BYTES", part_bytes)
+        net = Network((10, 10, 2), [Conv2D(4), MaxPool2D(), Flatten(), Dense(3, "softmax")], seed=3)
+        assert (microbatch.part_rows(net, 50) is not None) == (part_bytes == 1)
+        list(fit(net, X, y, optimizer=SGD(0.1), epochs=3, batch_size=50, seed=0))
+        return net.params
+
+    whole, in_parts = trained(2**40), trained(1)  # 1 byte: parts of MIN_PART_ROWS (8) rows
+    np.testing.assert_allclose(in_parts, whole, rtol=1e-4, atol=1e-6)
+    assert not np.array_equal(in_parts, whole)  # the sums' order differs in the last bits
