@@ -118,6 +118,18 @@ def weight_math(walk: StepWalk, param_name: str, index) -> WeightMath:
                       chain, upd, why)
 
 
+def _answer_near(p: float, y: float) -> str:
+    """``p`` written so that ``p - y`` can be worked out from the text to two digits:
+    ``0.99927`` (not ``1.00``) next to 1; ``7.4e-13`` next to 0; ``(1 - 1.2e-07)`` when more
+    than 6 decimals would be needed (``0.000000 - 0 = 7.4e-13`` did not add up on paper)."""
+    if p == y or abs(p - y) >= 0.01 or y == 0:
+        return num(p)
+    d = -math.floor(math.log10(abs(p - y))) + 1
+    if d <= 6:
+        return fixed(p, d)
+    return f"({num(y)} {'+' if p > y else '-'} {num(abs(p - y))})"
+
+
 def dz_origin(walk: StepWalk, layer_index: int, j: int) -> str:
     """Where neuron ``j``'s dL/dz comes from, in words and numbers: ``p - y`` at a softmax or
     sigmoid output, the error's slope at an MSE output, and for a hidden neuron what it sent
@@ -130,10 +142,8 @@ def dz_origin(walk: StepWalk, layer_index: int, j: int) -> str:
     if last and walk.fused:
         p = float(lt.output[j])
         y = walk.target_vector()[j]
-        # Decimals enough to show p - y itself to two digits (0.99927 - 1, not 1.00 - 1).
-        d = min(6, -math.floor(math.log10(abs(p - y))) + 1) if p != y else 2
         return (f"at the output, {label}'s dL/dz = p - y (its answer minus the right answer) = "
-                f"{fixed(p, d) if abs(p - y) < 0.01 else num(p)} - {num(y)} = {num(dz)}.")
+                f"{_answer_near(p, y)} - {num(y)} = {num(dz)}.")
     da = float(lt.grad_output[j])
     slope = _slope(key or "linear", float(lt.output[j]), walk.leaky_alpha(layer_index))
     act = walk.activation_names[layer_index]

@@ -129,3 +129,18 @@ def test_several_regression_outputs_are_each_explained():
     assert "output 1: " in out and f"= {num(real[1])})" in out
     assert "true values 12, 250 are" in walk.stage("loss").caption
     assert "Its true values are 12, 250." in walk.stage("input").caption
+
+
+@pytest.mark.parametrize("bias,y,shown", [(-28.0, 0, "6.9e-13 - 0 = 6.9e-13"),
+                                          (0.0, 1, "0.50 - 1 = -0.50"),
+                                          (7.0, 1, "0.99909 - 1 = -0.00091"),
+                                          (15.8, 1, "(1 - 1.2e-07) - 1 = -1.2e-07")])
+def test_p_minus_y_at_the_output_adds_up_on_paper(bias, y, shown):
+    # A trained network's answer sits a hair from 0 or 1: with 6 decimals at most the caption
+    # read "p - y = 0.000000 - 0 = 7.4e-13".
+    net = Network(1, [Dense(1, "sigmoid")], seed=0)
+    net.set_weights({"dense_1/W": np.array([[0.0]]), "dense_1/b": np.array([bias])})
+    walk = walk_step(net, SGD(0.1), [0.3], y, class_names=["no", "yes"])
+    text = walk.stage("backward").caption
+    assert "(its answer minus the right answer) = " in text
+    assert f"(its answer minus the right answer) = {shown}." in text
