@@ -12,6 +12,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from nnstudio.errors import NNStudioError
 from nnstudio.explain import walk_session_step
+from nnstudio.explain.numbers import num
 from nnstudio.ui.lesson import overlay as overlays
 from nnstudio.ui.network.canvas_sample import SampleOverlay
 from nnstudio.ui.undo_commands import ApplyStepCommand
@@ -150,7 +151,14 @@ class Magnifier(QObject):
             ctl.message_posted.emit(str(exc), "error")
             self.refresh()
             return False
+        walk = self.walk
         ctl.undo_stack.push(command)
+        # The canvas and the curves barely move for one sample: say what the step did.
+        before, after = num(walk.loss), num(walk.loss_after)
+        went = (f"stayed at {after}" if before == after else
+                f"{'fell' if walk.loss_after < walk.loss else 'rose'} from {before} to {after}")
+        ctl.message_posted.emit(f"Applied the step of sample #{walk.sample_index}: its loss "
+                                f"{went}. Ctrl+Z undoes it.", "info")
         self.refresh()
         return True
 

@@ -6,6 +6,8 @@ import numpy as np
 import pytest
 from PySide6.QtTest import QTest
 
+from nnstudio.explain.numbers import num
+
 pytestmark = pytest.mark.usefixtures("isolated_settings")
 
 
@@ -95,3 +97,17 @@ def test_next_brings_the_new_stage_caption_into_view(window, qtbot):
     w.lesson.next_button.click()
     assert w.magnifier.stage == 2
     assert bar.value() == 0
+
+
+def test_apply_says_what_the_step_did(window, qtbot):
+    # One sample's step barely moves the canvas or the curves: without a message, Apply
+    # looked like a button that did nothing.
+    window.ctl.choose_sample(5)
+    qtbot.waitUntil(lambda: window.magnifier.walk is not None)
+    walk = window.magnifier.walk
+    said = []
+    window.ctl.message_posted.connect(lambda text, level: said.append((text, level)))
+    window.lesson.apply_button.click()
+    assert said and said[-1][1] == "info"
+    assert said[-1][0].startswith(f"Applied the step of sample #5: its loss fell from {num(walk.loss)} "
+                                  f"to {num(walk.loss_after)}.")
