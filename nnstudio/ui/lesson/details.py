@@ -153,6 +153,7 @@ class LayerNeuronsTable(QTableWidget):
                     item.setTextAlignment(RIGHT)
                 self.setItem(j, c, item)
         self.horizontalHeaderItem(2).setText("Value" if layer < 0 else "Output a")
+        self.horizontalHeaderItem(3).setText(gradient_name(walk, layer))
         self.setColumnHidden(1, z is None)
         self.setColumnHidden(3, grad is None or not with_gradient)
         self.setUpdatesEnabled(True)
@@ -161,3 +162,11 @@ class LayerNeuronsTable(QTableWidget):
         self._shown = None
         self.layer = None
         self.setRowCount(0)
+
+
+def gradient_name(walk, layer: int) -> str:
+    """What the backward pass hands neuron ``layer`` back: dL/d(output) for a hidden neuron;
+    at a sigmoid or softmax output measured with cross-entropy the engine hands back dL/dz =
+    p - y straight away (dL/da would be -1/p for the true class: another number)."""
+    last = len(walk.trace.layers) - 1
+    return "dL/dz = p - y" if layer == last and walk.fused else "dL/d(output)"

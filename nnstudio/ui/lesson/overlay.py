@@ -16,6 +16,7 @@ import numpy as np
 
 from nnstudio.errors import NNStudioError
 from nnstudio.explain.numbers import num
+from nnstudio.ui.lesson.details import gradient_name
 from nnstudio.ui.network.canvas_sample import SampleOverlay
 
 
@@ -69,7 +70,7 @@ def neuron_tip(walk, stage: str, layer: int, j: int) -> str:
                     "<br>(scaled as the network sees it)")
         lt = layers[layer]
         if stage == "backward":
-            return (f"<b>{html.escape(lt.name)} neuron {j + 1}</b><br>dL/d(output) = "
+            return (f"<b>{html.escape(lt.name)} neuron {j + 1}</b><br>{gradient_name(walk, layer)} = "
                     f"{num(_flat(lt.grad_output)[j])}<br><i>Click for its arithmetic.</i>")
         if lt.kind != "Dense":
             return f"<b>{html.escape(lt.name)} {j + 1}</b> = {num(_flat(lt.output)[j])}"

@@ -399,8 +399,8 @@ class MagnifyingGlassPanel(QWidget):
                             f"passes {num(lt.output.reshape(-1)[j])} on unchanged{off}.", None)
                 text = caption_html(walk.neuron(layer, j).caption)
                 if STAGES[self._mag.stage] in ("backward", "update"):
-                    text += (f"<p>Backward: dL/d(its output) = "
-                             f"{num(lt.grad_output.reshape(-1)[j])}.</p>")
+                    name = ("dL/dz = p - y" if layer == last and walk.fused else "dL/d(its output)")
+                    text += f"<p>Backward: {name} = {num(lt.grad_output.reshape(-1)[j])}.</p>"
                 if layer == last:
                     text += "<p>" + caption_html(walk.output_math().caption) + "</p>"
                 canvas = self._canvas_columns.get(layer)

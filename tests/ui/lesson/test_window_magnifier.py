@@ -111,3 +111,20 @@ def test_apply_says_what_the_step_did(window, qtbot):
     assert said and said[-1][1] == "info"
     assert said[-1][0].startswith(f"Applied the step of sample #5: its loss fell from {num(walk.loss)} "
                                   f"to {num(walk.loss_after)}.")
+
+
+def test_the_output_gradient_is_named_dl_dz_where_the_engine_hands_back_p_minus_y(window, qtbot):
+    # Sigmoid + cross-entropy: the backward pass starts from dL/dz = p - y; a column headed
+    # dL/d(output) showed -0.62 where dL/da = -1/p would be -2.6.
+    w = window
+    w.ctl.choose_sample(1)
+    qtbot.waitUntil(lambda: w.magnifier.walk is not None)
+    w.magnifier.set_stage(4)  # backward
+    last = len(w.magnifier.walk.trace.layers) - 1
+    w.magnifier.select(("layer", last))
+    assert w.lesson.neurons.horizontalHeaderItem(3).text() == "dL/dz = p - y"
+    walk = w.magnifier.walk
+    p, y = float(walk.trace.layers[last].output[0]), float(walk.target_vector()[0])
+    assert w.lesson.neurons.item(0, 3).text() == num(p - y)
+    w.magnifier.select(("layer", 0))
+    assert w.lesson.neurons.horizontalHeaderItem(3).text() == "dL/d(output)"
