@@ -90,18 +90,16 @@ def _fraction(text: str) -> float:
     return _float_check(text, lambda v: 0 <= v < 1, "a fraction in [0, 1)")
 
 
-def _layers(text: str) -> tuple[int, ...]:
-    """``"16,16"`` -> (16, 16); ``""`` or ``"none"`` -> () for no hidden layer."""
-    if text.strip().lower() in ("", "none", "0"):
-        return ()
+def _layers(text: str) -> tuple[int, ...] | list[dict]:
+    """``"16,16"`` -> (16, 16); ``""`` or ``"none"`` -> () for no hidden layer;
+    ``"conv16,pool,flatten,64"`` -> layer configs (see commands/layer_spec.py)."""
+    from nnstudio.commands.layer_spec import parse_layers
+    from nnstudio.errors import ConfigError
+
     try:
-        units = tuple(int(part) for part in text.split(","))
-    except ValueError:
-        units = ()
-    if not units or any(u < 1 for u in units):
-        raise argparse.ArgumentTypeError(
-            f"must be comma-separated positive whole numbers such as 16,16, got {text!r}")
-    return units
+        return parse_layers(text)
+    except ConfigError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("--layers: ")) from None
 
 
 def _image_size(text: str) -> int | str:
@@ -172,7 +170,9 @@ def build_parser() -> _Parser:
 
     net = train.add_argument_group("network and training")
     net.add_argument("--layers", type=_layers, metavar="N,N",
-                     help="hidden layer sizes, e.g. 16,16 (default), or 'none'")
+                     help="hidden layer sizes, e.g. 16,16 (default), or 'none'; for pictures "
+                          "also convN (N filters 3x3), convNx5 (5x5), pool (2x2 max pooling) "
+                          "and flatten, e.g. conv16,pool,conv32,pool,flatten,64")
     net.add_argument("--activation", metavar="NAME", help="hidden activation: relu (default), "
                      "leaky_relu, tanh, sigmoid, linear")
     optimizers = OPTIMIZER_CHOICES  # the engine's list, which the window's combo box shows too

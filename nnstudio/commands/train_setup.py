@@ -95,8 +95,17 @@ def _new_project(args: argparse.Namespace, progress):
         except MissingValuesError as exc:  # the window's wording names its options, not flags
             raise DataError(exc.command_line_message()) from None
     hidden = args.layers  # None: the data's default (16, 16 for a table; see default_network_config)
-    network = default_network_config(dataset, hidden=hidden, activation=args.activation or "relu",
-                                     seed=args.seed or 0)
+    if isinstance(hidden, list):  # layer configs: convolutions, pooling, flatten (layer_spec.py)
+        from nnstudio.commands.layer_spec import network_from_specs
+
+        if args.activation:  # the Dense layers' activation; convolutions keep ReLU
+            for spec in hidden:
+                if spec["class"] == "Dense":
+                    spec["config"]["activation"] = args.activation
+        network = network_from_specs(dataset, hidden, seed=args.seed or 0)
+    else:
+        network = default_network_config(dataset, hidden=hidden, activation=args.activation or "relu",
+                                         seed=args.seed or 0)
     name = Path(args.save).stem if args.save else dataset.name
     # A table of the person's own starts with early stopping and epochs for its size.
     training = training_for(dataset.n_samples) if uses_data_defaults(dataset.source) else default_training()
