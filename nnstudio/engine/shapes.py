@@ -38,6 +38,11 @@ class LayerShape:
     trainable: bool
 
     @property
+    def shape_text(self) -> str:
+        """The output in plain words: ``"16 maps of 26x26"``, ``"10 values"``."""
+        return describe_shape(self.output_shape)
+
+    @property
     def n_outputs(self) -> int:
         """Values per sample the layer gives (neurons, for a flat output)."""
         n = 1
@@ -83,6 +88,13 @@ def infer_shapes(input_shape: int | Shape, layers: list) -> list[LayerShape]:
     return out
 
 
+def summary_lines(input_shape: int | Shape, layers: list) -> list[str]:
+    """One line per layer for people (the inspector, ``nnstudio``'s text output), e.g.
+    ``"conv2d_1 (Conv2D): 16 maps of 26x26; 3x3 kernel × 1 channel × 16 filters + 16 biases =
+    160 parameters"``; raises :class:`ConfigError` as :func:`infer_shapes` does."""
+    return [f"{s.name} ({s.kind}): {s.shape_text}; {s.param_text}" for s in infer_shapes(input_shape, layers)]
+
+
 def check_input_shape(value) -> Shape:
     """``(n,)`` for an int ``n``; a tuple of positive ints as it is."""
     dims = (value,) if isinstance(value, (int, np.integer)) and not isinstance(value, bool) else value
@@ -104,4 +116,5 @@ def sizes_of(input_shape: int | Shape, layers: list) -> list[int]:
     return [first] + [s.n_outputs for s in shapes]
 
 
-__all__ = ["LayerShape", "infer_shapes", "sizes_of", "describe_shape", "check_input_shape"]
+__all__ = ["LayerShape", "infer_shapes", "sizes_of", "describe_shape", "check_input_shape",
+           "summary_lines"]

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from nnstudio.engine import SGD, Conv2D, Dense, Flatten, MaxPool2D, Network, Rescaling, fit
-from nnstudio.engine.shapes import infer_shapes
+from nnstudio.engine.shapes import infer_shapes, summary_lines
 from nnstudio.errors import ConfigError
 
 
@@ -126,8 +126,12 @@ def test_param_text_and_shapes_in_plain_words():
     assert [s.output_shape for s in shapes] == [(26, 26, 16), (13, 13, 16), (2704,), (10,)]
     assert shapes[0].param_text == ("3x3 kernel \u00d7 1 channel \u00d7 16 filters + 16 biases "
                                     "= 160 parameters")
-    assert shapes[0].n_params == 160
+    assert shapes[0].n_params == 160 and shapes[0].shape_text == "16 maps of 26x26"
     assert shapes[1].param_text.startswith("No parameters")
+    lines = summary_lines((28, 28, 1), [Conv2D(16), MaxPool2D(), Flatten(), Dense(10, "softmax")])
+    assert lines[0] == ("conv2d_1 (Conv2D): 16 maps of 26x26; 3x3 kernel \u00d7 1 channel \u00d7 16 "
+                        "filters + 16 biases = 160 parameters")
+    assert lines[2].startswith("flatten_1 (Flatten): 2,704 values; No parameters")
 
 
 def test_shape_errors_are_explained_before_training():
