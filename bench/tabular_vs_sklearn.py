@@ -147,13 +147,14 @@ def make_folds(y: np.ndarray, classification: bool, k: int = 5, seed: int = 0) -
 
 
 # ------------------------------------------------------------------ nnstudio's side
-def read_as_cli(path: Path, target: str, gaps: bool):
+def read_as_cli(path: Path, target: str, gaps: bool, seed: int | None = None):
     """``(project, dataset)`` exactly as ``nnstudio train --csv path --target target`` makes
-    them (with ``--missing mean`` when the file has gaps)."""
+    them (with ``--missing mean`` when the file has gaps, ``--seed`` when given)."""
     from nnstudio.cli import build_parser
     from nnstudio.commands.train_setup import prepare_project
 
     argv = ["train", "--csv", str(path), "--target", target] + (["--missing", "mean"] if gaps else [])
+    argv += ["--seed", str(seed)] if seed is not None else []
     return prepare_project(build_parser().parse_args(argv))
 
 
@@ -222,6 +223,8 @@ def main() -> int:
     parser.add_argument("--only", nargs="*", help="keys of the files to run (default: all)")
     parser.add_argument("--fresh-peer", action="store_true", help="recompute scikit-learn's scores")
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--seed", type=int, help="nnstudio's training seed (--seed; default: its own, 0), "
+                                                 "to see how much the result owes to one draw of weights")
     args = parser.parse_args()
     from threadpoolctl import threadpool_info, threadpool_limits
 
@@ -235,7 +238,7 @@ def main() -> int:
     plans = {}
     for key, _source, _member, target, _drop in chosen:
         gaps = has_gaps(paths[key], target)
-        project, ds = read_as_cli(paths[key], target, gaps)
+        project, ds = read_as_cli(paths[key], target, gaps, args.seed)
         repeats = [make_folds(ds.y, ds.task == "classification", seed=seed)
                    for seed in range(REPEATS if ds.n_samples < SMALL else 1)]
         plans[key] = (project, ds, repeats, gaps)

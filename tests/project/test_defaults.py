@@ -16,8 +16,10 @@ from nnstudio.project.defaults import (
     MAX_EPOCHS,
     MAX_WEIGHT_DECAY,
     MIN_EPOCHS,
+    PATIENCE,
     adopt_data_defaults,
     epochs_for,
+    patience_for,
     training_for,
     weight_decay_for,
 )
@@ -70,6 +72,10 @@ def test_epochs_and_l2_shrink_as_tables_grow_within_bounds():
     assert l2 == sorted(l2, reverse=True) and l2[0] == MAX_WEIGHT_DECAY and 0 < l2[-1] < 1e-5
     assert all(float(f"{v:.1g}") == v for v in l2)  # plain numbers in the window: 0.07, 0.001
     assert training_for(1_000)["optimizer"]["config"]["weight_decay"] == weight_decay_for(600)
+    patience = [patience_for(n, 32) for n in sizes]  # epochs, and never fewer than 200 updates
+    assert patience == sorted(patience, reverse=True) and patience[-1] == PATIENCE < patience[0]
+    assert all(p * -(-n // 32) >= 200 for p, n in zip(patience, sizes))
+    assert training_for(50)["stop"]["config"]["patience"] == patience_for(30, 32) == 200
 
 
 def test_the_cli_run_stops_early_and_the_saved_project_keeps_the_rule(tmp_path, capsys):
