@@ -209,11 +209,12 @@ class PixelNames(Sequence[str]):
         return f"PixelNames({self.shape})"
 
 
-def balance_notes(y: np.ndarray, class_names: list[str]) -> list[str]:
-    """Plain-language class-balance report for class indices ``y`` of shape (n,)."""
+def balance_notes(y: np.ndarray, class_names: list[str], what: str = "Rows") -> list[str]:
+    """Plain-language class-balance report for class indices ``y`` of shape (n,); ``what``
+    names the samples ("Rows", "Pictures")."""
     counts = np.bincount(np.asarray(y, dtype=np.int64), minlength=len(class_names))
     listed = ", ".join(f"'{name}' {int(c)}" for name, c in zip(class_names, counts))
-    notes = [f"Rows per class: {listed}."]
+    notes = [f"{what} per class: {listed}."]
     # Balance is judged among classes big enough to learn; tiny ones get their own note below.
     sized = counts[counts >= MIN_CLASS_SAMPLES]
     if counts.size and counts.min() > 0 and sized.size >= 2 and sized.max() >= 3 * sized.min():

@@ -138,7 +138,7 @@ def read_image_folder(path: str | os.PathLike, size=DEFAULT_SIZE, colour: str = 
         y = y[:kept]
         X, y = _drop_unused_classes(top, scan, X, y)
     source = {"kind": "images", "path": str(top), "size": [h, w], "colour": "grey" if grey else "colour"}
-    notes = _notes(top, scan, headers, X, (h, w), grey) + balance_notes(y, scan.classes)
+    notes = _notes(top, scan, headers, X, (h, w), grey) + balance_notes(y, scan.classes, "Pictures")
     steps.done()
     return Dataset(X=X, y=y, feature_names=[], class_names=list(scan.classes), task="classification",
                    source=source, name=top.name or str(top), notes=notes)
@@ -155,6 +155,8 @@ def _read_headers(scan: FolderScan, steps: Progress) -> list[_Header]:
         try:
             with Image.open(path, formats=FORMATS) as img:
                 width, height = img.size
+                if img.format == "JPEG" and img.getexif().get(0x0112, 1) in (5, 6, 7, 8):
+                    width, height = height, width  # shown turned (see images_decode)
                 mode = img.mode
                 grey = mode in _GREY_MODES or (mode in ("P", "PA") and _grey_palette(img))
         except (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError):

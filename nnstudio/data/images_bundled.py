@@ -72,7 +72,7 @@ def load_image_set(name: str) -> Dataset:
         except KeyError:
             raise DataError(f"The bundled file {spec.file} is damaged (its arrays are missing). "
                             "Reinstalling nnstudio should restore it.") from None
-    notes = [spec.description] + balance_notes(y, list(spec.class_names))
+    notes = [spec.description] + balance_notes(y, list(spec.class_names), "Pictures")
     return Dataset(X=X, y=y, feature_names=[], class_names=list(spec.class_names), task="classification",
                    source={"kind": "builtin", "name": name, "params": {}}, name=spec.title, notes=notes)
 

@@ -34,17 +34,32 @@ def decode_into(path: str, out: np.ndarray, grey: bool) -> bool:
     mode = "L" if grey else "RGB"
     try:
         with Image.open(path, formats=FORMATS) as img:
+            turn = None
             if img.format == "JPEG":
+                # A phone stores a portrait photo sideways with an EXIF note to turn it; a
+                # person sees it turned, so the network must too.
+                turn = _TURNS.get(img.getexif().get(_ORIENTATION, 1))
                 # Decode at 1/2, 1/4 or 1/8 scale when the target is that much smaller: the
                 # JPEG decoder then skips most of the work.
-                img.draft(mode, (w, h))
+                img.draft(mode, (h, w) if turn in _SWAPS else (w, h))
             img = _flatten(img, mode)
+            if turn is not None:
+                img = img.transpose(turn)
             if img.size != (w, h):
                 img = img.resize((w, h), Image.Resampling.BILINEAR, reducing_gap=REDUCING_GAP)
             out[...] = np.asarray(img).reshape(h, w, -1)
     except (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError):
         return False
     return True
+
+
+def _turns() -> dict:
+    from PIL import Image
+
+    t = Image.Transpose
+    # EXIF orientation -> the transpose that shows the picture upright (as ImageOps.exif_transpose).
+    return {2: t.FLIP_LEFT_RIGHT, 3: t.ROTATE_180, 4: t.FLIP_TOP_BOTTOM, 5: t.TRANSPOSE,
+            6: t.ROTATE_270, 7: t.TRANSVERSE, 8: t.ROTATE_90}
 
 
 def _flatten(img, mode: str):
@@ -59,3 +74,9 @@ def _flatten(img, mode: str):
         white.alpha_composite(rgba)
         img = white
     return img.convert(mode)
+
+
+_ORIENTATION = 0x0112  # the EXIF tag
+_TURNS = _turns()
+#: Turns that swap width and height.
+_SWAPS = {_TURNS[k] for k in (5, 6, 7, 8)}

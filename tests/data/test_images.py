@@ -99,6 +99,21 @@ def test_auto_colour_is_grey_for_grey_pictures_and_auto_size_is_the_capped_media
     assert read_image_folder(big, size="auto").X.shape[1:3] == (43, 64)  # longer side capped at 64
 
 
+def test_a_phone_photo_stored_sideways_is_turned_as_its_exif_note_says(tmp_path):
+    root = tmp_path / "phone"
+    for c in ("a", "b"):
+        os.makedirs(root / c)
+        img = Image.new("RGB", (24, 16), (0, 0, 0))
+        img.paste((255, 255, 255), (0, 0, 12, 16))  # stored: white on the left
+        exif = Image.Exif()
+        exif[0x0112] = 6  # "turn 90 degrees clockwise to show"
+        img.save(root / c / "p.jpg", exif=exif, quality=95)
+    ds = read_image_folder(root, size="auto", colour="grey")
+    assert ds.X.shape == (2, 24, 16, 1)  # shown upright: 16 wide, 24 high
+    shown = ds.X[0, :, :, 0].astype(int)
+    assert shown[:10].mean() > 200 and shown[14:].mean() < 50  # white now on top
+
+
 def test_transparent_parts_are_white(tmp_path):
     root = tmp_path / "icons"
     for c in ("a", "b"):
