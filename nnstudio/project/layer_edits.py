@@ -121,7 +121,7 @@ def fitting_layers(network, layers: list[dict], n_inputs: int | dict, new_layers
             if new_layers[i] == layers[i] and same_shapes(old_params[i], new_params[i])]
 
 
-#: Neurons of a new Dense layer when no Dense layer comes before it.
+#: Neurons of a new Dense layer (filters of a new Conv2D) when none of its kind comes before it.
 DEFAULT_UNITS = 16
 
 
@@ -142,9 +142,10 @@ def default_layer_config(kind: str, layers: list[dict], index: int) -> dict:
     if cls is None:
         raise ConfigError(f"unknown layer type {kind!r}; choose one of {sorted(LAYERS)}")
     params: dict[str, Any] = {}  # keywords of the kind's own class, not of Layer
-    if "units" in inspect.signature(cls).parameters:  # the one setting without a default
-        params["units"] = next((spec["config"]["units"] for spec in reversed(layers[:index])
-                                if spec["class"] == kind), DEFAULT_UNITS)
+    for setting in ("units", "filters"):  # the settings without a default
+        if setting in inspect.signature(cls).parameters:
+            params[setting] = next((spec["config"][setting] for spec in reversed(layers[:index])
+                                    if spec["class"] == kind), DEFAULT_UNITS)
     return layer_to_config(cls(**params))
 
 
