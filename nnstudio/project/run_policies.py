@@ -3,7 +3,8 @@
 ``project.training`` may hold, each ``{"class": ..., "config": ...}`` of
 :mod:`nnstudio.engine.policies` or absent / None (off):
 
-- ``"augment"``: a batch transform (e.g. ``GaussianNoise``);
+- ``"augment"``: a batch transform (``GaussianNoise``, or for pictures an
+  ``AugmentPipeline`` of :mod:`nnstudio.data.augment`);
 - ``"schedule"``: a learning-rate schedule (``StepDecay``, ``CosineDecay``, ``ReduceOnPlateau``);
 - ``"stop"``: a stop rule (``EarlyStopping``);
 - ``"target"``: a goal that ends the run when reached (``TargetStop``).
@@ -48,6 +49,11 @@ def run_policies(training: dict) -> dict:
             out[keyword] = None
             continue
         try:
+            if key == "augment" and isinstance(spec, dict) and spec.get("class") == "AugmentPipeline":
+                from nnstudio.data.augment import AugmentPipeline
+
+                out[keyword] = AugmentPipeline.from_config(spec.get("config", {}))
+                continue
             policy = policy_from_config(spec)
         except ConfigError as exc:
             raise ConfigError(f"training.{key} is not a valid {what}: {exc}") from None
