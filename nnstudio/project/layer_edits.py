@@ -121,6 +121,9 @@ def fitting_layers(network, layers: list[dict], n_inputs: int | dict, new_layers
             if new_layers[i] == layers[i] and same_shapes(old_params[i], new_params[i])]
 
 
+#: Settings that change the size of what a layer hands on.
+RESHAPING = ("units", "filters", "kernel_size", "strides", "padding", "pool_size")
+
 #: Neurons of a new Dense layer (filters of a new Conv2D) when none of its kind comes before it.
 DEFAULT_UNITS = 16
 
@@ -208,8 +211,9 @@ def plan_update(layers: list[dict], ids: list[int], index: int, changes: dict,
                 text: str) -> LayerEdit | None:
     """Change settings of layer ``index``; None when they already have these values.
 
-    A new number of units or another activation makes a different layer (new weights); new
-    units also change the next Dense layer's inputs, so it starts afresh too. Freezing or a
+    A new number of units or filters, another kernel, stride, padding, pool size, scale or
+    activation makes a different layer (new weights); a change of size also changes what the
+    layers after it receive, so those with weights up to the next Dense start afresh too. Freezing or a
     dropout rate changes how training goes on, not what the network answers: what it learned
     so far, and its history, stay.
 
@@ -227,12 +231,110 @@ def plan_update(layers: list[dict], ids: list[int], index: int, changes: dict,
     new_layers[index]["config"].update(changes)
     layer_from_config(new_layers[index])
     new_ids = list(ids)
-    if any(k in changes for k in ("units", "activation")):
+    if not set(changes) <= {"trainable", "rate"}:
         new_ids[index] = new_id()
-    if "units" in changes:
+    if set(changes) & set(RESHAPING):
+        # What later layers receive changes size: each layer with weights up to the first
+        # Dense after it starts afresh (a Conv2D's channels, the list Flatten hands on).
         for k in range(index + 1, len(layers)):
-            if layers[k]["class"] == "Dense":
+            if layers[k]["class"] in ("Dense", "Conv2D"):
                 new_ids[k] = new_id()
-                break
+                if layers[k]["class"] == "Dense":
+                    break
     same_function = set(changes) <= {"trainable", "rate"}
     return LayerEdit(text, new_layers, new_ids, index, keep_history=same_function)
+
+
+# ---------------------------------------------------------------------- shapes the window shows
+@dataclass
+class ShapeCheck:
+    """Every layer's shape as far as the layers fit, and where and why they stop fitting.
+
+    Attributes
+    ----------
+    input_shape : tuple of int
+        Per sample: ``(n_features,)`` for a table, ``(H, W, C)`` for pictures.
+    shapes : list of LayerShape or None
+        Per layer (:class:`~nnstudio.engine.shapes.LayerShape`); None from the first layer
+        that does not fit on (what comes after it is not known).
+    bad : int or None
+        Position (0-based) of the first layer that does not fit.
+    problem : str
+        Why, in plain words, naming the layer (``"Layer 3 (conv2d_2): a 3x3 convolution
+        needs at least 3x3 pixels; this layer receives 2x2 ..."``); "" when all fit.
+    """
+
+    input_shape: tuple[int, ...]
+    shapes: list
+    bad: int | None = None
+    problem: str = ""
+
+    @property
+    def reason(self) -> str:
+        """:attr:`problem` without its "Layer 3 (conv2d_2): " head, for a text beside that layer."""
+        head, sep, rest = self.problem.partition("): ")
+        return rest if sep and head.startswith("Layer ") else self.problem
+
+
+def input_shape_of(dataset) -> tuple[int, ...]:
+    """What one sample of ``dataset`` is for the network: ``(n_features,)`` or ``(H, W, C)``."""
+    return tuple(int(d) for d in getattr(dataset, "sample_shape", (dataset.n_features,)))
+
+
+def check_shapes(input_shape, layers: list[dict]) -> ShapeCheck:
+    """The engine's :func:`~nnstudio.engine.shapes.infer_shapes` that never raises: the
+    canvas, the inspector and Train read one answer, also while a layer does not fit (a
+    Conv2D dropped after Flatten, a kernel larger than the maps that reach it)."""
+    from nnstudio.engine.shapes import infer_shapes
+
+    shape = (int(input_shape),) if isinstance(input_shape, int) else tuple(int(d) for d in input_shape)
+    try:
+        return ShapeCheck(shape, list(infer_shapes(shape, layers)))
+    except ConfigError as exc:
+        problem = str(exc)
+    # Grow the list until it breaks: a handful of layers, each only arithmetic.
+    good: list = []
+    for k in range(1, len(layers) + 1):
+        try:
+            good = list(infer_shapes(shape, layers[:k]))
+        except ConfigError as exc:
+            problem = str(exc)
+            return ShapeCheck(shape, good + [None] * (len(layers) - len(good)), len(good), problem)
+    return ShapeCheck(shape, good, None, "")  # not reached: the whole list raised above
+
+
+def picture_only(kind: str) -> bool:
+    """True for a layer kind that makes sense only on pictures: it cannot take a flat list of
+    values (Conv2D, MaxPool2D), or all it does is turn maps into a list (Flatten). Read from
+    the kind's own shape arithmetic, so a new kind needs no entry in a hand-kept table."""
+    from nnstudio.engine import layer_from_config
+
+    try:
+        layer = layer_from_config(default_layer_config(kind, [], 0))
+    except ConfigError:
+        return False
+    try:
+        layer.compute_output_shape((8,))
+    except ConfigError:
+        return True
+    try:
+        return len(layer.compute_output_shape((8, 8, 2))) == 1
+    except ConfigError:
+        return False  # takes lists, not maps (Dense)
+
+
+def picture_refusal(kind: str, dataset) -> str | None:
+    """Why a ``kind`` layer cannot be added for ``dataset`` (a table), or None when it can.
+
+    A Conv2D on the spiral's two numbers can never work, wherever it goes: refused in plain
+    words before it reaches the network (on pictures a misplaced layer is drawn red instead,
+    since moving it fixes it)."""
+    if dataset is None or getattr(dataset, "is_image", False) or not picture_only(kind):
+        return None
+    n = dataset.n_features
+    what = (f"“{dataset.name}” is a table ({n:,} number{'s' if n != 1 else ''} per row), with no "
+            "picture")
+    why = {"Flatten": "lays maps out as one list, and a row of a table is a list already"}.get(
+        kind, "slides over the pixels of a picture")
+    return (f"{kind} is for pictures: it {why}; {what} for it to work on. Choose a picture data "
+            "set first (Data: MNIST digits or the 8x8 digit pictures, or a folder of images).")

@@ -19,7 +19,11 @@ from nnstudio.project.layer_edits import (
     DataSwitch,
     EditRefused,
     LayerEdit,
+    ShapeCheck,
+    check_shapes,
     default_layer_config,
+    input_shape_of,
+    picture_refusal,
     plan_insert,
     plan_move,
     plan_remove,
@@ -202,10 +206,33 @@ class ProjectController(QObject):
         return self.session.output_issue()
 
     def insert_layer(self, index: int, kind: str) -> bool:
-        """Insert a new layer of ``kind`` ("Dense", "Dropout") before position ``index``."""
+        """Insert a new layer of ``kind`` ("Dense", "Conv2D", ...) before position ``index``;
+        a picture layer on a table is refused in plain words (nothing changes)."""
         s = self.session
-        config = default_layer_config(kind, s.layers, max(0, min(index, len(s.layers) - 1)))
-        return self._push(lambda: plan_insert(s.layers, s.ids, index, config))
+
+        def plan() -> LayerEdit:
+            refusal = picture_refusal(kind, s.dataset)
+            if refusal:
+                raise EditRefused(refusal)
+            config = default_layer_config(kind, s.layers, max(0, min(index, len(s.layers) - 1)))
+            return plan_insert(s.layers, s.ids, index, config)
+
+        return self._push(plan)
+
+    def shape_check(self) -> ShapeCheck | None:
+        """Every layer's shape, and the first layer that does not fit (None: no data or
+        layers); the canvas, the inspector and Train read this one answer."""
+        if self.dataset is None or not self.layers:
+            return None
+        return check_shapes(input_shape_of(self.dataset), self.layers)
+
+    def network_problem(self) -> str | None:
+        """Why the network cannot train, in plain words (a layer that does not fit what it
+        receives, or an output layer that does not fit the data); None when it can."""
+        check = self.shape_check()
+        if check is not None and check.problem:
+            return check.problem
+        return self.output_issue()
 
     def remove_layer(self, index: int) -> bool:
         return self._push(lambda: plan_remove(self.session.layers, self.session.ids, index))

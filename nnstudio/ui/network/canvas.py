@@ -13,12 +13,14 @@ from PySide6.QtCore import QByteArray, QMimeData, QPoint, QPointF, QRect, QRectF
 from PySide6.QtGui import QColor, QDrag, QFont, QFontMetricsF, QPainter, QPen
 from PySide6.QtWidgets import QApplication, QToolTip, QWidget
 
-from nnstudio.engine import LAYERS
+from nnstudio.engine import LAYERS, layer_from_config
+from nnstudio.errors import NNStudioError
 from nnstudio.ui.network import canvas_lines as lines
+from nnstudio.ui.network import canvas_maps as maps
 from nnstudio.ui.network import canvas_paint as paint
 from nnstudio.ui.network import canvas_sample as sample
 from nnstudio.ui.network.canvas_layout import Column, gap_x, insert_gap_at, layout_columns
-from nnstudio.ui.network.layer_specs import describe_params, output_explanation
+from nnstudio.ui.network.layer_specs import output_explanation
 
 LAYER_MIME = "application/x-nnstudio-layer"
 INDEX_MIME = "application/x-nnstudio-layer-index"
@@ -57,6 +59,8 @@ class NetworkCanvasWidget(QWidget):
         self._drop_gap: int | None = None
         self._press: tuple[QPointF, int] | None = None
         self._overlay: sample.SampleOverlay | None = None
+        self._picture = None  # a sample of picture data, drawn as the input (QImage)
+        self._problem = ""    # why a layer does not fit (the line under the canvas)
         self.setAcceptDrops(True)
         self.setFocusPolicy(Qt.StrongFocus)
         self.setMinimumSize(320, 200)
@@ -139,6 +143,10 @@ class NetworkCanvasWidget(QWidget):
         col, ctl = self._column(layer), self._ctl
         if col is None:
             return ""
+        if col.layer < 0 and col.is_maps:
+            return (f"<b>{html.escape(col.heading)}</b><br>Each sample is a picture of "
+                    f"{html.escape(col.count_texts[0])}; the network reads every pixel."
+                    "<br>The input has no settings: it follows the data set.")
         if col.layer < 0:
             names = ctl.dataset.feature_names if ctl.dataset is not None else []
             listed = (f": {html.escape(', '.join(names))}" if 0 < len(names) <= 10  # cut on the canvas
@@ -146,10 +154,21 @@ class NetworkCanvasWidget(QWidget):
             return (f"<b>Input</b><br>One circle per feature of the data ({col.size:,} features"
                     f"{listed}).<br>The input has no settings: it follows the data set.")
         spec = ctl.layers[col.layer]
-        n_in = self._cols[col.layer].size  # column k holds what layer k receives
         lines = [f"<b>{html.escape(col.heading)}</b>",
-                 html.escape(LAYERS[spec["class"]].description),
-                 html.escape(describe_params(n_in, spec))]
+                 html.escape(LAYERS[spec["class"]].description)]
+        received = self._cols[col.layer].shape  # column k holds what layer k receives
+        if col.problem:
+            lines.append(f"<span style='color:#c5221f'>\u26a0 Does not fit: "
+                         f"{html.escape(col.problem)}</span>")
+        elif received is not None and col.shape is not None:
+            try:
+                arithmetic = layer_from_config(spec).param_text(received)
+            except (NNStudioError, IndexError, ValueError):
+                arithmetic = ""
+            lines.append(f"Gives {html.escape(col.size_text)}"
+                         + (f"; {html.escape(arithmetic)}" if arithmetic else ""))
+        else:
+            lines.append("Its size is not known: a layer before it does not fit.")
         if col.frozen:
             lines.append("\U0001F512 Frozen: its weights stay fixed while training.")
         if col.is_output:
@@ -184,15 +203,29 @@ class NetworkCanvasWidget(QWidget):
 
     def _relayout(self) -> None:
         ctl = self._ctl
+        self._problem, self._picture = "", None
         if ctl.dataset is None or not ctl.layers:
             self._cols = []
         else:
+            check = ctl.shape_check()
+            self._problem = check.problem if check is not None else ""
+            self._picture = self._sample_picture()
             fm = QFontMetricsF(self.font())
             self._cols, self._radius, self._label_font = layout_columns(
                 ctl.layers, ctl.dataset, self.width(), self.height(), self.font(),
                 paint.legend_height(fm), flag_output=ctl.output_issue() is not None)
         self._build_connections()
         self.update()
+
+    def _sample_picture(self):
+        """The chosen sample (else the first of the training part) as a QImage, for the
+        input column of picture data; None for a table."""
+        ctl = self._ctl
+        split = ctl.scaled_split
+        if ctl.dataset is None or not ctl.dataset.is_image or split is None or not len(split.train.X):
+            return None
+        row = ctl.chosen_sample if 0 <= ctl.chosen_sample < len(split.train.X) else 0
+        return maps.picture_image(split.train.X[row])
 
     def _weights(self) -> dict[int, tuple[np.ndarray, np.ndarray | None]]:
         """Weights (and biases when known) by layer index."""
@@ -225,13 +258,23 @@ class NetworkCanvasWidget(QWidget):
             return
         ctl = self._ctl
         issue = ctl.output_issue()
+        overlay = self._overlay
         for col in self._cols:
             paint.draw_column_background(p, col, self._radius, col.layer == ctl.selected and
-                                         col.layer >= 0, bool(issue) and col.is_output)
+                                         col.layer >= 0, self._flagged(col, issue))
+            maps.draw_funnel(p, col, self._radius)
+            if col.shape is None:
+                maps.draw_misfit(p, col)
+            elif overlay is not None and col.is_maps and col.layer in overlay.values:
+                maps.draw_sample_maps(p, col, overlay.values[col.layer], overlay.scale(col.layer),
+                                      col.area.top(), col.area.bottom(),
+                                      _pick(overlay.selected_neuron, col.layer),
+                                      _pick(overlay.patch, col.layer))
+            else:
+                maps.draw_stack(p, col, self._picture)
         for pen, batch in self._lines.batches:
             p.setPen(pen)
             p.drawLines(batch)
-        overlay = self._overlay
         if overlay is not None:
             sample.draw_selected_weight(p, self._cols, overlay)
         for col in self._cols:
@@ -241,10 +284,16 @@ class NetworkCanvasWidget(QWidget):
         p.setFont(self._label_font)
         for col in self._cols:
             paint.draw_labels(p, col, self._radius, col.layer == ctl.selected and col.layer >= 0,
-                              bool(issue) and col.is_output, self.height(),
-                              sample.bottom_texts(col, overlay))
+                              self._flagged(col, issue), self.height(),
+                              sample.bottom_texts(col, overlay) or
+                              ([""] if col.is_maps else col.count_texts if col.shape is None
+                               else None))
+            if col.is_maps and (overlay is None or col.layer not in overlay.values):
+                maps.draw_stack_label(p, col)
         p.setFont(self.font())
-        if overlay is not None:
+        if self._problem:  # the reason stays in sight, not only in a tooltip
+            maps.draw_problem_line(p, QRectF(self.rect()), self._problem)
+        elif overlay is not None:
             sample.draw_legend(p, QRectF(self.rect()), overlay)
         else:
             paint.draw_legend(p, QRectF(self.rect()), tip=len(ctl.layers) == 1)
@@ -256,6 +305,10 @@ class NetworkCanvasWidget(QWidget):
             p.setPen(QPen(self.palette().highlight().color(), 2))
             p.setBrush(Qt.NoBrush)
             p.drawRect(QRectF(self.rect()).adjusted(1, 1, -1, -1))
+
+    @staticmethod
+    def _flagged(col: Column, issue: str | None) -> bool:
+        return bool(col.problem) or (bool(issue) and col.is_output)
 
     def focusInEvent(self, event) -> None:  # Qt override: the focus frame comes and goes
         super().focusInEvent(event)
@@ -311,7 +364,7 @@ class NetworkCanvasWidget(QWidget):
     def _sample_tip(self, pos: QPointF) -> str:
         if self._overlay is None:
             return ""
-        hit = sample.neuron_at(self._cols, self._radius, pos)
+        hit = sample.neuron_at(self._cols, self._radius, pos) or self._pixel_at(pos)
         if hit is not None:
             return self._overlay.neuron_tip(*hit)
         hit_w = sample.weight_at(self._cols, pos)
@@ -319,7 +372,7 @@ class NetworkCanvasWidget(QWidget):
 
     def _sample_click(self, pos: QPointF) -> bool:
         """A click on a neuron or a connection while a sample is shown: reported, True."""
-        hit = sample.neuron_at(self._cols, self._radius, pos)
+        hit = sample.neuron_at(self._cols, self._radius, pos) or self._pixel_at(pos)
         if hit is not None:
             self.neuron_clicked.emit(*hit)
             return True
@@ -328,6 +381,15 @@ class NetworkCanvasWidget(QWidget):
             self.weight_clicked.emit(*hit_w)
             return True
         return False
+
+    def _pixel_at(self, pos: QPointF) -> tuple[int, int] | None:
+        """``(layer, flat index)`` of the pixel of a sample's map under ``pos``."""
+        overlay = self._overlay
+        col = self._column_at(pos)
+        if overlay is None or col is None or col.layer not in overlay.values:
+            return None
+        j = maps.pixel_at(col, pos, col.area.top(), col.area.bottom())
+        return None if j is None else (col.layer, j)
 
     def mouseMoveEvent(self, e) -> None:
         if self._press is None or not e.buttons() & Qt.LeftButton:
@@ -411,5 +473,13 @@ class NetworkCanvasWidget(QWidget):
             ctl.message_posted.emit(f"Unknown layer type {kind!r}; choose one of "
                                     f"{', '.join(LAYERS)}.", "error")
             return e.ignore()
-        ctl.insert_layer(index, kind)
+        if not ctl.insert_layer(index, kind):  # refused (a picture layer on a table): said why
+            return e.ignore()
         e.acceptProposedAction()
+
+
+def _pick(value: tuple | None, layer: int):
+    """The part of ``value`` = (layer, ...) for ``layer``: the rest (one item alone), or None."""
+    if value is None or value[0] != layer:
+        return None
+    return value[1] if len(value) == 2 else tuple(value[1:])

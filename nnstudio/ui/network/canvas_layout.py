@@ -11,7 +11,9 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QFont, QFontMetricsF
 
 from nnstudio.engine import get_activation
+from nnstudio.engine.layers import describe_shape
 from nnstudio.engine.shapes import sizes_of
+from nnstudio.project.layer_edits import check_shapes, input_shape_of
 
 #: Columns with more neurons than this are drawn collapsed (first and last few, then "⋮").
 MAX_DRAWN = 10
@@ -49,6 +51,22 @@ class Column:
     rect: QRectF = field(default_factory=QRectF)         # highlight and click area
     cx: float = 0.0
     width: float = 0.0                                   # horizontal room of the column
+    #: What one sample becomes here: ``(n,)`` or ``(H, W, C)``; None when unknown (this layer
+    #: or one before it does not fit).
+    shape: tuple[int, ...] | None = None
+    problem: str = ""                                    # why this layer does not fit
+    #: Where a stack of maps is drawn (pictures): the front map's square and the offset of
+    #: each map behind it; ``depth`` maps are drawn.
+    stack: QRectF | None = None
+    depth: int = 0
+    offset: float = 0.0
+    funnel: QRectF | None = None                         # Flatten: the wide end's box
+    area: QRectF = field(default_factory=QRectF)         # between the titles and the count
+
+    @property
+    def is_maps(self) -> bool:
+        """The column is pictures / feature maps (height x width x channels), not neurons."""
+        return self.shape is not None and len(self.shape) == 3
 
     @property
     def collapsed(self) -> bool:
@@ -56,8 +74,34 @@ class Column:
 
     @property
     def count_text(self) -> str:
-        noun = "inputs" if self.kind == "Input" else "neurons"
-        return f"\u2026 {self.size:,} {noun}"
+        if self.shape is None:
+            return "does not fit" if self.problem else "size not known"
+        if self.is_maps:
+            return self.count_texts[0]
+        noun = "inputs" if self.kind == "Input" else "values" if self.kind == "Flatten" else "neurons"
+        return f"{self.size:,} {noun}" if self.kind == "Flatten" else f"\u2026 {self.size:,} {noun}"
+
+    @property
+    def size_text(self) -> str:
+        """``"16 maps of 26x26"``, ``"128 neurons"``, ``"2,704 values"``, ``"28x28 pixels"``."""
+        if self.shape is None or self.is_maps:
+            return self.count_texts[0]
+        noun = "inputs" if self.kind == "Input" else "values" if self.kind == "Flatten" else "neurons"
+        return f"{self.size:,} {noun}"
+
+    @property
+    def count_texts(self) -> list[str]:
+        """The size under the column, longest first (the first that fits is drawn):
+        ``"16 maps of 26x26"``, ``"16 × 26x26"``; ``"28x28 pixels"`` for a picture input."""
+        if self.shape is None:
+            return ["does not fit" if self.problem else "size not known", "\u26a0" if self.problem else "?"]
+        if not self.is_maps:
+            return [self.count_text]
+        h, w, c = self.shape  # type: ignore[misc]
+        if self.kind == "Input":
+            pixels = f"{h}x{w} pixels" if c == 1 else f"{h}x{w}x{c} pixels"
+            return [pixels, f"{h}x{w}" if c == 1 else f"{h}x{w}x{c}"]
+        return [describe_shape(self.shape), f"{c} \u00d7 {h}x{w}", f"{h}x{w}x{c}"]
 
 
 def drawn_indices(n: int) -> list[int]:
@@ -67,24 +111,55 @@ def drawn_indices(n: int) -> list[int]:
     return list(range(EDGE)) + list(range(n - EDGE, n))
 
 
-def layer_title(spec: dict, is_output: bool) -> list[str]:
-    """Two-line column heading: ``["Dense 16", "ReLU"]``, ``["Dropout", "20 % off"]``, ...
+def layer_title(spec: dict, is_output: bool, pictures: bool = False) -> list[str]:
+    """Two-line column heading: ``["Dense 16", "ReLU"]``, ``["Dropout", "20 % off"]``,
+    ``["Conv2D 16", "3x3 · ReLU"]``, ``["Rescaling", "pixels / 255"]`` (``pictures``: the data
+    are pictures), ...
 
     Every column uses the same two lines (what it is and how big, then how it works), so the
     headings line up and each stays as narrow as its column.
     """
-    cfg = spec["config"]
-    if spec["class"] == "Dropout":
+    cfg, kind = spec["config"], spec["class"]
+    if kind == "Dropout":
         return ["Dropout", f"{round(100 * float(cfg.get('rate', 0)))} % off"]
+    if kind == "Conv2D":
+        k, stride = _side(cfg.get("kernel_size", 3)), _side(cfg.get("strides", 1))
+        act = get_activation(cfg.get("activation", "relu")).display_name
+        step = f" step {stride}" if stride != 1 else ""
+        return [f"Conv2D {cfg.get('filters')}", f"{k}x{k}{step} \u00b7 {act}"]
+    if kind == "MaxPool2D":
+        p = _side(cfg.get("pool_size", 2))
+        return ["MaxPool2D", f"{p}x{p} \u2192 max"]
+    if kind == "Flatten":
+        return ["Flatten", "maps \u2192 list"]
+    if kind == "Rescaling":
+        return ["Rescaling", scale_text(cfg, pictures)]
+    if "units" not in cfg:  # a kind without a look of its own yet
+        return [kind, ""]
     act = get_activation(cfg.get("activation", "linear")).display_name
-    return [f"{'Output' if is_output else spec['class']} {cfg.get('units')}", act]
+    return [f"{'Output' if is_output else kind} {cfg.get('units')}", act]
 
 
-def layer_heading(spec: dict, is_output: bool) -> str:
+def _side(value) -> int:
+    return int(value[0] if isinstance(value, (list, tuple)) else value)
+
+
+def scale_text(cfg: dict, pictures: bool = True) -> str:
+    """What a Rescaling layer does, short: ``"pixels / 255"``, ``"values × 0.5"``."""
+    scale, offset = float(cfg.get("scale", 1 / 255)), float(cfg.get("offset", 0.0))
+    what = "pixels" if pictures else "values"
+    inv = 1 / scale if scale else 0.0
+    text = f"{what} / {round(inv)}" if scale and inv > 1 and abs(inv - round(inv)) < 1e-6 \
+        else f"{what} \u00d7 {scale:.4g}"
+    sign = "+" if offset > 0 else "\u2212"
+    return text + (f" {sign} {abs(offset):g}" if offset else "")
+
+
+def layer_heading(spec: dict, is_output: bool, pictures: bool = False) -> str:
     """The heading on one line for tooltips: ``"Dense 16 · ReLU"``, ``"Dropout 20 %"``."""
     if spec["class"] == "Dropout":
         return f"Dropout {round(100 * float(spec['config'].get('rate', 0)))} %"
-    return " \u00b7 ".join(layer_title(spec, is_output))
+    return " \u00b7 ".join(t for t in layer_title(spec, is_output, pictures) if t)
 
 
 def layer_sizes(n_inputs: int, layers: list[dict]) -> list[int]:
@@ -165,18 +240,11 @@ def layout_columns(layers: list[dict], dataset, width: float, height: float,
 def _place(layers: list[dict], dataset, width: float, height: float, fm: QFontMetricsF,
            legend_h: float, flag_output: bool) -> tuple[list[Column], float]:
     lh = fm.height()
-    sizes = layer_sizes(dataset.n_features, layers)
-    cols = [Column(-1, "Input", sizes[0], [f"Input {sizes[0]:,}", "features"],
-                   heading=f"Input {sizes[0]:,}")]
-    for i, spec in enumerate(layers):
-        cfg = spec["config"]
-        last = i == len(layers) - 1
-        cols.append(Column(i, spec["class"], sizes[i + 1], layer_title(spec, last),
-                           heading=layer_heading(spec, last), is_output=last,
-                           frozen=not cfg.get("trainable", True), rate=float(cfg.get("rate", 0.0))))
+    cols = make_columns(layers, dataset)
     for k, col in enumerate(cols):
-        col.drawn = drawn_indices(col.size)
-        col.bias = QPointF() if _feeds_dense(cols, k) else None
+        # Maps are drawn as pictures, a layer of unknown size as a question mark: no neurons.
+        col.drawn = drawn_indices(col.size) if col.shape is not None and not col.is_maps else []
+        col.bias = QPointF() if _feeds_dense(cols, k) and col.drawn else None
     if not cols[0].collapsed:
         cols[0].wanted = list(dataset.feature_names)
     if not cols[-1].collapsed:
@@ -187,7 +255,8 @@ def _place(layers: list[dict], dataset, width: float, height: float, fm: QFontMe
     top = 10 + 2 * lh + 10
     bottom = height - (legend_h + lh + 10)
     avail_h = max(20.0, bottom - top)
-    half = [(len(c.drawn) + (1 if c.collapsed else 0) - 1) / 2 for c in cols]
+    half = [max(0.0, (len(c.drawn) + (1 if c.collapsed else 0) - 1) / 2) if c.drawn else 0.0
+            for c in cols]
     above = max(half)
     below = max(h + (BIAS_GAP if c.bias is not None else 0.0) for h, c in zip(half, cols))
     spacing = min(44.0, avail_h / (above + below + 1))
@@ -196,8 +265,8 @@ def _place(layers: list[dict], dataset, width: float, height: float, fm: QFontMe
 
     # Horizontally: titles first (never wider than their column), then the names beside the
     # input and output neurons, shortened before they are left out.
-    glyph_room = [2 * (0.75 * lh + 6) if c.frozen or (c.is_output and flag_output) else 0.0
-                  for c in cols]
+    glyph_room = [2 * (0.75 * lh + 6) if c.frozen or c.problem or (c.is_output and flag_output)
+                  else 0.0 for c in cols]
     need = max(max(fm.horizontalAdvance(t) for t in c.title_lines) + 12 + g
                for c, g in zip(cols, glyph_room))
     min_colw = max(need, 4 * radius + 16)
@@ -247,8 +316,81 @@ def _place(layers: list[dict], dataset, width: float, height: float, fm: QFontMe
         title_w = max(fm.horizontalAdvance(t) for t in col.title_lines)
         count_w = fm.horizontalAdvance(col.count_text) + 12 if col.collapsed else 0.0
         w = min(colw - 2, max(title_w + 20 + glyph_room[k], count_w, 2 * radius + 36))
+        if col.shape is None or col.is_maps or col.kind == "Flatten":
+            w = colw - 2  # pictures and funnels take the column's room
         col.rect = QRectF(cx - w / 2, 4, w, bottom + lh + 6 - 4)
+        col.area = QRectF(cx - colw / 2, top, colw, bottom - top)
+    _place_maps(cols, mid, avail_h, top, bottom)
     return cols, radius
+
+
+def make_columns(layers: list[dict], dataset) -> list[Column]:
+    """One column per layer after the input's, with the shapes of the engine's shape
+    inference (:func:`~nnstudio.project.layer_edits.check_shapes`: a layer that does not fit
+    gets its reason, and the layers after it an unknown size)."""
+    check = check_shapes(input_shape_of(dataset), layers)
+    shape = check.input_shape
+    size = _count(shape)
+    pictures = len(shape) == 3
+    if pictures:
+        h, w, c = shape
+        kind = "grey picture" if c == 1 else "colour picture" if c == 3 else f"{c} channels"
+        first = Column(-1, "Input", size, [f"Input {h}x{w}", kind], heading=f"Input: {h}x{w} {kind}",
+                       shape=shape)
+    else:
+        first = Column(-1, "Input", size, [f"Input {size:,}", "features"],
+                       heading=f"Input {size:,}", shape=shape)
+    cols = [first]
+    for i, spec in enumerate(layers):
+        cfg = spec["config"]
+        last = i == len(layers) - 1
+        info = check.shapes[i]
+        out = tuple(info.output_shape) if info is not None else None
+        cols.append(Column(i, spec["class"], _count(out) if out is not None else 0,
+                           layer_title(spec, last, pictures), heading=layer_heading(spec, last, pictures),
+                           is_output=last, frozen=not cfg.get("trainable", True),
+                           rate=float(cfg.get("rate", 0.0)), shape=out,
+                           problem=check.reason if check.bad == i else ""))
+    return cols
+
+
+def _count(shape) -> int:
+    n = 1
+    for d in shape:
+        n *= int(d)
+    return n
+
+
+#: Maps drawn one behind the other in a stack (more filters: the stack is as deep as this).
+STACK_DEPTH = 5
+
+
+def _place_maps(cols: list[Column], mid: float, avail_h: float, top: float, bottom: float) -> None:
+    """Squares of the picture and map columns: the input's as large as the column allows,
+    each later one smaller as its maps shrink (by the square root of their side, so 5x5 maps
+    after two poolings stay visible), stacks as deep as their maps (up to :data:`STACK_DEPTH`);
+    a Flatten's funnel opens as wide as the maps before it."""
+    first = cols[0].shape
+    base_h = first[0] if first is not None and len(first) == 3 else None
+    for k, col in enumerate(cols):
+        if col.is_maps:
+            h, _w, c = col.shape  # type: ignore[misc]
+            depth = min(int(c), STACK_DEPTH)
+            offset = max(2.5, min(7.0, col.width * 0.05))
+            base = min(col.width - 10 - (depth - 1) * offset, avail_h * 0.55, 170.0)
+            side = base * max(0.3, min(1.0, (h / base_h) ** 0.5 if base_h else 1.0))
+            if col.kind == "Rescaling":  # a small step: the pixels only change scale
+                side *= 0.45
+            side = max(8.0, side)
+            span = side + (depth - 1) * offset
+            left = col.cx - span / 2
+            top_y = mid - span / 2 + (depth - 1) * offset
+            col.stack = QRectF(left, top_y, side, side)
+            col.depth, col.offset = depth, offset
+        elif col.kind == "Flatten" and col.shape is not None:
+            prev = cols[k - 1] if k > 0 else None
+            h = prev.stack.height() if prev is not None and prev.stack is not None else avail_h * 0.3
+            col.funnel = QRectF(col.cx - col.width * 0.46, mid - h / 2, col.width * 0.46, h)
 
 
 def insert_gap_at(cols: list[Column], x: float) -> int:

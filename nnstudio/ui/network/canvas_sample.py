@@ -46,6 +46,8 @@ class SampleOverlay:
     layer_names : list of str or None
         The engine's name of each layer ("dense_1", as the captions say), written under its
         column.
+    patch : (layer, top, left, k) or None
+        Outlined on the maps of ``layer`` (-1: the input picture).
     """
 
     values: dict[int, np.ndarray] = field(default_factory=dict)
@@ -58,6 +60,9 @@ class SampleOverlay:
     selected_neuron: tuple[int, int] | None = None
     selected_weight: tuple[int, int, int] | None = None
     layer_names: list[str] | None = None
+    #: (layer, top, left, k): the window of that layer's maps a selected pixel of the next
+    #: Conv2D layer sees, outlined on its maps.
+    patch: tuple[int, int, int, int] | None = None
 
     def scale(self, layer: int) -> float:
         if layer in self.scales:

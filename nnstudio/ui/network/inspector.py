@@ -22,8 +22,9 @@ from PySide6.QtWidgets import (
 )
 
 from nnstudio.engine import ACTIVATIONS, LAYERS, get_activation
-from nnstudio.engine.shapes import infer_shapes
+from nnstudio.engine.layers import describe_shape
 from nnstudio.ui.help.links import glossary_tip
+from nnstudio.ui.network.inspector_images import ImageLayerForms
 from nnstudio.ui.network.layer_specs import POWERS_OF_TWO, output_explanation
 
 #: Largest layer the inspector accepts; more would take gigabytes with a 784-pixel input.
@@ -122,6 +123,7 @@ class LayerInspectorPanel(QWidget):
         form = QFormLayout(self.dropout_form)
         form.setContentsMargins(0, 0, 0, 0)
         form.addRow("Switch-off rate:", self.rate_spin)
+        self.image_forms = ImageLayerForms(ctl)
 
         self.params_label = _label(style="color: #202124;")
         self.output_label = _label(style="color: #5f6368;")
@@ -141,7 +143,7 @@ class LayerInspectorPanel(QWidget):
         lay.setContentsMargins(0, 0, 6, 0)  # keeps text off the scroll bar when it shows
         # The warning sits right under the boxes that fix it, so a short dock still shows it.
         for w in (self.title_label, self.about_label, self.dense_form, self.dropout_form,
-                  self.issue_label, self.params_label, self.output_label, self.hint_label):
+                  self.image_forms, self.issue_label, self.params_label, self.output_label, self.hint_label):
             lay.addWidget(w)
         lay.addStretch(1)
         self.scroll = QScrollArea()
@@ -166,11 +168,16 @@ class LayerInspectorPanel(QWidget):
         self._set_invalid(False)
         self.totals_label.setText(self._totals_html())
         self.hint_label.setVisible(i < 0)
+        check = ctl.shape_check()
         if i < 0:
             self.title_label.setText("Network" if ctl.layers else "No network yet")
             for w in (self.about_label, self.dense_form, self.dropout_form, self.params_label,
                       self.output_label, self.issue_label):
                 w.hide()
+            self.image_forms.show_layer(None)
+            if check is not None and check.problem:  # said even before a layer is clicked
+                self.issue_label.setText(f"\u26a0 {check.problem}")
+                self.issue_label.show()
             return
         spec = ctl.layers[i]
         cfg, kind = spec["config"], spec["class"]
@@ -181,6 +188,7 @@ class LayerInspectorPanel(QWidget):
         self.about_label.show()
         self.dense_form.setVisible(kind == "Dense")
         self.dropout_form.setVisible(kind == "Dropout")
+        self.image_forms.show_layer(spec)
         widgets = (self.units_combo, self.activation_combo, self.frozen_check, self.rate_spin)
         for w in widgets:
             w.blockSignals(True)
@@ -201,13 +209,25 @@ class LayerInspectorPanel(QWidget):
         if is_output and ctl.dataset is not None:
             self.output_label.setText(output_explanation(ctl.dataset, spec))
         issue = ctl.output_issue() if is_output else None
+        if check is not None and check.bad is not None and i >= check.bad:
+            issue = (f"This layer does not fit: {check.reason}" if i == check.bad else
+                     f"Its size is not known: layer {check.bad + 1} before it does not fit "
+                     f"({check.reason})")
         self.issue_label.setVisible(issue is not None)
         self.issue_label.setText(f"\u26a0 {issue}" if issue else "")
 
     def params_text(self, i: int) -> str:
-        """Parameter arithmetic of layer ``i``, e.g. ``8 inputs × 4 neurons + 4 biases = 36 ...``."""
-        ctl = self._ctl
-        return infer_shapes(ctl.dataset.n_features if ctl.dataset else 1, ctl.layers)[i].param_text
+        """What layer ``i`` receives and gives, and its parameter arithmetic (the engine's,
+        e.g. ``3x3 kernel × 1 channel × 16 filters + 16 biases = 160 parameters``)."""
+        check = self._ctl.shape_check()
+        info = check.shapes[i] if check is not None and i < len(check.shapes) else None
+        if info is None:
+            return "Parameters: not known until the layer fits what it receives."
+        if len(info.input_shape) == 1 and len(info.output_shape) == 1:
+            return info.param_text  # "8 inputs × 4 neurons + ..." says the sizes already
+        flow = (f"Receives {describe_shape(info.input_shape)}, gives "
+                f"{describe_shape(info.output_shape)}.")
+        return f"{flow}\n{info.param_text}"
 
     def _totals_html(self) -> str:
         # Two short lines (the total in bold, its split below) read well in a narrow dock.
@@ -222,9 +242,12 @@ class LayerInspectorPanel(QWidget):
         if ctl.network is not None:
             total, trainable = ctl.network.n_params, ctl.network.n_trainable_params
         elif ctl.dataset is not None and ctl.layers:  # no live network (e.g. a bad setting)
-            shapes = infer_shapes(ctl.dataset.n_features, ctl.layers)
-            total = sum(s.n_params for s in shapes)
-            trainable = sum(s.n_params for s in shapes if s.trainable)
+            check = ctl.shape_check()
+            if check is None or check.problem:
+                return ("Total: not known yet\nA layer does not fit what it receives (shown "
+                        "in red on the network).")
+            total = sum(s.n_params for s in check.shapes)
+            trainable = sum(s.n_params for s in check.shapes if s.trainable)
         else:
             return "No parameters yet: choose a data set first."
         return (f"Total: {total:,} parameters\n"

@@ -1,11 +1,15 @@
 """The layer palette: the kinds of layer a person can drag onto the network canvas."""
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import QByteArray, QItemSelectionModel, QMimeData, QPoint, QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QDrag, QFont, QIcon, QPainter, QPen, QPixmap
+from PySide6.QtGui import QColor, QDrag, QFont, QIcon, QPainter, QPen, QPixmap, QPolygonF
 from PySide6.QtWidgets import QAbstractItemView, QListWidget, QListWidgetItem, QWidget
 
 from nnstudio.engine import LAYERS
+from nnstudio.project.layer_edits import picture_refusal
+from nnstudio.ui.network import canvas_maps as maps
 from nnstudio.ui.network import canvas_paint as paint
 from nnstudio.ui.network.canvas import LAYER_MIME
 
@@ -21,6 +25,10 @@ def layer_icon(kind: str) -> QIcon:
     pm.fill(Qt.transparent)
     p = QPainter(pm)
     p.setRenderHint(QPainter.Antialiasing)
+    if kind in _PICTURE_ICONS:
+        _PICTURE_ICONS[kind](p)
+        p.end()
+        return QIcon(pm)
     left = [QPointF(9, y) for y in (9, 18, 27)]
     right = [QPointF(27, y) for y in (9, 18, 27)]
     if kind == "Dropout":
@@ -47,6 +55,62 @@ def layer_icon(kind: str) -> QIcon:
         p.drawLine(QPointF(c.x() - 2, c.y() + 2), QPointF(c.x() + 2, c.y() - 2))
     p.end()
     return QIcon(pm)
+
+
+def _maps(p: QPainter, x: float, y: float, side: float, n: int, kind: str) -> QRectF:
+    """``n`` squares stacked up and to the right from ``(x, y)``; returns the front one."""
+    fill, outline = maps.MAP_COLOURS[kind]
+    for j in reversed(range(n)):
+        p.setPen(QPen(QColor(outline), 1.2))
+        p.setBrush(QColor(fill) if j else QColor("white"))
+        p.drawRect(QRectF(x + 3 * j, y - 3 * j, side, side))
+    return QRectF(x, y, side, side)
+
+
+def _conv_icon(p: QPainter) -> None:
+    front = _maps(p, 4, 13, 18, 4, "Conv2D")
+    p.setPen(QPen(QColor(paint.POSITIVE), 1.6))  # the small kernel on the front map
+    p.setBrush(QColor(255, 220, 190, 160))
+    p.drawRect(QRectF(front.left() + 3, front.top() + 3, 8, 8))
+
+
+def _pool_icon(p: QPainter) -> None:
+    fill, outline = maps.MAP_COLOURS["MaxPool2D"]
+    p.setPen(QPen(QColor(outline), 1.1))
+    p.setBrush(QColor(fill))
+    p.drawRect(QRectF(3, 8, 18, 18))
+    for t in (7.5, 12, 16.5):  # a fine grid becomes a coarse one
+        p.drawLine(QPointF(3, 8 + t - 3), QPointF(21, 8 + t - 3))
+        p.drawLine(QPointF(3 + t - 3, 8), QPointF(3 + t - 3, 26))
+    p.drawLine(QPointF(22, 17), QPointF(25, 17))
+    p.drawRect(QRectF(25, 12, 9, 9))
+    p.drawLine(QPointF(29.5, 12), QPointF(29.5, 21))
+    p.drawLine(QPointF(25, 16.5), QPointF(34, 16.5))
+
+
+def _flatten_icon(p: QPainter) -> None:
+    p.setPen(QPen(QColor("#9aa0a6"), 1.2))
+    p.setBrush(QColor("#f1f3f4"))
+    p.drawPolygon(QPolygonF([QPointF(3, 5), QPointF(22, 13), QPointF(22, 23), QPointF(3, 31)]))
+    fill, outline = paint.FILLS["Dense"]
+    p.setPen(QPen(QColor(outline), 1.2))
+    p.setBrush(QColor(fill))
+    for y in (11, 18, 25):
+        p.drawEllipse(QPointF(28, y), 3.4, 3.4)
+
+
+def _rescaling_icon(p: QPainter) -> None:
+    fill, outline = maps.MAP_COLOURS["Rescaling"]
+    p.setPen(QPen(QColor(outline), 1.2))
+    p.setBrush(QColor(fill))
+    p.drawRoundedRect(QRectF(5, 7, 26, 22), 4, 4)
+    p.setPen(QPen(QColor(outline), 2.0, Qt.SolidLine, Qt.RoundCap, Qt.RoundJoin))
+    p.drawPolyline(QPolygonF([QPointF(10, 24), QPointF(10, 18), QPointF(18, 18), QPointF(18, 12),
+                              QPointF(26, 12)]))
+
+
+_PICTURE_ICONS = {"Conv2D": _conv_icon, "MaxPool2D": _pool_icon, "Flatten": _flatten_icon,
+                  "Rescaling": _rescaling_icon}
 
 
 def drag_pixmap(kind: str, font: QFont, ratio: float = 2.0) -> QPixmap:
@@ -97,17 +161,32 @@ class LayerPaletteWidget(QListWidget):
         self.setAccessibleName("Layer palette")
         self.setToolTip("Drag a layer onto the network, or double-click it (or press Enter) to add "
                         "it just before the output layer.")
-        for name, cls in LAYERS.items():
+        for name in LAYERS:
             item = QListWidgetItem(layer_icon(name), f"{name} layer")
             item.setData(Qt.UserRole, name)
-            item.setToolTip(f"<b>{name}</b><br>{cls.description}<br><i>Drag it onto the network, "
-                            "or double-click to add it before the output layer.</i>")
             item.setSizeHint(QSize(0, _ICON + 10))
             self.addItem(item)
+        self._on_ctl_dataset_changed()
+        ctl.dataset_changed.connect(self._on_ctl_dataset_changed)
         # Current (for Enter) but not highlighted: nothing is "chosen" in a palette.
         self.setCurrentRow(0, QItemSelectionModel.NoUpdate)
         self.setMaximumHeight(self.count() * (_ICON + 14) + 8)
         self.itemDoubleClicked.connect(self._on_item_double_clicked)
+
+    def _on_ctl_dataset_changed(self) -> None:
+        """Picture layers are greyed out while the data are a table, their tooltip saying
+        why and what to choose (a drop or Enter would be refused in the same words)."""
+        for k in range(self.count()):
+            item = self.item(k)
+            name = self.kind_of(item)
+            refusal = picture_refusal(name, self._ctl.dataset)
+            flags = item.flags()
+            item.setFlags(flags & ~Qt.ItemIsEnabled if refusal else flags | Qt.ItemIsEnabled)
+            how = ("For pictures: choose a picture data set first." if refusal else
+                   "Drag it onto the network, or double-click to add it before the output layer.")
+            item.setToolTip(f"<b>{name}</b><br>{html.escape(LAYERS[name].description)}"
+                            f"<br><i>{html.escape(how)}</i>"
+                            + (f"<br>{html.escape(refusal)}" if refusal else ""))
 
     def kind_of(self, item: QListWidgetItem) -> str:
         return item.data(Qt.UserRole)

@@ -87,7 +87,10 @@ class TrainingRunner(QObject):
         if self.state != "idle":
             return False
         ctl = self._ctl
-        issue = ctl.output_issue()
+        issue = ctl.network_problem()  # a layer that does not fit, or the output layer
+        if issue and ctl.scaled_split is not None:
+            ctl.message_posted.emit(f"Cannot train: {issue}", "error")
+            return False
         if ctl.network is None or ctl.scaled_split is None:
             ctl.message_posted.emit("Nothing to train yet: choose a data set and build a network.", "warning")
             return False
