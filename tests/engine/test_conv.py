@@ -284,3 +284,16 @@ def test_large_batches_of_a_conv_net_train_in_parts_with_the_same_update(monkeyp
     whole, in_parts = trained(2**40), trained(1)  # 1 byte: parts of MIN_PART_ROWS (8) rows
     np.testing.assert_allclose(in_parts, whole, rtol=1e-4, atol=1e-6)
     assert not np.array_equal(in_parts, whole)  # the sums' order differs in the last bits
+
+
+def test_conv_work_arrays_are_checked_before_they_are_allocated():
+    from nnstudio.engine.memory import MemoryLimitError, activation_bytes_per_row
+
+    layers = [Conv2D(64, 5, padding="same"), MaxPool2D(8), Flatten(), Dense(2, "softmax")]
+    net = Network((512, 512, 3), layers)
+    per_row = activation_bytes_per_row((512, 512, 3), net.layers)
+    # The im2col matrix (5*5*3 + 1 values per pixel, and its gradient) is counted, not only
+    # the 64 maps of 512x512 and their gradient.
+    assert per_row > 4 * (2 * 512 * 512 * 64 + 2 * 512 * 512 * 75)
+    with pytest.raises(MemoryLimitError, match=r"batches of 4,096 rows needs .* Use a smaller batch"):
+        net.buffers(4096)
