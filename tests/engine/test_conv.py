@@ -297,3 +297,12 @@ def test_conv_work_arrays_are_checked_before_they_are_allocated():
     assert per_row > 4 * (2 * 512 * 512 * 64 + 2 * 512 * 512 * 75)
     with pytest.raises(MemoryLimitError, match=r"batches of 4,096 rows needs .* Use a smaller batch"):
         net.buffers(4096)
+
+
+def test_a_strided_input_is_read_as_its_values():
+    net = Network((6, 7, 3), [Conv2D(2), Flatten(), Dense(2, "softmax")], dtype=np.float64)
+    conv = net.layers[0]
+    x = np.random.default_rng(6).standard_normal((2, 7, 6, 3)).transpose(0, 2, 1, 3)  # not contiguous
+    out = np.empty((2, *conv.output_shape))
+    conv.forward(x, out, conv.new_cache(2, np.float64), False, None)
+    np.testing.assert_allclose(out, np.maximum(reference_conv(x, conv.W, conv.b, 1, "valid"), 0))
