@@ -25,6 +25,7 @@ from nnstudio.ui.data.rows_panel import DataRowsPanel
 from nnstudio.ui.experiments import ExperimentActions
 from nnstudio.ui.files.file_actions import FileActions
 from nnstudio.ui.files.recovery import RecoveryManager
+from nnstudio.ui.gallery import attach_gallery
 from nnstudio.ui.help.links import key_near, open_glossary
 from nnstudio.ui.lesson.magnifier import Magnifier
 from nnstudio.ui.lesson.panel import MagnifyingGlassPanel, connect_canvas
@@ -32,6 +33,7 @@ from nnstudio.ui.message_bar import MessageBar
 from nnstudio.ui.network.canvas import NetworkCanvasWidget
 from nnstudio.ui.network.inspector import LayerInspectorPanel
 from nnstudio.ui.network.palette import LayerPaletteWidget
+from nnstudio.ui.pad import attach_pad
 from nnstudio.ui.training.doctor_live import LiveDoctor
 from nnstudio.ui.training.run_status import RunStatus
 from nnstudio.ui.training.training_panel import TrainingPanel
@@ -103,6 +105,8 @@ class MainWindow(QMainWindow):
         self._dock("Layer settings", self.inspector, Qt.RightDockWidgetArea, "inspector_dock")
         self._dock("Training", self.training_panel, Qt.RightDockWidgetArea, "training_dock")
         self._make_magnifier()
+        self.gallery = attach_gallery(self)  # the "Pictures" tab, for picture data
+        self.pad = attach_pad(self)          # the drawing pad (Ctrl+D), for picture data
         self._make_menus()
         self._make_status_bar()
         self._connect()
@@ -156,6 +160,9 @@ class MainWindow(QMainWindow):
         self._action("save_as", "Save &as…", f.save_as, QKeySequence.SaveAs, "Save under a new name")
         self._action("import_csv", "Import &CSV…", lambda: self.data_panel.open_csv_dialog(),
                      "Ctrl+I", "Load your own data from a CSV file")
+        self._action("import_images", "Open image &folder…",
+                     lambda: self.data_panel.open_image_folder_dialog(), "Ctrl+Shift+I",
+                     "Load your own pictures: a folder with one sub-folder per class")
         self._action("quit", "&Quit", self.close, QKeySequence.Quit, "Close nnstudio")
         undo = self.ctl.undo_stack.createUndoAction(self, "&Undo")
         undo.setShortcut(QKeySequence.Undo)
@@ -251,7 +258,7 @@ class MainWindow(QMainWindow):
             m.addAction(a[key])
         self.recent_menu = m.addMenu("Open &recent")
         m.addSeparator()
-        for key in ("save", "save_as", "import_csv"):
+        for key in ("save", "save_as", "import_csv", "import_images"):
             m.addAction(a[key])
         m.addSeparator()
         m.addAction(a["quit"])
@@ -480,14 +487,15 @@ class MainWindow(QMainWindow):
         self.runner.stop()
         self.doctor.shutdown()
         self.data_panel.shutdown()
+        self.gallery.shutdown()
         self.recovery.shutdown()  # a normal close: nothing to recover next time
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("window_state", self.saveState())
         event.accept()
 
-    def dragEnterEvent(self, event) -> None:  # Qt override: CSV or project files dropped on the window
+    def dragEnterEvent(self, event) -> None:  # Qt override: CSV or project files, image folders
         if any(u.toLocalFile().lower().endswith((".csv", ".tsv", ".txt", ".nnproj"))
-               for u in event.mimeData().urls()):
+               or (u.isLocalFile() and os.path.isdir(u.toLocalFile())) for u in event.mimeData().urls()):
             event.acceptProposedAction()
 
     def dropEvent(self, event) -> None:  # Qt override
@@ -497,6 +505,8 @@ class MainWindow(QMainWindow):
                 self.files.open_path(path)
             elif path.lower().endswith((".csv", ".tsv", ".txt")):
                 self.data_panel.open_csv(path)
+            elif url.isLocalFile() and os.path.isdir(path):
+                self.data_panel.open_image_folder(path)
             else:
                 continue
             event.acceptProposedAction()

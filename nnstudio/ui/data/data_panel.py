@@ -25,6 +25,8 @@ from PySide6.QtWidgets import (
 from nnstudio.data import BUILTINS, list_builtins, load_builtin
 from nnstudio.errors import NNStudioError
 from nnstudio.ui.data.csv_dialog import CsvImportDialog
+from nnstudio.ui.data.image_dialog import ImageFolderDialog
+from nnstudio.ui.data.picture_grid import PictureGridWidget
 from nnstudio.ui.data.rows_panel import not_training_text
 from nnstudio.ui.data.scatter import DataScatterWidget
 from nnstudio.ui.data.split_editor import SplitEditorWidget
@@ -59,16 +61,20 @@ class DataPanel(QWidget):
 
     A click on a training dot of the plot chooses that sample (``ctl.choose_sample``); the
     chosen sample wears a ring. "Show rows" emits ``rows_requested`` (the window shows the
-    table of rows).
+    table of rows); for pictures the plot is a grid of pictures and "Show pictures" emits
+    ``pictures_requested`` (the window shows the gallery). ``open_image_folder(path)`` (a
+    dropped folder, Ctrl+Shift+I) opens the image-folder dialog.
     """
 
     rows_requested = Signal()
+    pictures_requested = Signal()
 
     def __init__(self, ctl, parent: QWidget | None = None, settings: QSettings | None = None) -> None:
         super().__init__(parent)
         self.ctl = ctl
         self.settings = settings
         self.dialog: CsvImportDialog | None = None
+        self.image_dialog: ImageFolderDialog | None = None
         self._shown = None          # the Dataset the widgets currently describe
         self._param_timer = QTimer(self)
         self._param_timer.setSingleShot(True)
@@ -81,6 +87,7 @@ class DataPanel(QWidget):
         layout.addWidget(self._build_source_box())
         self.summary_box = DataSummaryBox()
         self.summary_box.rows_requested.connect(self.rows_requested)
+        self.summary_box.pictures_requested.connect(self.pictures_requested)
         # The box's parts, by the names the panel has always had (tests and callers use them).
         for name in ("summary_label", "classes_label", "balance_label", "details_button",
                      "notes_label", "rows_button"):
@@ -91,12 +98,16 @@ class DataPanel(QWidget):
         self.split_editor.split_edited.connect(self._on_split_editor_edited)
         QVBoxLayout(split_box).addWidget(self.split_editor)
         layout.addWidget(split_box)
-        plot_box = QGroupBox("Plot")
+        self.plot_box = QGroupBox("Plot")
         self.scatter = DataScatterWidget()
         self.scatter.sample_clicked.connect(ctl.choose_sample)
         self.scatter.other_part_clicked.connect(self._on_scatter_other_part_clicked)
-        QVBoxLayout(plot_box).addWidget(self.scatter)
-        layout.addWidget(plot_box)
+        self.picture_grid = PictureGridWidget()  # instead of the scatter, for pictures
+        self.picture_grid.sample_clicked.connect(ctl.choose_sample)
+        plot_layout = QVBoxLayout(self.plot_box)
+        plot_layout.addWidget(self.scatter)
+        plot_layout.addWidget(self.picture_grid)
+        layout.addWidget(self.plot_box)
         layout.addStretch(1)
 
         # The dock may be short: scroll vertically, never sideways (text wraps instead).
@@ -172,12 +183,20 @@ class DataPanel(QWidget):
         self.open_button.setToolTip("Use your own table of data: a CSV file from a spreadsheet, "
                                     "one row per sample (Ctrl+O).")
         self.open_button.clicked.connect(self.open_csv_dialog)
+        self.open_images_button = QPushButton("Open image folder\u2026")
+        self.open_images_button.setToolTip("Use your own pictures: a folder with one sub-folder per "
+                                           "class, e.g. pets/cat/*.jpg and pets/dog/*.jpg "
+                                           "(Ctrl+Shift+I, or drop the folder on the window).")
+        self.open_images_button.clicked.connect(self.open_image_folder_dialog)
 
         layout = QVBoxLayout(box)
         layout.addWidget(self.builtin_combo)
         layout.addWidget(self.description_label)
         layout.addLayout(self.params_form)
-        layout.addWidget(self.open_button)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.open_button)
+        buttons.addWidget(self.open_images_button)
+        layout.addLayout(buttons)
         return box
 
     # ------------------------------------------------------------------ built-in data
@@ -261,10 +280,16 @@ class DataPanel(QWidget):
             self._param_timer.stop()
             self._sync_source(ds)
             self.summary_box.show_dataset(ds)
-            self.scatter.set_dataset(ds)
+            pictures = ds is not None and ds.is_image
+            self.scatter.set_dataset(None if pictures else ds)
+            self.scatter.setVisible(not pictures)
+            self.picture_grid.setVisible(pictures)
+            self.plot_box.setTitle("Some of the pictures" if pictures else "Plot")
         self.split_editor.set_split(self.ctl.project.split)
         split = self.ctl.split
         self.scatter.set_train_rows(split.train_indices if split is not None else None)
+        self.picture_grid.set_data(ds if ds is not None and ds.is_image else None,
+                                   split.train_indices if split is not None else None)
         if split is not None:
             self.split_editor.set_sizes(split.train.n_samples, split.val.n_samples,
                                         split.test.n_samples)
@@ -286,11 +311,14 @@ class DataPanel(QWidget):
             self._show_params(None, {})
             if ds is not None:
                 path = str(source.get("path", ""))
-                combo.insertItem(0, f"File: {os.path.basename(path) or ds.name}", CSV_ITEM)
+                folder = source.get("kind") == "images"
+                combo.insertItem(0, f"{'Folder' if folder else 'File'}: "
+                                    f"{os.path.basename(path.rstrip(os.sep)) or ds.name}", CSV_ITEM)
                 combo.setItemData(0, path, Qt.ItemDataRole.ToolTipRole)
                 combo.setCurrentIndex(0)
-                self.description_label.setText("Imported from a CSV file. Pick a data set above "
-                                               "to switch back to a ready-made one.")
+                self.description_label.setText(
+                    f"Imported from {'a folder of pictures' if folder else 'a CSV file'}. Pick a "
+                    "data set above to switch back to a ready-made one.")
                 self.description_label.setToolTip(path)
             else:
                 combo.setCurrentIndex(-1)
@@ -302,6 +330,7 @@ class DataPanel(QWidget):
         split = self.ctl.split
         self.scatter.show_chosen(int(split.train_indices[index])
                                  if split is not None and index >= 0 else -1)
+        self.picture_grid.show_chosen(index)
 
     def _on_scatter_other_part_clicked(self, row: int) -> None:
         split = self.ctl.split
@@ -350,18 +379,42 @@ class DataPanel(QWidget):
 
     def _on_dialog_dataset_loaded(self, dataset) -> None:
         self._set_dataset(dataset)
-        if self.ctl.dataset is not dataset and self.dialog is not None:
+        dialog = self.image_dialog if dataset.is_image else self.dialog
+        if self.ctl.dataset is not dataset and dialog is not None:
             why = ("training is still running" if self.ctl.training_active
                    else "see the message in the main window")
-            self.dialog.show_error(f"The file was read but its data is not in use: {why}.")
+            what = "pictures were" if dataset.is_image else "file was"
+            dialog.show_error(f"The {what} read but the data is not in use: {why}.")
+
+    # ------------------------------------------------------------------ image folders
+    def open_image_folder_dialog(self) -> ImageFolderDialog | None:
+        """Ask for a folder of pictures (Ctrl+Shift+I) and open the image-folder dialog."""
+        path = QFileDialog.getExistingDirectory(self, "Open a folder of pictures (one sub-folder "
+                                                "per class)", self.last_csv_dir())
+        return self.open_image_folder(path) if path else None
+
+    def open_image_folder(self, path: str) -> ImageFolderDialog:
+        """Open the image-folder dialog for ``path`` (non-blocking, window-modal) and return it."""
+        if self.image_dialog is not None:
+            self.image_dialog.shutdown()
+            self.image_dialog.close()
+            self.image_dialog.deleteLater()
+        self._settings().setValue(LAST_CSV_DIR_KEY, os.path.dirname(os.path.abspath(path)))
+        dialog = ImageFolderDialog(path, self.window())
+        dialog.dataset_loaded.connect(self._on_dialog_dataset_loaded)
+        dialog.finished.connect(lambda _result: self.window().activateWindow())
+        self.image_dialog = dialog
+        dialog.open()
+        return dialog
 
     # ------------------------------------------------------------------ teardown
     def shutdown(self) -> None:
         """Stop timers and any CSV load (waits for its thread). Call from the window's closeEvent."""
         self._param_timer.stop()
         self.split_editor.discard_pending()
-        if self.dialog is not None:
-            self.dialog.shutdown()
+        for dialog in (self.dialog, self.image_dialog):
+            if dialog is not None:
+                dialog.shutdown()
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
         self.shutdown()

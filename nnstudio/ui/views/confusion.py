@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF
+from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QFont
 
 from nnstudio.ui.views.layout import AspectBox, SnapshotView, side_label, swatch
@@ -44,7 +44,12 @@ class ConfusionMatrixWidget(SnapshotView):
         The counts shown.
     text_items : list of list of pyqtgraph.TextItem
         ``text_items[true][predicted]`` shows that count.
+
+    A left click on a cell emits ``cell_clicked(true, predicted)`` (the gallery shows that
+    cell's pictures); :attr:`click_tip` adds a line saying so to the tooltip.
     """
+
+    cell_clicked = Signal(int, int)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -58,10 +63,11 @@ class ConfusionMatrixWidget(SnapshotView):
         item.setAspectLocked(True)
         self.image_item = pg.ImageItem(axisOrder="row-major")
         item.addItem(self.image_item)
-        self.plot_widget.setToolTip(
-            "Each row is a true class, each column the class the network answered, counted on "
-            "the validation data.\nGreen squares on the diagonal are right answers; red squares "
-            "show which classes it mixes up.")
+        self._tip = ("Each row is a true class, each column the class the network answered, counted "
+                     "on the validation data.\nGreen squares on the diagonal are right answers; red "
+                     "squares show which classes it mixes up.")
+        self.plot_widget.setToolTip(self._tip)
+        self.plot_widget.scene().sigMouseClicked.connect(self._on_scene_clicked)
         self._add_message_page(WAITING)
         self.side = side_label(
             "<b>Rows</b>: the true class.<br><b>Columns</b>: the network's answer.<br><br>"
@@ -113,6 +119,26 @@ class ConfusionMatrixWidget(SnapshotView):
         self.plot_widget.setTitle(f"Validation: {right} of {total} right ({pct:.1f} %)",
                                   color=FOREGROUND, size="9pt")
         self._stack.setCurrentIndex(1)
+
+    def set_click_tip(self, text: str) -> None:
+        """A line added to the tooltip about what a click on a cell does ("" for none)."""
+        self.plot_widget.setToolTip(self._tip + (f"\n{text}" if text else ""))
+
+    def cell_at(self, scene_pos) -> tuple[int, int] | None:
+        """``(true, predicted)`` of the cell under ``scene_pos``, None outside the grid."""
+        if self.matrix is None:
+            return None
+        p = self.plot_widget.getPlotItem().vb.mapSceneToView(scene_pos)
+        i, j, n = int(np.floor(p.y())), int(np.floor(p.x())), len(self.matrix)
+        return (i, j) if 0 <= i < n and 0 <= j < n else None
+
+    def _on_scene_clicked(self, event) -> None:
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
+        cell = self.cell_at(event.scenePos())
+        if cell is not None:
+            event.accept()
+            self.cell_clicked.emit(*cell)
 
     def cell_texts(self) -> np.ndarray:
         """The numbers written in the cells, as strings of shape (n, n) (for tests)."""
