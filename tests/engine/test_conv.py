@@ -152,6 +152,8 @@ def test_shape_errors_are_explained_before_training():
         Conv2D(4, kernel_size=(3, 5))
     with pytest.raises(ConfigError, match="cannot use softmax"):
         Conv2D(4, activation="softmax")
+    assert Conv2D(4, activation=None).get_config()["activation"] == "linear" == \
+        Conv2D(4, activation="none").get_config()["activation"]
     # "same" keeps even a 1x1 input: the border of zeros makes room for the kernel.
     assert infer_shapes((1, 1, 1), [{"class": "Conv2D", "config": {"filters": 2, "padding": "same"}}]
                         )[0].output_shape == (1, 1, 2)

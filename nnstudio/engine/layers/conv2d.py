@@ -51,8 +51,8 @@ class Conv2D(Layer):
     padding : {"valid", "same"}
         "valid": windows stay inside the image (the maps shrink by k-1); "same": a border of
         zeros keeps the maps at ``ceil(size / stride)`` (Keras' rule).
-    activation : str
-        Activation key or display name (not softmax).
+    activation : str or None
+        Activation key or display name (not softmax); None or "none": linear.
     init : {"auto", "he", "glorot"}
         As :class:`~nnstudio.engine.layers.dense.Dense`; fan-in ``k*k*channels``.
     trainable : bool
@@ -80,7 +80,9 @@ class Conv2D(Layer):
         self.kernel_size = square_size(kernel_size, "kernel_size")
         self.strides = square_size(strides, "strides")
         self.padding = check_padding(padding)
-        self.activation: Activation = get_activation(activation)
+        # Keras' activation=None (and "none") is no activation: linear.
+        self.activation: Activation = get_activation(
+            "linear" if activation is None or activation == "none" else activation)
         if self.activation.key == "softmax":
             raise ConfigError("a Conv2D layer cannot use softmax (it is for the output layer); "
                               "use relu")
