@@ -242,6 +242,11 @@ def test_uint8_images_train_end_to_end():
     np.testing.assert_array_equal(other.params, net.params)
     assert again[-1].train_loss == records[-1].train_loss
     np.testing.assert_array_equal(net.predict(X[:50]), net.predict(X[:50].astype(np.float32)))
+    in_order = [Network((8, 8, 1), [Rescaling(1 / 255), Conv2D(2), Flatten(), Dense(10, "softmax")],
+                        seed=1) for _ in range(2)]
+    for model, data in zip(in_order, (X[:200], X[:200].astype(np.float32))):
+        list(fit(model, data, y[:200], optimizer=SGD(0.1), epochs=1, batch_size=50, shuffle=False))
+    np.testing.assert_array_equal(in_order[0].params, in_order[1].params)
     assert net.evaluate(X[1200:], y[1200:])[1] == records[-1].val_acc
 
 
