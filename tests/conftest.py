@@ -14,6 +14,17 @@ import sys
 # Before anything imports Qt: the platform plugin is chosen when the QApplication is made,
 # and without a display xcb aborts the whole process (exit 134).
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Settings, recent files and recovery copies go to a folder of this run's own: two test runs
+# at once (or a run beside the real app) otherwise share and delete each other's recovery copy.
+if "NNSTUDIO_TEST_HOME" not in os.environ:
+    import atexit
+    import shutil
+    import tempfile
+
+    os.environ["NNSTUDIO_TEST_HOME"] = tempfile.mkdtemp(prefix="nnstudio-tests-")
+    atexit.register(shutil.rmtree, os.environ["NNSTUDIO_TEST_HOME"], True)
+    for _var, _sub in (("XDG_DATA_HOME", "data"), ("XDG_CONFIG_HOME", "config")):
+        os.environ[_var] = os.path.join(os.environ["NNSTUDIO_TEST_HOME"], _sub)
 
 import pytest  # noqa: E402
 
