@@ -262,7 +262,8 @@ def snapshot_for(network: Network, data, n_classes: int, epoch: int = 0) -> Trai
         edit, a reset) makes these weights the grey "start of the run" outline.
     """
     train = getattr(data, "train", None)
-    if train is None or len(train.X) == 0 or np.asarray(train.X).shape[1] != network.n_inputs:
+    # The whole sample shape: for pictures (n, H, W, C) shape[1] is the height, not the inputs.
+    if train is None or len(train.X) == 0 or tuple(np.shape(train.X)[1:]) != tuple(network.input_shape):
         return make_snapshot(network, epoch, None, None, None, None, n_classes)
     grid = boundary_grid_for(train.X) if n_classes >= 2 else None
     fit_x = fit_points(fit_range_for(train.X)) if n_classes == 0 else None
