@@ -1,0 +1,98 @@
+"""The drawing pad on the real engine: its answer is network.predict's for its pixels, bit for
+bit; it draws in the data's colours; the right button erases; it follows the mouse live."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, QPointF, Qt
+
+from nnstudio.ui.pad.pad_panel import data_colours
+
+
+@pytest.fixture
+def pad(window, qtbot):
+    """The window on the MNIST digits with the drawing pad open."""
+    window.data_panel.select_builtin("mnist")
+    window.actions["pad"].trigger()
+    qtbot.waitUntil(lambda: window.pad.canvas.isVisible())
+    return window.pad
+
+
+def draw_seven(canvas) -> None:
+    canvas.draw_line(QPointF(8, 6), QPointF(20, 6))
+    canvas.draw_line(QPointF(20, 6), QPointF(12, 23))
+
+
+def test_the_pad_answers_what_predict_answers_for_its_pixels(window, pad, train_to_the_end):
+    window.ctl.set_training(epochs=1)
+    train_to_the_end(window, 1)
+    draw_seven(pad.canvas)
+    pad.update_answer()
+    pixels = pad.pixels()
+    assert pixels.dtype == np.uint8 and pixels.shape == (28, 28, 1)
+    expected = window.ctl.network.predict(pixels[None].copy())[0]
+    assert np.array_equal(pad.probabilities, expected)  # bit for bit
+    assert np.array_equal(pad.bars.probabilities, expected.astype(np.float64))
+    best = int(np.argmax(expected))
+    assert f"answers <b style='font-size:14pt'>{best}</b>" in pad.answer_label.text()
+    assert "not trained" not in pad.answer_label.text()
+
+
+def test_mnist_is_drawn_white_on_black_like_the_data(window, pad):
+    ds = window.ctl.dataset
+    bg, ink = data_colours(ds.X)
+    assert (bg.red(), ink.red()) == (0, 255)
+    assert not pad.pixels().any()  # a blank pad is the data's black
+    draw_seven(pad.canvas)
+    pixels = pad.pixels()[..., 0]
+    assert pixels.max() == 255  # the middle of a stroke is full white
+    assert 0 < np.count_nonzero(pixels) < 28 * 28 // 3
+    assert len(np.unique(pixels)) > 2  # soft edges, as MNIST's scanned strokes
+    assert "light on dark" in pad.intro.text()
+
+
+def test_the_right_button_erases_and_clear_starts_again(pad, qtbot):
+    canvas = pad.canvas
+    qtbot.waitUntil(lambda: canvas.width() > 100)
+    r = canvas._target()
+    at = lambda x, y: QPoint(int(r.x() + r.width() * x / 28), int(r.y() + r.height() * y / 28))  # noqa: E731
+    qtbot.mousePress(canvas, Qt.MouseButton.LeftButton, pos=at(6, 14))
+    for x in range(7, 23):
+        qtbot.mouseMove(canvas, at(x, 14))
+    qtbot.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=at(22, 14))
+    drawn = pad.pixels()[..., 0]
+    assert drawn[14, 8:20].min() > 200  # a stroke along row 14
+    qtbot.mousePress(canvas, Qt.MouseButton.RightButton, pos=at(10, 14))
+    for x in range(11, 17):
+        qtbot.mouseMove(canvas, at(x, 14))
+    qtbot.mouseRelease(canvas, Qt.MouseButton.RightButton, pos=at(16, 14))
+    erased = pad.pixels()[..., 0]
+    assert erased[14, 11:15].max() == 0 and erased[14, 19] > 200  # a gap; the rest stays
+    pad.clear_button.click()
+    assert not pad.pixels().any()
+
+
+def test_the_answer_follows_the_drawing_live(pad, qtbot):
+    pad.update_answer()
+    blank = pad.probabilities.copy()
+    draw_seven(pad.canvas)  # no explicit update: the throttle timer asks the network
+    qtbot.waitUntil(lambda: not np.array_equal(pad.probabilities, blank), timeout=2000)
+    assert np.isclose(pad.probabilities.sum(), 1.0, atol=1e-5)
+    assert "not trained yet" in pad.answer_label.text()  # honest about an untrained network
+
+
+def test_the_pad_takes_the_data_s_size(window, qtbot):
+    window.data_panel.select_builtin("digits-images")
+    pad = window.pad
+    assert pad.pixels().shape == (8, 8, 1)
+    pad.canvas.draw_line(QPointF(2, 1), QPointF(2, 7))
+    pad.update_answer()
+    assert np.array_equal(pad.probabilities, window.ctl.network.predict(pad.pixels()[None])[0])
+
+
+def test_the_pad_is_offered_for_pictures_only(window):
+    assert not window.actions["pad"].isEnabled()  # the spiral demo: no pictures to draw
+    assert not window.pad.corner_button.isVisibleTo(window)
+    window.data_panel.select_builtin("mnist")
+    assert window.actions["pad"].isEnabled() and window.pad.corner_button.isVisibleTo(window)
+    assert "Drawing pad" in [a.text() for a in window.menuBar().actions()[3].menu().actions()]
