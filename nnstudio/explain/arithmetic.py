@@ -79,15 +79,26 @@ class OutputMath:
 
 # ------------------------------------------------------------------ names
 def neuron_label(walk: StepWalk, layer_index: int, j: int) -> str:
-    """``"dense_1 neuron 3"`` (neurons counted from 1 in words)."""
-    return f"{walk.trace.layers[layer_index].name} neuron {j + 1}"
+    """``"dense_1 neuron 3"`` (neurons counted from 1 in words); a picture layer's values are
+    ``"conv2d_1 map 2 (row 3, column 4)"``, a Flatten's ``"flatten_1 value 7"``."""
+    lt = walk.trace.layers[layer_index]
+    shape = np.shape(lt.output)
+    if len(shape) == 3:
+        rest, m = divmod(int(j), int(shape[2]))
+        r, c = divmod(rest, int(shape[1]))
+        return f"{lt.name} map {m + 1} (row {r + 1}, column {c + 1})"
+    if lt.kind == "Flatten":
+        return f"{lt.name} value {j + 1}"
+    return f"{lt.name} neuron {j + 1}"
 
 
 def input_names(walk: StepWalk, layer_index: int) -> list[str]:
-    """Names of a layer's inputs: the features for the first layer, else the neurons below
-    (a dropout layer passes its input's names on)."""
+    """Names of a layer's inputs: the features for the first layer, else the neurons (or map
+    values) below (a dropout, flatten or rescaling layer passes its input's names on)."""
     below = layer_index - 1
-    while below >= 0 and walk.trace.layers[below].kind != "Dense":
+    # Layers that keep each value in its place pass its name on (Flatten keeps the order:
+    # the pixels' names, or "conv2d_1 map 2 (row 3, column 4)").
+    while below >= 0 and walk.trace.layers[below].kind in ("Dropout", "Flatten", "Rescaling"):
         below -= 1
     n = walk.trace.layers[layer_index].input.size
     if below < 0:

@@ -17,11 +17,12 @@ ALL_FEATURES = 8
 
 
 def featured_weight(walk: StepWalk) -> tuple[str, tuple[int, ...]]:
-    """The trainable weight (a W entry) with the largest gradient, the captions' example;
-    any weight when every layer is frozen."""
+    """The trainable Dense weight (a W entry) with the largest gradient, the captions'
+    example; any such weight when every layer is frozen."""
     best: tuple[float, str, tuple[int, ...]] | None = None
     for name, g in walk.trace.gradients.items():
-        if not name.endswith("/W") or g.size == 0:
+        if not name.endswith("/W") or g.size == 0 or g.ndim != 2:  # a Dense layer's (conv
+            # kernels have their own view: a clicked pixel of a map, explain/conv_math.py)
             continue
         trainable = walk.preview[name]["trainable"]
         idx = tuple(int(i) for i in np.unravel_index(int(np.argmax(np.abs(g))), g.shape))
@@ -61,6 +62,14 @@ def input_caption(walk: StepWalk) -> str:
             parts.append(f"{names[i]} = {value}")
         values = ", ".join(parts)
         text = f"{_sample_name(walk)} goes in, one value per input neuron: {values}."
+    elif walk.trace.layers and np.ndim(walk.trace.layers[0].input) == 3:  # a picture
+        from nnstudio.engine.layers import describe_shape
+
+        h, w, c = np.shape(walk.trace.layers[0].input)
+        nonzero = int(np.count_nonzero(walk.x))
+        what = "grey picture" if c == 1 else "colour picture" if c == 3 else describe_shape((h, w, c))
+        text = (f"{_sample_name(walk)} goes in as a {h}x{w} {what}: {n:,} pixel values "
+                f"({nonzero:,} of them not 0; from {num(walk.x.min())} to {num(walk.x.max())}).")
     else:
         nonzero = int(np.count_nonzero(walk.x))
         text = (f"{_sample_name(walk)} goes in as {n} values, one per input neuron "
@@ -75,9 +84,34 @@ def input_caption(walk: StepWalk) -> str:
     return text
 
 
+#: What each picture layer does, for the "through each layer" caption.
+PICTURE_WORDS = {
+    "Conv2D": "slides each of its filters over {inp} and makes {out} ({act})",
+    "MaxPool2D": "keeps the largest value of each window: {inp} become {out}",
+    "Flatten": "lays {inp} out as one list of {out}",
+    "Rescaling": "multiplies every value of {inp} by a fixed number (1/255 turns pixels of "
+                 "0 to 255 into 0 to 1)",
+}
+
+
+def picture_layer_line(walk: StepWalk, i: int) -> str:
+    """One line on a picture layer of the step: ``"conv2d_1 (Conv2D) slides each of its
+    filters over 1 map of 28x28 and makes 16 maps of 26x26 (ReLU)."``"""
+    from nnstudio.engine.layers import describe_shape
+
+    lt = walk.trace.layers[i]
+    words = PICTURE_WORDS[lt.kind].format(inp=describe_shape(lt.input.shape),
+                                          out=describe_shape(lt.output.shape),
+                                          act=walk.activation_names[i])
+    return f"{lt.name} ({lt.kind}) {words}."
+
+
 def layers_caption(walk: StepWalk) -> str:
     lines = []
     for i, lt in enumerate(walk.trace.layers):
+        if lt.kind in PICTURE_WORDS:
+            lines.append(picture_layer_line(walk, i))
+            continue
         if lt.kind != "Dense":
             mask = "" if lt.mask is None else (
                 f" ({int(np.count_nonzero(lt.mask == 0))} of {lt.mask.size} switched off this time)")

@@ -33,14 +33,18 @@ def rows(walk: StepWalk) -> Iterator[tuple[str, ...]]:
         for k, v in enumerate(np.asarray(walk.y, dtype=np.float64).reshape(-1)):
             yield ("input", "true value", str(k), short(v), "", "", "")
     for li, lt in enumerate(walk.trace.layers):
-        dz = walk.trace.gradients.get(f"{lt.name}/b")
-        for j in range(lt.output.size):
+        # Per value of the layer (a picture layer's maps flat, channels-last); dL/dz is the
+        # bias gradient only where each value has a bias of its own (Dense).
+        dz = walk.trace.gradients.get(f"{lt.name}/b") if lt.kind == "Dense" else None
+        out, grad = lt.output.reshape(-1), lt.grad_output.reshape(-1)
+        wsum = None if lt.weighted_sum is None else lt.weighted_sum.reshape(-1)
+        for j in range(out.size):
             label = neuron_label(walk, li, j)
-            if lt.weighted_sum is not None:
-                yield ("layer", f"{label} z", str(j), exact(lt.weighted_sum[j]),
+            if wsum is not None:
+                yield ("layer", f"{label} z", str(j), exact(wsum[j]),
                        "" if dz is None else exact(dz[j]), "", "")
-            yield ("layer", f"{label} a ({walk.activation_names[li]})", str(j), exact(lt.output[j]),
-                   exact(lt.grad_output[j]) if lt.kind != "Dense" or not (
+            yield ("layer", f"{label} a ({walk.activation_names[li]})", str(j), exact(out[j]),
+                   exact(grad[j]) if lt.kind != "Dense" or not (
                        li == len(walk.trace.layers) - 1 and walk.fused) else "", "", "")
     probs = walk.probabilities
     if probs is not None:
@@ -56,11 +60,18 @@ def rows(walk: StepWalk) -> Iterator[tuple[str, ...]]:
         g = walk.trace.gradients[name]
         layer = name.rsplit("/", 1)[0]
         li = next(i for i, lt in enumerate(walk.trace.layers) if lt.name == layer)
-        sources = input_names(walk, li) if name.endswith("/W") else None
+        kernel = before.ndim == 4  # a Conv2D's (k, k, channels, filters)
+        sources = input_names(walk, li) if name.endswith("/W") and not kernel else None
         for idx in np.ndindex(before.shape):
-            what = f"{name} {sources[idx[0]]} -> {neuron_label(walk, li, idx[-1])}" if sources \
-                else f"{name} bias of {neuron_label(walk, li, idx[-1])}"
-            yield ("weight" if sources else "bias", what, ";".join(str(i) for i in idx),
+            if kernel:
+                what = (f"{name} filter {idx[3] + 1} kernel row {idx[0] + 1} column {idx[1] + 1} "
+                        f"channel {idx[2] + 1}")
+            elif walk.trace.layers[li].kind == "Conv2D":
+                what = f"{name} bias of filter {idx[-1] + 1}"
+            else:
+                what = f"{name} {sources[idx[0]]} -> {neuron_label(walk, li, idx[-1])}" if sources \
+                    else f"{name} bias of {neuron_label(walk, li, idx[-1])}"
+            yield ("weight" if sources or kernel else "bias", what, ";".join(str(i) for i in idx),
                    exact(before[idx]), exact(g[idx]), exact(entry["update"][idx]),
                    exact(entry["params_after"][idx]))
 

@@ -319,6 +319,8 @@ class MainWindow(QMainWindow):
         r.run_finished.connect(self._on_runner_finished)
         r.run_failed.connect(self._on_runner_failed)
         c.history_changed.connect(self._on_ctl_history_changed)
+        for sig in (c.network_changed, c.dataset_changed, c.history_changed):  # after the hint
+            sig.connect(self._sync_train_actions)
         self.training_panel.learning_rate_edited.connect(r.set_learning_rate)
         self.training_panel.speed_edited.connect(r.set_speed)
         self.files.recent_changed.connect(self._fill_recent)
@@ -413,8 +415,21 @@ class MainWindow(QMainWindow):
                                                      else QStyle.SP_MediaPause))
         a["stop"].setEnabled(not idle)
         a["reset"].setEnabled(idle)
+        self._sync_train_actions()
         self.status.set_active(not idle)
         self.canvas.setToolTip(CANVAS_TIPS[state])
+
+    def _sync_train_actions(self, *_args) -> None:
+        """While a layer does not fit (drawn red on the canvas) Train and Step epoch are off,
+        their tooltip and the hint line saying why."""
+        idle = self.runner.state == "idle"
+        problem = self.ctl.network_problem() if idle and self.ctl.dataset is not None else None
+        for key, tip in (("train", "Train the network with these settings"),
+                         ("step", "Train exactly one more epoch, then stop")):
+            self.actions[key].setEnabled(not problem and (idle or key == "step"))
+            self.actions[key].setToolTip(f"Cannot train yet: {problem}" if problem else tip)
+        if problem:
+            self.messages.set_hint(f"Cannot train yet: {problem}")
 
     def _on_runner_epoch(self, rec) -> None:
         self.status.last_record = rec

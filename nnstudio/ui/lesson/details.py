@@ -13,6 +13,8 @@ BAR = "#8e44c9"        # the output layer's colour on the canvas
 TRUE_BAR = "#188038"   # the right answer
 TEXT = "#202124"
 RIGHT = Qt.AlignRight | Qt.AlignVCenter
+#: Rows the layer table fills at most (the canvas reaches every pixel of a map).
+MAX_ROWS = 2000
 
 
 def probabilities(output) -> np.ndarray:
@@ -141,10 +143,24 @@ class LayerNeuronsTable(QTableWidget):
             out = np.asarray(lt.output).reshape(-1)
             z = None if lt.weighted_sum is None else np.asarray(lt.weighted_sum).reshape(-1)
             grad = np.asarray(lt.grad_output).reshape(-1)
+        values = lt.input if layer < 0 else lt.output
+        maps = np.shape(values) if np.ndim(values) == 3 else None
+        shown = min(len(out), MAX_ROWS)
         self.setUpdatesEnabled(False)
-        self.setRowCount(len(out))
-        for j in range(len(out)):
-            label = names[j] if names and j < len(names) else f"{j + 1}"
+        self.clearSpans()
+        self.setRowCount(shown + (1 if shown < len(out) else 0))
+        if shown < len(out):  # 10,816 rows of a conv layer took half a second to fill
+            more = QTableWidgetItem(f"\u2026 {len(out) - shown:,} more: click a pixel of a map "
+                                    "on the canvas")
+            self.setItem(shown, 0, more)
+            self.setSpan(shown, 0, 1, 4)
+        for j in range(shown):
+            if maps is not None:  # a pixel: its map and place (rows in the engine's order)
+                rest, m = divmod(j, maps[2])
+                r, c = divmod(rest, maps[1])
+                label = f"map {m + 1} ({r + 1}, {c + 1})"
+            else:
+                label = names[j] if names and j < len(names) else f"{j + 1}"
             cells = [label, "" if z is None else num(z[j]), num(out[j]),
                      "" if grad is None else num(grad[j])]
             for c, text in enumerate(cells):

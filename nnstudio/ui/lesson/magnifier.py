@@ -166,7 +166,7 @@ class Magnifier(QObject):
         """What the canvas shows now (None: no sample, or training runs)."""
         if self.walk is None or not self.active:
             return None
-        return overlays.build(self.walk, self.stage_key, self.selection)
+        return overlays.build(self.walk, self.stage_key, self.selection, self._ctl.network)
 
 
 def _still_valid(selection: tuple, walk) -> bool:

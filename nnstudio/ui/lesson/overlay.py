@@ -15,6 +15,7 @@ import html
 import numpy as np
 
 from nnstudio.errors import NNStudioError
+from nnstudio.explain.conv_math import pixel_of
 from nnstudio.explain.numbers import num
 from nnstudio.ui.lesson.details import gradient_name
 from nnstudio.ui.network.canvas_sample import SampleOverlay
@@ -24,13 +25,16 @@ def _flat(a) -> np.ndarray:
     return np.asarray(a, dtype=np.float64).reshape(-1)
 
 
-def build(walk, stage: str, selection: tuple | None) -> SampleOverlay:
+def build(walk, stage: str, selection: tuple | None, network=None) -> SampleOverlay:
+    """The canvas's picture of ``walk`` at ``stage``; with the walk's ``network`` a selected
+    pixel of a Conv2D or MaxPool2D map also outlines the window it sees on the maps before."""
     layers = walk.trace.layers
     last = len(layers) - 1
     ov = SampleOverlay(neuron_tip=lambda layer, j: neuron_tip(walk, stage, layer, j),
                        weight_tip=lambda layer, i, j: weight_tip(walk, stage, layer, i, j))
     if selection and selection[0] == "neuron":
         ov.selected_neuron = (selection[1], selection[2])
+        ov.patch = window_of(walk, network, selection[1], selection[2])
     elif selection and selection[0] == "weight":
         ov.selected_weight = (selection[1], selection[2], selection[3])
     ov.layer_names = [lt.name for lt in layers]
@@ -60,10 +64,41 @@ def build(walk, stage: str, selection: tuple | None) -> SampleOverlay:
     return ov
 
 
+def window_of(walk, network, layer: int, j: int) -> tuple[int, int, int, int] | None:
+    """``(layer before, top, left, k)``: the window of the maps before that pixel ``j`` of a
+    Conv2D or MaxPool2D ``layer`` looks at (None for other layers or without ``network``)."""
+    layers = walk.trace.layers
+    if network is None or not 0 <= layer < len(layers) or layers[layer].kind not in (
+            "Conv2D", "MaxPool2D") or len(network.layers) != len(layers):
+        return None
+    try:
+        r, c, _m = pixel_of(layers[layer].output.shape, j)
+        g = network.layers[layer].geometry(layers[layer].input.shape)
+    except (NNStudioError, AttributeError, ValueError):
+        return None
+    return layer - 1, r * g.stride - g.top, c * g.stride - g.left, g.k
+
+
+def pixel_words(shape, j: int) -> str:
+    """``"map 3, row 5, column 7"`` for value ``j`` of maps of ``shape`` (H, W, C)."""
+    r, c, m = pixel_of(shape, j)
+    return f"map {m + 1}, row {r + 1}, column {c + 1}"
+
+
 def neuron_tip(walk, stage: str, layer: int, j: int) -> str:
-    """Rich text for the neuron under the mouse."""
+    """Rich text for the neuron (or map pixel) under the mouse."""
     layers = walk.trace.layers
     try:
+        values = layers[0].input if layer < 0 else layers[layer].output
+        if np.ndim(values) == 3:  # a pixel of the picture or of a map
+            name = "input picture" if layer < 0 else layers[layer].name
+            shown = _flat(layers[layer].grad_output)[j] if stage == "backward" and layer >= 0 \
+                else _flat(values)[j]
+            what = gradient_name(walk, layer) if stage == "backward" and layer >= 0 else "value"
+            click = "<br><i>Click for its arithmetic.</i>" if layer >= 0 and \
+                layers[layer].kind in ("Conv2D", "MaxPool2D") else ""
+            return (f"<b>{html.escape(name)}, {pixel_words(np.shape(values), j)}</b><br>"
+                    f"{what} = {num(shown)}{click}")
         if layer < 0:
             name = walk.feature_names[j] if j < len(walk.feature_names) else f"input {j + 1}"
             return (f"<b>{html.escape(name)}</b> = {num(_flat(layers[0].input)[j])}"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import random
 
+import numpy as np
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -28,6 +29,7 @@ from nnstudio.errors import NNStudioError
 from nnstudio.explain.glossary import ENTRIES
 from nnstudio.explain.numbers import num
 from nnstudio.ui.help.links import connect_glossary_links, glossary_link
+from nnstudio.ui.lesson import conv_view
 from nnstudio.ui.lesson.details import LayerNeuronsTable, ProbabilityBarsWidget, probabilities
 from nnstudio.ui.lesson.magnifier import STAGES
 from nnstudio.ui.lesson.overlay import param_of
@@ -330,6 +332,14 @@ class MagnifyingGlassPanel(QWidget):
                 f"undoes it.{where}")
 
     def _sample_text(self, walk) -> str:
+        first = walk.trace.layers[0].input if walk.trace.layers else None
+        if first is not None and np.ndim(first) == 3:  # a picture: its pixels say little as a list
+            h, w, c = np.shape(first)
+            target = (f"true class <b>{html.escape(walk.label_name or '')}</b>"
+                      if walk.task == "classification" else "")
+            colour = "grey" if c == 1 else "colour"
+            return (f"Row {walk.sample_index} of the training part: a {h}x{w} {colour} picture "
+                    f"(on the canvas, left); {target}.")
         n = min(len(walk.feature_names), 6)
         raw = walk.x_raw if walk.x_raw is not None else walk.x
         values = ", ".join(f"{html.escape(walk.feature_names[i])} = {num(raw[i])}" for i in range(n))
@@ -386,6 +396,10 @@ class MagnifyingGlassPanel(QWidget):
                         "see its arithmetic.", "", None)
             if sel[0] == "neuron":
                 layer, j = sel[1], sel[2]
+                picture = conv_view.picture_text(walk, self._ctl.network, layer, j,
+                                                 STAGES[self._mag.stage] in ("backward", "update"))
+                if picture is not None:
+                    return (*picture, None)
                 if layer < 0:
                     raw = walk.x_raw[j] if walk.x_raw is not None else walk.x[j]
                     return (f"Input {html.escape(walk.feature_names[j])}:",

@@ -71,6 +71,7 @@ class NetworkCanvasWidget(QWidget):
         ctl.dataset_changed.connect(self._on_ctl_network_changed)
         ctl.weights_changed.connect(self._on_ctl_weights_changed)
         ctl.selection_changed.connect(self._on_ctl_selection_changed)
+        ctl.sample_chosen.connect(self._on_ctl_sample_chosen)
         self._relayout()
 
     # ------------------------------------------------------------------ public API
@@ -201,6 +202,10 @@ class NetworkCanvasWidget(QWidget):
     def _on_ctl_selection_changed(self, _index: int) -> None:
         self.update()
 
+    def _on_ctl_sample_chosen(self, _index: int) -> None:
+        self._picture = self._sample_picture()  # the input column shows the chosen picture
+        self.update()
+
     def _relayout(self) -> None:
         ctl = self._ctl
         self._problem, self._picture = "", None
@@ -251,6 +256,12 @@ class NetworkCanvasWidget(QWidget):
     def paintEvent(self, event) -> None:
         self._ensure_built(repaint=False)  # being painted already
         p = QPainter(self)
+        try:  # a painter left open by an exception crashes PySide; the exception still shows
+            self._paint(p)
+        finally:
+            p.end()
+
+    def _paint(self, p: QPainter) -> None:
         p.setRenderHint(QPainter.Antialiasing)
         p.fillRect(self.rect(), QColor("white"))
         if not self._cols:

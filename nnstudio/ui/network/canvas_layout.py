@@ -62,6 +62,7 @@ class Column:
     offset: float = 0.0
     funnel: QRectF | None = None                         # Flatten: the wide end's box
     area: QRectF = field(default_factory=QRectF)         # between the titles and the count
+    short_lines: list[str] = field(default_factory=list)  # a narrower title, used when cut
 
     @property
     def is_maps(self) -> bool:
@@ -301,6 +302,8 @@ def _place(layers: list[dict], dataset, width: float, height: float, fm: QFontMe
         col.cx = cx = left + (k + 0.5) * colw
         col.width = colw
         text_w = colw - 8 - glyph_room[k]
+        if col.short_lines and max(fm.horizontalAdvance(t) for t in col.title_lines) > text_w:
+            col.title_lines = list(col.short_lines)  # "Conv 16 / 3x3 ReLU" for "Conv2D 16 / ..."
         lines = [fm.elidedText(t, Qt.ElideRight, text_w) for t in col.title_lines]
         col.title_cut, col.title_lines = lines != col.title_lines, lines
         y = mid - half[k] * spacing
@@ -336,7 +339,7 @@ def make_columns(layers: list[dict], dataset) -> list[Column]:
         h, w, c = shape
         kind = "grey picture" if c == 1 else "colour picture" if c == 3 else f"{c} channels"
         first = Column(-1, "Input", size, [f"Input {h}x{w}", kind], heading=f"Input: {h}x{w} {kind}",
-                       shape=shape)
+                       shape=shape, short_lines=["Input", f"{h}x{w}" + ("" if c == 1 else f"x{c}")])
     else:
         first = Column(-1, "Input", size, [f"Input {size:,}", "features"],
                        heading=f"Input {size:,}", shape=shape)
@@ -350,8 +353,30 @@ def make_columns(layers: list[dict], dataset) -> list[Column]:
                            layer_title(spec, last, pictures), heading=layer_heading(spec, last, pictures),
                            is_output=last, frozen=not cfg.get("trainable", True),
                            rate=float(cfg.get("rate", 0.0)), shape=out,
-                           problem=check.reason if check.bad == i else ""))
+                           problem=check.reason if check.bad == i else "",
+                           short_lines=short_title(spec)))
     return cols
+
+
+def short_title(spec: dict) -> list[str]:
+    """A narrower two-line title for the picture layers (``["Conv 16", "3x3 ReLU"]``), used
+    when the usual one would be cut in a narrow column; [] for other kinds."""
+    cfg, kind = spec["config"], spec["class"]
+    if kind == "Conv2D":
+        act = get_activation(cfg.get("activation", "relu")).display_name
+        k = _side(cfg.get("kernel_size", 3))
+        return [f"Conv {cfg.get('filters')}", f"{k}x{k} {act}"]
+    if kind == "MaxPool2D":
+        p = _side(cfg.get("pool_size", 2))
+        return ["Pool", f"{p}x{p} max"]
+    if kind == "Rescaling":
+        scale = float(cfg.get("scale", 1 / 255))
+        inv = 1 / scale if scale else 0.0
+        whole = inv > 1 and abs(inv - round(inv)) < 1e-6
+        return ["Scale", f"/ {round(inv)}" if whole else f"\u00d7 {scale:.3g}"]
+    if kind == "Flatten":
+        return ["Flatten", "to list"]
+    return []
 
 
 def _count(shape) -> int:

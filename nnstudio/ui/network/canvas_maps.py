@@ -21,6 +21,8 @@ MAP_COLOURS = {"Input": ("#e6f4ea", "#34a853"), "Conv2D": ("#e8f0fe", "#4a7bd0")
 #: At most this many maps of a layer are drawn as images while a sample is shown.
 MAX_TILES = 6
 TILE_GAP = 4.0
+#: Room under the maps for the line saying how many are shown.
+LABEL_ROOM = 16.0
 
 
 def picture_image(values: np.ndarray) -> QImage:
@@ -180,6 +182,8 @@ def tiles(col: Column, top: float, bottom: float) -> list[tuple[QRectF, int]]:
         return []
     h, w, c = col.shape  # type: ignore[misc]
     n = 1 if col.kind == "Input" or (col.kind == "Rescaling" and c in (1, 3)) else min(int(c), MAX_TILES)
+    if n < c:
+        bottom -= LABEL_ROOM  # for "first 6 of 16" under the last map
     room = bottom - top
     while n > 1 and (room - (n - 1) * TILE_GAP) / n < 18:
         n -= 1
@@ -223,8 +227,11 @@ def draw_sample_maps(p: QPainter, col: Column, values: np.ndarray, scale: float,
         fm = QFontMetricsF(p.font())
         last = placed[-1][0]
         p.setPen(QColor(paint.SUBTLE))
+        text = f"first {len(placed)} of {c}"
+        if fm.horizontalAdvance(text) > col.width - 4:
+            text = f"{len(placed)} of {c}"
         p.drawText(QRectF(col.cx - col.width / 2, last.bottom() + 1, col.width, fm.height()),
-                   Qt.AlignCenter, f"first {len(placed)} of {c}")
+                   Qt.AlignCenter, text)
 
 
 def pixel_at(col: Column, pos: QPointF, top: float, bottom: float) -> int | None:

@@ -65,6 +65,8 @@ def draw_column_background(p: QPainter, col: Column, r: float, selected: bool,
         p.setPen(QPen(QColor(ERROR if flagged else "#8ab4f8"), 1.5))
         p.setBrush(QColor("#eaf2ff") if selected else QColor("#fff8f7"))
         p.drawRoundedRect(col.rect.adjusted(1, 1, -1, -1), 10, 10)
+    if not col.points:
+        return  # pictures, maps or an unknown size: no neurons to hug
     if col.kind == "Dropout":
         # Hatched and dashed: nothing is learnt here, values are only switched off.
         box = _pill(col, r)
