@@ -285,6 +285,9 @@ class DataPanel(QWidget):
             self.scatter.setVisible(not pictures)
             self.picture_grid.setVisible(pictures)
             self.plot_box.setTitle("Some of the pictures" if pictures else "Plot")
+            # Pictures are never standardised (Rescaling 1/255 in the network): a box that
+            # did nothing would only confuse.
+            self.split_editor.standardize_check.setVisible(not pictures)
         self.split_editor.set_split(self.ctl.project.split)
         split = self.ctl.split
         self.scatter.set_train_rows(split.train_indices if split is not None else None)

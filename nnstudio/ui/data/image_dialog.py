@@ -344,8 +344,11 @@ class ImageFolderDialog(QDialog):
     def show_notes(self, dataset) -> None:
         """What was read and what was left out, in plain words."""
         h, w, c = dataset.sample_shape
-        self.status_label.setText(f"<b>Read</b> {dataset.n_samples:,} pictures of {h}\u00d7{w} "
-                                  f"({'grey' if c == 1 else 'colour'}) in {dataset.n_classes} classes.")
+        left_out = sum(1 for n in dataset.notes if n.startswith("Skipped "))
+        self.status_label.setText(
+            f"<b>Read</b> {dataset.n_samples:,} pictures of {h}\u00d7{w} ({'grey' if c == 1 else 'colour'}) "
+            f"in {dataset.n_classes} classes; they are the data now (close this window to train)."
+            + (" Some files were left out: see why below." if left_out else ""))
         self.status_label.setStyleSheet("")
         self.status_label.show()
         items = "".join(f"<li>{html.escape(n)}</li>" for n in dataset.notes)

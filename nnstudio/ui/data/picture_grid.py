@@ -74,7 +74,7 @@ class PictureGridWidget(QWidget):
 
     def _name_width(self) -> int:
         fm = self.fontMetrics()
-        return min(max((fm.horizontalAdvance(n) for n in self._names), default=0) + 10, 90)
+        return min(max((fm.horizontalAdvance(n) for n in self._names), default=0) + 22, 96)
 
     def _columns(self) -> int:
         return max(1, (self.width() - self._name_width()) // (self._cell() + GAP))

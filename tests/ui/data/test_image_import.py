@@ -46,6 +46,7 @@ def test_a_folder_is_read_at_the_chosen_size_and_the_odd_files_are_listed(window
     assert ds.is_image and ds.X.shape == (12, 16, 16, 1) and ds.class_names == ["cat", "dog"]
     notes = dialog.notes_text()
     assert "broken.png" in notes and "notes.txt" in notes  # left out, in plain words
+    assert "see why below" in dialog.status_label.text()
     panel = window.data_panel
     assert "12 pictures of 16\u00d716 (grey)" in panel.summary_label.text()
     assert "features" not in panel.summary_label.text()
@@ -140,7 +141,10 @@ def test_the_summary_speaks_of_pictures(window, name):
     text = window.data_panel.summary_label.text()
     side = "28\u00d728" if name == "mnist" else "8\u00d78"
     assert f"pictures of {side} (grey)" in text and "10 classes" in text
+    editor = window.data_panel.split_editor
+    assert not editor.standardize_check.isVisibleTo(editor)  # pictures are rescaled, never standardised
     window.data_panel.select_builtin("iris")
     assert "features" in window.data_panel.summary_label.text()
+    assert editor.standardize_check.isVisibleTo(editor)
     assert window.data_panel.scatter.isVisibleTo(window.data_panel)
     assert not window.views.isTabVisible(window.views.indexOf(window.gallery))
