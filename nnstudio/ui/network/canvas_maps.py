@@ -196,7 +196,8 @@ def tiles(col: Column, top: float, bottom: float) -> list[tuple[QRectF, int]]:
 
 def draw_sample_maps(p: QPainter, col: Column, values: np.ndarray, scale: float, top: float,
                      bottom: float, selected: int | None, patch: tuple | None) -> None:
-    """The sample's maps of ``col`` (``values`` flat, channels-last) as small images, the
+    """The sample's maps of ``col`` (``values`` flat, channels-last) as small images (each
+    at full colour for its own largest value; ``scale`` for a map of zeros), the
     selected pixel (flat index) ringed in red and ``patch`` = (top, left, k) outlined on every
     map shown (the window a clicked pixel of the next layer sees)."""
     h, w, c = col.shape  # type: ignore[misc]
@@ -204,7 +205,11 @@ def draw_sample_maps(p: QPainter, col: Column, values: np.ndarray, scale: float,
     grey = col.kind in ("Input", "Rescaling") and float(np.nanmin(maps)) >= 0
     placed = tiles(col, top, bottom)
     for rect, ch in placed:
-        img = picture_image(maps) if grey and len(placed) == 1 else value_image(maps[:, :, ch], scale)
+        # Each map at its own full colour: scaled by the whole layer, the maps of a trained
+        # net are mostly too pale to read (the tooltip gives every value).
+        own = float(np.nanmax(np.abs(maps[:, :, ch]))) if maps.size else 0.0
+        img = picture_image(maps) if grey and len(placed) == 1 else \
+            value_image(maps[:, :, ch], own if own > 0 else scale)
         p.drawImage(rect, img)
         p.setPen(QPen(QColor("#5f6368"), 1.0))
         p.setBrush(Qt.NoBrush)

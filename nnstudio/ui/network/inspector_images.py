@@ -9,7 +9,7 @@ layer classes' own checks, not from a copied table.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QFormLayout, QLineEdit, QSpinBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QLineEdit, QSpinBox, QVBoxLayout, QWidget
 
 from nnstudio.engine import ACTIVATIONS, get_activation
 from nnstudio.engine.layers.conv_geometry import PADDINGS
@@ -94,6 +94,13 @@ class ImageLayerForms(QWidget):
         self.activation_combo.activated.connect(
             lambda i: self._edit(activation=self.activation_combo.itemData(i)))
 
+        self.frozen_check = QCheckBox("Frozen: keep these filters\nfixed while training")
+        self.frozen_check.setToolTip(
+            "A frozen layer keeps its filters: training only changes the other layers. Freeze "
+            "filters that have already learned useful patterns (edges, strokes), e.g. from a "
+            "trained project; freezing fresh random filters only keeps them random.")
+        self.frozen_check.toggled.connect(lambda on: self._edit(trainable=not on))
+
         self.conv_form = QWidget()
         form = _form(self.conv_form)
         form.addRow("Filters:", self.filters_spin)
@@ -101,6 +108,7 @@ class ImageLayerForms(QWidget):
         form.addRow("Step (stride):", self.stride_spin)
         form.addRow("Border (padding):", self.padding_combo)
         form.addRow("Activation:", self.activation_combo)
+        form.addRow(self.frozen_check)
 
         self.pool_combo = QComboBox()
         for k in POOLS:
@@ -130,7 +138,7 @@ class ImageLayerForms(QWidget):
     @property
     def boxes(self) -> tuple:
         return (self.filters_spin, self.kernel_combo, self.stride_spin, self.padding_combo,
-                self.activation_combo, self.pool_combo, self.scale_edit)
+                self.activation_combo, self.frozen_check, self.pool_combo, self.scale_edit)
 
     def show_layer(self, spec: dict | None) -> bool:
         """Show the form of ``spec``'s kind with its values; False (all hidden) for a kind
@@ -151,6 +159,7 @@ class ImageLayerForms(QWidget):
                     cfg.get("padding", "valid"))))
                 key = get_activation(cfg.get("activation", "relu")).key
                 self.activation_combo.setCurrentIndex(max(0, self.activation_combo.findData(key)))
+                self.frozen_check.setChecked(not cfg.get("trainable", True))
             elif kind == "MaxPool2D":
                 _choose(self.pool_combo, _side(cfg.get("pool_size", 2)), "{0}x{0}")
             elif kind == "Rescaling":

@@ -179,8 +179,14 @@ def test_conv_settings_from_the_inspector_are_undoable_edits(qtbot, convnet):
     convnet.undo_stack.undo()
     convnet.undo_stack.undo()
     assert convnet.layers[1]["config"]["kernel_size"] == 3 and convnet.layers[1]["config"]["filters"] == 16
+    forms.frozen_check.setChecked(True)
+    assert convnet.layers[1]["config"]["trainable"] is False
+    assert not convnet.network.layers[1].trainable
     convnet.select(0)
     assert forms.rescale_form.isVisibleTo(inspector) and forms.scale_edit.text() == "1/255"
+    forms.scale_edit.setText("1/2")
+    forms.scale_edit.editingFinished.emit()
+    assert convnet.layers[0]["config"]["scale"] == 0.5
 
 
 # ---------------------------------------------------------------------- what does not fit
