@@ -21,6 +21,12 @@ CACHE_SIZE = 2000
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
+def percent(p: float) -> str:
+    """A probability as whole percent, rounded down: a network that is 99.7 % sure is not
+    "100 %" sure (it never is), and a beginner reads 100 % as certainty."""
+    return f"{min(int(float(p) * 100), 99)}%"
+
+
 class GalleryModel(QAbstractListModel):
     """Pictures ``X[rows]`` with their class; after training, the network's answer.
 
@@ -119,8 +125,7 @@ class GalleryModel(QAbstractListModel):
         true = self._name(int(self._y[row]))
         if self._answers is None or not self._wrong(row):
             return true
-        return (f"{true} \u2192 {self._name(int(self._answers[row]))} "
-                f"{100 * float(self._confidence[row]):.0f}%")
+        return f"{true} \u2192 {self._name(int(self._answers[row]))} {percent(self._confidence[row])}"
 
     def tooltip(self, row: int) -> str:
         part, pos = self.part_of(row)
@@ -129,7 +134,7 @@ class GalleryModel(QAbstractListModel):
         if self._answers is not None:
             verdict = "wrong" if self._wrong(row) else "right"
             text += (f"\nThe network answers {self._name(int(self._answers[row]))} "
-                     f"({100 * float(self._confidence[row]):.0f} % sure): {verdict}.")
+                     f"({percent(self._confidence[row])} sure): {verdict}.")
         if part == TRAIN:
             text += "\nClick to look at it under the magnifying glass."
         return text

@@ -239,8 +239,8 @@ class GalleryPanel(QWidget):
         text_h = self.fontMetrics().height()
         names = ds.class_names if ds is not None and ds.is_image else ["0"]
         longest = max(names[:50], key=len, default="0")[:12]
-        label = self.fontMetrics().horizontalAdvance(f"{longest} \u2192 {longest} 100%")
-        self.view.setGridSize(QSize(max(side, label) + 16, side + text_h + 8))
+        label = self.fontMetrics().horizontalAdvance(f"{longest} \u2192 {longest} 99%")
+        self.view.setGridSize(QSize(max(side, label) + 24, side + text_h + 8))
 
     def _show_rows(self) -> None:
         f = self.filter
@@ -283,7 +283,10 @@ class GalleryPanel(QWidget):
 
     # ------------------------------------------------------------------ the answers
     def _wants_answers(self) -> bool:
-        return self.filter.needs_answers or (self.isVisible() and self.answers is not None)
+        # While training runs, only a view of mistakes is worth a prediction on every picture
+        # every few seconds (both cores are busy training); the red labels catch up at the end.
+        idle = self.runner is None or self.runner.state == "idle"
+        return self.filter.needs_answers or (idle and self.isVisible() and self.answers is not None)
 
     def _work_out_answers(self) -> None:
         net, ds = self.ctl.network, self.ctl.dataset

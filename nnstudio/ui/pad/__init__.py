@@ -33,8 +33,8 @@ def attach_pad(window) -> DrawingPadPanel:
             # Most of the right column: the canvas and ten bars need ~550 px on a laptop.
             # After the show has been laid out: before it, the tabbed dock's height is still 0.
             QTimer.singleShot(0, lambda: window.resizeDocks(
-                [above, dock], [int((above.height() + dock.height()) * 0.2),
-                                int((above.height() + dock.height()) * 0.8)], Qt.Orientation.Vertical))
+                [above, dock], [int((above.height() + dock.height()) * 0.3),
+                                int((above.height() + dock.height()) * 0.7)], Qt.Orientation.Vertical))
         dock.raise_()
         pad.update_answer()
         pad.canvas.setFocus(Qt.FocusReason.OtherFocusReason)

@@ -64,6 +64,13 @@ class PadCanvasWidget(QWidget):
         out = np.rint(mean).astype(np.uint8)
         return out[..., :1].copy() if self.channels == 1 else out
 
+    def is_blank(self) -> bool:
+        """True when nothing is drawn (every pixel is the background)."""
+        bg = self.background
+        px = self.pixels()
+        want = [bg.red()] if self.channels == 1 else [bg.red(), bg.green(), bg.blue()]
+        return bool(np.all(px == np.array(want, dtype=np.uint8)))
+
     def draw_line(self, a: QPointF, b: QPointF, erase: bool = False) -> None:
         """A stroke from ``a`` to ``b``, in data pixels (0..width, 0..height)."""
         painter = QPainter(self._image)

@@ -135,9 +135,13 @@ class DrawingPadPanel(QWidget):
         trained = bool(self.ctl.project.history.get("epoch"))
         guess = "" if trained else (" <span style='color:#8a5300'>(the network is not trained "
                                     "yet: this is a guess)</span>")
+        name = html.escape(ds.class_names[best])
+        if self.canvas.is_blank():
+            self.answer_label.setText(f"Draw something. Even for an empty pad the network answers "
+                                      f"{name} ({100 * p[best]:.0f} % sure): it always picks a class.")
+            return
         self.answer_label.setText(f"It sees the picture on the left and answers <b style='font-size:14pt'>"
-                                  f"{html.escape(ds.class_names[best])}</b> ({100 * p[best]:.0f} % sure)"
-                                  f"{guess}")
+                                  f"{name}</b> ({100 * p[best]:.0f} % sure){guess}")
 
     # ------------------------------------------------------------------ model -> UI
     def _on_ctl_dataset_changed(self) -> None:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, Qt
 
-from nnstudio.ui.gallery.gallery_model import ROW_ROLE
+from nnstudio.ui.gallery.gallery_model import ROW_ROLE, percent
 from nnstudio.ui.gallery.pictures import TRAIN, VAL, parts_of
 from nnstudio.ui.gallery.selection import ALL, CELL, WRONG, GalleryFilter, answers_of, select_rows
 
@@ -22,6 +22,10 @@ def test_select_rows_filters_and_orders_mistakes_by_confidence():
     cell = GalleryFilter(CELL, part=1, true_class=1, answered=2)
     assert select_rows(cell, y, parts, answers, confidence).tolist() == [5, 1]
     assert select_rows(GalleryFilter(WRONG), y, parts).tolist() == []  # no answers yet: nothing
+
+
+def test_a_network_is_never_shown_100_percent_sure():
+    assert [percent(p) for p in (0.997, 0.5, 0.01)] == ["99%", "50%", "1%"]
 
 
 def test_answers_of_one_sigmoid_output():

@@ -75,6 +75,7 @@ def test_the_right_button_erases_and_clear_starts_again(pad, qtbot):
 def test_the_answer_follows_the_drawing_live(pad, qtbot):
     pad.update_answer()
     blank = pad.probabilities.copy()
+    assert "Draw something" in pad.answer_label.text()  # an empty pad still gets an answer: said so
     draw_seven(pad.canvas)  # no explicit update: the throttle timer asks the network
     qtbot.waitUntil(lambda: not np.array_equal(pad.probabilities, blank), timeout=2000)
     assert np.isclose(pad.probabilities.sum(), 1.0, atol=1e-5)
