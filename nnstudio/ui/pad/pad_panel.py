@@ -7,6 +7,7 @@ import numpy as np
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDoubleSpinBox,
     QHBoxLayout,
     QLabel,
@@ -27,6 +28,22 @@ THROTTLE_MS = 60
 BACKGROUND_SAMPLE = 500
 NO_PICTURES = ("The drawing pad is for picture data: open an image folder or pick a picture set "
                "(such as the MNIST digits), then draw one here.")
+
+
+def data_fill(X: np.ndarray, background: QColor) -> float:
+    """The share of the side the drawn part of pictures ``X`` (n, H, W, C) usually covers:
+    the median of each picture's longer ink extent / its side (MNIST: ~20 / 28)."""
+    x = X[:BACKGROUND_SAMPLE].astype(np.int16)
+    bg = np.array(background.getRgb()[:x.shape[3]] if x.shape[3] == 3 else [background.red()])
+    ink = np.abs(x - bg).max(axis=3) > 32                          # (n, H, W)
+    rows, cols = ink.any(axis=2), ink.any(axis=1)                  # (n, H), (n, W)
+    def extent(m: np.ndarray) -> np.ndarray:
+        first = m.argmax(axis=1)
+        last = m.shape[1] - 1 - m[:, ::-1].argmax(axis=1)
+        return np.where(m.any(axis=1), last - first + 1, 0)
+    share = np.maximum(extent(rows) / x.shape[1], extent(cols) / x.shape[2])
+    share = share[share > 0]
+    return float(np.clip(np.median(share), 0.3, 1.0)) if len(share) else 1.0
 
 
 def data_colours(X: np.ndarray) -> tuple[QColor, QColor]:
@@ -76,6 +93,9 @@ class DrawingPadPanel(QWidget):
         self.clear_button.clicked.connect(self.canvas.clear)
         QShortcut(QKeySequence.StandardKey.Delete, self, self.canvas.clear,
                   context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.centre_check = QCheckBox("Centre and size &like the data")
+        self.centre_check.setChecked(True)
+        self.centre_check.toggled.connect(self._on_centre_check_toggled)
         self.seen = QLabel()
         self.seen.setToolTip("What the network sees: your drawing at the data's own size.")
         tools = QHBoxLayout()
@@ -98,6 +118,7 @@ class DrawingPadPanel(QWidget):
         layout.addWidget(self.intro)
         layout.addWidget(self.canvas, 1)
         layout.addLayout(tools)
+        layout.addWidget(self.centre_check)
         layout.addLayout(answer)
         layout.addWidget(self.bars)
 
@@ -148,7 +169,7 @@ class DrawingPadPanel(QWidget):
         ds = self.ctl.dataset
         image = ds is not None and ds.is_image and ds.task == "classification"
         self.canvas.setEnabled(image)
-        for w in (self.brush_spin, self.clear_button):
+        for w in (self.brush_spin, self.clear_button, self.centre_check):
             w.setEnabled(image)
         if not image:
             self.intro.setText(NO_PICTURES)
@@ -162,12 +183,23 @@ class DrawingPadPanel(QWidget):
         self.canvas.set_shape(h, w, c)
         bg, ink = data_colours(ds.X)
         self.canvas.set_colours(bg, ink)
+        self._fill = data_fill(ds.X, bg)
+        self.canvas.fill = self._fill if self.centre_check.isChecked() else None
+        self.centre_check.setToolTip(
+            f"Before the network looks, your drawing is resized so it covers {self._fill:.0%} of the "
+            "picture, as in the data, and moved so its middle is in the middle. MNIST did the same "
+            "to every digit; without it a digit drawn small or in a corner looks like none the "
+            "network has seen. 'It sees' shows the result.")
         # About a 14th of the side: MNIST's pen strokes are 2-3 pixels of 28.
         self.brush_spin.setValue(round(max(1.0, max(h, w) / 12) * 2) / 2)
         dark = bg.lightness() < 128
         self.intro.setText(f"Draw like the data ({h}\u00d7{w}, {'grey' if c == 1 else 'colour'}): "
-                           f"{'light on dark' if dark else 'dark on light'}, big, in the middle. "
+                           f"{'light on dark' if dark else 'dark on light'}, as the data has them. "
                            "The right button erases.")
+        self.update_answer()
+
+    def _on_centre_check_toggled(self, on: bool) -> None:
+        self.canvas.fill = getattr(self, "_fill", None) if on else None
         self.update_answer()
 
     def _no_answer(self, text: str) -> None:

@@ -97,3 +97,26 @@ def test_the_pad_is_offered_for_pictures_only(window):
     window.data_panel.select_builtin("mnist")
     assert window.actions["pad"].isEnabled() and window.pad.corner_button.isVisibleTo(window)
     assert "Drawing pad" in [a.text() for a in window.menuBar().actions()[3].menu().actions()]
+
+
+def ink_centre_and_extent(pixels: np.ndarray) -> tuple[np.ndarray, int]:
+    w = pixels[..., 0].astype(float)
+    ys, xs = np.indices(w.shape)
+    centre = np.array([(w * ys).sum(), (w * xs).sum()]) / w.sum() + 0.5  # in pixel units
+    rows, cols = np.flatnonzero(w.max(axis=1) > 32), np.flatnonzero(w.max(axis=0) > 32)
+    return centre, int(max(rows[-1] - rows[0], cols[-1] - cols[0]) + 1)
+
+
+def test_a_small_drawing_in_a_corner_is_centred_and_sized_like_mnist(pad, qtbot):
+    pad.canvas.brush = 1.0
+    pad.canvas.draw_line(QPointF(2, 2), QPointF(8, 2))  # a small 7 in the top left corner
+    pad.canvas.draw_line(QPointF(8, 2), QPointF(4, 10))
+    centre, extent = ink_centre_and_extent(pad.pixels())
+    assert np.allclose(centre, [14, 14], atol=1.0)  # centred by mass, as MNIST's digits
+    assert 19 <= extent <= 22  # 20 of 28 pixels, as MNIST's digits
+    pad.update_answer()
+    assert np.array_equal(pad.probabilities, pad.ctl.network.predict(pad.pixels()[None])[0])
+    pad.centre_check.setChecked(False)  # as drawn: the network sees the corner
+    centre, extent = ink_centre_and_extent(pad.pixels())
+    assert centre.max() < 8 and extent <= 10
+    assert np.array_equal(pad.probabilities, pad.ctl.network.predict(pad.pixels()[None])[0])
