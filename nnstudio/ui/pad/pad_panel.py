@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from nnstudio.ui.gallery.gallery_model import percent
 from nnstudio.ui.gallery.pictures import to_pixmap
 from nnstudio.ui.pad.pad_canvas import PadCanvasWidget
 from nnstudio.ui.pad.prob_bars import ProbabilityBarsWidget
@@ -159,10 +160,10 @@ class DrawingPadPanel(QWidget):
         name = html.escape(ds.class_names[best])
         if self.canvas.is_blank():
             self.answer_label.setText(f"Draw something. Even for an empty pad the network answers "
-                                      f"{name} ({100 * p[best]:.0f} % sure): it always picks a class.")
+                                      f"{name} ({percent(p[best])} sure): it always picks a class.")
             return
         self.answer_label.setText(f"It sees the picture on the left and answers <b style='font-size:14pt'>"
-                                  f"{name}</b> ({100 * p[best]:.0f} % sure){guess}")
+                                  f"{name}</b> ({percent(p[best])} sure){guess}")
 
     # ------------------------------------------------------------------ model -> UI
     def _on_ctl_dataset_changed(self) -> None:

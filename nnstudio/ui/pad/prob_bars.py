@@ -6,6 +6,7 @@ from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from nnstudio.ui.gallery.gallery_model import percent
 from nnstudio.ui.views.palette import class_color
 
 
@@ -66,4 +67,4 @@ class ProbabilityBarsWidget(QWidget):
                 colour.setAlpha(150)
             painter.fillRect(QRectF(name_w, y + 2, bar_w * float(np.clip(p[i], 0, 1)), rh - 4), colour)
             painter.drawText(QRectF(name_w + bar_w + 4, y, pct_w, rh), Qt.AlignmentFlag.AlignLeft
-                             | Qt.AlignmentFlag.AlignVCenter, f"{100 * p[i]:.0f} %")
+                             | Qt.AlignmentFlag.AlignVCenter, percent(p[i]).replace("%", " %"))
