@@ -62,7 +62,9 @@ class Column:
     offset: float = 0.0
     funnel: QRectF | None = None                         # Flatten: the wide end's box
     area: QRectF = field(default_factory=QRectF)         # between the titles and the count
-    short_lines: list[str] = field(default_factory=list)  # a narrower title, used when cut
+    #: Narrower titles, tried in turn when the usual one would be cut (13 layers at 1366x768).
+    short_lines: list[list[str]] = field(default_factory=list)
+    tier: int = 0                                        # which title is used (0: the usual)
 
     @property
     def is_maps(self) -> bool:
@@ -220,7 +222,7 @@ def layout_columns(layers: list[dict], dataset, width: float, height: float,
     columns are kept whenever they can be: columns are first narrowed to their titles, then
     long names shortened, then the labels drawn smaller; only then are names left out.
     """
-    best, best_score = None, (-1, -1)
+    best, best_score = None, (-1, -1, 0, 0)
     for scale in FONT_SCALES:
         f = QFont(font)
         if scale != 1.0:
@@ -229,11 +231,12 @@ def layout_columns(layers: list[dict], dataset, width: float, height: float,
                               flag_output)
         ends = (cols[0], cols[-1])
         # Names shown, then names shown in full, then titles in full; ties: larger labels.
+        # ... then the fullest titles (a smaller font before "Conv / 16" for "Conv2D 16 / ReLU").
         score = (sum(1 for c in ends if c.names), sum(1 for c in ends if c.names and not c.names_cut),
-                 -sum(1 for c in cols if c.title_cut))
+                 -sum(1 for c in cols if c.title_cut), -sum(c.tier for c in cols))
         if score > best_score:
             best, best_score = (cols, radius, f), score
-        if all(c.names == c.wanted and not c.names_cut for c in ends) and score[2] == 0:
+        if all(c.names == c.wanted and not c.names_cut for c in ends) and score[2:] == (0, 0):
             break
     return best
 
@@ -302,8 +305,11 @@ def _place(layers: list[dict], dataset, width: float, height: float, fm: QFontMe
         col.cx = cx = left + (k + 0.5) * colw
         col.width = colw
         text_w = colw - 8 - glyph_room[k]
-        if col.short_lines and max(fm.horizontalAdvance(t) for t in col.title_lines) > text_w:
-            col.title_lines = list(col.short_lines)  # "Conv 16 / 3x3 ReLU" for "Conv2D 16 / ..."
+        for tier in col.short_lines:  # "Conv 16 / 3x3 ReLU", then "Conv / 16", for "Conv2D 16 / ..."
+            if max(fm.horizontalAdvance(t) for t in col.title_lines) <= text_w:
+                break
+            col.title_lines = list(tier)
+            col.tier += 1
         lines = [fm.elidedText(t, Qt.ElideRight, text_w) for t in col.title_lines]
         col.title_cut, col.title_lines = lines != col.title_lines, lines
         y = mid - half[k] * spacing
@@ -339,7 +345,7 @@ def make_columns(layers: list[dict], dataset) -> list[Column]:
         h, w, c = shape
         kind = "grey picture" if c == 1 else "colour picture" if c == 3 else f"{c} channels"
         first = Column(-1, "Input", size, [f"Input {h}x{w}", kind], heading=f"Input: {h}x{w} {kind}",
-                       shape=shape, short_lines=["Input", f"{h}x{w}" + ("" if c == 1 else f"x{c}")])
+                       shape=shape, short_lines=[["Input", f"{h}x{w}" + ("" if c == 1 else f"x{c}")]])
     else:
         first = Column(-1, "Input", size, [f"Input {size:,}", "features"],
                        heading=f"Input {size:,}", shape=shape)
@@ -354,28 +360,33 @@ def make_columns(layers: list[dict], dataset) -> list[Column]:
                            is_output=last, frozen=not cfg.get("trainable", True),
                            rate=float(cfg.get("rate", 0.0)), shape=out,
                            problem=check.reason if check.bad == i else "",
-                           short_lines=short_title(spec)))
+                           short_lines=short_titles(spec, last)))
     return cols
 
 
-def short_title(spec: dict) -> list[str]:
-    """A narrower two-line title for the picture layers (``["Conv 16", "3x3 ReLU"]``), used
-    when the usual one would be cut in a narrow column; [] for other kinds."""
+def short_titles(spec: dict, is_output: bool = False) -> list[list[str]]:
+    """Narrower two-line titles, tried in turn when the usual one would be cut in a narrow
+    column: ``[["Conv 16", "3x3 ReLU"], ["Conv", "16"]]``; each still says the kind."""
     cfg, kind = spec["config"], spec["class"]
     if kind == "Conv2D":
         act = get_activation(cfg.get("activation", "relu")).display_name
         k = _side(cfg.get("kernel_size", 3))
-        return [f"Conv {cfg.get('filters')}", f"{k}x{k} {act}"]
+        return [[f"Conv {cfg.get('filters')}", f"{k}x{k} {act}"], ["Conv", f"{cfg.get('filters')}"]]
     if kind == "MaxPool2D":
         p = _side(cfg.get("pool_size", 2))
-        return ["Pool", f"{p}x{p} max"]
+        return [["Pool", f"{p}x{p} max"], ["Pool", f"{p}x{p}"]]
     if kind == "Rescaling":
         scale = float(cfg.get("scale", 1 / 255))
         inv = 1 / scale if scale else 0.0
         whole = inv > 1 and abs(inv - round(inv)) < 1e-6
-        return ["Scale", f"/ {round(inv)}" if whole else f"\u00d7 {scale:.3g}"]
+        return [["Scale", f"/ {round(inv)}" if whole else f"\u00d7 {scale:.3g}"]]
     if kind == "Flatten":
-        return ["Flatten", "to list"]
+        return [["Flatten", "to list"], ["Flat", ""]]
+    if kind == "Dropout":
+        return [["Drop", f"{round(100 * float(cfg.get('rate', 0)))} %"]]
+    if "units" in cfg:
+        return [["Output" if is_output else kind, f"{cfg.get('units')}"],
+                ["Out" if is_output else kind[:5], f"{cfg.get('units')}"]]
     return []
 
 

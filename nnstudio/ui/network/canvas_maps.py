@@ -21,6 +21,8 @@ MAP_COLOURS = {"Input": ("#e6f4ea", "#34a853"), "Conv2D": ("#e8f0fe", "#4a7bd0")
 #: At most this many maps of a layer are drawn as images while a sample is shown.
 MAX_TILES = 6
 TILE_GAP = 4.0
+#: Columns narrower than this (px) write the maps' size smaller.
+NARROW = 64.0
 #: Room under the maps for the line saying how many are shown.
 LABEL_ROOM = 16.0
 
@@ -107,16 +109,26 @@ def draw_stack_label(p: QPainter, col: Column) -> None:
     if col.kind == "Input":
         lines = [f"{h}x{w}", "pixels" if c == 1 else f"x {c} colours" if c == 3 else f"x {c} channels"]
     elif col.kind == "Rescaling":
-        lines = ["same size", f"{h}x{w}" + ("" if c == 1 else f"x{c}")]
+        lines = ["same", f"{h}x{w}" + ("" if c == 1 else f"x{c}")]
     else:
         lines = [f"{c} map{'s' if c != 1 else ''}", f"of {h}x{w}"]
+        if max(fm.horizontalAdvance(t) for t in lines) > col.width - 4:  # a narrow column
+            lines = [f"{c} \u00d7", f"{h}x{w}"]
+    base = p.font()
+    if col.width < NARROW:  # every column is as wide: all labels get the same size
+        small = p.font()
+        small.setPointSizeF(base.pointSizeF() * 0.85)
+        p.setFont(small)
+        fm = QFontMetricsF(small)
+        lh = fm.height()
     y = col.stack.bottom() + 6
     p.setPen(QColor(paint.TEXT))
     for k, line in enumerate(lines):
         p.setPen(QColor(paint.TEXT if k == 0 else paint.SUBTLE))
         p.drawText(QRectF(col.cx - col.width / 2, y, col.width, lh), Qt.AlignCenter,
-                   fm.elidedText(line, Qt.ElideRight, col.width - 4))
+                   fm.elidedText(line, Qt.ElideRight, col.width - 2))
         y += lh
+    p.setFont(base)
 
 
 def draw_funnel(p: QPainter, col: Column, r: float) -> None:
