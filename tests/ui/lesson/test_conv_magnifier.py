@@ -73,3 +73,14 @@ def test_pixels_of_the_input_and_of_a_pooling_map_answer_too(conv_window, qtbot)
     assert "a 8x8 grey picture" in w.lesson.sample_label.text()
     tip = w.canvas.overlay.neuron_tip(pool.layer, 0)
     assert tip.startswith("<b>max_pooling2d_1, map 1, row 1, column 1</b>")
+
+
+def test_apply_this_step_on_a_conv_net_and_undo_it(conv_window, qtbot):
+    w = conv_window
+    before = w.ctl.network.params.copy()
+    after = np.concatenate([w.magnifier.walk.preview[name]["params_after"].reshape(-1)
+                            for name in w.ctl.network.param_slices()])
+    w.lesson.apply_button.click()
+    np.testing.assert_array_equal(w.ctl.network.params, after)
+    w.ctl.undo_stack.undo()
+    np.testing.assert_array_equal(w.ctl.network.params, before)
