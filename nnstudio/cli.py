@@ -20,7 +20,7 @@ from pathlib import Path
 from nnstudio import __version__
 from nnstudio.errors import NNStudioError
 
-COMMANDS = ("train", "evaluate", "step", "sweep", "datasets")
+COMMANDS = ("train", "evaluate", "step", "sweep", "check-augment", "datasets")
 EXIT_USAGE = 2
 
 
@@ -190,6 +190,10 @@ def build_parser() -> _Parser:
                      help="random seed of weights and shuffling (default 0)")
     net.add_argument("--reset", action="store_true",
                      help="with a project file: forget its trained weights and start over")
+    net.add_argument("--augment", metavar="LIST",
+                     help="pictures: change training pictures at random each epoch, e.g. "
+                          "rotate=15,shift=0.1,flip-h (also zoom, flip-v, brightness, contrast, "
+                          "colour, noise; NAME=STRENGTH@PROBABILITY); 'none' turns it off")
     add_policy_flags(train.add_argument_group("schedule and stopping"))
 
     out = train.add_argument_group("output")
@@ -218,7 +222,10 @@ def build_parser() -> _Parser:
     step_out.add_argument("--csv", action="store_true", help="print every number as a CSV worksheet")
     step_out.add_argument("--html", action="store_true", help="print every number as an HTML worksheet")
 
+    from nnstudio.commands.check_augment import add_check_augment_parser
     from nnstudio.commands.sweep import add_sweep_parser
+
+    add_check_augment_parser(sub)
 
     add_sweep_parser(sub, _positive_int)
 
@@ -281,6 +288,10 @@ def _run_command(args: argparse.Namespace) -> int:
             from nnstudio.commands.sweep import run_sweep_command
 
             return run_sweep_command(args)
+        if args.command == "check-augment":
+            from nnstudio.commands.check_augment import run_check_augment
+
+            return run_check_augment(args)
         if args.command == "datasets":
             from nnstudio.commands.datasets import run_datasets
 

@@ -192,6 +192,7 @@ def _apply_training_flags(project: Project, args: argparse.Namespace) -> None:
         raise ConfigError(f"--val + --test must stay below 1 so some data is left to train on, "
                           f"got {project.split['val']} + {project.split['test']}")
     apply_policy_flags(training, args, has_validation=project.split["val"] > 0)
+    _apply_augment(project, getattr(args, "augment", None))
     watch_what_split_keeps(training, project.split)  # --val 0: the default stop watches training
     # Build the optimizer and the policies once now so a bad value fails before any training.
     from nnstudio.engine import optimizer_from_config
@@ -199,3 +200,19 @@ def _apply_training_flags(project: Project, args: argparse.Namespace) -> None:
 
     optimizer_from_config(training["optimizer"])
     run_policies(training)
+
+
+def _apply_augment(project: Project, text: str | None) -> None:
+    """``--augment rotate=15,shift=0.1`` into ``training["augment"]`` ('none': off)."""
+    if text is None:
+        return
+    if text.strip().lower() == "none":
+        project.training["augment"] = None
+        return
+    from nnstudio.data.augment import parse_augment
+
+    shape = project.network.get("input_shape") or []
+    if len(shape) != 3:
+        raise ConfigError("--augment changes pictures; this project's data is a table")
+    pipeline = parse_augment(text, fill="edge" if shape[-1] == 3 else "zeros")
+    project.training["augment"] = {"class": "AugmentPipeline", "config": pipeline.get_config()}
