@@ -236,11 +236,20 @@ class GalleryPanel(QWidget):
         side = side * max(1, 56 // side) if side <= 56 else 64
         self.model.set_side(side)
         self.view.setIconSize(QSize(side, side))
-        text_h = self.fontMetrics().height()
+        self._size_grid()
+
+    def _size_grid(self) -> None:
+        """Room for the picture and its label: the class name, or "4 -> 9 87%" once answers
+        are shown (sized for those only then: 'banana -> banana 99%' cost half the columns)."""
+        ds, side = self.ctl.dataset, self.model.side
         names = ds.class_names if ds is not None and ds.is_image else ["0"]
         longest = max(names[:50], key=len, default="0")[:12]
-        label = self.fontMetrics().horizontalAdvance(f"{longest} \u2192 {longest} 99%")
-        self.view.setGridSize(QSize(max(side, label) + 24, side + text_h + 8))
+        answers = self.answers is not None or self.filter.needs_answers
+        text = f"{longest} \u2192 {longest} 99%" if answers else longest
+        width = max(side, self.fontMetrics().horizontalAdvance(text)) + 24
+        size = QSize(width, side + self.fontMetrics().height() + 8)
+        if self.view.gridSize() != size:
+            self.view.setGridSize(size)
 
     def _show_rows(self) -> None:
         f = self.filter
@@ -253,6 +262,7 @@ class GalleryPanel(QWidget):
             self._cell_row.hide()
             return
         rows = select_rows(f, ds.y, self._parts, self.answers, self.confidence)
+        self._size_grid()
         self.model.set_rows(rows)
         self.model.set_answers(self.answers, self.confidence)
         n = len(rows)

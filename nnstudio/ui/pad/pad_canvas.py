@@ -55,6 +55,10 @@ class PadCanvasWidget(QWidget):
         self.background, self.ink = QColor(background), QColor(ink)
         self.clear()
 
+    def set_ink(self, ink: QColor) -> None:
+        """Draw on with ``ink`` (the drawing so far stays)."""
+        self.ink = QColor(ink)
+
     def clear(self) -> None:
         self._image.fill(self.background)
         self.update()

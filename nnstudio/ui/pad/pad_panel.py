@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
+    QColorDialog,
     QDoubleSpinBox,
     QHBoxLayout,
     QLabel,
@@ -61,14 +62,16 @@ def data_colours(X: np.ndarray) -> tuple[QColor, QColor]:
 class DrawingPadPanel(QWidget):
     """Canvas, brush size, Clear, what the network sees, and its probabilities as bars.
 
-    ``probabilities`` holds the network's outputs for :meth:`pixels` (shape (n_classes,)),
-    straight from ``network.predict``; None when there is nothing to answer with.
+    ``outputs`` holds ``network.predict`` of :meth:`pixels`, untouched (shape (n_outputs,));
+    ``probabilities`` the probability of each class drawn as bars (the same array, except for
+    one sigmoid output p, which is [1 - p, p]); both None when there is nothing to answer with.
     """
 
     def __init__(self, ctl, runner=None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctl = ctl
         self.probabilities: np.ndarray | None = None
+        self.outputs: np.ndarray | None = None
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(THROTTLE_MS)
@@ -89,6 +92,9 @@ class DrawingPadPanel(QWidget):
         self.brush_spin.valueChanged.connect(lambda v: setattr(self.canvas, "brush", float(v)))
         brush_label = QLabel("&Pen:")
         brush_label.setBuddy(self.brush_spin)
+        self.ink_button = QPushButton("&Ink\u2026")
+        self.ink_button.setToolTip("The colour the pen draws in (colour pictures only).")
+        self.ink_button.clicked.connect(self._on_ink_button_clicked)
         self.clear_button = QPushButton("&Clear")
         self.clear_button.setToolTip("Start a new drawing (Delete).")
         self.clear_button.clicked.connect(self.canvas.clear)
@@ -103,6 +109,7 @@ class DrawingPadPanel(QWidget):
         tools.setContentsMargins(0, 0, 0, 0)
         tools.addWidget(brush_label)
         tools.addWidget(self.brush_spin)
+        tools.addWidget(self.ink_button)
         tools.addWidget(self.clear_button)
         tools.addStretch(1)
 
@@ -148,7 +155,7 @@ class DrawingPadPanel(QWidget):
         if net is None or tuple(net.input_shape) != tuple(pixels.shape):
             return self._no_answer("The network does not take pictures of this size yet; "
                                    "fix the network first.")
-        p = net.predict(pixels[None])[0]
+        p = self.outputs = net.predict(pixels[None])[0]
         if len(p) == 1:  # one sigmoid output: the probability of the second class
             p = np.array([1.0 - p[0], p[0]], dtype=p.dtype)
         self.probabilities = p
@@ -184,6 +191,8 @@ class DrawingPadPanel(QWidget):
         self.canvas.set_shape(h, w, c)
         bg, ink = data_colours(ds.X)
         self.canvas.set_colours(bg, ink)
+        self.ink_button.setVisible(c == 3)
+        self._show_ink()
         self._fill = data_fill(ds.X, bg)
         self.canvas.fill = self._fill if self.centre_check.isChecked() else None
         self.centre_check.setToolTip(
@@ -199,12 +208,27 @@ class DrawingPadPanel(QWidget):
                            "The right button erases.")
         self.update_answer()
 
+    def set_ink(self, colour: QColor) -> None:
+        """Draw on in ``colour`` (as the Ink… button does)."""
+        self.canvas.set_ink(colour)
+        self._show_ink()
+
+    def _show_ink(self) -> None:
+        c = self.canvas.ink
+        text = "black" if c.lightness() > 128 else "white"
+        self.ink_button.setStyleSheet(f"QPushButton {{ background: {c.name()}; color: {text}; }}")
+
+    def _on_ink_button_clicked(self) -> None:
+        colour = QColorDialog.getColor(self.canvas.ink, self, "Pen colour")
+        if colour.isValid():
+            self.set_ink(colour)
+
     def _on_centre_check_toggled(self, on: bool) -> None:
         self.canvas.fill = getattr(self, "_fill", None) if on else None
         self.update_answer()
 
     def _no_answer(self, text: str) -> None:
-        self.probabilities = None
+        self.probabilities = self.outputs = None
         ds = self.ctl.dataset
         self.bars.set_probabilities(ds.class_names if ds is not None and ds.is_image else [], None)
         self.answer_label.setText(text)

@@ -31,7 +31,8 @@ def test_the_pad_answers_what_predict_answers_for_its_pixels(window, pad, train_
     pixels = pad.pixels()
     assert pixels.dtype == np.uint8 and pixels.shape == (28, 28, 1)
     expected = window.ctl.network.predict(pixels[None].copy())[0]
-    assert np.array_equal(pad.probabilities, expected)  # bit for bit
+    assert np.array_equal(pad.outputs, expected)  # bit for bit
+    assert np.array_equal(pad.probabilities, expected)
     assert np.array_equal(pad.bars.probabilities, expected.astype(np.float64))
     best = int(np.argmax(expected))
     assert f"answers <b style='font-size:14pt'>{best}</b>" in pad.answer_label.text()
@@ -120,3 +121,34 @@ def test_a_small_drawing_in_a_corner_is_centred_and_sized_like_mnist(pad, qtbot)
     centre, extent = ink_centre_and_extent(pad.pixels())
     assert centre.max() < 8 and extent <= 10
     assert np.array_equal(pad.probabilities, pad.ctl.network.predict(pad.pixels()[None])[0])
+
+
+def test_colour_pictures_get_a_colour_pad_and_an_ink_button(window, qtbot, tmp_path):
+    from PIL import Image
+    from PySide6.QtGui import QColor
+
+    for c, colour in enumerate([(220, 40, 40), (40, 180, 60)]):
+        (tmp_path / f"c{c}").mkdir()
+        for i in range(6):
+            a = np.full((12, 12, 3), 245, np.uint8)
+            a[3 + i % 4:8 + i % 4, 3:9] = colour
+            Image.fromarray(a).save(tmp_path / f"c{c}" / f"{i}.png")
+    dialog = window.data_panel.open_image_folder(str(tmp_path))
+    dialog.set_choices(size=12, colour="colour")
+    with qtbot.waitSignal(dialog.load_finished, timeout=20_000):
+        dialog.start_import()
+    pad = window.pad
+    window.actions["pad"].trigger()
+    assert pad.pixels().shape == (12, 12, 3) and np.all(pad.pixels() == 245)  # the data's white
+    assert pad.ink_button.isVisibleTo(pad)
+    pad.set_ink(QColor(220, 40, 40))
+    pad.centre_check.setChecked(False)
+    pad.canvas.brush = 2.0
+    pad.canvas.draw_line(QPointF(6.5, 3), QPointF(6.5, 9))  # through the middle of column 6
+    assert tuple(pad.pixels()[6, 6]) == (220, 40, 40)
+    pad.update_answer()
+    out = window.ctl.network.predict(pad.pixels()[None])[0]  # two classes: one sigmoid output
+    assert np.array_equal(pad.outputs, out) and out.shape == (1,)
+    assert np.array_equal(pad.probabilities, [1 - out[0], out[0]])
+    window.data_panel.select_builtin("mnist")
+    assert not pad.ink_button.isVisibleTo(pad)
