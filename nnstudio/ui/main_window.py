@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from nnstudio.doctor import summarize_run
 from nnstudio.trainer.snapshots import regression_scores, snapshot_for
+from nnstudio.ui.augment import AugmentActions
 from nnstudio.ui.controller import ProjectController
 from nnstudio.ui.data.data_panel import DataPanel
 from nnstudio.ui.data.rows_panel import DataRowsPanel
@@ -269,6 +270,7 @@ class MainWindow(QMainWindow):
         for key in ("train", "pause", "stop", "step", "reset"):
             m.addAction(a[key])
         self.experiments = ExperimentActions(self, m)  # "Which learning rate?…", "Would more data help?…"
+        self.augment = AugmentActions(self, m)  # "Augmentation…" (pictures)
         m = mb.addMenu("&View")
         for dock in self._view_menu_docks:
             m.addAction(dock.toggleViewAction())
@@ -503,6 +505,7 @@ class MainWindow(QMainWindow):
         self.doctor.shutdown()
         self.data_panel.shutdown()
         self.gallery.shutdown()
+        self.augment.shutdown()
         self.recovery.shutdown()  # a normal close: nothing to recover next time
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("window_state", self.saveState())
