@@ -25,7 +25,7 @@ def test_policy_flags_are_saved_and_a_target_ends_the_run(capsys, tmp_path):
     training = load_project(path).training
     assert training["schedule"] == {"class": "ReduceOnPlateau", "config": {
         "rate": 0.01, "factor": 0.5, "patience": 5, "min_rate": 1e-06, "monitor": "val_loss"}}
-    assert training["stop"]["config"] == {"monitor": "val_loss", "patience": 20, "min_delta": 0.0,
+    assert training["stop"]["config"] == {"monitor": "val_loss", "patience": 20, "min_delta": None,
                                           "restore_best": True}
     assert training["target"] == {"class": "TargetStop", "config": {"monitor": "val_acc", "value": 0.97}}
     # A new rate moves the saved schedule's start; none / 0 switch the policies off.

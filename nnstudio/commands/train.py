@@ -169,7 +169,7 @@ def run_train(args: argparse.Namespace) -> int:
         "saved": saved, "save_error": save_error, "data_warning": changed,
         "import_notes": import_notes,
         "verdict": run_verdict(project, already, dataset, val.y, final, status,
-                               network=network, X_train=train.X, diverged=diverged),
+                               network=network, X_train=train.X, diverged=diverged, last=last),
     }
     print_report(args, human, result)
     if save_error:

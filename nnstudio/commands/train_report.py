@@ -8,7 +8,7 @@ from nnstudio.commands.report import format_score, score_table, strict_json, wra
 
 
 def run_verdict(project, run_start: int, dataset, val_y, final: dict, status: str, *,
-                network=None, X_train=None, diverged=None) -> dict | None:
+                network=None, X_train=None, diverged=None, last=None) -> dict | None:
     """The window's verdict on the run (the same findings), worded for a terminal.
 
     Parameters
@@ -30,6 +30,10 @@ def run_verdict(project, run_start: int, dataset, val_y, final: dict, status: st
         dead ReLU neurons, too few rows for the weights) need them.
     diverged : Diverged or None
         What fit raised when the loss stopped being finite.
+    last : EpochRecord or None
+        The run's last epoch record: when the stop rule ended the run (``stopped``, and
+        ``restored_epoch`` after early stopping went back), the verdict says so and judges
+        the weights kept (:func:`~nnstudio.doctor.diagnose_run`'s ``run_end``).
 
     Returns
     -------
@@ -56,7 +60,7 @@ def run_verdict(project, run_start: int, dataset, val_y, final: dict, status: st
                                 network=network, X_train=X_train, diverged=diverged)
         data = as_data(findings)
         return {"text": None, "level": level(findings), "findings": data, "flags": _flags(data)}
-    if len(project.history.get("epoch", [])) - run_start == 1:
+    if len(project.history.get("epoch", [])) - run_start == 1 and not getattr(last, "stopped", None):
         # As the window after one step: a verdict on one epoch would judge too early.
         return {"text": f"Trained one epoch ({project.epochs_trained:,} so far): too early to judge. "
                         "Train for more epochs (--epochs N) to get a verdict.", "level": "info",
@@ -68,7 +72,8 @@ def run_verdict(project, run_start: int, dataset, val_y, final: dict, status: st
     if dataset.task == "regression":  # the mean absolute errors, as the window's Fit view
         errors = (final["val"].get("mae"), test.get("mae"))
     findings = diagnose_run(project.history, run_start, dataset, val_y, test_metrics, rate, errors,
-                            stopped=status == "interrupted", network=network, X_train=X_train)
+                            stopped=status == "interrupted", network=network, X_train=X_train,
+                            run_end=last if status == "completed" else None)
     data = as_data(findings)
     return {"text": render(findings, for_="cli"), "level": level(findings), "findings": data,
             "flags": _flags(data)}

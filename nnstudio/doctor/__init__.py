@@ -9,6 +9,9 @@ and reports.
   (dead ReLU neurons, :func:`dead_relu_share`);
 - :mod:`~nnstudio.doctor.fixes`: one-click fixes (:class:`Fix`, :func:`fixes_for`) and
   :mod:`~nnstudio.doctor.prove`: :func:`prove_fix`, a run with and one without a fix;
+- :mod:`~nnstudio.doctor.run_end`: a run its stop rule ended (:class:`RunEnd`,
+  :func:`run_end_of` the last epoch record): the verdict judges the weights early stopping
+  kept and says so;
 - :mod:`~nnstudio.doctor.thresholds`: every number the rules judge by.
 """
 from __future__ import annotations
@@ -27,10 +30,11 @@ from nnstudio.doctor.prove import (
            setup_from_session,
 )
 from nnstudio.doctor.render import plain_number, render, sentence
+from nnstudio.doctor.run_end import RunEnd, run_end_of
 from nnstudio.doctor.verdict import diagnose_run, summarize_run
 
 __all__ = ["DeadReLUs", "Finding", "Fix", "Proof", "ProofRun", "ProofSetup", "Remedy",
-           "after_run_findings", "curve_findings", "dead_relu_share", "diagnose_run",
+           "RunEnd", "after_run_findings", "curve_findings", "dead_relu_share", "diagnose_run",
            "exploded_finding", "fixes_for", "level", "live_findings", "loss_trend", "plain_number",
-           "prove_fix", "render", "sentence", "settings_of", "setup_from_project",
+           "prove_fix", "render", "run_end_of", "sentence", "settings_of", "setup_from_project",
            "setup_from_session", "summarize_run"]

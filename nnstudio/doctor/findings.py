@@ -31,9 +31,12 @@ from typing import Any, Literal
 #:   ``"rate_too_low"`` (still falling, slowly), ``"dead_relus"`` (most hidden ReLU neurons
 #:   never fire), ``"too_small"`` (stuck: the network cannot draw the answer).
 #: - ``too_little_data``: far more weights to learn than training rows.
+#: - ``stopped``: the stop rule ended the run: early stopping (``evidence["stop"] == "early"``;
+#:   with ``restored_epoch`` when it went back to that epoch, whose weights the other findings
+#:   then judge) or the target was reached (``"target"``).
 KINDS = ("no_epochs", "not_learned", "worse_than_average", "finished", "unstable", "loss_rose",
          "overfitting", "still_improving", "stalled", "too_short", "exploded", "overconfident",
-         "flat", "too_little_data")
+         "flat", "too_little_data", "stopped")
 
 #: What a remedy asks for.
 #:

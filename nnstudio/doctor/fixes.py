@@ -262,6 +262,8 @@ def _from_remedy(kind: str, value, settings: dict, finding: Finding,
         to = float(value) if value is not None else rate * 10
         return [Fix("learning_rate", f"Raise the learning rate to {to:g}", {"learning_rate": to}, f)]
     if kind in ("restore_best", "fewer_epochs"):
+        if _goes_back_already(settings, monitor):
+            return []  # another patience is not a fix: the run already returns to its best
         return [Fix("early_stopping", "Add early stopping that goes back to the best epoch",
                     {"monitor": monitor, "patience": PATIENCE}, f)]
     if kind == "watch_accuracy" and has_validation:
@@ -294,6 +296,15 @@ def _from_remedy(kind: str, value, settings: dict, finding: Finding,
         return [Fix("noise", f"Add a little noise to the training inputs ({plain_number(NOISE_STD)})",
                     {"std": NOISE_STD}, f)]
     return []  # reset, more epochs, more data, rewind: no settings edit does these
+
+
+def _goes_back_already(settings: dict, monitor: str) -> bool:
+    """Whether the settings' early stopping already watches ``monitor`` and goes back to the
+    best epoch."""
+    stop = settings.get("training", {}).get("stop") or {}
+    config = stop.get("config", {}) if stop.get("class") == "EarlyStopping" else {}
+    return bool(config) and config.get("monitor", "val_loss") == monitor and \
+        bool(config.get("restore_best", True))
 
 
 def _changes_something(fix: Fix, settings: dict) -> bool:

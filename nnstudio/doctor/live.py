@@ -16,6 +16,7 @@ from nnstudio.doctor import thresholds as T
 from nnstudio.doctor.curves import as_array, curve_findings, rate_advice
 from nnstudio.doctor.findings import Finding, Remedy
 from nnstudio.doctor.neurons import DeadReLUs, dead_relu_share
+from nnstudio.doctor.run_end import after_stop, kept_history, run_end_of
 
 
 def exploded_finding(diverged, run_start: int = 0, learning_rate: float | None = None) -> Finding:
@@ -140,7 +141,8 @@ def live_findings(history: dict, run_start: int = 0, *, learning_rate: float | N
                   highest_rate: float | None = None, n_params: int | None = None,
                   n_train: int | None = None, naive_loss: float | None = None,
                   diverged=None, images: bool = False, dead: DeadReLUs | None = None,
-                  network=None, X_train: np.ndarray | None = None) -> list[Finding]:
+                  network=None, X_train: np.ndarray | None = None,
+                  run_end=None) -> list[Finding]:
     """The findings of the run so far, most urgent first (cheap: call every few epochs).
 
     Parameters
@@ -168,12 +170,19 @@ def live_findings(history: dict, run_start: int = 0, *, learning_rate: float | N
         When given and the curves are flat, the silent ReLU neurons are measured on (at most
         10,000 of) the training rows to tell dead ReLUs from a network too small; without
         them a flat run is put down to the rate or the size only.
+    run_end : EpochRecord, RunEnd or None
+        The run's last epoch record, when it has ended: after early stopping went back to its
+        best epoch the findings judge the history up to that epoch (the weights kept), and
+        no finding suggests early stopping or more epochs again
+        (:mod:`~nnstudio.doctor.run_end`).
 
     Returns
     -------
     list of Finding
         At most one of ``exploded`` / the curve findings / ``flat``, then ``too_little_data``.
     """
+    end = run_end_of(run_end, run_start) if diverged is None else None
+    history = kept_history(history, run_start, end)
     column = {k: as_array(list(history.get(k, [])[run_start:]))
               for k in ("train_loss", "val_loss", "val_acc")}
     n = len(column["train_loss"])
@@ -207,7 +216,7 @@ def live_findings(history: dict, run_start: int = 0, *, learning_rate: float | N
     size = data_size_finding(n_params, n_train)
     if size is not None:
         found.append(with_augment(size) if images else size)
-    return found
+    return after_stop(found, end)
 
 
 def with_augment(f: Finding) -> Finding:
@@ -221,10 +230,11 @@ def with_augment(f: Finding) -> Finding:
 def after_run_findings(history: dict, run_start: int, network, X_train: np.ndarray, *,
                        learning_rate: float | None = None, highest_rate: float | None = None,
                        naive_loss: float | None = None, diverged=None,
-                       images: bool = False) -> list[Finding]:
+                       images: bool = False, run_end=None) -> list[Finding]:
     """:func:`live_findings` for a finished run, with the network and its training rows: the
-    weights and rows are counted, and flat curves get their cause measured."""
+    weights and rows are counted, and flat curves get their cause measured (``run_end``: the
+    run's last epoch record)."""
     return live_findings(history, run_start, learning_rate=learning_rate,
                          highest_rate=highest_rate, n_params=int(network.n_params),
                          n_train=len(X_train), naive_loss=naive_loss, diverged=diverged,
-                         images=images, network=network, X_train=X_train)
+                         images=images, network=network, X_train=X_train, run_end=run_end)

@@ -124,7 +124,8 @@ def sentence(f: Finding, for_: str = "window") -> str:
 
 def _finished(ev: dict) -> str:
     head = "Training stopped" if ev.get("stopped") else "Training finished"
-    text = f"{head}: {_epochs(ev['epochs'])}."
+    # After a stop rule, the ``stopped`` sentence before this one says how the run ended.
+    text = "" if ev.get("after_stop") else f"{head}: {_epochs(ev['epochs'])}."
     if "typical_error" in ev:  # numbers
         text += f" Typical error (validation): {plain_number(ev['typical_error'])}"
         if "average_error" in ev:
@@ -136,12 +137,37 @@ def _finished(ev: dict) -> str:
         if "target_min" in ev:
             text += (f" For scale: the values to predict range from {plain_number(ev['target_min'])}"
                      f" to {plain_number(ev['target_max'])}.")
-        return text
+        return text.strip()
     if "val_accuracy" in ev:
         text += (f" Validation accuracy {_pct(ev['val_accuracy'])} (always answering "
                  f"“{ev['majority']}” would get {_pct(ev['baseline'])}).")
     if "test_accuracy" in ev:
         text += f" Test accuracy {_pct(ev['test_accuracy'])} (data the network never saw)."
+    return text.strip()
+
+
+def _stopped(f: Finding, for_: str) -> str:
+    """What the stop rule did: went back to the best epoch (the weights kept), or reached
+    the target; never "more epochs"."""
+    ev = f.evidence
+    if ev["stop"] == "target":
+        return ev.get("reason") or f"Training stopped at its target in epoch {ev['stopped_at']:,}."
+    from nnstudio.engine.policies import monitor_words
+
+    what = monitor_words(ev["monitor"]) if ev.get("monitor") else "score it watched"
+    at = ev["stopped_at"]
+    back = ev.get("restored_epoch")
+    if back is None:
+        return (f"Training stopped early at epoch {at:,}: the {what} had stopped improving. The "
+                "network keeps the weights of that last epoch.")
+    value = f" ({what} {plain_number(ev['best_value'])})" if "best_value" in ev else ""
+    text = (f"Training stopped early at epoch {at:,}: the {what} had not improved for "
+            f"{_epochs(at - back)}, so the network went back to epoch {back:,}, its best{value}.")
+    if ev.get("memorising"):
+        text += (" In the epochs after it the network was memorising the training data "
+                 "(overfitting); those weights were dropped.")
+    if for_ != "plot":
+        text += f" The scores are those of epoch {back:,}."
     return text
 
 
@@ -283,4 +309,4 @@ def _too_little_data(f: Finding, for_: str) -> str:
 
 
 _MORE = {"exploded": _exploded, "overconfident": _overconfident, "flat": _flat,
-         "too_little_data": _too_little_data}
+         "too_little_data": _too_little_data, "stopped": _stopped}

@@ -18,12 +18,13 @@ import numpy as np
 from nnstudio.doctor import thresholds as T
 from nnstudio.doctor.curves import as_array, curve_findings, jump_finding, loss_trend, tail_window
 from nnstudio.doctor.findings import Finding, Remedy, level
+from nnstudio.doctor.run_end import RunEnd, after_stop, kept_history, run_end_of, stopped_finding
 
 
 def diagnose_run(history: dict, run_start: int, dataset, val_y, test_metrics: tuple | None,
                  learning_rate: float, typical_errors: tuple | None = None,
                  highest_rate: float | None = None, stopped: bool = False, *,
-                 network=None, X_train=None, diverged=None) -> list[Finding]:
+                 network=None, X_train=None, diverged=None, run_end=None) -> list[Finding]:
     """The findings for the epochs ``history[...][run_start:]`` of one run, most important first.
 
     Parameters
@@ -53,7 +54,16 @@ def diagnose_run(history: dict, run_start: int, dataset, val_y, test_metrics: tu
         ``X_train``), too few rows for the weights.
     diverged : Diverged or None
         The run stopped because its loss stopped being finite: the verdict is ``exploded``.
+    run_end : EpochRecord, RunEnd or None
+        The run's last epoch record (or :class:`~nnstudio.doctor.run_end.RunEnd`): when its
+        stop rule ended the run, a ``stopped`` finding comes first and says so; after early
+        stopping went back to its best epoch the rest judges that epoch's weights (the ones
+        kept), and neither early stopping nor more epochs are suggested again.
     """
+    end = run_end_of(run_end, run_start) if diverged is None else None
+    if end is not None:
+        return _after_stop(history, run_start, dataset, val_y, test_metrics, learning_rate,
+                           typical_errors, highest_rate, network, X_train, end)
     if network is not None and X_train is not None or diverged is not None:
         return _with_newer_rules(history, run_start, dataset, val_y, test_metrics, learning_rate,
                                  typical_errors, highest_rate, stopped, network, X_train, diverged)
@@ -109,6 +119,27 @@ def diagnose_run(history: dict, run_start: int, dataset, val_y, test_metrics: tu
     if _improving(column["val_loss"], losses) and not curve and (acc if acc is not None else 0) < 1:
         findings.append(Finding("still_improving", "info", None, {}, (Remedy("more_epochs"),)))
     return findings + curve
+
+
+def _after_stop(history, run_start, dataset, val_y, test_metrics, learning_rate, typical_errors,
+                highest_rate, network, X_train, end: RunEnd) -> list[Finding]:
+    """The verdict on a run its stop rule ended: ``stopped``, then the findings on the weights
+    kept (see :mod:`~nnstudio.doctor.run_end`)."""
+    memorised = False
+    if end.restored_epoch is not None:  # what the thrown-away epochs did, said in words only
+        n = len(history.get("train_loss", [])[run_start:])
+        train, val, acc = (_column(history, k, run_start, n)
+                           for k in ("train_loss", "val_loss", "val_acc"))
+        epochs = np.arange(run_start + 1, run_start + n + 1, dtype=float)
+        memorised = any(f.kind == "overfitting" for f in
+                        curve_findings(epochs, train, val, acc, learning_rate, highest_rate))
+    kept = kept_history(history, run_start, end)
+    found = after_stop(diagnose_run(kept, run_start, dataset, val_y, test_metrics, learning_rate,
+                                    typical_errors, highest_rate, network=network, X_train=X_train),
+                       end)
+    found = [replace(f, evidence={**f.evidence, "after_stop": True}) if f.kind == "finished" else f
+             for f in found]
+    return [stopped_finding(end, history, run_start, memorised)] + found
 
 
 def _naive(dataset) -> float | None:
@@ -230,12 +261,13 @@ def _last(values: np.ndarray) -> float | None:
 def summarize_run(history: dict, run_start: int, dataset, val_y, test_metrics: tuple | None,
                   learning_rate: float, typical_errors: tuple | None = None,
                   highest_rate: float | None = None, stopped: bool = False,
-                  for_: str = "window") -> tuple[str, str]:
-    """``(message, level)`` for one run: :func:`diagnose_run` rendered for ``for_``."""
+                  for_: str = "window", run_end=None) -> tuple[str, str]:
+    """``(message, level)`` for one run: :func:`diagnose_run` rendered for ``for_``
+    (``run_end``: the run's last epoch record, see :func:`diagnose_run`)."""
     from nnstudio.doctor.render import render
 
     findings = diagnose_run(history, run_start, dataset, val_y, test_metrics, learning_rate,
-                            typical_errors, highest_rate, stopped)
+                            typical_errors, highest_rate, stopped, run_end=run_end)
     return render(findings, for_=for_), level(findings)
 
 

@@ -1,11 +1,13 @@
 """fit's stop rules at work: checking them against the run, and early stopping's bookkeeping."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from nnstudio.engine.network import Network
 from nnstudio.engine.optimizers import Optimizer
-from nnstudio.engine.policies import EarlyStopping, TargetStop, monitor_words
+from nnstudio.engine.policies import EARLY_WORDS, EarlyStopping, TargetStop, monitor_words
 from nnstudio.errors import ConfigError
 
 
@@ -47,13 +49,18 @@ class Best:
         self.value: float | None = None
         self.epoch: int | None = None
         self.waited = 0
+        #: The run's first finite value of the watched score (the automatic min_delta's scale).
+        self.first: float | None = None
         self.params = np.empty_like(network.params) if stop.restore_best else None
         self.state: dict | None = None
 
     def update(self, epoch: int, scores: dict) -> tuple[str | None, int | None]:
         """Note epoch ``epoch``'s scores; when patience ran out, restore and say why."""
         stop = self.stop
-        if stop.improved(scores[stop.monitor], self.value):
+        value = scores[stop.monitor]
+        if self.first is None and value is not None and math.isfinite(value):
+            self.first = float(value)
+        if stop.improved(value, self.value, self.first):
             self.value, self.epoch, self.waited = scores[stop.monitor], epoch, 0
             if self.params is not None:
                 self.params[...] = self.network.params
@@ -63,7 +70,7 @@ class Best:
         if self.waited < stop.patience:
             return None, None
         what = monitor_words(stop.monitor)
-        text = f"Stopped early: the {what} has not improved for {stop.patience} epochs"
+        text = f"{EARLY_WORDS}: the {what} has not improved for {stop.patience} epochs"
         if self.params is None or self.epoch is None:
             return text + ".", None
         self.network.params[...] = self.params

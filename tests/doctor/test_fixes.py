@@ -45,7 +45,7 @@ def test_each_fix_is_a_pure_edit_of_the_settings():
     assert lower.apply(settings)["training"]["optimizer"]["config"]["learning_rate"] == 0.001
     stop = Fix("early_stopping", "", {"monitor": "val_loss", "patience": 10}).apply(settings)
     assert stop["training"]["stop"] == {"class": "EarlyStopping", "config": {
-        "monitor": "val_loss", "patience": 10, "min_delta": 0.0, "restore_best": True}}
+        "monitor": "val_loss", "patience": 10, "min_delta": None, "restore_best": True}}
     l2 = Fix("l2", "", {"weight_decay": 0.001}).apply(settings)
     assert l2["training"]["optimizer"]["config"]["weight_decay"] == 0.001
     drop = Fix("dropout", "", {"rate": 0.2}).apply(settings)["layers"]

@@ -34,7 +34,7 @@ def stop_spec(on: bool, patience: int, restore_best: bool) -> dict | None:
     if not on:
         return None
     return {"class": "EarlyStopping", "config": {"monitor": "val_loss", "patience": int(patience),
-                                                 "min_delta": 0.0,
+                                                 "min_delta": None,
                                                  "restore_best": bool(restore_best)}}
 
 
