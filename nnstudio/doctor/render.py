@@ -161,13 +161,11 @@ def _stopped(f: Finding, for_: str) -> str:
         return (f"Training stopped early at epoch {at:,}: the {what} had stopped improving. The "
                 "network keeps the weights of that last epoch.")
     value = f" ({what} {plain_number(ev['best_value'])})" if "best_value" in ev else ""
+    memo = " (the network was memorising the training data)" if ev.get("memorising") else ""
     text = (f"Training stopped early at epoch {at:,}: the {what} had not improved for "
-            f"{_epochs(at - back)}, so the network went back to epoch {back:,}, its best{value}.")
-    if ev.get("memorising"):
-        text += (" In the epochs after it the network was memorising the training data "
-                 "(overfitting); those weights were dropped.")
-    if for_ != "plot":
-        text += f" The scores are those of epoch {back:,}."
+            f"{_epochs(at - back)}{memo}, so the network went back to epoch {back:,}, its "
+            f"best{value}")
+    text += "." if for_ == "plot" else "; the scores are that epoch's."
     return text
 
 

@@ -11,6 +11,7 @@ falling steadily when the run ended.
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from dataclasses import replace
 
 import numpy as np
@@ -19,6 +20,9 @@ from nnstudio.doctor import thresholds as T
 from nnstudio.doctor.curves import as_array, curve_findings, jump_finding, loss_trend, tail_window
 from nnstudio.doctor.findings import Finding, Remedy, level
 from nnstudio.doctor.run_end import RunEnd, after_stop, kept_history, run_end_of, stopped_finding
+
+#: What the window's verdict says instead of a finding shown under the loss plot.
+ELSEWHERE = "What the curves show is said under the loss plot."
 
 
 def diagnose_run(history: dict, run_start: int, dataset, val_y, test_metrics: tuple | None,
@@ -261,14 +265,24 @@ def _last(values: np.ndarray) -> float | None:
 def summarize_run(history: dict, run_start: int, dataset, val_y, test_metrics: tuple | None,
                   learning_rate: float, typical_errors: tuple | None = None,
                   highest_rate: float | None = None, stopped: bool = False,
-                  for_: str = "window", run_end=None) -> tuple[str, str]:
+                  for_: str = "window", run_end=None,
+                  leave_out: Collection[str] = ()) -> tuple[str, str]:
     """``(message, level)`` for one run: :func:`diagnose_run` rendered for ``for_``
-    (``run_end``: the run's last epoch record, see :func:`diagnose_run`)."""
+    (``run_end``: the run's last epoch record, see :func:`diagnose_run`).
+
+    ``leave_out``: kinds of finding already in words elsewhere (the window's tips under the
+    loss plot), so each is said once; the message then points there, and its level is that
+    of what it says.
+    """
     from nnstudio.doctor.render import render
 
     findings = diagnose_run(history, run_start, dataset, val_y, test_metrics, learning_rate,
                             typical_errors, highest_rate, stopped, run_end=run_end)
-    return render(findings, for_=for_), level(findings)
+    shown = [f for f in findings if f.kind not in leave_out]
+    text = render(shown, for_=for_)
+    if len(shown) < len(findings):
+        text += (" " if text else "") + ELSEWHERE
+    return text, level(shown)
 
 
 __all__ = ["diagnose_run", "summarize_run", "loss_trend"]

@@ -461,10 +461,14 @@ class MainWindow(QMainWindow):
         if ctl.dataset.task == "regression":  # mean absolute error, as the Fit view shows it
             errors = tuple(regression_scores(ctl.network, part.X, part.y).get("mean_abs_error")
                            if len(part.X) else None for part in (ctl.scaled_split.val, test))
+        metrics = self.views.metrics
+        metrics.flush()  # its tips under the loss plot are said there, not again here
         text, level = summarize_run(ctl.project.history, self.runner.run_start, ctl.dataset,
                                     ctl.scaled_split.val.y, test_metrics, lr, errors,
                                     highest_rate=self.runner.highest_rate,
-                                    stopped=reason == "stopped", for_="window")
+                                    stopped=reason == "stopped", for_="window",
+                                    run_end=self.status.last_record if reason == "completed" else None,
+                                    leave_out={f.kind for f in metrics.hints})
         self.messages.set_hint(text)
         self._verdict = text
         ctl.message_posted.emit(text, level)

@@ -62,6 +62,9 @@ class LiveDoctor(QObject):
         self.proofs = ProofRunner(self)
         self.findings: list[Finding] = []
         self._last_refresh = 0.0
+        #: The last epoch record of the run (its stop rule's words and the epoch it went back
+        #: to), None before a run's first epoch.
+        self.last_record = None
         #: The weights (by name) the last run started from: a proof replays that run.
         self._start_weights: dict | None = None
         #: Whether the magnifying glass is there ("Look at the step that blew up").
@@ -105,7 +108,8 @@ class LiveDoctor(QObject):
             self.findings = live_findings(
                 ctl.project.history, self._runner.run_start, learning_rate=self._rate(),
                 highest_rate=self._runner.highest_rate, n_params=int(ctl.network.n_params),
-                n_train=len(split.train.X), naive_loss=self._naive_loss())
+                n_train=len(split.train.X), naive_loss=self._naive_loss(),
+                run_end=self._run_end())
         self._last_refresh = time.monotonic()
         self._show_fixes()
 
@@ -120,12 +124,17 @@ class LiveDoctor(QObject):
             return
         found = after_run_findings(ctl.project.history, r.run_start, ctl.network, split.train.X,
                                    learning_rate=self._rate(), highest_rate=r.highest_rate,
-                                   naive_loss=self._naive_loss())
+                                   naive_loss=self._naive_loss(), run_end=self._run_end())
         verdict = diagnose_run(ctl.project.history, r.run_start, ctl.dataset, split.val.y, None,
-                               self._rate(), highest_rate=r.highest_rate)
+                               self._rate(), highest_rate=r.highest_rate, run_end=self._run_end())
         kinds = {f.kind for f in found}
         self.findings = found + [f for f in verdict if f.kind not in kinds and f.advice]
         self._show_fixes()
+
+    def _run_end(self):
+        """The last record when the stop rule ended the run (early stopping, the target)."""
+        rec = self.last_record
+        return rec if rec is not None and rec.stopped and self._runner.state == "idle" else None
 
     def rows(self) -> list[tuple[str, list[Fix], str]]:
         """``(title, fixes, sentence)`` for the findings on show; a fix appears once, on its
@@ -243,9 +252,11 @@ class LiveDoctor(QObject):
         if state == "running" and self._runner.epochs_done == 0 and self._ctl.network is not None:
             # The start of a run (not a resume): remember where it started from.
             self._start_weights = {k: v.copy() for k, v in self._ctl.network.get_weights().items()}
+            self.last_record = None
             self.strip.clear_blow_up()
 
-    def _on_runner_epoch(self, _record) -> None:
+    def _on_runner_epoch(self, record) -> None:
+        self.last_record = record
         if time.monotonic() - self._last_refresh >= REFRESH_S:
             self.refresh_live()
 
@@ -257,7 +268,7 @@ class LiveDoctor(QObject):
 
     def _on_ctl_history_changed(self) -> None:
         if not self._ctl.project.history.get("epoch"):  # reset or rebuilt: nothing to judge
-            self.findings = []
+            self.findings, self.last_record = [], None
             self.strip.clear()
 
     def _on_ctl_dataset_changed(self) -> None:

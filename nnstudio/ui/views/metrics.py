@@ -103,6 +103,8 @@ class MetricsPlotWidget(QWidget):
         self._dirty = False
         self._flush_seconds = 0.0
         self.hints = []
+        #: The epoch early stopping went back to (its weights are the network's), else None.
+        self._kept: int | None = None
         self.log_loss = False  # the loss axis is logarithmic (the loss exploded)
 
         self.loss_plot = _TimedPlotWidget(background=BACKGROUND,
@@ -218,6 +220,10 @@ class MetricsPlotWidget(QWidget):
         project history does), so a second run continues the curves."""
         self._grow(self._n + 1)
         epoch = self._data[0, self._n - 1] + 1 if self._n else 1
+        if getattr(record, "epoch", None) == 1:
+            self._kept = None  # a new run
+        if getattr(record, "restored_epoch", None) is not None:
+            self._kept = int(record.restored_epoch)
         self._data[:, self._n] = (epoch, _value(record.train_loss), _value(record.train_acc),
                                   _value(record.val_loss), _value(record.val_acc),
                                   _value(getattr(record, "learning_rate", None)))
@@ -239,6 +245,10 @@ class MetricsPlotWidget(QWidget):
             same = min(n, old_n)
             if same and np.array_equal(old[1, :same], self._data[1, :same], equal_nan=True):
                 self._data[_RATE, :same] = old[_RATE, :same]
+        kept = self._kept
+        if kept is not None and not (n >= kept and old_n >= kept and np.array_equal(
+                old[1, :kept], self._data[1, :kept], equal_nan=True)):
+            self._kept = None  # other epochs now: not the ones early stopping went back in
         self._n = n
         self._dirty = True
         self.flush()
@@ -353,9 +363,14 @@ class MetricsPlotWidget(QWidget):
         """The doctor's reading of the curves so far, the same one the end-of-run verdict
         starts from: memorising marks the best epoch, an overshooting step where it jumped."""
         n = self._n
-        self.hints = curve_findings(*self._data[[0, 1, 3, 4], :n])
+        # After early stopping went back, the epochs after the kept one are no longer the
+        # network's: read the curves up to it, and mark it.
+        upto = n if self._kept is None else min(n, self._kept)
+        self.hints = curve_findings(*self._data[[0, 1, 3, 4], :upto])
         at = {("best" if f.kind == "overfitting" else "jump"): f.epoch for f in self.hints
               if f.epoch is not None}
+        if self._kept is not None and self._kept <= n:
+            at["best"] = self._kept
         # Only touch what changed: a new label text re-lays out the widget, a moved line
         # re-renders its HTML label.
         for key, line in (("best", self.best_line), ("jump", self.jump_line)):

@@ -157,3 +157,61 @@ def test_a_row_of_fix_buttons_wraps_instead_of_widening_the_window(qtbot):
     qtbot.waitUntil(lambda: len({b.geometry().top() for b in strip.buttons}) == 2)
     for b in strip.buttons:  # each whole, inside the row
         assert b.geometry().right() <= strip.width() and b.width() == b.sizeHint().width()
+
+
+def _small_moons_window(open_window, stop: dict | None, epochs: int):
+    """The window on 60 noisy moons with a 64-64 network: it memorises within a few epochs."""
+    from nnstudio.data import load_builtin
+
+    w = open_window()
+    assert w.ctl.set_dataset(load_builtin("moons", n_samples=60, noise=0.4))
+    assert [spec["class"] for spec in w.ctl.layers] == ["Dense", "Dense", "Dense"]
+    for i in range(2):
+        w.ctl.update_layer(i, units=64)
+    w.ctl.set_training(stop=stop, epochs=epochs, epochs_per_second=0)
+    return w
+
+
+@pytest.mark.usefixtures("isolated_settings")
+def test_after_early_stopping_went_back_the_window_says_so_and_offers_no_stop_again(
+        open_window, wait_idle):
+    stop = {"class": "EarlyStopping", "config": {"monitor": "val_loss", "patience": 10}}
+    w = _small_moons_window(open_window, stop, 300)
+    w.actions["train"].trigger()
+    wait_idle(w)
+    rec = w.doctor.last_record
+    assert rec is not None and rec.restored_epoch is not None
+    back, at = rec.restored_epoch, len(w.ctl.project.history["epoch"])
+    assert back < at < 300
+    # The verdict: stopped early, went back, the kept epoch's scores; no stale advice.
+    assert f"Training stopped early at epoch {at}" in w._verdict
+    assert f"went back to epoch {back}, its best" in w._verdict
+    assert "more epochs" not in w._verdict and "ended at" not in w._verdict
+    # The plot marks the kept epoch and no longer says "not improved ... go back".
+    metrics = w.views.metrics
+    assert metrics.best_line.isVisible() and metrics.best_line.value() == back
+    assert "has not improved" not in metrics.hint_label.text()
+    assert "overfitting" not in [f.kind for f in metrics.hints]
+    # The strip: no memorising row, no early stopping button.
+    assert "overfitting" not in [f.kind for f in w.doctor.findings]
+    fixes = [fix for _title, row, _tip in w.doctor.rows() for fix in row]
+    assert not [fix for fix in fixes if fix.kind == "early_stopping"]
+
+
+@pytest.mark.usefixtures("isolated_settings")
+def test_each_finding_is_said_once_after_a_run(open_window, wait_idle, tmp_path):
+    """Memorising is said under the loss plot (with its best-epoch line and fix buttons), not
+    again in the message bar, which keeps the scores and points there; at 1366x768 the loss
+    plot keeps its room."""
+    w = _small_moons_window(open_window, None, 200)
+    w.resize(1366, 768)
+    w.actions["train"].trigger()
+    wait_idle(w)
+    metrics = w.views.metrics
+    kinds = [f.kind for f in metrics.hints]
+    assert "overfitting" in kinds and "memorising" in metrics.hint_label.text()
+    assert "memorising" not in w._verdict and "Validation accuracy" in w._verdict
+    assert "under the loss plot" in w._verdict
+    assert w.doctor.rows()[0][0] == "Memorising"
+    w.grab().save(str(tmp_path / "window.png"))  # rendered as a person sees it
+    assert metrics.loss_plot.height() >= 110
