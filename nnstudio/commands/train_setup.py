@@ -108,7 +108,8 @@ def _new_project(args: argparse.Namespace, progress):
                                          seed=args.seed or 0)
     name = Path(args.save).stem if args.save else dataset.name
     # A table of the person's own starts with early stopping and epochs for its size.
-    training = training_for(dataset.n_samples) if uses_data_defaults(dataset.source) else default_training()
+    own = uses_data_defaults(dataset.source)  # pictures: the same, without the L2 penalty
+    training = training_for(dataset.n_samples, images=dataset.is_image) if own else default_training()
     return Project(name=name, data_source=dict(dataset.source), split=default_split(),
                    network=network, training=training), dataset
 

@@ -242,6 +242,7 @@ def _run(setup: ProofSetup, network_config: dict, training: dict, epochs: int, s
          tick) -> tuple[ProofRun, list[str]]:
     """One proof run; returns it and the parameters that started fresh."""
     from nnstudio.engine import Diverged, EpochRecord, Network, fit, optimizer_from_config
+    from nnstudio.project.defaults import stop_for_validation
     from nnstudio.project.run_policies import run_policies
 
     network = Network.from_config(network_config, seed=seed, dtype=np.dtype(setup.dtype))
@@ -253,6 +254,7 @@ def _run(setup: ProofSetup, network_config: dict, training: dict, epochs: int, s
     if setup.X_val is not None and setup.y_val is not None and len(setup.X_val):
         validation = (setup.X_val, setup.y_val)
     run = ProofRun()
+    training = stop_for_validation(training, validation is not None)[0]  # as the window's run
     gen = fit(network, setup.X_train, setup.y_train, optimizer=optimizer, epochs=epochs,
               batch_size=int(training.get("batch_size", 32)), seed=seed, validation=validation,
               **run_policies(training))

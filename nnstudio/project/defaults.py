@@ -24,6 +24,13 @@ settings chosen from its size, measured on 19 real tables against scikit-learn
   better model on average (README; tried and not better beyond the run-to-run spread: one
   hidden layer for small tables, a learning rate of 0.003, batches of 16 or 64, a
   reduce-on-plateau schedule).
+- **pictures: early stopping, no L2.** The L2 rule was measured on tables of tens of columns;
+  a picture's Dense layer after Flatten has a weight per pixel, and the penalty pulls those of
+  rarely lit pixels to zero whatever the data say. The default picture network (Rescaling,
+  Flatten, Dense 64) with early stopping, 3 seeds of split and weights, test accuracy: the
+  8x8 digits 95.7 % with the table's L2 (0.009) and 97.5 % without; 10,000 MNIST digits
+  92.9 % with (0.002) and 93.5 % without. Augmentation (which the doctor offers for
+  pictures) and early stopping guard against memorising instead.
 """
 from __future__ import annotations
 
@@ -94,7 +101,7 @@ def weight_decay_for(n_train: int) -> float:
     return float(f"{value:.1g}")
 
 
-def training_for(n_rows: int, split: dict | None = None) -> dict:
+def training_for(n_rows: int, split: dict | None = None, images: bool = False) -> dict:
     """Training settings of a new project on a table of ``n_rows`` rows (before splitting).
 
     Parameters
@@ -103,12 +110,16 @@ def training_for(n_rows: int, split: dict | None = None) -> dict:
         All rows of the table; the training part is what ``split`` leaves of them.
     split : dict, optional
         The project's split settings (``val``, ``test``); the default split when omitted.
+    images : bool
+        Pictures: the same early stopping and epochs, but no L2 penalty (see the module's
+        notes).
     """
     split = default_split() if split is None else split
     training = default_training()
     n_train = round(n_rows * (1.0 - float(split.get("val", 0.2)) - float(split.get("test", 0.2))))
     training["epochs"] = epochs_for(n_train, training["batch_size"])
-    training["optimizer"]["config"]["weight_decay"] = weight_decay_for(n_train)
+    if not images:
+        training["optimizer"]["config"]["weight_decay"] = weight_decay_for(n_train)
     training["stop"] = early_stopping(patience_for(n_train, training["batch_size"]))
     return training
 
@@ -127,7 +138,7 @@ def starting_settings(training: dict, previous=None, split: dict | None = None) 
         return True
     if previous is None or not uses_data_defaults(previous.source):
         return False
-    return _chosen(training) == _chosen(training_for(previous.n_samples, split))
+    return _chosen(training) == _chosen(training_for(previous.n_samples, split, _pictures(previous)))
 
 
 def adopt_data_defaults(training: dict, dataset, split: dict | None = None, previous=None) -> dict:
@@ -141,11 +152,15 @@ def adopt_data_defaults(training: dict, dataset, split: dict | None = None, prev
     """
     if not uses_data_defaults(dataset.source) or not starting_settings(training, previous, split):
         return copy.deepcopy(training)
-    adopted = training_for(dataset.n_samples, split)
+    adopted = training_for(dataset.n_samples, split, _pictures(dataset))
     for key in ("epochs_per_second", "seed"):
         if key in training:
             adopted[key] = training[key]
     return adopted
+
+
+def _pictures(dataset) -> bool:
+    return bool(getattr(dataset, "is_image", False))
 
 
 def watch_what_split_keeps(training: dict, split: dict) -> None:
@@ -153,8 +168,29 @@ def watch_what_split_keeps(training: dict, split: dict) -> None:
     keeps no validation rows (``--val 0``), in place: a table's default early stopping would
     otherwise refuse to start. Early stopping on the training loss still ends a run that has
     stopped learning."""
+    if float(split.get("val", 0.0)) == 0.0:
+        training.update(stop_for_validation(training, has_validation=False)[0])
+
+
+def stop_for_validation(training: dict, has_validation: bool) -> tuple[dict, str | None]:
+    """The training settings a run uses: without validation rows, early stopping that watches
+    a validation score watches the same training score instead (what ``--val 0`` does on the
+    command line), and a plain note says so; else ``training`` as it is and None.
+
+    The settings themselves are not changed (a copy comes back): with validation rows again,
+    the rule watches validation again. A target on validation scores is left alone: it names
+    a goal the person chose, and the run refuses it in words.
+    """
     stop = training.get("stop")
-    if stop and float(split.get("val", 0.0)) == 0.0:
-        monitor = str(stop.get("config", {}).get("monitor", "val_loss"))
-        if monitor.startswith("val_"):
-            stop["config"] = {**stop["config"], "monitor": "train_" + monitor[4:]}
+    monitor = str((stop or {}).get("config", {}).get("monitor", "val_loss")) if stop else ""
+    if has_validation or not monitor.startswith("val_"):
+        return training, None
+    from nnstudio.engine.policies import monitor_words
+
+    watched = "train_" + monitor[4:]
+    run = copy.deepcopy(training)
+    run["stop"]["config"] = {**run["stop"]["config"], "monitor": watched}
+    note = (f"No rows are kept for validation (0 %), so early stopping watches the "
+            f"{monitor_words(watched)} in this run instead of the {monitor_words(monitor)}: it "
+            "still stops a run that has stopped learning, but cannot see memorising.")
+    return run, note

@@ -10,6 +10,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QObject, QTimer
 from nnstudio.doctor.thresholds import EXPLODED
 from nnstudio.engine import EpochRecord
 from nnstudio.errors import NNStudioError
+from nnstudio.project.defaults import stop_for_validation
 from nnstudio.project.run_policies import run_policies
 from nnstudio.trainer.snapshots import boundary_grid_for
 from nnstudio.trainer.transport import release_shared_data
@@ -112,10 +113,14 @@ class TrainingRunner(QObject):
                 "after it has learned something.", "warning")
         try:
             optimizer = ctl.make_optimizer()
-            policies = run_policies(t)  # batch transform, rate schedule, stop rule
+            # Validation at 0 %: early stopping watches the training loss in this run (as --val 0).
+            run_settings, note = stop_for_validation(t, len(ctl.scaled_split.val.X) > 0)
+            policies = run_policies(run_settings)  # batch transform, rate schedule, stop rule
         except NNStudioError as exc:
             ctl.message_posted.emit(str(exc), "error")
             return False
+        if note:
+            ctl.message_posted.emit(note, "info")
         d = ctl.scaled_split
         grid = boundary_grid_for(d.train.X) if ctl.dataset.task == "classification" else None
         # Continue exactly where earlier runs ended: their epoch count places this run in the
