@@ -109,7 +109,8 @@ def format_table(result) -> str:
         value = "-" if best is None else (f"{best[0]:.1%}" if acc else f"{best[0] + 0.0:.4g}")
         rows.append((str(r.run.index + 1), r.run.label, f"{r.epochs_done}/{r.run.epochs}", value,
                      "-" if best is None else str(best[1]),
-                     r.status + (" *" if result.best == r.run.index else "")))
+                     (r.message if r.status == "completed" and r.message else r.status)
+                     + (" *" if result.best == r.run.index else "")))
     widths = [max(len(row[k]) for row in rows) for k in range(len(rows[0]))]
     lines = ["  ".join(cell.ljust(w) if k in (1, 5) else cell.rjust(w)
                        for k, (cell, w) in enumerate(zip(row, widths))).rstrip() for row in rows]

@@ -76,3 +76,18 @@ class Best:
         self.network.params[...] = self.params
         self.optimizer.load_state_dict(self.state)
         return f"{text}; the network went back to epoch {self.epoch}, its best.", self.epoch
+
+
+def stop_label(record) -> str | None:
+    """A short label for a run its stop rule ended, from its last ``EpochRecord``: "stopped
+    early at epoch 17 (best 12)", "stopped at the target at epoch 9"; None when no rule did.
+    Epochs as the record counts them (``restored_epoch`` over all runs: equal for a fresh one)."""
+    from nnstudio.engine.policies import stop_kind
+
+    kind, _ = stop_kind(getattr(record, "stopped", None))
+    if kind == "target":
+        return f"stopped at the target at epoch {record.epoch}"
+    if kind is None:
+        return None
+    best = getattr(record, "restored_epoch", None)
+    return f"stopped early at epoch {record.epoch}" + (f" (best {best})" if best is not None else "")

@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from nnstudio.engine import EpochRecord
+from nnstudio.engine.stopping import stop_label
 from nnstudio.trainer.process import ProcessUnavailable, ThreadRun, TrainerProcess
 from nnstudio.trainer.sweep_answer import HISTORY_KEYS, RunResult, answer_data, answer_rates
 from nnstudio.trainer.sweep_plan import (
@@ -280,6 +281,8 @@ class SweepRunner:
                 if isinstance(rec, EpochRecord):
                     for key in HISTORY_KEYS:
                         r.history[key].append(getattr(rec, key))
+                    if rec.stopped:  # "stopped early at epoch 17 (best 12)", not just "completed"
+                        r.message = stop_label(rec)
                     events.append(("epoch", i, rec))
         elif kind == "snapshot" and r.start_params is None:
             r.start_params = message[2]

@@ -228,7 +228,8 @@ class ExperimentsDialog(QDialog):
         self.table.item(i, 1).setText(f"{r.epochs_done} / {r.run.epochs}")
         self.table.item(i, 2).setText(value + (f" (epoch {best[1]})" if best else ""))
         status = self.table.item(i, 3)
-        status.setText(r.status + (" — recommended" if self.result and self.result.best == i else ""))
+        shown = r.message if r.status == "completed" and r.message else r.status  # stopped early?
+        status.setText(shown + (" — recommended" if self.result and self.result.best == i else ""))
         status.setToolTip(r.message or "")
 
     def _update_adopt_buttons(self) -> None:
