@@ -1,4 +1,5 @@
-"""Render the README screenshot: the demo project paused mid-training (resources/screenshot.png).
+"""Render the README screenshot: the demo project paused mid-training, one sample under the
+magnifying glass (resources/screenshot.png).
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python packaging/screenshot.py [OUT.png]
 """
@@ -33,6 +34,11 @@ def main() -> int:
     while w.runner.state != "paused" and clock.elapsed() < 60_000:
         app.processEvents()
     w.views.setCurrentWidget(w.views.boundary)
+    # One sample under the magnifying glass, in the backward stage: the window's lesson.
+    w.ctl.choose_sample(7)
+    for _ in range(20):
+        app.processEvents()
+    w.magnifier.set_stage(4)
     for _ in range(50):
         app.processEvents()
     ok = w.grab().save(out)
