@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import collections
 import multiprocessing
+import os
 import threading
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -118,6 +119,20 @@ class TrainerProcess:
                 self._commands.send(command)
             except (OSError, ValueError):  # ended, or our end closed: nothing to steer
                 pass
+
+    def lower_priority(self, niceness: int = 10) -> bool:
+        """Let the child yield the CPU to the window (POSIX nice; False where that is not
+        possible): background runs such as a sweep's, which would otherwise take both cores
+        from the event loop."""
+        proc = self._process
+        setpriority = getattr(os, "setpriority", None)
+        if proc is None or proc.pid is None or setpriority is None:
+            return False
+        try:
+            setpriority(os.PRIO_PROCESS, proc.pid, niceness)
+        except OSError:  # ended already, or not allowed
+            return False
+        return True
 
     def start(self) -> None:
         """Start the child and send it the job (blocks while the arrays are written).

@@ -249,6 +249,7 @@ class SweepRunner:
             self._register(i, proc)
             try:
                 proc.start()
+                proc.lower_priority()  # the window's event loop first: sweeps fill both cores
                 try:
                     for message in proc.messages():
                         put(message)

@@ -211,3 +211,22 @@ def test_small_networks_train_in_a_child_process_big_ones_in_the_thread():
     mnist = Network(784, [Dense(256, "relu"), Dense(128, "relu"), Dense(10, "softmax")])
     assert not runs_in_child(mnist.n_params, 64)  # ~90 M multiply-adds a step, which release the GIL
     assert runs_in_child(mnist.n_params, 1)       # per-sample SGD: tiny steps again
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "getpriority"), reason="POSIX nice only")
+def test_a_background_run_yields_the_cpu_to_the_window(spiral):
+    import os
+
+    proc = TrainerProcess(_job(_network(), spiral, epochs=100_000))
+    assert not proc.lower_priority()  # nothing started yet
+    proc.start()
+    _collect(proc, until=lambda m: m[0] == "records")
+    base = os.getpriority(os.PRIO_PROCESS, 0)
+    if base > 10:
+        pytest.skip("this test runs at a niceness above 10 already")
+    assert proc.lower_priority(10)
+    assert os.getpriority(os.PRIO_PROCESS, proc._process.pid) == 10
+    assert os.getpriority(os.PRIO_PROCESS, 0) == base  # the window's own priority stays
+    proc.command("stop")
+    assert _finished(_collect(proc))[1] == "stopped"
+    proc.close()
