@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nnstudio.engine import Dense, Network
+from nnstudio.engine import Conv2D, Dense, Network
 
 HISTOGRAM_BINS = 30
 #: Points of the 1-feature regression curve: smooth at any plot width, costs ~nothing.
@@ -36,8 +36,9 @@ class TrainingSnapshot:
         Epoch the snapshot belongs to (completed, or in progress for big data). 0 is the start
         of a run (or fresh weights): the weight charts take it as their grey outline.
     histograms : list of (str, ndarray of shape (bins + 1,), ndarray of shape (bins,))
-        ``(layer name, edges, counts)`` of each Dense layer's weights; bins = 30, fewer for
-        layers with under 225 weights.
+        ``(layer name, edges, counts)`` of each Dense layer's weights and each Conv2D layer's
+        kernels, in layer order (:func:`histogram_layers`); bins = 30, fewer for layers with
+        under 225 weights.
     weights : list of ndarray of shape (n_in, n_out)
         Each Dense layer's weight matrix.
     boundary : ndarray of shape (gh, gw, n_classes) or None
@@ -145,13 +146,25 @@ def fit_points(fit_range: tuple | None) -> np.ndarray | None:
 
 def layer_names(network: Network) -> list[str]:
     """Display names of the Dense layers: ``"Layer 1 (2→16)"`` ..., ``"Output (16→3)"``."""
+    return [name for name, layer in histogram_layers(network) if isinstance(layer, Dense)]
+
+
+def histogram_layers(network: Network) -> list[tuple[str, Dense | Conv2D]]:
+    """``(display name, layer)`` of each layer with a weight histogram, in layer order: Dense
+    layers (``"Layer 4 (576→64)"``, ``"Output (64→10)"``) and Conv2D layers (``"Layer 2 (16
+    filters 3x3)"``). Each name is built from its own layer, so layers without weights
+    (Rescaling, pooling, Flatten) never shift the names."""
     sizes = network.layer_sizes()
-    names = []
+    last = len(network.layers) - 1
+    out: list[tuple[str, Dense | Conv2D]] = []
     for i, layer in enumerate(network.layers):
+        label = "Output" if i == last else f"Layer {i + 1}"
         if isinstance(layer, Dense):
-            label = "Output" if i == len(network.layers) - 1 else f"Layer {i + 1}"
-            names.append(f"{label} ({sizes[i]}→{sizes[i + 1]})")
-    return names
+            out.append((f"{label} ({sizes[i]}→{sizes[i + 1]})", layer))
+        elif isinstance(layer, Conv2D):
+            k = layer.kernel_size
+            out.append((f"{label} ({layer.filters} filters {k}x{k})", layer))
+    return out
 
 
 def regression_scores(network: Network, X: np.ndarray, y: np.ndarray) -> dict:
@@ -222,14 +235,14 @@ def make_snapshot(network: Network, epoch: int, grid: tuple | None, grid_points:
     scores : dict or None
         :func:`validation_scores` computed earlier, to reuse instead of scoring again.
     """
-    dense = [layer for layer in network.layers if isinstance(layer, Dense)]
     histograms, weights = [], []
-    for name, layer in zip(layer_names(network), dense):
+    for name, layer in histogram_layers(network):
         # Up to 30 bins; fewer for small layers (32 weights in 30 bins is mostly gaps).
         bins = int(np.clip(2 * np.sqrt(layer.W.size), 10, HISTOGRAM_BINS))
         counts, edges = np.histogram(layer.W, bins=bins)
         histograms.append((name, _frozen(edges), _frozen(counts)))
-        weights.append(_frozen(layer.W))
+        if isinstance(layer, Dense):  # the canvas draws the Dense weights as lines
+            weights.append(_frozen(layer.W))
     extra: dict = {"error_split": error_split}
     if grid is not None and grid_points is not None and n_classes >= 2:  # the points of grid
         res = grid[4]

@@ -66,3 +66,21 @@ def test_snapshot_for_ignores_a_regression_output_of_the_wrong_size():
     net = Network(1, [Dense(8, "tanh"), Dense(3, "linear")], seed=0)  # 3 outputs, 1 target
     snap = snapshot_for(net, data, 0)
     assert snap.fit_curve[1].shape == (200, 3) and snap.mean_abs_error is None
+
+
+def test_a_conv_net_s_histograms_are_named_after_their_own_layers():
+    """Layers without weights (Rescaling, pooling, Flatten) must not shift the names: each
+    histogram is its own layer's weights under that layer's name; Conv2D kernels have one too,
+    while ``weights`` (the canvas's lines) stays the Dense matrices."""
+    from nnstudio.engine import Conv2D, Flatten, MaxPool2D, Rescaling
+
+    net = Network((8, 8, 1), [Rescaling(1 / 16), Conv2D(4), MaxPool2D(), Conv2D(6, 5, padding="same"),
+                              Flatten(), Dense(12, "relu"), Dense(10, "softmax")], seed=0)
+    snap = make_snapshot(net, 0, None, None, None, None, 10)
+    names = [name for name, _, _ in snap.histograms]
+    assert names == ["Layer 2 (4 filters 3x3)", "Layer 4 (6 filters 5x5)", "Layer 6 (54→12)",
+                     "Output (12→10)"]
+    for (_, edges, counts), layer in zip(snap.histograms, [net.layers[i] for i in (1, 3, 5, 6)]):
+        assert counts.sum() == layer.W.size
+        assert edges[0] == layer.W.min() and edges[-1] == layer.W.max()
+    assert [w.shape for w in snap.weights] == [(54, 12), (12, 10)]

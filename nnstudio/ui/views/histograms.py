@@ -1,4 +1,4 @@
-"""Weight histograms: one small plot per Dense layer, the start of the run in grey behind.
+"""Weight histograms: one small plot per Dense or Conv2D layer, the start of the run in grey behind.
 
 Plots are rebuilt only when the layers change (names differ); otherwise each snapshot just
 calls ``setData`` on the existing step curves.
@@ -25,7 +25,7 @@ class WeightHistogramWidget(SnapshotView):
     Attributes
     ----------
     curves : list of pyqtgraph.PlotDataItem
-        One step curve per Dense layer: x = bin edges (n_bins + 1), y = counts (n_bins).
+        One step curve per Dense or Conv2D layer: x = bin edges (n_bins + 1), y = counts (n_bins).
     reference_curves : list of pyqtgraph.PlotDataItem
         The same layers at the start of the run (the worker's epoch-0 snapshot, else the first
         one shown after :meth:`clear`), drawn as a grey outline.
