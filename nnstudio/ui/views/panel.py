@@ -38,7 +38,8 @@ class TrainingViewsPanel(QTabWidget):
     help?" (the proof of a doctor's fix; hidden until one is tried).
 
     The prediction tab (index 2) holds :attr:`boundary` ("Decision map", classification) or
-    :attr:`fit` ("Fit" / "Predicted vs true", regression), switched by :meth:`set_dataset`.
+    :attr:`fit` ("Fit" / "Predicted vs true", regression), switched by :meth:`set_dataset`;
+    it is hidden for pictures.
     """
 
     def __init__(self, parent=None):
@@ -96,6 +97,7 @@ class TrainingViewsPanel(QTabWidget):
         ``task``, ``feature_names``; the scaled training split), or None. ``scaler`` (the
         Standardizer ``X`` was scaled with, or None) lets the "Fit" view show x in the data's
         own units."""
+        pictures = False
         if data is None:
             self.boundary.set_data(None, None, [])
             self.confusion.set_class_names(None)
@@ -116,10 +118,19 @@ class TrainingViewsPanel(QTabWidget):
                     f"{NEEDS_CLASSES} The “{_PREDICTION_TABS[kind][0]}” tab shows how close "
                     "the network's answers are.")
             else:
-                self.boundary.set_data(data.X, data.y, names)
+                pictures = np.ndim(data.X) > 2  # (n, H, W, C): no 2-feature plane to map
+                self.boundary.set_data(None if pictures else data.X, data.y, names)
                 self.fit.set_data(None, None)
                 self._use_prediction_view("decision")
+        self._show_prediction_tab(not pictures)
         self.clear_snapshot()
+
+    def _show_prediction_tab(self, show: bool) -> None:
+        """Show or hide the third tab; pictures have no decision map (the "Pictures" tab shows
+        what the network answers for them)."""
+        if not show and self.currentIndex() == PREDICTION_TAB:
+            self.setCurrentWidget(self.metrics)
+        self.setTabVisible(PREDICTION_TAB, show)
 
     def clear(self) -> None:
         """Empty every view (new network, new data or weights reset)."""
