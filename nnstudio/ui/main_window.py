@@ -22,7 +22,7 @@ from nnstudio.trainer.snapshots import regression_scores, snapshot_for
 from nnstudio.ui.augment import AugmentActions
 from nnstudio.ui.controller import ProjectController
 from nnstudio.ui.data.data_panel import DataPanel
-from nnstudio.ui.data.rows_panel import DataRowsPanel
+from nnstudio.ui.data.rows_panel import DataRowsPanel, RowsDockSwitch
 from nnstudio.ui.experiments import ExperimentActions
 from nnstudio.ui.files.file_actions import FileActions
 from nnstudio.ui.files.recovery import RecoveryManager
@@ -103,6 +103,7 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self._docks["data_dock"], rows_dock)
         self._docks["data_dock"].raise_()
         self.data_panel.rows_requested.connect(lambda: (rows_dock.show(), rows_dock.raise_()))
+        self.rows_switch = RowsDockSwitch(rows_dock, self.ctl)  # no Rows tab for pictures
         self._dock("Layer settings", self.inspector, Qt.RightDockWidgetArea, "inspector_dock")
         self._dock("Training", self.training_panel, Qt.RightDockWidgetArea, "training_dock")
         self._make_magnifier()
@@ -512,6 +513,7 @@ class MainWindow(QMainWindow):
         self.augment.shutdown()
         self.recovery.shutdown()  # a normal close: nothing to recover next time
         self.settings.setValue("geometry", self.saveGeometry())
+        self.rows_switch.before_saving_layout()
         self.settings.setValue("window_state", self.saveState())
         event.accept()
 

@@ -6,6 +6,7 @@ from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QDockWidget,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -196,3 +197,42 @@ def _bold(font: QFont) -> QFont:
     bold = QFont(font)
     bold.setBold(True)
     return bold
+
+
+class RowsDockSwitch:
+    """Hides the Rows dock, and its entry in the View menu, while the data are pictures.
+
+    A picture's row has one column per pixel (784 for MNIST): unreadable, and the "Pictures"
+    tab shows the same samples as pictures (the data panel's button then reads "Show
+    pictures"). For a table the dock comes back if it was open before.
+    """
+
+    def __init__(self, dock: QDockWidget, ctl) -> None:
+        self.dock, self.ctl = dock, ctl
+        self._reopen = False  # the dock was open when pictures hid it
+        ctl.dataset_changed.connect(self.follow_data)
+        self.follow_data()
+
+    @property
+    def hidden_for_pictures(self) -> bool:
+        return not self.dock.toggleViewAction().isVisible()
+
+    def follow_data(self) -> None:
+        """Slot for ``dataset_changed``: hide the dock for pictures, bring it back for a table."""
+        ds = self.ctl.dataset
+        pictures = ds is not None and ds.is_image
+        if pictures == self.hidden_for_pictures:
+            return
+        toggle = self.dock.toggleViewAction()
+        if pictures:
+            self._reopen = toggle.isChecked()
+            self.dock.hide()
+        elif self._reopen:
+            self.dock.show()
+        toggle.setVisible(not pictures)
+
+    def before_saving_layout(self) -> None:
+        """Put the dock back as the user left it, so closing on pictures does not save the Rows
+        tab as closed for the next table."""
+        if self.hidden_for_pictures and self._reopen:
+            self.dock.show()
