@@ -72,11 +72,16 @@ def gui_lateness(epochs: int):
     win.show()
     ticks = TickRecorder()
     dialog = win.experiments.open("rates")
-    dialog.start(epochs=epochs)
+    # The dialog's first paint (~70-90 ms offscreen) is opening a window, not the sweep
+    # running: let it happen before the probe starts; starting the runs is inside the probe.
+    deadline = time.perf_counter() + 1.0
+    while time.perf_counter() < deadline:
+        QApplication.processEvents()
     loop, check = QEventLoop(), QTimer()
     check.timeout.connect(lambda: dialog.result is not None and loop.quit())
     check.start(20)
     ticks.start()
+    dialog.start(epochs=epochs)
     t0 = time.perf_counter()
     loop.exec()  # the window's own event loop, as a user has it
     lateness = ticks.stop()
