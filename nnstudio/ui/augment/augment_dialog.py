@@ -29,7 +29,7 @@ from nnstudio.errors import NNStudioError
 from nnstudio.project.run_policies import run_policies
 from nnstudio.ui.augment.preview_grid import PreviewGridWidget
 from nnstudio.ui.augment.settings_form import AugmentSettingsWidget
-from nnstudio.ui.augment.task_runner import TaskRunner
+from nnstudio.ui.task_runner import TaskRunner
 
 _VERDICT_COLOUR = {"safe": "#2e7d32", "changes_some": "#b26a00", "changes_class": "#c62828"}
 

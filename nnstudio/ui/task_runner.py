@@ -1,7 +1,8 @@
-"""One long job at a time off the GUI thread (the class-change check, the compare runs), with
-progress and cancel: the job runs in a QThread, progress and its answer arrive by queued
-signals, Cancel is a flag the job reads between steps. :meth:`TaskRunner.shutdown` stops and
-joins the thread (a QThread still running at exit aborts the process)."""
+"""One long job at a time off the GUI thread (the class-change check, the compare runs, a
+fix's proof), with progress and cancel: the job runs in a QThread, progress and its answer
+arrive by queued signals, Cancel is a flag the job reads between steps.
+:meth:`TaskRunner.shutdown` stops and joins the thread (a QThread still running at exit
+aborts the process)."""
 from __future__ import annotations
 
 import threading
@@ -18,22 +19,25 @@ class _Worker(QObject):
     failed = Signal(str)
     done = Signal()
 
-    def __init__(self, job: Callable, what: str):
+    def __init__(self, job: Callable, what: str, failure: Callable[[Exception], str] | None):
         super().__init__()
-        self._job, self._what = job, what
+        self._job, self._what, self._failure = job, what, failure
         self.cancel_flag = threading.Event()
 
     @Slot()
     def run(self) -> None:
         try:
             self.answered.emit(self._job(self.progressed.emit, self.cancel_flag.is_set))
-        except Cancelled:
-            self.failed.emit(f"The {self._what} was cancelled.")
-        except NNStudioError as exc:
-            self.failed.emit(str(exc))
         except Exception as exc:  # noqa: BLE001 - the thread must end in a message, not die
-            self.failed.emit(f"The {self._what} failed: {type(exc).__name__}: {exc}.")
+            self.failed.emit(self._failure(exc) if self._failure is not None else self._words(exc))
         self.done.emit()
+
+    def _words(self, exc: Exception) -> str:
+        if isinstance(exc, Cancelled):
+            return f"The {self._what} was cancelled."
+        if isinstance(exc, NNStudioError):
+            return str(exc)
+        return f"The {self._what} failed: {type(exc).__name__}: {exc}."
 
 
 class TaskRunner(QObject):
@@ -44,9 +48,11 @@ class TaskRunner(QObject):
     failed = Signal(str)
     busy_changed = Signal(bool)
 
-    def __init__(self, what: str, parent=None):
+    def __init__(self, what: str, parent=None, failure: Callable[[Exception], str] | None = None):
+        """``what`` names the job in messages; ``failure`` words an error instead of the
+        default ("The <what> failed: ...")."""
         super().__init__(parent)
-        self._what = what
+        self._what, self._failure = what, failure
         self._worker: _Worker | None = None
         self._thread: QThread | None = None
 
@@ -57,7 +63,7 @@ class TaskRunner(QObject):
     def start(self, job: Callable) -> bool:
         if self.busy:
             return False
-        worker = _Worker(job, self._what)
+        worker = _Worker(job, self._what, self._failure)
         thread = QThread()
         thread.setObjectName(f"nnstudio-{self._what.replace(' ', '-')}")
         worker.moveToThread(thread)
